@@ -1,0 +1,137 @@
+"""Every workflow of the hio monorepo.
+
+Run ``python3 -m nox -l`` for the list. Each distribution's tests run in a
+venv holding only that distribution, what it declares and the test tools,
+installed non-editable from a wheelhouse built fresh from ``packages/``.
+Every install from the wheelhouse pins the one version in ``VERSION``, so a
+release of the same name on the package index can never stand in for ours.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import pathlib
+import shutil
+import sys
+
+import nox
+
+ROOT = pathlib.Path(__file__).resolve().parent
+PACKAGES = ROOT / "packages"
+VERSION = (ROOT / "VERSION").read_text(encoding="utf-8").strip()
+# One wheelhouse per nox run, so that concurrent runs never share or clobber one.
+WHEELHOUSE = ROOT / ".nox" / "wheelhouse" / str(os.getpid())
+atexit.register(shutil.rmtree, WHEELHOUSE, True)
+
+# Lowest first: a distribution comes after everything it depends on.
+DISTRIBUTIONS = [
+    "hio-help",
+    "hio-timing",
+    "hio-doing",
+    "hio-filing",
+    "hio-tcp",
+    "hio-udp",
+    "hio-uxd",
+    "hio-serial",
+    "hio-http",
+    "hio",
+]
+
+# What each distribution's tests need beyond the distribution itself.
+TEST_TOOLS = ["pytest>=8", "pytest-timeout>=2.2"]
+TEST_NEEDS = {
+    "hio-help": [],
+    "hio-timing": [],
+    "hio-doing": [],
+    "hio-filing": [],
+    "hio-tcp": ["trustme>=1.1"],
+    "hio-udp": [],
+    "hio-uxd": [],
+    "hio-serial": [],
+    "hio-http": ["trustme>=1.1", "bottle>=0.12"],
+    "hio": ["trustme>=1.1", "bottle>=0.12"],
+}
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_existing_virtualenvs = False
+nox.options.sessions = ["tests", "tests_all", "lint"]
+
+_built = False
+
+
+def build_wheelhouse(session: nox.Session) -> pathlib.Path:
+    """Builds one wheel per distribution into the wheelhouse, once per nox run."""
+    global _built
+    if not _built:
+        shutil.rmtree(WHEELHOUSE, ignore_errors=True)
+        WHEELHOUSE.mkdir(parents=True)
+        session.install("hatchling>=1.21")
+        for dist in DISTRIBUTIONS:
+            with session.chdir(PACKAGES / dist):
+                session.run("python", "-m", "hatchling", "build", "-t", "wheel", "-d", str(WHEELHOUSE), silent=True)
+        _built = True
+    return WHEELHOUSE
+
+
+def install_pinned(session: nox.Session, *dists: str, extra: list[str] | tuple[str, ...] = ()) -> None:
+    """Installs hio distributions from the wheelhouse at exactly VERSION, with ``extra`` from the index."""
+    wheelhouse = build_wheelhouse(session)
+    session.install("--find-links", str(wheelhouse), *(f"{d}=={VERSION}" for d in dists), *extra)
+
+
+def pytest_args(session: nox.Session, *paths: pathlib.Path) -> list[str]:
+    """pytest invocation over ``paths`` that imports hio only from the venv, never from ``src``."""
+    return ["pytest", *(str(p) for p in paths), *session.posargs]
+
+
+@nox.session(tags=["ci"])
+@nox.parametrize("package", DISTRIBUTIONS)
+def tests(session: nox.Session, package: str) -> None:
+    """One distribution's tests, in a venv with only it, what it declares and the test tools."""
+    install_pinned(session, package, extra=TEST_TOOLS + TEST_NEEDS[package])
+    session.run("python", str(ROOT / "tools" / "check_isolation.py"), package)
+    session.run(*pytest_args(session, PACKAGES / package / "tests"))
+
+
+@nox.session(tags=["ci"])
+def tests_all(session: nox.Session) -> None:
+    """Every distribution installed together (through the meta-package), every test."""
+    extra = sorted({need for needs in TEST_NEEDS.values() for need in needs})
+    install_pinned(session, "hio", extra=TEST_TOOLS + extra)
+    session.run("python", str(ROOT / "tools" / "check_isolation.py"), "hio")
+    session.run(*pytest_args(session, *(PACKAGES / d / "tests" for d in DISTRIBUTIONS), ROOT / "tools" / "tests"))
+
+
+@nox.session(tags=["ci"])
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check, configured once in the root pyproject.toml."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """A wheel and an sdist for every distribution into ``dist/``, each checked with twine."""
+    dist = ROOT / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    session.install("build>=1.0", "twine>=5")
+    for name in DISTRIBUTIONS:
+        session.run("python", "-m", "build", "--outdir", str(dist), str(PACKAGES / name))
+    session.run("twine", "check", "--strict", *(str(p) for p in sorted(dist.iterdir())))
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """The quick-start demo: what hio does, on artificial tyme, in a few seconds."""
+    install_pinned(session, "hio")
+    session.run("python", "-m", "hio", "demo", *session.posargs)
+
+
+def main() -> None:  # pragma: no cover - convenience for ``python noxfile.py``
+    sys.exit(nox.main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,1 @@
+"""hio-doing: placeholder, filled by its issue."""

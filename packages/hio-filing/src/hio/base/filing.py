@@ -1,0 +1,1 @@
+"""hio-filing: placeholder, filled by its issue."""

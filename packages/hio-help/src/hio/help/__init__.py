@@ -1,0 +1,1 @@
+"""hio-help: placeholder, filled by its issue."""

@@ -1,0 +1,1 @@
+"""hio-http: placeholder, filled by its issue."""

@@ -1,0 +1,1 @@
+"""hio-serial: placeholder, filled by its issue."""

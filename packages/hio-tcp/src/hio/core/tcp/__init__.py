@@ -1,0 +1,1 @@
+"""hio-tcp: placeholder, filled by its issue."""

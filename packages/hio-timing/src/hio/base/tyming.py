@@ -1,0 +1,1 @@
+"""hio-timing: placeholder, filled by its issue."""

@@ -1,0 +1,1 @@
+"""hio-udp: placeholder, filled by its issue."""

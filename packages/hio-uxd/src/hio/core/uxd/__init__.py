@@ -1,0 +1,1 @@
+"""hio-uxd: placeholder, filled by its issue."""
