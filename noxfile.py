@@ -129,6 +129,35 @@ def demo(session: nox.Session) -> None:
     session.run("python", "-m", "hio", "demo", *session.posargs)
 
 
+PUBLISHED_HIO = "hio==0.6.10"  # the published release our benchmarks race against
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks against asyncio, trio, waitress, wsgiref and the published hio; tables, plots, summary."""
+    install_pinned(session, "hio", extra=["trio>=0.25", "waitress>=3", "matplotlib>=3.7"])
+    # The published release has our meta-package's name, so it gets a venv of its own.
+    published = ROOT / ".nox" / "bench-published"
+    if not (published / "bin" / "python").exists():
+        session.run("python", "-m", "venv", str(published))
+        session.run(
+            str(published / "bin" / "python"), "-m", "pip", "install", "-q", PUBLISHED_HIO, "trio", external=True
+        )
+    if not shutil.which("wrk") and shutil.which("apt-get") and os.geteuid() == 0:
+        # wrk (a Debian package) is the preferred HTTP load generator; without it a Python one stands in.
+        session.run("apt-get", "update", "-qq", external=True, success_codes=[0, 100])
+        session.run("apt-get", "install", "-y", "-qq", "wrk", external=True, success_codes=[0, 100])
+    session.run(
+        "python",
+        str(ROOT / "tools" / "bench" / "run.py"),
+        "--published",
+        str(published / "bin" / "python"),
+        "--out",
+        str(ROOT / "bench-results"),
+        *session.posargs,
+    )
+
+
 def main() -> None:  # pragma: no cover - convenience for ``python noxfile.py``
     sys.exit(nox.main())
 

@@ -8,10 +8,14 @@ from __future__ import annotations
 import ast
 import pathlib
 import re
-import tomllib
 from importlib import metadata
 
 import pytest
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PACKAGES = sorted(p for p in (ROOT / "packages").iterdir() if (p / "pyproject.toml").is_file())
