@@ -1,0 +1,390 @@
+"""hio.help.helping module
+
+Small general purpose helpers: function copies, generators with attributes,
+unpacking helpers, non-string iterable checks, atomic open-or-create of files
+and serialization of data to and from files by extension.
+"""
+
+from __future__ import annotations
+
+import abc
+import functools
+import inspect
+import json
+import os
+import stat
+import types
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from typing import Any
+
+import cbor2
+import msgpack
+
+__all__ = [
+    "NonStringIterable",
+    "NonStringSequence",
+    "attributize",
+    "copyfunc",
+    "dump",
+    "isIterator",
+    "just",
+    "load",
+    "nonStringIterable",
+    "nonStringSequence",
+    "ocfn",
+    "repack",
+]
+
+# Types that are iterable sequences of characters or bytes but count as strings.
+_STRINGS = (str, bytes, bytearray, memoryview)
+
+# Serializations selected by file extension.
+_EXTENSIONS = (".json", ".mgpk", ".cbor")
+
+
+def copyfunc(f: types.FunctionType, name: str | None = None) -> types.FunctionType:
+    """Copies a function in detail: code, globals, defaults, closure and attributes.
+
+    functools.update_wrapper assigns ('__module__', '__name__', '__qualname__',
+    '__doc__', '__annotations__') and updates ('__dict__',) on the copy; the
+    keyword-only defaults are copied as well. The copy is a distinct function
+    object whose attribute dict is a distinct (shallow) copy.
+
+    Parameters:
+        f: function to copy
+        name: new name of the copy; None keeps the name of f
+
+    Returns:
+        function: the copy
+    """
+    g = types.FunctionType(f.__code__, f.__globals__, f.__name__, f.__defaults__, f.__closure__)
+    g = functools.update_wrapper(g, f)
+    g.__dict__ = dict(f.__dict__)  # distinct dict, not the one shared via update
+    g.__dict__.pop("__wrapped__", None)  # a copy is not a wrapper
+    g.__kwdefaults__ = dict(f.__kwdefaults__) if f.__kwdefaults__ is not None else None
+    if name is not None:
+        qual = g.__qualname__.rsplit(".", 1)
+        qual[-1] = name
+        g.__name__ = name
+        g.__qualname__ = ".".join(qual)
+    return g
+
+
+class AttributiveGenerator(Generator):
+    """Generator like wrapper that supports custom attributes.
+
+    Created by the wrapper that attributize makes. It wraps the generator made
+    by the decorated generator function or method, to which it passes itself
+    as the injected 'me' argument, so attributes the body sets on 'me' appear
+    as attributes of this object. It iterates, sends, throws and closes
+    exactly like the wrapped generator, and is a collections.abc.Generator.
+    """
+
+    def __init__(self, genie: Callable[..., Generator], pa: tuple, kwa: dict, method: bool = False):
+        """Makes the wrapped generator, injecting self as 'me'.
+
+        Parameters:
+            genie: generator function or method to call
+            pa: positional arguments of the call (pa[0] is the instance for methods)
+            kwa: keyword arguments of the call
+            method: True means inject self as second positional argument after
+                the instance, False means as first positional argument
+        """
+        if method:
+            if not pa:
+                raise TypeError(f"{genie.__qualname__}() missing instance argument 'self'.")
+            self.__gen = genie(pa[0], self, *pa[1:], **kwa)
+        else:
+            self.__gen = genie(self, *pa, **kwa)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self.__gen)
+
+    def send(self, value):
+        """Sends value into the wrapped generator, returning its next yield."""
+        return self.__gen.send(value)
+
+    def throw(self, *pa):
+        """Raises an exception inside the wrapped generator at its current yield."""
+        return self.__gen.throw(*pa)
+
+    def close(self):
+        """Closes the wrapped generator."""
+        return self.__gen.close()
+
+    @property
+    def gi_running(self) -> bool:
+        """True while the wrapped generator is executing."""
+        return self.__gen.gi_running
+
+    @property
+    def gi_frame(self):
+        """Frame of the wrapped generator, None once it is finished."""
+        return self.__gen.gi_frame
+
+    def __repr__(self):
+        return f"<{self.__class__.__name__} of {self.__gen!r}>"
+
+
+def attributize(genie: Callable[..., Generator]) -> Callable[..., AttributiveGenerator]:
+    """Decorator that gives the generators of a generator function or method attributes.
+
+    Python generators do not support adding attributes. This decorator wraps a
+    generator function or method so that calling it returns an
+    AttributiveGenerator, a generator like object that supports attributes.
+    The wrapper reference is injected into the call: as the first positional
+    argument for a generator function, or as the second positional argument
+    (after 'self') for a generator method, i.e. a function whose first
+    parameter is named 'self'. The convention is to name the injected
+    parameter 'me'. Attributes set on 'me' are attributes of the returned
+    object; as usual for generators the body runs only on the first next().
+
+    A WSGI app may return such a generator and set me._status and me._headers
+    while streaming; the hio HTTP server substitutes them for its defaults.
+
+    Example:
+        @attributize
+        def bar(me, req=None, rep=None):
+            me._status = 400
+            me._headers = dict(example="Hi")
+            yield b""
+            yield b"Hello There"
+            return b"Goodbye"
+
+        gen = bar()
+        msg = next(gen)  # attributes are set after the first next
+        assert gen._status == 400
+
+    Parameters:
+        genie: generator function, or generator method whose first parameter is 'self'
+
+    Returns:
+        function: wrapper that returns an AttributiveGenerator when called
+    """
+    params = list(inspect.signature(genie).parameters)
+    method = bool(params) and params[0] == "self"
+
+    @functools.wraps(genie)
+    def wrapper(*pa, **kwa):
+        return AttributiveGenerator(genie, pa, kwa, method=method)
+
+    return wrapper
+
+
+def repack(n: int, seq: Iterable, default: Any = None) -> Iterator:
+    """Repacks seq into a generator of n elements for unpacking into n variables.
+
+    The first n-1 elements of seq are the first n-1 elements of the generator;
+    any remaining elements are returned in a tuple as the last element.
+    default is substituted for missing elements when len(seq) < n.
+
+    Example:
+        tuple(repack(3, (1, 2, 3, 4))) == (1, 2, (3, 4))
+        tuple(repack(3, (1,))) == (1, None, ())
+
+    Parameters:
+        n: number of elements of the generator, >= 1
+        seq: iterable to repack
+        default: substitute for missing elements
+
+    Raises:
+        ValueError: when n < 1
+    """
+    if n < 1:
+        raise ValueError(f"Invalid repack count n={n}, must be >= 1.")
+    return _repack(n, iter(seq), default)
+
+
+def _repack(n: int, it: Iterator, default: Any) -> Iterator:
+    for _ in range(n - 1):
+        yield next(it, default)
+    yield tuple(it)
+
+
+def just(n: int, seq: Iterable, default: Any = None) -> Iterator:
+    """Returns a generator of just the first n elements of seq.
+
+    default is substituted for missing elements, so the generator always has
+    exactly n elements, for unpacking into n variables.
+
+    Example:
+        tuple(just(3, (1, 2, 3, 4))) == (1, 2, 3)
+        tuple(just(3, (1,))) == (1, None, None)
+
+    Parameters:
+        n: number of elements of the generator, >= 0
+        seq: iterable to take elements from
+        default: substitute for missing elements
+
+    Raises:
+        ValueError: when n < 0
+    """
+    if n < 0:
+        raise ValueError(f"Invalid just count n={n}, must be >= 0.")
+    return _just(n, iter(seq), default)
+
+
+def _just(n: int, it: Iterator, default: Any) -> Iterator:
+    for _ in range(n):
+        yield next(it, default)
+
+
+class NonStringIterable(abc.ABC):  # noqa: B024 a pure isinstance check, nothing to implement
+    """Allows an isinstance check for an iterable that is not a string.
+
+    str, bytes, bytearray and memoryview count as strings.
+
+    Usage:
+        if isinstance(x, NonStringIterable):
+    """
+
+    __slots__ = ()
+
+    @classmethod
+    def __subclasshook__(cls, C):
+        if cls is NonStringIterable:
+            if issubclass(C, _STRINGS):
+                return False
+            if issubclass(C, Iterable):
+                return True
+        return NotImplemented
+
+
+class NonStringSequence(abc.ABC):  # noqa: B024 a pure isinstance check, nothing to implement
+    """Allows an isinstance check for a sequence that is not a string.
+
+    str, bytes, bytearray and memoryview count as strings.
+
+    Usage:
+        if isinstance(x, NonStringSequence):
+    """
+
+    __slots__ = ()
+
+    @classmethod
+    def __subclasshook__(cls, C):
+        if cls is NonStringSequence:
+            if issubclass(C, _STRINGS):
+                return False
+            if issubclass(C, Sequence):
+                return True
+        return NotImplemented
+
+
+def nonStringIterable(obj: Any) -> bool:
+    """Returns True if obj is a non-string iterable, False otherwise."""
+    return isinstance(obj, NonStringIterable)
+
+
+def nonStringSequence(obj: Any) -> bool:
+    """Returns True if obj is a non-string sequence, False otherwise."""
+    return isinstance(obj, NonStringSequence)
+
+
+def isIterator(obj: Any) -> bool:
+    """Returns True if obj is an iterator object, False otherwise.
+
+    An iterator has an __iter__ method and a __next__ method, both callable,
+    and obj.__iter__() returns obj itself.
+    """
+    iterf = getattr(obj, "__iter__", None)
+    nextf = getattr(obj, "__next__", None)
+    if not (callable(iterf) and callable(nextf)):
+        return False
+    try:
+        return iterf() is obj
+    except Exception:
+        return False
+
+
+def ocfn(path: str | os.PathLike, mode: str = "r+", perm: int = stat.S_IRUSR | stat.S_IWUSR):
+    """Atomically opens or creates the file at path.
+
+    The file is created with os.open(O_CREAT | O_EXCL), so exactly one of
+    several concurrent callers creates it. If the file already exists it is
+    opened with mode, keeping its contents and permissions. Otherwise it is
+    created with permissions perm (exactly, regardless of the umask) and opened
+    in write update mode, "w+" or "w+b" when mode is binary.
+
+    Parameters:
+        path: file path
+        mode: open mode for an existing file, e.g. "r+", "r+b", "a"
+        perm: permission bits of a newly created file, default 0o600
+
+    Returns:
+        file object
+    """
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, perm)
+    except FileExistsError:
+        return open(path, mode)
+    try:
+        os.fchmod(fd, perm)
+        return os.fdopen(fd, "w+b" if "b" in mode else "w+")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _extension(path: str | os.PathLike) -> str:
+    """Returns the lower case extension of path, raising IOError if unsupported."""
+    ext = os.path.splitext(os.fspath(path))[1].lower()
+    if ext not in _EXTENSIONS:
+        raise OSError(
+            f"Unsupported file extension {ext!r} of {os.fspath(path)!r}: expected one of {', '.join(_EXTENSIONS)}."
+        )
+    return ext
+
+
+def dump(data: Any, path: str | os.PathLike) -> None:
+    """Serializes data and writes it to the file at path, replacing its contents.
+
+    The serialization is given by the extension of path: JSON for .json,
+    MessagePack for .mgpk, CBOR for .cbor. A new file is created with
+    permissions 0o600 (see ocfn).
+
+    Parameters:
+        data: dict (or other serializable data)
+        path: file path with extension .json, .mgpk or .cbor
+
+    Raises:
+        OSError (IOError): when the extension is not supported; no file is written
+    """
+    ext = _extension(path)
+    if ext == ".json":
+        raw = json.dumps(data, indent=2).encode("utf-8")
+    elif ext == ".mgpk":
+        raw = msgpack.packb(data)
+    else:
+        raw = cbor2.dumps(data)
+    with ocfn(path, "r+b") as f:
+        f.seek(0)
+        f.truncate()
+        f.write(raw)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def load(path: str | os.PathLike) -> Any:
+    """Returns the data read from the file at path, usually a dict.
+
+    The serialization is given by the extension of path: JSON for .json,
+    MessagePack for .mgpk, CBOR for .cbor.
+
+    Parameters:
+        path: file path with extension .json, .mgpk or .cbor
+
+    Raises:
+        OSError (IOError): when the extension is not supported
+    """
+    ext = _extension(path)
+    with open(path, "rb") as f:
+        raw = f.read()
+    if ext == ".json":
+        return json.loads(raw.decode("utf-8"))
+    if ext == ".mgpk":
+        return msgpack.unpackb(raw)
+    return cbor2.loads(raw)

@@ -1,0 +1,184 @@
+"""hio.help.hicting module
+
+Multiple valued dictionaries with last in first out access: Hict (case
+insensitive keys, for HTTP headers) and Mict, built on the multidict package.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from multidict import CIMultiDict, MultiDict
+
+__all__ = ["Hict", "Mict"]
+
+_MISSING = object()
+
+
+def _default(name: str, pa: tuple, kwa: dict) -> Any:
+    """Returns the optional default given as pa[0] or kwa["default"], else _MISSING."""
+    if len(pa) + len(kwa) > 1 or (kwa and "default" not in kwa):
+        raise TypeError(f"{name}() takes a key and an optional default, got extra {pa!r} {kwa!r}")
+    if pa:
+        return pa[0]
+    return kwa.get("default", _MISSING)
+
+
+class Hict(CIMultiDict):
+    """Case insensitive keyed, multiple valued dictionary, used for HTTP headers.
+
+    Extends multidict.CIMultiDict. Insertion order of keys is preserved. With
+    each key is associated a value list; keys must be str.
+        .add(key, value) appends value to the value list at key
+        m["key"] = value replaces the value list at key with [value]
+        m["key"] returns the first added element of the value list at key
+
+    MultiDict methods access values in FIFO order; Hict adds methods to access
+    them in LIFO order:
+        nabone(key [,default]) last value at key, else default or KeyError
+        nab(key [,default]) last value at key, else default or None
+        naball(key [,default]) all values at key in inverse order, else default or KeyError
+        firsts() items with the first inserted value at each key
+        lasts() items with the last inserted value at each key
+    """
+
+    def __repr__(self) -> str:
+        """Returns a repr that evaluates back to an equal Hict, e.g. Hict([('a', 1)])."""
+        return f"{self.__class__.__name__}({list(self.items())!r})"
+
+    def nabone(self, key: str, *pa, **kwa) -> Any:
+        """Returns the last value at key, else the default.
+
+        Usage:
+            .nabone(key [, default])
+
+        Raises:
+            KeyError: when key is not in the dict and no default is provided
+        """
+        default = _default("nabone", pa, kwa)
+        if key in self:
+            return self.getall(key)[-1]
+        if default is _MISSING:
+            raise KeyError(key)
+        return default
+
+    def nab(self, key: str, *pa, **kwa) -> Any:
+        """Returns the last value at key, else the default or None.
+
+        Usage:
+            .nab(key [, default])
+        """
+        default = _default("nab", pa, kwa)
+        if key in self:
+            return self.getall(key)[-1]
+        return None if default is _MISSING else default
+
+    def naball(self, key: str, *pa, **kwa) -> Any:
+        """Returns the list of values at key in inverse (LIFO) order, else the default.
+
+        Usage:
+            .naball(key [, default])
+
+        Raises:
+            KeyError: when key is not in the dict and no default is provided
+        """
+        default = _default("naball", pa, kwa)
+        if key in self:
+            return list(reversed(self.getall(key)))
+        if default is _MISSING:
+            raise KeyError(key)
+        return default
+
+    def _keys(self) -> list[str]:
+        """Returns the distinct keys in insertion order, each as first inserted."""
+        seen = CIMultiDict()
+        for key in self.keys():
+            if key not in seen:
+                seen[key] = None
+        return list(seen.keys())
+
+    def firsts(self) -> list[tuple[str, Any]]:
+        """Returns list of (key, value) pairs, value the first value at key, no duplicate keys."""
+        return [(key, self.getone(key)) for key in self._keys()]
+
+    def lasts(self) -> list[tuple[str, Any]]:
+        """Returns list of (key, value) pairs, value the last value at key, no duplicate keys."""
+        return [(key, self.getall(key)[-1]) for key in self._keys()]
+
+
+class Mict(MultiDict):
+    """Multiple valued dictionary with case sensitive keys.
+
+    Extends multidict.MultiDict. Insertion order of keys is preserved. With
+    each key is associated a value list; keys must be str.
+        .add(key, value) appends value to the value list at key
+        m["key"] = value replaces the value list at key with [value]
+        m["key"] returns the first added element of the value list at key
+
+    MultiDict methods access values in FIFO order; Mict adds methods to access
+    them in LIFO order:
+        nabone(key [,default]) last value at key, else default or KeyError
+        nab(key [,default]) last value at key, else default or None
+        naball(key [,default]) all values at key in inverse order, else default or KeyError
+        firsts() items with the first inserted value at each key
+        lasts() items with the last inserted value at each key
+    """
+
+    def __repr__(self) -> str:
+        """Returns a repr that evaluates back to an equal Mict, e.g. Mict([('a', 1)])."""
+        return f"{self.__class__.__name__}({list(self.items())!r})"
+
+    def nabone(self, key: str, *pa, **kwa) -> Any:
+        """Returns the last value at key, else the default.
+
+        Usage:
+            .nabone(key [, default])
+
+        Raises:
+            KeyError: when key is not in the dict and no default is provided
+        """
+        default = _default("nabone", pa, kwa)
+        if key in self:
+            return self.getall(key)[-1]
+        if default is _MISSING:
+            raise KeyError(key)
+        return default
+
+    def nab(self, key: str, *pa, **kwa) -> Any:
+        """Returns the last value at key, else the default or None.
+
+        Usage:
+            .nab(key [, default])
+        """
+        default = _default("nab", pa, kwa)
+        if key in self:
+            return self.getall(key)[-1]
+        return None if default is _MISSING else default
+
+    def naball(self, key: str, *pa, **kwa) -> Any:
+        """Returns the list of values at key in inverse (LIFO) order, else the default.
+
+        Usage:
+            .naball(key [, default])
+
+        Raises:
+            KeyError: when key is not in the dict and no default is provided
+        """
+        default = _default("naball", pa, kwa)
+        if key in self:
+            return list(reversed(self.getall(key)))
+        if default is _MISSING:
+            raise KeyError(key)
+        return default
+
+    def _keys(self) -> list[str]:
+        """Returns the distinct keys in insertion order."""
+        return list(dict.fromkeys(self.keys()))
+
+    def firsts(self) -> list[tuple[str, Any]]:
+        """Returns list of (key, value) pairs, value the first value at key, no duplicate keys."""
+        return [(key, self.getone(key)) for key in self._keys()]
+
+    def lasts(self) -> list[tuple[str, Any]]:
+        """Returns list of (key, value) pairs, value the last value at key, no duplicate keys."""
+        return [(key, self.getall(key)[-1]) for key in self._keys()]

@@ -1,0 +1,63 @@
+"""Tests of hio.hioing: Mixin, errors, version and separator constants."""
+
+import pytest
+
+from hio import hioing
+from hio.hioing import HioError, Mixin, OglerError, ValidationError, Version, Versionage, VersionError
+
+
+class Aye(Mixin):
+    def __init__(self, a=1, **kwa):
+        super().__init__(**kwa)
+        self.a = a
+
+
+class Bee(Mixin):
+    def __init__(self, b=2, **kwa):
+        super().__init__(**kwa)
+        self.b = b
+
+
+class Cee(Aye, Bee):
+    def __init__(self, c=3, **kwa):
+        super().__init__(**kwa)
+        self.c = c
+
+
+def test_mixin_cooperative_init_reaches_every_class():
+    cee = Cee(a=10, b=20, c=30)
+    assert (cee.a, cee.b, cee.c) == (10, 20, 30)
+    assert Cee.__mro__ == (Cee, Aye, Bee, Mixin, object)
+
+    cee = Cee()  # defaults all the way up
+    assert (cee.a, cee.b, cee.c) == (1, 2, 3)
+
+
+def test_mixin_swallows_leftover_arguments():
+    """Leftover arguments stop at Mixin instead of reaching object.__init__."""
+    aye = Aye(a=5, unknown=True)
+    assert aye.a == 5
+    mixin = Mixin(1, 2, x=3)
+    assert isinstance(mixin, Mixin)
+    with pytest.raises(TypeError):  # object itself would refuse them
+        object.__init__(mixin, 1)
+
+
+def test_error_hierarchy():
+    assert issubclass(HioError, Exception)
+    assert issubclass(ValidationError, HioError)
+    assert issubclass(VersionError, ValidationError)
+    assert issubclass(OglerError, HioError)
+    with pytest.raises(HioError, match="bad version"):
+        raise VersionError("bad version")
+    assert str(OglerError("oops")) == "oops"
+
+
+def test_version_and_separators():
+    assert Versionage._fields == ("major", "minor")
+    assert isinstance(Version, Versionage)
+    assert Version.major == Version[0] and Version.minor == Version[1]
+    assert all(isinstance(v, int) for v in Version)
+    assert isinstance(hioing.SEPARATOR, str) and "\n" in hioing.SEPARATOR
+    assert hioing.SEPARATOR.encode("utf-8") == hioing.SEPARATOR_BYTES
+    assert isinstance(hioing.SEPARATOR_BYTES, bytes)

@@ -1,0 +1,291 @@
+"""Tests of hio.help.ogling: Ogler, initOgler, openOgler and hio.help.ogler.
+
+No test writes into the real home or /usr/local/var: temporary directories
+are made under tmp_path and the head paths point into tmp_path.
+"""
+
+import logging
+import os
+import socket
+import tempfile
+
+import pytest
+
+import hio.help
+from hio.help import ogling
+from hio.help.ogling import Ogler, initOgler, openOgler
+from hio.hioing import OglerError
+
+
+@pytest.fixture
+def heads(tmp_path, monkeypatch):
+    """Points every head directory of Ogler into tmp_path."""
+    monkeypatch.setattr(Ogler, "HeadDirPath", str(tmp_path / "var"))
+    monkeypatch.setattr(Ogler, "AltHeadDirPath", str(tmp_path / "home"))
+    monkeypatch.setattr(Ogler, "TempHeadDir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    return tmp_path
+
+
+@pytest.fixture
+def unwritable(tmp_path):
+    """Returns a directory path under which no directory can be made.
+
+    As a regular user that is a directory with mode 0o500. Tests may run as
+    root, for whom permissions do not stop writes, so there the path lies
+    under a regular FILE, which can never hold a directory.
+    """
+    if os.geteuid() == 0:
+        blocker = tmp_path / "blocker"
+        blocker.write_text("a regular file, not a directory")
+        yield str(blocker / "var")
+    else:
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        yield str(locked)
+        locked.chmod(0o700)
+
+
+def test_class_defaults():
+    assert Ogler.Prefix == "hio"
+    assert Ogler.HeadDirPath == "/usr/local/var"
+    assert Ogler.TailDirPath == "logs"
+    assert Ogler.AltHeadDirPath == "~"
+    assert Ogler.TempHeadDir == "/tmp"
+    assert Ogler.TempPrefix == "test_"
+    assert Ogler.TempSuffix == "_temp"
+
+
+def test_init_makes_nothing(heads):
+    ogler = Ogler()
+    assert ogler.name == "main"
+    assert ogler.level == logging.ERROR
+    assert ogler.temp is False
+    assert ogler.prefix == "hio"
+    assert ogler.headDirPath == str(heads / "var")
+    assert ogler.dirPath is None and ogler.path is None
+    assert ogler.opened is False
+    assert (ogler.consoled, ogler.syslogged, ogler.filed) == (True, True, True)
+    assert (ogler.when, ogler.interval, ogler.count) == ("H", 1, 48)
+    assert not (heads / "var").exists()
+
+
+def test_package_ogler():
+    ogler = hio.help.ogler
+    assert isinstance(ogler, Ogler)
+    assert ogler.level == logging.CRITICAL
+    assert ogler.prefix == "hio"
+    assert ogler.opened is False and ogler.dirPath is None
+
+
+def test_init_ogler(heads):
+    ogler = initOgler()
+    assert isinstance(ogler, Ogler)
+    assert ogler.level == logging.CRITICAL
+    assert ogler.opened is False
+    other = initOgler(level=logging.DEBUG, prefix="mine", force=True)
+    assert other is not ogler
+    assert other.level == logging.DEBUG and other.prefix == "mine"
+
+
+def test_temp_reopen_log_close_clear(heads):
+    ogler = Ogler(name="alpha", level=logging.DEBUG, temp=True, reopen=True, consoled=False, syslogged=False)
+    try:
+        assert ogler.opened
+        root = heads / "tmp"
+        assert ogler.dirPath.startswith(str(root))
+        assert ogler.dirPath.endswith(os.path.join("hio", "logs"))
+        tempdir = os.path.relpath(ogler.dirPath, root).split(os.sep)[0]
+        assert tempdir.startswith("test_") and tempdir.endswith("_temp")
+        assert ogler.path == os.path.join(ogler.dirPath, "alpha.log")
+
+        logger = ogler.getLogger(name="hio.test.alpha")
+        assert logger.level == logging.DEBUG
+        assert logger.propagate is False
+        logger.debug("first message")
+        for handler in logger.handlers:
+            handler.flush()
+        with open(ogler.path) as f:
+            text = f.read()
+        assert "hio.test.alpha DEBUG: first message" in text
+    finally:
+        ogler.close(clear=True)
+    assert not ogler.opened
+    assert not os.path.exists(ogler.dirPath)
+    assert os.listdir(heads / "tmp") == []  # temp root removed too
+    logger.error("after close")  # detached from the file: nothing recreated
+    assert not os.path.exists(ogler.path)
+
+
+def test_persistent_head_dir(heads):
+    ogler = Ogler(name="beta", headDirPath=str(heads / "data"), consoled=False, syslogged=False)
+    ogler.reopen()
+    try:
+        assert ogler.dirPath == str(heads / "data" / "hio" / "logs")
+        logger = ogler.getLogger(name="hio.test.beta")
+        logger.error("persisted")
+        ogler.close()  # no clear: file stays
+        assert not ogler.opened
+        with open(ogler.path) as f:
+            assert "persisted" in f.read()
+
+        ogler.reopen(clear=True)  # clears old contents, reattaches the file to the logger
+        assert ogler.opened
+        assert os.path.getsize(ogler.path) == 0
+        logger.error("again")
+        ogler.baseFileHandler.flush()
+        with open(ogler.path) as f:
+            assert f.read().count("again") == 1
+    finally:
+        ogler.close(clear=True)
+    assert not os.path.exists(ogler.dirPath)
+
+
+def test_default_head_is_class_head(heads):
+    ogler = Ogler(name="gamma", consoled=False, syslogged=False, filed=False, reopen=True)
+    try:
+        assert ogler.dirPath == str(heads / "var" / "hio" / "logs")
+        assert os.path.isdir(ogler.dirPath)
+        assert ogler.baseFileHandler is None  # not filed
+        logger = ogler.getLogger(name="hio.test.gamma")
+        assert logger.handlers == []
+    finally:
+        ogler.close(clear=True)
+
+
+def test_unwritable_head_falls_back_to_alt(heads, monkeypatch, unwritable):
+    monkeypatch.setattr(Ogler, "HeadDirPath", unwritable)
+    ogler = Ogler(name="delta", prefix="app", consoled=False, syslogged=False)
+    ogler.reopen()
+    try:
+        assert ogler.opened
+        assert ogler.dirPath == str(heads / "home" / ".app" / "logs")
+        logger = ogler.getLogger(name="hio.test.delta")
+        logger.error("fallback works")
+        ogler.baseFileHandler.flush()
+        with open(ogler.path) as f:
+            assert "fallback works" in f.read()
+    finally:
+        ogler.close(clear=True)
+
+
+def test_unwritable_head_and_alt_raise(heads, monkeypatch, unwritable):
+    monkeypatch.setattr(Ogler, "AltHeadDirPath", unwritable)
+    ogler = Ogler(name="eps", headDirPath=unwritable, consoled=False, syslogged=False)
+    with pytest.raises(OglerError, match="Cannot make log directory"):
+        ogler.reopen()
+    assert not ogler.opened
+
+
+def test_reopen_rename_and_switch_temp(heads):
+    ogler = Ogler(name="one", temp=True, consoled=False, syslogged=False, reopen=True)
+    try:
+        first = ogler.dirPath
+        ogler.reopen(name="two")
+        assert ogler.dirPath == first  # same directory, new file
+        assert ogler.path == os.path.join(first, "two.log")
+        ogler.reopen(temp=False)
+        assert ogler.temp is False
+        assert ogler.dirPath == str(heads / "var" / "hio" / "logs")
+        assert not os.path.exists(first)  # the abandoned temp dir is removed
+        ogler.reopen(temp=True)
+        assert ogler.dirPath.startswith(str(heads / "tmp"))
+    finally:
+        ogler.close(clear=True)
+
+
+def test_console_and_no_duplicate_handlers(heads, capsys):
+    ogler = Ogler(name="zeta", level=logging.INFO, syslogged=False, filed=False)
+    logger = ogler.getLogger(name="hio.test.zeta")
+    again = ogler.getLogger(name="hio.test.zeta")
+    assert again is logger
+    assert len(logger.handlers) == 1
+    logger.info("to the console")
+    logger.debug("below level")
+    err = capsys.readouterr().err
+    assert err.count("hio.test.zeta INFO: to the console") == 1
+    assert "below level" not in err
+
+
+def test_levels_and_reset_level(heads, capsys):
+    ogler = Ogler(name="eta", level=logging.WARNING, syslogged=False, filed=False)
+    one = ogler.getLogger(name="hio.test.eta.one")
+    two = ogler.getLogger(name="hio.test.eta.two", level=logging.ERROR)
+    assert one.level == logging.WARNING and two.level == logging.ERROR
+
+    ogler.resetLevel(name="hio.test.eta.one", level=logging.DEBUG)
+    assert one.level == logging.DEBUG and two.level == logging.ERROR
+    ogler.resetLevel(name="hio.test.eta.one")  # None means .level
+    assert one.level == logging.WARNING
+
+    plain = logging.getLogger("hio.test.eta.plain")  # not configured by an Ogler
+    plain.setLevel(logging.WARNING)
+    ogler.resetLevel(name="hio.test.eta.one", level=logging.INFO, globally=True)
+    assert one.level == logging.INFO and two.level == logging.INFO
+    assert plain.level == logging.WARNING
+
+    two.info("now visible")
+    assert "now visible" in capsys.readouterr().err
+
+
+def test_syslog_to_local_socket(heads, monkeypatch):
+    with tempfile.TemporaryDirectory() as sockdir:  # short path for AF_UNIX
+        address = os.path.join(sockdir, "log")
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server:
+            server.bind(address)
+            server.settimeout(5.0)
+            monkeypatch.setattr(ogling, "SYSLOG_ADDRESSES", (os.path.join(sockdir, "absent"), address))
+            ogler = Ogler(name="theta", prefix="app", consoled=False, filed=False)
+            logger = ogler.getLogger(name="hio.test.theta")
+            try:
+                assert ogler.baseSysLogHandler in logger.handlers
+                logger.error("to syslog")
+                msg = server.recv(4096)
+            finally:
+                logger.removeHandler(ogler.baseSysLogHandler)
+                ogler.baseSysLogHandler.close()
+    assert msg.startswith(b"<11>")  # facility user, severity error
+    assert b"app: hio.test.theta ERROR: to syslog" in msg
+
+
+def test_syslog_absent(heads, monkeypatch, tmp_path):
+    monkeypatch.setattr(ogling, "SYSLOG_ADDRESSES", (str(tmp_path / "nolog"),))
+    ogler = Ogler(name="iota", consoled=False, filed=False)
+    logger = ogler.getLogger(name="hio.test.iota")
+    assert ogler.baseSysLogHandler is None
+    assert logger.handlers == []
+
+
+def test_open_ogler(heads):
+    with openOgler(name="kappa", consoled=False, syslogged=False) as ogler:
+        assert isinstance(ogler, Ogler)
+        assert ogler.opened and ogler.temp
+        assert ogler.path.endswith("kappa.log")
+        ogler.getLogger(name="hio.test.kappa").critical("inside")
+        ogler.baseFileHandler.flush()
+        with open(ogler.path) as f:
+            assert "inside" in f.read()
+        dirPath = ogler.dirPath
+    assert not ogler.opened
+    assert not os.path.exists(dirPath)
+
+
+def test_open_ogler_subclass_persistent_and_error(heads):
+    class SubOgler(Ogler):
+        Prefix = "sub"
+
+    with pytest.raises(RuntimeError, match="boom"), openOgler(cls=SubOgler, name="lam", temp=False) as ogler:
+        assert isinstance(ogler, SubOgler)
+        assert ogler.dirPath == str(heads / "var" / "sub" / "logs")
+        raise RuntimeError("boom")
+    assert not ogler.opened
+    assert os.path.isdir(ogler.dirPath)  # persistent: not cleared
+
+
+def test_bad_rotation_when(heads):
+    ogler = Ogler(name="mu", temp=True, when="fortnightly", consoled=False, syslogged=False)
+    with pytest.raises(OglerError, match="Cannot open log file"):
+        ogler.reopen()
+    assert not ogler.opened
+    ogler.close(clear=True)
+    assert os.listdir(heads / "tmp") == []
