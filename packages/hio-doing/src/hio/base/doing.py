@@ -1,1 +1,845 @@
-"""hio-doing: placeholder, filled by its issue."""
+"""hio.base.doing module
+
+The hierarchical scheduler. A Doist, at the root, runs a deque of deeds, one
+per doer; a DoDoer is a doer that runs deeds of its own, so schedulers nest
+into a tree; a Doer, or a doified generator function, is a leaf. Each doer's
+life passes through contexts in one of four orders::
+
+    enter, recur, clean, exit    (completed)
+    enter, recur, close, exit    (forced: closed by its scheduler)
+    enter, recur, abort, exit    (an unexpected exception)
+    enter, abort, exit           (an exception while entering)
+
+Scheduling is deterministic: each cycle runs every due deed once, in the
+order the doers were entered, at the tyme of the root Doist; the same doers,
+tocks and start tyme always give the same sequence of contexts and tymes.
+Exits run in reverse order of enters, at every level of nesting.
+
+A deed is a triple ``(dog, retyme, doer)``: ``dog`` is the generator that
+calling ``doer`` made, ``retyme`` the tyme at or after which it runs next.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import time
+import types
+from collections import deque, namedtuple
+from collections.abc import Callable, Generator, Iterable
+from typing import Any
+
+from ..help.timing import MonoTimer
+from .basing import State
+from .tyming import Tymee, Tymist
+
+__all__ = [
+    "Deed",
+    "DoDoer",
+    "Doer",
+    "Doist",
+    "ExDoer",
+    "ReDoer",
+    "TryDoer",
+    "bareDo",
+    "doify",
+    "doifyExDo",
+    "doize",
+    "doizeExDo",
+    "tryDo",
+]
+
+Deed = namedtuple("Deed", "dog retyme doer")
+"""The fields of a deed. Deeds are kept as plain ``(dog, retyme, doer)`` tuples
+for speed; ``Deed(*deed)`` gives named access to one."""
+
+
+def _setDone(doer: Any, done: Any) -> None:
+    """Sets ``doer.done``; a bound method keeps its attributes on its function."""
+    try:
+        doer.done = done
+    except AttributeError:
+        doer.__func__.done = done
+
+
+class _Scheduler:
+    """What the Doist and the DoDoer share: running a deque of deeds.
+
+    Doers may extend or remove doers while a cycle is running; extensions are
+    staged and joined at the end of the cycle, and removals closed at once
+    and dropped at the end of the cycle, so the order of deeds (and so the
+    order of exits) always stays the order of enters.
+    """
+
+    def _initDeeds(self) -> None:
+        self._deeds: deque = deque()
+        self._cycling = False  # True while a cycle runs through the deeds
+        self._staged: list = []  # deeds entered during a cycle, joined at its end
+        self._dropped: set = set()  # ids of doers removed during a cycle
+
+    def _enter(self, doers: Iterable, tymth: Callable[[], float], tyme: float) -> deque:
+        """Makes a dog of each doer, runs its enter context, and returns the deeds."""
+        deeds = deque()
+        for doer in doers:
+            _setDone(doer, False)
+            dog = doer(tymth=tymth, tock=doer.tock, **doer.opts)
+            try:
+                next(dog)  # enter context
+            except StopIteration as ex:  # done while entering
+                _setDone(doer, ex.value)
+                continue
+            deeds.append((dog, tyme, doer))  # first recur at this same tyme
+        return deeds
+
+    def _cycle(self, deeds: deque, tyme: float) -> None:
+        """Runs each deed due at ``tyme`` once, in order. This is the scheduler's hot path."""
+        popleft = deeds.popleft
+        append = deeds.append
+        self._cycling = True
+        try:
+            for _ in range(len(deeds)):
+                deed = popleft()
+                dog, retyme, doer = deed
+                if retyme <= tyme:
+                    try:
+                        tock = dog.send(tyme)
+                    except StopIteration as ex:
+                        if id(doer) not in self._dropped:
+                            _setDone(doer, ex.value)
+                        continue
+                    try:
+                        append((dog, tyme + tock, doer))
+                    except TypeError:
+                        raise TypeError(f"doer {doer!r} yielded {tock!r}, not a tock in seconds") from None
+                else:
+                    append(deed)
+        finally:
+            self._cycling = False
+        if self._staged or self._dropped:
+            self._settle(deeds)
+
+    def _settle(self, deeds: deque) -> None:
+        """Drops deeds removed during the cycle and joins those entered during it."""
+        if self._dropped:
+            dropped, self._dropped = self._dropped, set()
+            kept = [deed for deed in deeds if id(deed[2]) not in dropped]
+            for dog, _, doer in deeds:
+                if id(doer) in dropped:
+                    dog.close()  # one that removed itself could not be closed while running
+                    _setDone(doer, False)
+            deeds.clear()
+            deeds.extend(kept)
+        if self._staged:
+            staged, self._staged = self._staged, []
+            deeds.extend(staged)
+
+    def _exit(self, deeds: deque) -> None:
+        """Closes every still-open dog, last entered first, so exits nest inside enters."""
+        error = None
+        while deeds:
+            dog, _, doer = deeds.pop()
+            try:
+                dog.close()  # close context, then exit context
+            except Exception as ex:  # one failing exit must not keep the others open
+                error = error or ex
+            _setDone(doer, False)
+        if error is not None:
+            raise error
+
+    def _extend(self, doers: list, tymth: Callable[[], float] | None, tyme: float | None) -> None:
+        """Adds doers, entering them at once when this scheduler is already running."""
+        self._doers.extend(doers)
+        if tymth is None:  # not running yet: their deeds are made on enter
+            return
+        deeds = self._enter(doers, tymth, tyme)
+        if self._cycling:
+            self._staged.extend(deeds)
+        else:
+            self._deeds.extend(deeds)
+
+    def _remove(self, doers: list) -> None:
+        """Removes doers and force-closes their deeds."""
+        gone = {id(doer) for doer in doers}
+        self._doers[:] = [doer for doer in self._doers if id(doer) not in gone]
+        self._staged[:] = [deed for deed in self._staged if id(deed[2]) not in gone] if self._staged else []
+        for dog, _, doer in list(self._deeds):
+            if id(doer) in gone:
+                try:
+                    dog.close()
+                except ValueError:  # it is the one running now: closed at the end of the cycle
+                    pass
+                else:
+                    _setDone(doer, False)
+        if self._cycling:
+            self._dropped |= gone
+        else:
+            kept = [deed for deed in self._deeds if id(deed[2]) not in gone]
+            self._deeds.clear()
+            self._deeds.extend(kept)
+
+
+class Doist(_Scheduler, Tymist):
+    """The root scheduler: runs its doers' deeds once per cycle, advancing tyme by one tock.
+
+    Tyme is artificial (cycles run as fast as possible) unless ``real`` is
+    True, in which case each cycle starts on a real-time tock boundary.
+
+    Attributes:
+        real (bool): True means run in real time, otherwise as fast as possible
+        limit (float | None): maximum run tyme, after which every dog is closed
+        done (bool | None): True when completed by limit or by all doers completing;
+            False when forced to stop early (KeyboardInterrupt or an exception)
+        doers (list): Doer instances, doified generator functions or methods
+        deeds (deque): triples (dog, retyme, doer)
+        timer (MonoTimer): paces cycles in real time
+    """
+
+    def __init__(self, real: bool = False, limit: float | None = None, doers: Iterable | None = None, **kwa):
+        """Initializes the Doist.
+
+        Parameters:
+            real: True means keep cycles on real-time tock boundaries
+            limit: maximum run tyme in seconds, None means no limit
+            doers: doers to run, may also be given to .do()
+            tyme: (in kwa) starting tyme
+            tock: (in kwa) tyme increment per cycle, default Tymist.Tock
+        """
+        super().__init__(**kwa)
+        self._initDeeds()
+        self.real = bool(real)
+        self.limit = abs(float(limit)) if limit is not None else None
+        self.done = None
+        self._doers = list(doers) if doers is not None else []
+        self.timer = MonoTimer(duration=self.tock)
+
+    @property
+    def doers(self) -> list:
+        """The doers this Doist runs."""
+        return self._doers
+
+    @doers.setter
+    def doers(self, doers: Iterable) -> None:
+        self._doers = list(doers)
+
+    @property
+    def deeds(self) -> deque:
+        """The deque of deeds, triples (dog, retyme, doer)."""
+        return self._deeds
+
+    @deeds.setter
+    def deeds(self, deeds: deque) -> None:
+        self._deeds = deeds
+
+    def do(self, doers: Iterable | None = None, limit: float | None = None, tyme: float | None = None) -> None:
+        """Enters every doer, then runs cycles until all are done or the limit is reached.
+
+        A KeyboardInterrupt forces every still-open dog through its close and
+        exit contexts and returns; any other exception does the same and is
+        then re-raised. Either way .done is False.
+
+        Parameters:
+            doers: replaces .doers when given
+            limit: replaces .limit when given
+            tyme: resets .tyme when given
+        """
+        if doers is not None:
+            self.doers = doers
+        if limit is not None:
+            self.limit = abs(float(limit))
+        if tyme is not None:
+            self.tyme = tyme
+        self.done = False
+        try:
+            self.deeds = self.enter()
+            stop = self.tyme + self.limit if self.limit is not None else None
+            self.timer.start(duration=self.tock)
+            while True:
+                self.recur()
+                if not self._deeds:
+                    self.done = True
+                    break
+                if stop is not None and self._tyme >= stop:
+                    self.done = True
+                    break
+                if self.real:
+                    self.wait()
+        except KeyboardInterrupt:  # forced exit
+            self.done = False
+        except BaseException:
+            self.done = False
+            raise
+        finally:
+            self.exit()
+
+    def enter(self, doers: Iterable | None = None) -> deque:
+        """Makes each doer's dog, injecting this Doist's tymth, and runs its enter context.
+
+        Parameters:
+            doers: the doers to enter, default .doers
+
+        Returns:
+            deque: the deeds, triples (dog, retyme, doer)
+        """
+        return self._enter(self.doers if doers is None else doers, self.tymen(), self._tyme)
+
+    def recur(self, deeds: deque | None = None) -> None:
+        """Runs each due deed once, in order, then advances tyme by one tock.
+
+        Parameters:
+            deeds: the deeds to run, default .deeds
+        """
+        self._cycle(self._deeds if deeds is None else deeds, self._tyme)
+        self._tyme += self._tock
+
+    def wait(self) -> None:
+        """Sleeps until the next real-time tock boundary.
+
+        A cycle that overran its tock is made up by starting the next at
+        once; one that fell behind by more than a whole tock starts the
+        count afresh rather than rushing through the missed cycles.
+        """
+        remaining = self.timer.remaining
+        if remaining > 0.0:
+            time.sleep(remaining)
+        if remaining < -self._tock:
+            self.timer.start(duration=self._tock)
+        else:
+            self.timer.restart(duration=self._tock)
+
+    def exit(self, deeds: deque | None = None) -> None:
+        """Force-closes every still-open deed, in reverse order of entering.
+
+        Parameters:
+            deeds: the deeds to close, default .deeds
+        """
+        self._exit(self._deeds if deeds is None else deeds)
+
+    def extend(self, doers: Iterable) -> None:
+        """Adds doers; while running, enters them and adds their deeds after the others.
+
+        Parameters:
+            doers: the doers to add
+        """
+        running = self.done is False and bool(self._deeds or self._cycling)
+        self._extend(list(doers), self.tymen() if running else None, self._tyme)
+
+    def remove(self, doers: Iterable) -> None:
+        """Removes doers and force-closes their deeds.
+
+        Parameters:
+            doers: the doers to remove
+        """
+        self._remove(list(doers))
+
+
+class Doer(Tymee):
+    """Base class of hierarchical structured async coroutines: calling one returns its ``.do`` generator.
+
+    Subclasses override the context methods: enter, recur, clean, exit,
+    close and abort. ``recur`` may be a plain method, run once per run of
+    the doer until it returns True, or a generator method, run with
+    ``yield from`` until it returns.
+
+    Attributes:
+        done (bool | None): True when completed, otherwise incomplete (running, closed or aborted)
+        opts (dict): options injected into .do by the scheduler
+
+    Properties:
+        tock (float): desired tyme in seconds between runs, 0.0 means as soon as possible
+    """
+
+    def __init__(self, *, tymth: Callable[[], float] | None = None, tock: float = 0.0, **opts):
+        """Initializes the Doer.
+
+        Parameters:
+            tymth: closure returned by Tymist.tymen(); the scheduler injects one
+            tock: desired tyme between runs in seconds
+            opts: options the scheduler passes back into .do
+        """
+        super().__init__(tymth=tymth, **opts)
+        self.done = None
+        self.tock = tock
+        self.opts = opts
+
+    @property
+    def tock(self) -> float:
+        """Desired tyme in seconds between runs, or until the next run."""
+        return self._tock
+
+    @tock.setter
+    def tock(self, tock: float) -> None:
+        tock = float(tock)
+        if not tock >= 0.0:
+            raise ValueError(f"Invalid tock {tock!r}: must be >= 0.0.")
+        self._tock = tock
+
+    def __call__(self, **kwa) -> Generator:
+        """Returns the .do generator, not yet started: its first next() runs the enter context."""
+        return self.do(**kwa)
+
+    def do(self, tymth: Callable[[], float], *, tock: float = 0.0, **opts) -> Generator[float, float, bool | None]:
+        """Runs this doer's contexts as a generator; yields tocks, is sent tymes, returns .done.
+
+        Parameters:
+            tymth: closure of the scheduler's Tymist
+            tock: initial tock
+            opts: injected options; ``temp`` is passed on to .enter()
+        """
+        try:
+            self.wind(tymth)
+            self.tock = tock
+            self.done = False
+            if "temp" in opts:
+                self.enter(temp=opts["temp"])
+            else:
+                self.enter()
+            if inspect.isgeneratorfunction(self.recur):
+                self.done = yield from self.recur()
+            else:
+                while not self.done:
+                    tyme = yield self._tock
+                    self.done = self.recur(tyme)
+        except GeneratorExit:  # forced close
+            self.close()
+            self.done = False
+        except Exception as ex:  # unexpected
+            self.abort(ex)
+            self.done = False
+            raise
+        else:
+            self.clean()
+        finally:
+            self.exit()
+        return self.done
+
+    def enter(self, *, temp: bool | None = None) -> None:
+        """Enter context: set up resources. Not a generator method.
+
+        Parameters:
+            temp: True means use temporary resources, when the doer has any
+        """
+
+    def recur(self, tyme: float) -> bool:
+        """Recur context: one run of repeated work. Returns True when done.
+
+        Parameters:
+            tyme: the scheduler's tyme, fed in by send
+        """
+        return False
+
+    def clean(self) -> None:
+        """Clean context: clean-up that only a normal completion needs."""
+
+    def exit(self) -> None:
+        """Exit context: release resources. Runs after completion, close or abort."""
+
+    def close(self) -> None:
+        """Close context: the scheduler forced this doer to stop (GeneratorExit)."""
+
+    def abort(self, ex: Exception) -> None:
+        """Abort context: an unexpected exception is ending this doer.
+
+        Parameters:
+            ex: the exception
+        """
+
+
+class ReDoer(Doer):
+    """Example Doer whose .recur is a generator method, run by .do with ``yield from``.
+
+    Attributes:
+        states (list[State]): what happened, for tests and demonstration
+        count (int): recurs so far
+        stop (int): recurs after which it is done
+    """
+
+    def __init__(self, stop: int = 3, **kwa):
+        super().__init__(**kwa)
+        self.states = []
+        self.count = 0
+        self.stop = stop
+
+    def enter(self, *, temp: bool | None = None) -> None:
+        self.states.append(State(tyme=self.tyme, context="enter", feed=temp, count=self.count))
+
+    def recur(self) -> Generator[float, float, bool]:
+        """Yields the tock, is sent the tyme, and returns True after .stop runs."""
+        while self.count < self.stop:
+            tyme = yield self.tock
+            self.count += 1
+            self.states.append(State(tyme=self.tyme, context="recur", feed=tyme, count=self.count))
+        return True
+
+    def clean(self) -> None:
+        self.states.append(State(tyme=self.tyme, context="clean", feed=None, count=self.count))
+
+    def exit(self) -> None:
+        self.states.append(State(tyme=self.tyme, context="exit", feed=None, count=self.count))
+
+    def close(self) -> None:
+        self.states.append(State(tyme=self.tyme, context="close", feed=None, count=self.count))
+
+    def abort(self, ex: Exception) -> None:
+        self.states.append(State(tyme=self.tyme, context="abort", feed=ex, count=self.count))
+
+
+class DoDoer(_Scheduler, Doer):
+    """A doer that schedules doers of its own, like a Doist, on the tyme of its root Doist.
+
+    Scheduling hierarchy: Doist -> DoDoer -> ... -> DoDoer -> Doers. Its tyme
+    is the root Doist's, through the tymth each parent injects.
+
+    Properties:
+        doers (list): the doers it runs
+        deeds (deque): triples (dog, retyme, doer)
+        always (bool): True means keep running when all deeds are done, so
+            doers may be added later with .extend()
+    """
+
+    def __init__(self, doers: Iterable | None = None, always: bool = False, **kwa):
+        """Initializes the DoDoer.
+
+        Parameters:
+            doers: the doers to run
+            always: keep running even when every deed is done
+            tymth, tock, opts: as for Doer
+        """
+        super().__init__(**kwa)
+        self._initDeeds()
+        self._doers = list(doers) if doers is not None else []
+        self._always = bool(always)
+
+    @property
+    def doers(self) -> list:
+        """The doers this DoDoer runs."""
+        return self._doers
+
+    @doers.setter
+    def doers(self, doers: Iterable) -> None:
+        self._doers = list(doers)
+
+    @property
+    def deeds(self) -> deque:
+        """The deque of deeds, triples (dog, retyme, doer)."""
+        return self._deeds
+
+    @deeds.setter
+    def deeds(self, deeds: deque) -> None:
+        self._deeds = deeds
+
+    @property
+    def always(self) -> bool:
+        """True means keep running even when every deed is done."""
+        return self._always
+
+    @always.setter
+    def always(self, always: bool) -> None:
+        self._always = bool(always)
+
+    def do(
+        self,
+        tymth: Callable[[], float],
+        *,
+        tock: float = 0.0,
+        doers: Iterable | None = None,
+        always: bool | None = None,
+        **opts,
+    ) -> Generator[float, float, bool | None]:
+        """Runs the nested doers as this doer's generator, like Doist.do.
+
+        Parameters:
+            tymth: closure of the root Doist's Tymist
+            tock: initial tock
+            doers: replaces .doers when given
+            always: replaces .always when given
+            opts: injected options
+        """
+        try:
+            self.wind(tymth)
+            self.tock = tock
+            if doers is not None:
+                self.doers = doers
+            if always is not None:
+                self.always = always
+            self.done = False
+            self.deeds = self.enter()
+            while not self.done:
+                tyme = yield self._tock
+                self.done = self.recur(tyme)
+        except GeneratorExit:
+            self.close()
+            self.done = False
+        except Exception as ex:
+            self.abort(ex)
+            self.done = False
+            raise
+        else:
+            self.clean()
+        finally:
+            self.exit()
+        return self.done
+
+    def enter(self, doers: Iterable | None = None, *, temp: bool | None = None) -> deque:
+        """Makes each doer's dog, injecting this DoDoer's tymth, and runs its enter context.
+
+        Parameters:
+            doers: the doers to enter, default .doers
+
+        Returns:
+            deque: the deeds, triples (dog, retyme, doer)
+        """
+        return self._enter(self.doers if doers is None else doers, self._tymth, self._tymth())
+
+    def recur(self, tyme: float, deeds: deque | None = None) -> bool:
+        """Runs each due deed once, in order. Returns True when all are done (unless .always).
+
+        Parameters:
+            tyme: the root Doist's tyme, fed down the hierarchy
+            deeds: the deeds to run, default .deeds
+        """
+        deeds = self._deeds if deeds is None else deeds
+        self._cycle(deeds, tyme)
+        return not deeds and not self._always
+
+    def exit(self, deeds: deque | None = None) -> None:
+        """Force-closes every still-open nested deed, in reverse order of entering.
+
+        Parameters:
+            deeds: the deeds to close, default .deeds
+        """
+        self._exit(self._deeds if deeds is None else deeds)
+
+    def extend(self, doers: Iterable) -> None:
+        """Adds doers; while running, enters them and adds their deeds after the others.
+
+        Parameters:
+            doers: the doers to add
+        """
+        running = self.done is False and self._tymth is not None
+        self._extend(list(doers), self._tymth if running else None, self.tyme if running else None)
+
+    def remove(self, doers: Iterable) -> None:
+        """Removes doers and force-closes their deeds.
+
+        Parameters:
+            doers: the doers to remove
+        """
+        self._remove(list(doers))
+
+
+class ExDoer(Doer):
+    """Example Doer for testing and demonstration: records each context in .states.
+
+    Attributes:
+        states (list[State]): (tyme, context, feed, count) of each context run
+        count (int): iteration count, advanced by each recur
+        stop (int): recurs after which it is done
+    """
+
+    def __init__(self, stop: int = 3, **kwa):
+        super().__init__(**kwa)
+        self.states = []
+        self.count = 0
+        self.stop = stop
+
+    def enter(self, *, temp: bool | None = None) -> None:
+        self.states.append(State(tyme=self.tyme, context="enter", feed=temp, count=self.count))
+
+    def recur(self, tyme: float) -> bool:
+        self.count += 1
+        self.states.append(State(tyme=self.tyme, context="recur", feed=tyme, count=self.count))
+        return self.count >= self.stop
+
+    def clean(self) -> None:
+        self.states.append(State(tyme=self.tyme, context="clean", feed=None, count=self.count))
+
+    def exit(self) -> None:
+        self.states.append(State(tyme=self.tyme, context="exit", feed=None, count=self.count))
+
+    def close(self) -> None:
+        self.states.append(State(tyme=self.tyme, context="close", feed=None, count=self.count))
+
+    def abort(self, ex: Exception) -> None:
+        self.states.append(State(tyme=self.tyme, context="abort", feed=ex, count=self.count))
+
+
+class TryDoer(Doer):
+    """Test helper Doer: records every context in .states and completes after .stop contexts.
+
+    Attributes:
+        states (list[State]): (tyme, context, feed, count) of each context run
+        count (int): context count, advanced by every context
+        stop (int): count at which recur reports done
+    """
+
+    def __init__(self, stop: int = 3, **kwa):
+        super().__init__(**kwa)
+        self.states = []
+        self.count = 0
+        self.stop = stop
+
+    def _record(self, context: str, feed: Any = None) -> None:
+        self.count += 1
+        self.states.append(State(tyme=self.tyme, context=context, feed=feed, count=self.count))
+
+    def enter(self, *, temp: bool | None = None) -> None:
+        self._record("enter", temp)
+
+    def recur(self, tyme: float) -> bool:
+        self._record("recur", tyme)
+        return self.count >= self.stop
+
+    def clean(self) -> None:
+        self._record("clean")
+
+    def exit(self) -> None:
+        self._record("exit")
+
+    def close(self) -> None:
+        self._record("close")
+
+    def abort(self, ex: Exception) -> None:
+        self._record("abort", ex)
+
+
+def doify(f: Callable, *, name: str | None = None, tock: float = 0.0, **opts) -> Callable:
+    """Returns a Doist-compatible copy of generator function (or method) ``f``.
+
+    Each call makes a unique copy with its own ``tock``, ``done`` and
+    ``opts`` attributes, so one generator function can serve many doers.
+
+    Usage:
+        g = doify(f, name="g", tock=0.5, states=states)
+
+    Parameters:
+        f: a generator function or bound generator method
+        name: the copy's name, default f's
+        tock: the copy's default tock
+        opts: options passed back as keyword arguments when the copy is called
+    """
+    method = inspect.ismethod(f)
+    func = f.__func__ if method else f
+    g = types.FunctionType(func.__code__, func.__globals__, name or func.__name__, func.__defaults__, func.__closure__)
+    g = functools.update_wrapper(g, func)
+    g.__kwdefaults__ = dict(func.__kwdefaults__) if func.__kwdefaults__ else None
+    g.__name__ = g.__qualname__ = name or func.__name__
+    del g.__wrapped__
+    g.tock = tock
+    g.done = None
+    g.opts = dict(opts)
+    return types.MethodType(g, f.__self__) if method else g
+
+
+def doize(*, tock: float = 0.0, **opts) -> Callable[[Callable], Callable]:
+    """Returns a decorator that makes a generator function Doist compatible in place.
+
+    Unlike doify, the decorated function itself carries the attributes, so
+    it is one doer: use doify for several.
+
+    Usage:
+        @doize(tock=0.5)
+        def f(tymth=None, tock=0.0, **opts): ...
+
+    Parameters:
+        tock: default tock
+        opts: options passed back as keyword arguments when it is called
+    """
+
+    def decorator(f: Callable) -> Callable:
+        f.tock = tock
+        f.done = None
+        f.opts = dict(opts)
+        return f
+
+    return decorator
+
+
+def bareDo(tymth: Callable[[], float] | None = None, tock: float = 0.0, **opts) -> Generator[float, float, bool]:
+    """Template generator function for doify or doize: copy, rename, and fill in the contexts.
+
+    Parameters:
+        tymth: closure of the scheduler's Tymist
+        tock: initial tock
+        opts: injected options
+    """
+    try:
+        # enter context
+        tyme = yield tock  # first recur
+        # recur context: one run here; loop for more
+    except GeneratorExit:
+        # close context (forced)
+        raise
+    except Exception:
+        # abort context (unexpected)
+        raise
+    else:
+        # clean context
+        pass
+    finally:
+        # exit context
+        pass
+    return tyme is not None
+
+
+def _exDo(tymth: Callable[[], float], tock: float, states: list | None, stop: int) -> Generator[float, float, bool]:
+    """The body shared by the example generator functions: records each context in states."""
+    states = states if states is not None else []
+    count = 0
+    try:
+        states.append(State(tyme=tymth(), context="enter", feed=None, count=count))
+        while count < stop:
+            tyme = yield tock
+            count += 1
+            states.append(State(tyme=tymth(), context="recur", feed=tyme, count=count))
+    except GeneratorExit:
+        states.append(State(tyme=tymth(), context="close", feed=None, count=count))
+    except Exception as ex:
+        states.append(State(tyme=tymth(), context="abort", feed=ex, count=count))
+        raise
+    else:
+        states.append(State(tyme=tymth(), context="clean", feed=None, count=count))
+        return True
+    finally:
+        states.append(State(tyme=tymth(), context="exit", feed=None, count=count))
+    return False
+
+
+def doifyExDo(
+    tymth: Callable[[], float], tock: float = 0.0, states: list | None = None, **opts
+) -> Generator[float, float, bool]:
+    """Example generator function for doify: records each context in ``states``, done after 3 recurs.
+
+    Parameters:
+        tymth: closure of the scheduler's Tymist
+        tock: initial tock
+        states: list that receives a State per context
+        opts: injected options
+    """
+    return (yield from _exDo(tymth, tock, states, 3))
+
+
+@doize()
+def doizeExDo(
+    tymth: Callable[[], float], tock: float = 0.0, states: list | None = None, **opts
+) -> Generator[float, float, bool]:
+    """Example generator function already doized: records each context in ``states``, done after 3 recurs.
+
+    Parameters:
+        tymth: closure of the scheduler's Tymist
+        tock: initial tock
+        states: list that receives a State per context
+        opts: injected options
+    """
+    return (yield from _exDo(tymth, tock, states, 3))
+
+
+def tryDo(states: list, tymth: Callable[[], float], tock: float = 0.0, **opts) -> Generator[float, float, bool]:
+    """Test example generator function: records each context in ``states``, done after 3 recurs.
+
+    Parameters:
+        states: list that receives a State per context
+        tymth: closure of the scheduler's Tymist
+        tock: initial tock
+        opts: injected options
+    """
+    return (yield from _exDo(tymth, tock, states, 3))
