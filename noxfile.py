@@ -49,8 +49,8 @@ TEST_NEEDS = {
     "hio-udp": [],
     "hio-uxd": [],
     "hio-serial": [],
-    "hio-http": ["trustme>=1.1", "bottle>=0.12"],
-    "hio": ["trustme>=1.1", "bottle>=0.12"],
+    "hio-http": ["trustme>=1.1", "bottle>=0.12", "hypothesis>=6"],
+    "hio": ["trustme>=1.1", "bottle>=0.12", "hypothesis>=6"],
 }
 
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -98,7 +98,7 @@ def tests(session: nox.Session, package: str) -> None:
 def tests_all(session: nox.Session) -> None:
     """Every distribution installed together (through the meta-package), every test."""
     extra = sorted({need for needs in TEST_NEEDS.values() for need in needs})
-    install_pinned(session, "hio", extra=TEST_TOOLS + extra)
+    install_pinned(session, "hio", extra=[*TEST_TOOLS, *extra, "tomli; python_version < '3.11'"])
     session.run("python", str(ROOT / "tools" / "check_isolation.py"), "hio")
     session.run(*pytest_args(session, *(PACKAGES / d / "tests" for d in DISTRIBUTIONS), ROOT / "tools" / "tests"))
 

@@ -274,13 +274,19 @@ class Doist(_Scheduler, Tymist):
     def enter(self, doers: Iterable | None = None) -> deque:
         """Makes each doer's dog, injecting this Doist's tymth, and runs its enter context.
 
+        Entering its own .doers (no ``doers`` given) also makes the result
+        its .deeds, so that ``enter(); recur(); exit()`` steps a Doist by hand.
+
         Parameters:
             doers: the doers to enter, default .doers
 
         Returns:
             deque: the deeds, triples (dog, retyme, doer)
         """
-        return self._enter(self.doers if doers is None else doers, self.tymen(), self._tyme)
+        deeds = self._enter(self.doers if doers is None else doers, self.tymen(), self._tyme)
+        if doers is None:
+            self.deeds = deeds
+        return deeds
 
     def recur(self, deeds: deque | None = None) -> None:
         """Runs each due deed once, in order, then advances tyme by one tock.
@@ -588,7 +594,10 @@ class DoDoer(_Scheduler, Doer):
         Returns:
             deque: the deeds, triples (dog, retyme, doer)
         """
-        return self._enter(self.doers if doers is None else doers, self._tymth, self._tymth())
+        deeds = self._enter(self.doers if doers is None else doers, self._tymth, self._tymth())
+        if doers is None:
+            self.deeds = deeds
+        return deeds
 
     def recur(self, tyme: float, deeds: deque | None = None) -> bool:
         """Runs each due deed once, in order. Returns True when all are done (unless .always).

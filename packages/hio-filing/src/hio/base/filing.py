@@ -1,1 +1,379 @@
-"""hio-filing: placeholder, filled by its issue."""
+"""hio.base.filing module
+
+A Filer owns one directory, or one file in a directory, at a predictable path
+built from a head directory, a tail, an optional base and a name::
+
+    <head>/<tail>/<base>/<name>[.<fext>]
+
+Persistent Filers use ``HeadDirPath`` (``/usr/local/var``) and fall back to
+the alternate head under the user's home (``~/.hio``) when the head cannot be
+written. Temporary Filers live under a fresh directory made in
+``TempHeadDir`` and remove it on close. Names and bases are single path
+components, so a Filer's path never leaves its head directory; directories
+and files get exactly the Filer's permissions, whatever the process umask.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Iterator
+from typing import IO, Any
+
+from ..help.helping import ocfn
+from ..hioing import HioError, Mixin
+from .doing import Doer
+
+__all__ = ["Filer", "FilerDoer", "FilerError", "openFiler"]
+
+logger = logging.getLogger(__name__)
+
+
+class FilerError(HioError):
+    """A Filer path that is not allowed, such as a name that would escape its head directory."""
+
+
+def checkComponent(value: str, what: str, empty: bool = False) -> str:
+    """Returns ``value`` when it is one safe path component, raising FilerError otherwise.
+
+    Parameters:
+        value: the candidate component
+        what: what it is, for the error message
+        empty: True allows the empty string (no component)
+    """
+    if not isinstance(value, str):
+        raise FilerError(f"Filer {what} must be a str, not {type(value).__name__}")
+    if value == "":
+        if empty:
+            return value
+        raise FilerError(f"Filer {what} must not be empty")
+    seps = {os.sep, os.altsep, "\\"} - {None}
+    if any(sep in value for sep in seps) or value in (".", "..") or "\0" in value or os.path.isabs(value):
+        raise FilerError(f"Filer {what} {value!r} is not a single path component")
+    return value
+
+
+def _within(path: str, head: str) -> bool:
+    """True when ``path``, with links resolved, lies inside ``head``."""
+    real, top = os.path.realpath(path), os.path.realpath(head)
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
+class Filer(Mixin):
+    """Manages a directory, or a file in a directory, at a safe, predictable path.
+
+    Attributes:
+        name (str): unique path component used in the directory or file name
+        base (str): another path component inserted before name, may be empty
+        temp (bool): True means a temporary directory, removed on close
+        headDirPath (str): head directory path actually in use
+        perm (int): permissions of the directories and file made
+        filed (bool): True means .path is a file, False a directory
+        mode (str): file open mode when filed
+        fext (str): file extension when filed
+        file (IO | None): the open file when filed
+        path (str | None): full path of the directory or file
+        opened (bool): True when the directory exists (and the file is open)
+    """
+
+    HeadDirPath = "/usr/local/var"  # default in /usr/local/var
+    TailDirPath = "hio"
+    CleanTailDirPath = "hio/clean"
+    AltHeadDirPath = "~"  # put in ~ as fallback when desired not permitted
+    AltTailDirPath = ".hio"
+    AltCleanTailDirPath = ".hio/clean"
+    TempHeadDir = "/tmp"
+    TempPrefix = "hio_"
+    TempSuffix = "_test"
+    Perm = stat.S_ISVTX | stat.S_IRUSR | stat.S_IWUSR | stat.S_IXUSR  # 0o1700
+    Mode = "r+"
+    Fext = "text"
+
+    def __init__(
+        self,
+        name: str = "main",
+        base: str = "",
+        temp: bool = False,
+        headDirPath: str | None = None,
+        perm: int | None = None,
+        reopen: bool = True,
+        clear: bool = False,
+        reuse: bool = False,
+        clean: bool = False,
+        filed: bool = False,
+        mode: str | None = None,
+        fext: str | None = None,
+        **kwa: Any,
+    ):
+        """Initializes the Filer and, unless ``reopen`` is False, makes and opens its path.
+
+        Parameters:
+            name: unique path component for the directory or file name
+            base: optional path component inserted before name
+            temp: True means use a temporary directory, removed on close
+            headDirPath: head directory, default .HeadDirPath
+            perm: permissions for what it makes, default .Perm
+            reopen: True means make and open the path now
+            clear: True means remove the path on close
+            reuse: True means reuse the existing path, if any
+            clean: True means use the clean tail and start from an empty path
+            filed: True means the path is a file
+            mode: file open mode, default .Mode
+            fext: file extension, default .Fext
+        """
+        super().__init__(**kwa)
+        self.name = checkComponent(name, "name")
+        self.base = checkComponent(base, "base", empty=True)
+        self.temp = bool(temp)
+        self.headDirPath = headDirPath
+        self.perm = perm if perm is not None else self.Perm
+        self.filed = bool(filed)
+        self.mode = mode if mode is not None else self.Mode
+        self.fext = fext if fext is not None else self.Fext
+        self.file: IO | None = None
+        self.path: str | None = None
+        self.opened = False
+        self._made: list[str] = []  # directories this Filer made, outermost first
+        self._tempHead: str | None = None  # the temporary head directory this Filer made
+        if reopen:
+            self.reopen(clear=clear, reuse=reuse, clean=clean)
+
+    def reopen(
+        self,
+        temp: bool | None = None,
+        headDirPath: str | None = None,
+        perm: int | None = None,
+        clear: bool = False,
+        reuse: bool = False,
+        clean: bool = False,
+        mode: str | None = None,
+        fext: str | None = None,
+        **kwa: Any,
+    ) -> bool:
+        """Opens if closed, closes and reopens if opened, making the path when needed.
+
+        Parameters:
+            temp: replaces .temp when given
+            headDirPath: replaces .headDirPath when given
+            perm: replaces .perm when given
+            clear: True means remove the path when closing first
+            reuse: True means keep the existing .path if it is still there
+            clean: True means use the clean tail and start from an empty path
+            mode: replaces .mode when given
+            fext: replaces .fext when given
+
+        Returns:
+            bool: .opened
+        """
+        if self.opened:
+            self.close(clear=clear)
+        if temp is not None:
+            self.temp = bool(temp)
+        if headDirPath is not None:
+            self.headDirPath = headDirPath
+        if perm is not None:
+            self.perm = perm
+        if mode is not None:
+            self.mode = mode
+        if fext is not None:
+            self.fext = fext
+        if reuse and self.path and os.path.exists(self.path):
+            if self.filed:
+                self.file = ocfn(self.path, mode=self.mode, perm=self.perm)
+        else:
+            self.path, self.file = self.remake(
+                name=self.name,
+                base=self.base,
+                temp=self.temp,
+                headDirPath=self.headDirPath,
+                perm=self.perm,
+                clean=clean,
+                filed=self.filed,
+                mode=self.mode,
+                fext=self.fext,
+            )
+        self.opened = os.path.exists(self.path) and (not self.filed or (self.file is not None and not self.file.closed))
+        return self.opened
+
+    def remake(
+        self,
+        *,
+        name: str = "",
+        base: str = "",
+        temp: bool | None = None,
+        headDirPath: str | None = None,
+        perm: int | None = None,
+        clean: bool = False,
+        filed: bool = False,
+        mode: str | None = None,
+        fext: str | None = None,
+        **kwa: Any,
+    ) -> tuple[str, IO | None]:
+        """Makes the directory (and opens or creates the file) at the path for these parts.
+
+        Parameters:
+            name: unique path component
+            base: optional path component before name
+            temp: True means under a new temporary directory
+            headDirPath: head directory, default .HeadDirPath
+            perm: permissions for what it makes
+            clean: True means use the clean tail and remove what was at the path
+            filed: True means the path is a file
+            mode: file open mode when filed
+            fext: file extension when filed
+
+        Returns:
+            tuple: (path, file), file None unless filed
+
+        Raises:
+            FilerError: a name or base that is not one path component, or a
+                path that would resolve outside its head directory
+        """
+        name = checkComponent(name or self.name, "name")
+        base = checkComponent(base, "base", empty=True)
+        perm = self.perm if perm is None else perm
+        mode = self.mode if mode is None else mode
+        fext = self.fext if fext is None else fext
+        leaf = f"{name}.{fext}" if filed and fext else name
+        if temp if temp is not None else self.temp:
+            tempDir = self.TempHeadDir if os.path.isdir(self.TempHeadDir) else None
+            head = tempfile.mkdtemp(prefix=self.TempPrefix, suffix=self.TempSuffix, dir=tempDir)
+            os.chmod(head, perm)
+            self._tempHead = head
+            tail = self.CleanTailDirPath if clean else self.TailDirPath
+            path = self._make(head, tail, base, leaf, perm, clean, filed)
+            self.headDirPath = head
+        else:
+            head = os.path.abspath(os.path.expanduser(headDirPath or self.HeadDirPath))
+            tail = self.CleanTailDirPath if clean else self.TailDirPath
+            try:
+                path = self._make(head, tail, base, leaf, perm, clean, filed)
+            except OSError as ex:  # not permitted or not a directory: the alternate head
+                alt = os.path.abspath(os.path.expanduser(self.AltHeadDirPath))
+                logger.info("Filer: %s not usable (%s), falling back to %s", head, ex, alt)
+                head = alt
+                tail = self.AltCleanTailDirPath if clean else self.AltTailDirPath
+                path = self._make(head, tail, base, leaf, perm, clean, filed)
+            self.headDirPath = head
+        file = ocfn(path, mode=mode, perm=perm) if filed else None
+        if filed:
+            os.chmod(path, perm)
+        return path, file
+
+    def _make(self, head: str, tail: str, base: str, leaf: str, perm: int, clean: bool, filed: bool) -> str:
+        """Makes every missing directory from head to the path with ``perm``; returns the path."""
+        parts = [p for p in tail.split("/") if p] + ([base] if base else [])
+        dirPath = os.path.join(head, *parts)
+        path = os.path.join(dirPath, leaf)
+        if not filed:
+            parts.append(leaf)
+        os.makedirs(head, exist_ok=True)
+        if not os.access(head, os.W_OK | os.X_OK):
+            raise PermissionError(f"head directory {head} is not writable")
+        made, current = [], head
+        for part in parts:
+            current = os.path.join(current, part)
+            if not os.path.lexists(current):
+                os.mkdir(current, perm)
+                os.chmod(current, perm)  # exactly perm, whatever the umask
+                made.append(current)
+        if not _within(path, head):
+            raise FilerError(f"Filer path {path} resolves outside its head directory {head}")
+        if clean and os.path.lexists(path):
+            self._remove(path)
+            if not filed:
+                os.mkdir(path, perm)
+                os.chmod(path, perm)
+        self._made = made + [d for d in self._made if d not in made]
+        return path
+
+    @staticmethod
+    def _remove(path: str) -> None:
+        """Removes the file or directory tree at ``path``."""
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        elif os.path.lexists(path):
+            os.remove(path)
+
+    def close(self, clear: bool = False) -> None:
+        """Closes .file if any and, when ``clear``, removes what this Filer made.
+
+        Parameters:
+            clear: True means remove the directory or file at .path
+        """
+        if self.file is not None and not self.file.closed:
+            self.file.close()
+        self.opened = False
+        if clear:
+            self._clearPath()
+
+    def _clearPath(self) -> None:
+        """Removes the directory or file at .path, then the directories this Filer made, if empty."""
+        if self.path:
+            self._remove(self.path)
+        for made in reversed(self._made):
+            with contextlib.suppress(OSError):
+                os.rmdir(made)  # only when empty: never what others put there
+        self._made = []
+        if self._tempHead:
+            shutil.rmtree(self._tempHead, ignore_errors=True)
+            self._tempHead = None
+
+
+class FilerDoer(Doer):
+    """Doer that opens a Filer on enter and closes it on exit (clearing a temporary one).
+
+    Attributes:
+        filer (Filer): the Filer it manages
+    """
+
+    def __init__(self, filer: Filer, **kwa: Any):
+        """Initializes with the Filer to manage.
+
+        Parameters:
+            filer: the Filer
+        """
+        super().__init__(**kwa)
+        self.filer = filer
+
+    def enter(self, *, temp: bool | None = None) -> None:
+        """Opens the Filer if it is not open."""
+        if not self.filer.opened:
+            self.filer.reopen(temp=temp)
+
+    def exit(self) -> None:
+        """Closes the Filer, clearing it when temporary."""
+        self.filer.close(clear=self.filer.temp)
+
+
+@contextlib.contextmanager
+def openFiler(
+    cls: type[Filer] | None = None,
+    name: str = "test",
+    temp: bool = True,
+    reopen: bool = True,
+    clear: bool = False,
+    **kwa,
+) -> Iterator[Filer]:
+    """Context manager for a Filer, temporary by default; closes it (clearing when temp or clear) on exit.
+
+    Usage:
+        with openFiler(name="bob") as filer:
+            ...
+
+    Parameters:
+        cls: the Filer class or subclass
+        name: the Filer's name
+        temp: True means a temporary directory
+        reopen: True means open on creation
+        clear: True means remove the path on close
+    """
+    filer = (cls or Filer)(name=name, temp=temp, reopen=reopen, clear=clear, **kwa)
+    try:
+        yield filer
+    finally:
+        filer.close(clear=filer.temp or clear)

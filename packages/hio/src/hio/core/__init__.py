@@ -5,3 +5,7 @@ subpackages themselves.
 """
 
 __path__ = __import__("pkgutil").extend_path(__path__, __name__)
+
+from .wiring import WireLog, WireLogDoer, openWL
+
+__all__ = ["WireLog", "WireLogDoer", "openWL"]
