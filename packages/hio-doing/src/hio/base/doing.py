@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import time
 import types
 from collections import deque, namedtuple
 from collections.abc import Callable, Generator, Iterable
@@ -32,6 +31,7 @@ from typing import Any
 from ..help.timing import MonoTimer
 from .basing import State
 from .tyming import Tymee, Tymist
+from .waking import waker
 
 __all__ = [
     "Deed",
@@ -211,6 +211,8 @@ class Doist(_Scheduler, Tymist):
         self.done = None
         self._doers = list(doers) if doers is not None else []
         self.timer = MonoTimer(duration=self.tock)
+        self.waker = waker  # what a real-time wait waits on
+        self._prior = self._tyme  # tyme of the last cycle run
 
     @property
     def doers(self) -> list:
@@ -294,23 +296,39 @@ class Doist(_Scheduler, Tymist):
         Parameters:
             deeds: the deeds to run, default .deeds
         """
-        self._cycle(self._deeds if deeds is None else deeds, self._tyme)
-        self._tyme += self._tock
+        self._prior = tyme = self._tyme
+        self._cycle(self._deeds if deeds is None else deeds, tyme)
+        self._tyme = tyme + self._tock
 
     def wait(self) -> None:
-        """Sleeps until the next real-time tock boundary.
+        """Waits for the next real-time tock boundary, servicing ready I/O meanwhile.
+
+        Instead of sleeping blindly it waits on the waker: when a descriptor
+        that a transport watches becomes readable before the boundary, it
+        runs an extra cycle at the tyme of the cycle just finished, so only
+        the deeds due then (those that run as soon as possible, tock 0) run
+        again, in their usual order, and tyme never runs ahead of real time.
+        An idle Doist sleeps until the boundary; a busy one answers at once.
 
         A cycle that overran its tock is made up by starting the next at
         once; one that fell behind by more than a whole tock starts the
         count afresh rather than rushing through the missed cycles.
         """
-        remaining = self.timer.remaining
-        if remaining > 0.0:
-            time.sleep(remaining)
+        timer = self.timer
+        remaining = timer.remaining
+        while remaining > 0.0 and self.waker.wait(remaining):
+            now, self._tyme = self._tyme, self._prior
+            try:
+                self._cycle(self._deeds, self._prior)
+            finally:
+                self._tyme = now
+            if not self._deeds:
+                return
+            remaining = timer.remaining
         if remaining < -self._tock:
-            self.timer.start(duration=self._tock)
+            timer.start(duration=self._tock)
         else:
-            self.timer.restart(duration=self._tock)
+            timer.restart(duration=self._tock)
 
     def exit(self, deeds: deque | None = None) -> None:
         """Force-closes every still-open deed, in reverse order of entering.
