@@ -109,8 +109,10 @@ class _Scheduler:
                         continue
                     try:
                         append((dog, tyme + tock, doer))
-                    except TypeError:
-                        raise TypeError(f"doer {doer!r} yielded {tock!r}, not a tock in seconds") from None
+                    except TypeError:  # an empty yield (None, b"") means run again as soon as possible
+                        if tock:
+                            raise TypeError(f"doer {doer!r} yielded {tock!r}, not a tock in seconds") from None
+                        append((dog, tyme, doer))
                 else:
                     append(deed)
         finally:

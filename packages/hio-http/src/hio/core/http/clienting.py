@@ -1,0 +1,1159 @@
+"""hio.core.http.clienting module
+
+Nonblocking HTTP/1.1 client.
+
+A :class:`Client` pairs a TCP connector (``hio.core.tcp`` Client, or ClientTls
+for https) with a :class:`Requester` that builds request messages and a
+:class:`Respondent` that parses response messages out of the connector's
+receive buffer. Requests queued on ``.requests`` are sent one at a time on the
+kept-alive connection; finished responses are queued on ``.responses``.
+Redirects are followed, within one server or across servers, and server sent
+events stream into ``.events`` as they arrive. Nothing blocks: call
+``.service()`` once per cycle, or run a :class:`ClientDoer`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import deque, namedtuple
+from contextlib import contextmanager
+from urllib.parse import quote, urlencode, urljoin, urlsplit
+
+from hio.base import doing
+from hio.core import wiring
+from hio.core.http import httping
+from hio.core.http.httping import HTTPException, PrematureClosure
+from hio.core.tcp import clienting as tcpclienting
+from hio.help.hicting import Hict
+
+logger = logging.getLogger(__name__)
+
+CRLF = b"\r\n"
+LF = b"\n"
+CR = b"\r"
+
+Response = namedtuple("Response", "version status reason headers body data request errored error redirects")
+Response.__doc__ = """A finished response as returned by Client.respond and Client.serviceWhileGen.
+
+Fields:
+    version (int | None): HTTP version of the response, 10 or 11
+    status (int | None): status code, None when the request failed before one
+    reason (str | None): reason phrase
+    headers (Hict | None): response headers
+    body (bytes): response body
+    data (object | None): body deserialized from json when applicable
+    request (dict | None): the request this answers
+    errored (bool): True when the request or response failed
+    error (str | None): what failed
+    redirects (list): redirect records followed for this request
+"""
+
+REDIRECT_STATUSES = (300, 301, 302, 303, 307, 308)
+
+# methods whose requests may be sent again when a kept-alive connection closed under them
+IDEMPOTENT_METHODS = ("GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE")
+
+# characters left unquoted in a request target path: RFC 3986 pchar, "/" and "%"
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+
+
+def _splitTarget(path: str) -> tuple[str, str, str]:
+    """Return (path, query, fragment) of a request target without scheme or host."""
+    path, _, fragment = path.partition("#")
+    path, _, query = path.partition("?")
+    return (path, query, fragment)
+
+
+class Requester:
+    """Nonblocking HTTP client Requester: builds request messages from its attributes.
+
+    Attributes:
+        hostname (str): server host name or address
+        port (int): server port
+        scheme (str): ``http`` or ``https``
+        method (str): request method
+        path (str): request path, may hold ``?query`` and ``#fragment``
+        qargs (dict): query arguments, merged with any query in path
+        fragment (str): fragment, kept for reference but never sent
+        headers (Hict): request headers
+        body (bytes): request body
+        data (object | None): json serializable body, wins over fargs and body
+        fargs (dict | None): form arguments sent url encoded, wins over body
+        portOptional (bool): True means leave a default port out of Host
+        lines (list[bytes]): lines of the last built head
+        head (bytes): last built head
+        msg (bytes): last built request message
+    """
+
+    HttpVersionString = httping.HTTP_11_VERSION_STRING
+    Port = httping.HTTP_PORT
+
+    def __init__(
+        self,
+        hostname: str = "127.0.0.1",
+        port: int | None = None,
+        scheme: str = "http",
+        method: str = "GET",
+        path: str = "/",
+        qargs: dict | None = None,
+        fragment: str = "",
+        headers: dict | None = None,
+        body: bytes = b"",
+        data=None,
+        fargs: dict | None = None,
+        portOptional: bool = False,
+    ):
+        """
+        Parameters:
+            hostname (str): server host name or address
+            port (int | None): server port, scheme default if None
+            scheme (str): ``http`` or ``https``
+            method (str): request method
+            path (str): request path, may hold ``?query`` and ``#fragment``
+            qargs (dict | None): query arguments
+            fragment (str): fragment (never sent)
+            headers (dict | None): request headers
+            body (bytes | str): request body
+            data (object | None): json serializable body
+            fargs (dict | None): form arguments, url encoded into the body
+            portOptional (bool): True means leave a default port out of Host
+        """
+        self.hostname = hostname
+        self.scheme = (scheme or "http").lower()
+        self.port = port if port is not None else self.defaultPort()
+        self.method = method.upper() if method else "GET"
+        self.path = path or "/"
+        self.qargs = dict(qargs) if qargs is not None else {}
+        self.fragment = fragment or ""
+        self.headers = Hict(headers) if headers else Hict()
+        self.body = body if body is not None else b""
+        self.data = data
+        self.fargs = fargs
+        self.portOptional = bool(portOptional)
+        self.lines = []
+        self.head = b""
+        self.msg = b""
+
+    def defaultPort(self) -> int:
+        """Return the default port of .scheme."""
+        return httping.HTTPS_PORT if self.scheme == "https" else self.Port
+
+    def reinit(
+        self,
+        hostname: str | None = None,
+        port: int | None = None,
+        scheme: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        qargs: dict | None = None,
+        fragment: str | None = None,
+        headers: dict | None = None,
+        body: bytes | None = None,
+        data=None,
+        fargs: dict | None = None,
+        portOptional: bool | None = None,
+    ):
+        """Reinitialize anything that is not None.
+
+        This enables creating another request on a connection to the same host port.
+        """
+        if hostname is not None:
+            self.hostname = hostname
+        if scheme is not None:
+            self.scheme = scheme.lower()
+        if port is not None:
+            self.port = port
+        if method is not None:
+            self.method = method.upper()
+        if path is not None:
+            self.path = path
+        if qargs is not None:
+            self.qargs = dict(qargs)
+        if fragment is not None:
+            self.fragment = fragment
+        if headers is not None:
+            self.headers = Hict(headers)
+        if body is not None:
+            self.body = body
+        if data is not None:
+            self.data = data
+        if fargs is not None:
+            self.fargs = fargs
+        if portOptional is not None:
+            self.portOptional = bool(portOptional)
+
+    def rebuild(
+        self,
+        method: str | None = None,
+        path: str | None = None,
+        qargs: dict | None = None,
+        fragment: str | None = None,
+        headers: dict | None = None,
+        body: bytes | None = None,
+        data=None,
+        fargs: dict | None = None,
+        portOptional: bool | None = None,
+    ) -> bytes:
+        """Reinit then build and return request message.
+
+        This allows sending another request to the same destination.
+        """
+        self.reinit(
+            method=method,
+            path=path,
+            qargs=qargs,
+            fragment=fragment,
+            headers=headers,
+            body=body,
+            data=data,
+            fargs=fargs,
+            portOptional=portOptional,
+        )
+        return self.build()
+
+    def target(self) -> str:
+        """Return the request target: quoted path and query from .path and .qargs."""
+        path, query, _ = _splitTarget(self.path)
+        if not path.startswith("/") and path != "*":
+            path = "/" + path
+        path = quote(path, safe=_PATH_SAFE)
+        self.qargs, query = httping.updateQargsQuery(self.qargs, query)
+        return f"{path}?{query}" if query else path
+
+    def build(self) -> bytes:
+        """Build and return request message from attributes.
+
+        Adds Host, Accept-Encoding (identity) and Content-Length (or chunks the
+        body when Transfer-Encoding is chunked) unless given. A json .data body
+        gets a json Content-Type, .fargs a form url encoded one.
+
+        Raises:
+            ValueError: method, target or a header holds characters that would
+                inject another line
+        """
+        method = self.method
+        if not httping._TOKEN.fullmatch(method.encode("iso-8859-1", errors="replace")):
+            raise ValueError(f"invalid method {method!r}")
+        target = self.target()
+        if any(ord(c) <= 0x20 or ord(c) >= 0x7F for c in target):
+            raise ValueError(f"invalid request target {target!r}")
+        headers = Hict()
+        if "host" not in self.headers:  # Host first, as RFC 9110 7.2 recommends
+            host = f"[{self.hostname}]" if ":" in self.hostname else self.hostname
+            if not (self.portOptional and self.port == self.defaultPort()):
+                host = f"{host}:{self.port}"
+            headers["Host"] = host
+        headers.extend(self.headers)
+
+        if self.data is not None:
+            body = json.dumps(self.data, separators=(",", ":")).encode("utf-8")
+            if "content-type" not in headers:
+                headers["Content-Type"] = "application/json; charset=utf-8"
+        elif self.fargs is not None:
+            body = urlencode(self.fargs, doseq=True).encode("utf-8")
+            if "content-type" not in headers:
+                headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8"
+        else:
+            body = self.body.encode("utf-8") if isinstance(self.body, str) else bytes(self.body)
+
+        if "accept-encoding" not in headers:
+            headers["Accept-Encoding"] = "identity"
+
+        chunked = "chunked" in headers.get("transfer-encoding", "").lower()
+        if chunked:
+            headers.popall("content-length", None)
+            body = (httping.packChunk(body) if body else b"") + httping.packChunk(b"")
+        elif body or method in ("POST", "PUT", "PATCH"):
+            headers["Content-Length"] = str(len(body))
+
+        lines = [f"{method} {target} {self.HttpVersionString}".encode("iso-8859-1")]
+        for name, value in headers.items():
+            lines.append(httping.packHeader(name, value))
+        lines.extend([b"", b""])
+        self.lines = lines
+        self.head = CRLF.join(lines)
+        self.msg = self.head + body
+        return self.msg
+
+
+class Respondent(httping.Parsent):
+    """Nonblocking HTTP client Respondent: parses response messages.
+
+    Skips interim (1xx) responses, knows responses without body (HEAD, 204,
+    304), detects redirects and parses ``text/event-stream`` bodies into
+    events as they arrive.
+
+    Attributes:
+        status (int | None): status code
+        reason (str | None): reason phrase
+        redirects (list): redirect records (appended by the Client)
+        redirectable (bool): True means allow redirection
+        redirected (bool): True when this response is a redirect to follow
+        location (str | None): Location of a redirect response
+        events (deque): server sent events parsed from an event stream
+        evented (bool): True when the body is an event stream
+        eventSource (EventSource | None): event stream parser
+        retry (int): event stream reconnection time in milliseconds
+        leid (str | None): last event id of the event stream
+
+    See :class:`hio.core.http.httping.Parsent` for the parsing attributes.
+    """
+
+    Retry = 100
+
+    def __init__(
+        self,
+        redirects: list | None = None,
+        redirectable: bool = True,
+        events: deque | None = None,
+        retry: int | None = None,
+        leid: str | None = None,
+        **kwa,
+    ):
+        """
+        Parameters:
+            redirects (list | None): list for redirect records
+            redirectable (bool): True means allow redirection
+            events (deque | None): deque for server sent events
+            retry (int | None): initial event stream retry in milliseconds
+            leid (str | None): initial last event id
+            kwa (dict): msg, dictable, method and limits for Parsent
+        """
+        self.redirects = redirects if redirects is not None else []
+        self.redirectable = bool(redirectable)
+        self.events = events if events is not None else deque()
+        self.retry = retry if retry is not None else self.Retry
+        self.leid = leid
+        self.eventSource = None
+        super().__init__(**kwa)
+
+    def reinit(self, redirectable: bool | None = None, **kwa):
+        """Reinitialize instance, see Parsent.reinit.
+
+        Parameters:
+            redirectable (bool | None): True means allow redirection, kept if None
+            kwa (dict): msg, dictable, method for Parsent.reinit
+        """
+        super().reinit(**kwa)
+        if redirectable is not None:
+            self.redirectable = bool(redirectable)
+        self.status = None
+        self.reason = None
+        self.redirected = False
+        self.location = None
+        self.evented = False
+        if self.eventSource is not None:
+            self.eventSource.close()
+        self.eventSource = None
+
+    def close(self):
+        """Call super to assign True to .closed, also close event source."""
+        super().close()
+        if self.eventSource is not None:
+            self.eventSource.close()
+
+    def checkPersisted(self):
+        """Checks headers to determine if connection should be kept open until
+        server closes it. Sets the .persisted flag."""
+        super().checkPersisted()
+
+    def parseHead(self):
+        """Generator to parse the status line and headers in heading of .msg.
+
+        Yields None if more to parse, True if done parsing.
+
+        Raises:
+            BadStatusLine, UnknownProtocol, LineTooLong, BadHeader,
+            TooManyHeaders, BadFraming: malformed response head
+        """
+        if self.headed:
+            yield True
+            return
+        while True:
+            line = yield from self.parseStartLine("status line")
+            version, status, reason = httping.parseStatusLine(line)
+            self.version = 10 if version == "HTTP/1.0" else 11
+            yield from self.parseHeaders()
+            if 100 <= status < 200 and status != httping.SWITCHING_PROTOCOLS:
+                continue  # interim response, the final one follows
+            break
+        self.status = status
+        self.reason = reason
+        self.checkPersisted()
+        if (
+            self.method == "HEAD"
+            or status in httping.NO_BODY_STATUSES
+            or status < 200
+            or (self.method == "CONNECT" and 200 <= status < 300)
+        ):
+            self.length = 0
+            self.chunked = False
+            if status == httping.SWITCHING_PROTOCOLS or self.method == "CONNECT":
+                self.persisted = False  # the connection is no longer HTTP
+        else:
+            self.frame(request=False)
+        if status in REDIRECT_STATUSES and "location" in self.headers:
+            self.location = self.headers["location"]
+            if self.redirectable:
+                self.redirected = True
+        ctype = self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if ctype == "text/event-stream" and 200 <= status < 300 and self.length != 0:
+            self.evented = True
+            self.eventSource = EventSourceFactory(events=self.events, dictable=self.dictable)
+            self.eventSource.leid = self.leid
+            self.eventSource.makeParser()
+        self.headed = True
+        yield True
+
+    def parseBody(self):
+        """Generator to parse the body of .msg.
+
+        An event stream body is parsed into .events as it arrives instead of
+        gathering in .body; the stream ends when the connection closes (or the
+        chunked body ends). Yields None if more to parse, True if done parsing.
+        """
+        if self.bodied:
+            yield True
+            return
+        if not self.evented:
+            yield from super().parseBody()
+            return
+        bodyParser = self.parseBodyBytes()
+        source = self.eventSource
+        try:
+            while True:
+                try:
+                    next(bodyParser)
+                    done = False
+                except StopIteration:
+                    done = True
+                except PrematureClosure:
+                    done = True  # a closed event stream ends the stream
+                if self.body:
+                    source.raw.extend(self.body)
+                    del self.body[:]
+                if done:
+                    source.close()
+                source.parse()
+                if source.retry is not None:
+                    self.retry = source.retry
+                self.leid = source.leid
+                if done:
+                    break
+                yield None
+        finally:
+            bodyParser.close()
+        self.bodied = True
+        yield True
+
+
+# EventSource class used by Respondent, a module attribute so it may be replaced
+EventSourceFactory = httping.EventSource
+
+
+class Client:
+    """Nonblocking HTTP client connection manager and HTTP client request and
+    response processor.
+
+    Queue requests with :meth:`request` (or append dicts to .requests), call
+    :meth:`service` every cycle and take finished responses with
+    :meth:`respond`. Requests are sent one at a time, the next when the
+    previous response is complete; the connection is kept alive when the
+    server allows and reopened when it does not.
+
+    Attributes:
+        connector (hio.core.tcp.Client): the TCP (or TLS) connection
+        requester (Requester): builds request messages
+        respondent (Respondent): parses response messages from connector.rxbs
+        requests (deque): queued request dicts
+        responses (deque): finished response dicts
+        events (deque): server sent events of event stream responses
+        redirects (list): redirect records of every followed redirect
+        redirectable (bool): True means follow redirects
+        waited (bool): True while a request is sent and its response pending
+        pending (dict | None): the request in progress, None when none
+        name (str): name for logging
+        uid (int): unique id
+        maxRedirects (int): most redirects followed for one request
+    """
+
+    MaxRedirects = 10
+
+    def __init__(
+        self,
+        connector=None,
+        requester: Requester | None = None,
+        respondent: Respondent | None = None,
+        name: str = "",
+        uid: int = 0,
+        bufsize: int = 8096,
+        wl=None,
+        hostname: str = "127.0.0.1",
+        port: int | None = None,
+        scheme: str = "",
+        method: str = "GET",
+        path: str = "/",
+        headers: dict | None = None,
+        qargs: dict | None = None,
+        fragment: str = "",
+        body: bytes = b"",
+        data=None,
+        fargs: dict | None = None,
+        requests: deque | None = None,
+        msg: bytearray | None = None,
+        dictable: bool | None = None,
+        events: deque | None = None,
+        redirectable: bool = True,
+        redirects: list | None = None,
+        responses: deque | None = None,
+        portOptional: bool = False,
+        **kwa,
+    ):
+        """
+        Parameters:
+            connector (hio.core.tcp.Client | None): connection to use, made
+                from scheme, hostname and port when None
+            requester (Requester | None): made from the request parameters if None
+            respondent (Respondent | None): made if None
+            name (str): name for logging
+            uid (int): unique id
+            bufsize (int): socket buffer size of a made connector
+            wl (WireLog | None): wire log of a made connector
+            hostname (str): server host, may be a netloc with port
+            port (int | None): server port, scheme default if None
+            scheme (str): ``http`` or ``https``, from connector or ``http`` if empty
+            method (str): initial request method
+            path (str): initial request path, may be a full url which then
+                gives scheme, host and port
+            headers (dict | None): initial request headers
+            qargs (dict | None): initial query arguments
+            fragment (str): initial fragment
+            body (bytes): initial request body
+            data (object | None): initial json body
+            fargs (dict | None): initial form arguments
+            requests (deque | None): request queue
+            msg (bytearray | None): receive buffer of a made connector
+            dictable (bool | None): True means convert bodies from json
+            events (deque | None): server sent events deque
+            redirectable (bool): True means follow redirects
+            redirects (list | None): redirect records list
+            responses (deque | None): response queue
+            portOptional (bool): True means leave a default port out of Host
+            kwa (dict): more parameters for a made connector (tymth,
+                reconnectable, and context, certify, hostify, cafilepath,
+                certpath, keypath for TLS)
+        """
+        self.name = name
+        self.uid = uid
+        self.bufsize = bufsize
+        self.wl = wl
+        self.kwa = dict(kwa)
+        self._tymth = kwa.get("tymth")
+        self.requests = requests if requests is not None else deque()
+        self.responses = responses if responses is not None else deque()
+        self.events = events if events is not None else deque()
+        self.redirects = redirects if redirects is not None else []
+        self.redirectable = bool(redirectable)
+        self.maxRedirects = self.MaxRedirects
+        self.waited = False
+        self.pending = None
+        self._last = None  # values of the last queued request
+        self._redirectCount = 0
+        self._redirectMark = 0
+        self._stale = False  # connection must be reopened before next send
+        self._reused = False  # request in progress went on a kept-alive connection
+        self._received = False  # some response bytes arrived for the request in progress
+        self._retried = False  # request in progress was sent again once
+
+        # a full url in path gives scheme host and port
+        parts = urlsplit(path or "/")
+        if parts.scheme and parts.netloc:
+            scheme = parts.scheme
+            hostname, port = parts.netloc, None
+            path = parts.path or "/"
+            if parts.query:
+                path = f"{path}?{parts.query}"
+            fragment = parts.fragment or fragment
+
+        if scheme and scheme.lower() not in ("http", "https"):
+            raise httping.InvalidURL(f"unsupported scheme {scheme!r}")
+        if connector is not None:
+            self.connector = connector
+            if not scheme:
+                scheme = "https" if isinstance(connector, tcpclienting.ClientTls) else "http"
+            hostname = getattr(connector, "hostname", None) or connector.ha[0]
+            port = connector.ha[1]
+        else:
+            scheme = (scheme or "http").lower()
+            defaultPort = httping.HTTPS_PORT if scheme == "https" else httping.HTTP_PORT
+            hostname, port = httping.normalizeHostPort(hostname, port, defaultPort)
+            self.connector = self._makeConnector(scheme, hostname, port, rxbs=msg)
+        self.scheme = scheme.lower()
+
+        if requester is None:
+            requester = Requester(
+                hostname=hostname,
+                port=port,
+                scheme=self.scheme,
+                method=method,
+                path=path,
+                qargs=qargs,
+                fragment=fragment,
+                headers=headers,
+                body=body,
+                data=data,
+                fargs=fargs,
+                portOptional=portOptional,
+            )
+        self.requester = requester
+        # server of requests with a relative path: the first one, or the last
+        # given in a full url; redirects to other servers do not change it
+        self._home = (self.scheme, self.requester.hostname, self.requester.port)
+        if respondent is None:
+            respondent = Respondent(
+                msg=self.connector.rxbs,
+                method=self.requester.method,
+                dictable=dictable,
+                events=self.events,
+                redirectable=self.redirectable,
+                redirects=self.redirects,
+            )
+        self.respondent = respondent
+
+    def _makeConnector(self, scheme: str, hostname: str, port: int, rxbs: bytearray | None = None):
+        """Return a new tcp Client (ClientTls for https) to hostname port."""
+        kwa = dict(self.kwa)
+        if self._tymth is not None:
+            kwa["tymth"] = self._tymth
+        if rxbs is not None:
+            kwa["rxbs"] = rxbs
+        cls = tcpclienting.ClientTls if scheme == "https" else tcpclienting.Client
+        if cls is tcpclienting.Client:
+            for key in ("context", "version", "certify", "hostify", "certedhost", "keypath", "certpath", "cafilepath"):
+                kwa.pop(key, None)
+        return cls(ha=(hostname, port), bs=self.bufsize, wl=self.wl, **kwa)
+
+    @property
+    def tymth(self):
+        """Return the injected tymth of this client, None if not wound."""
+        return self._tymth
+
+    def wind(self, tymth):
+        """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
+        Updates winds the connector's tymth."""
+        self._tymth = tymth
+        self.connector.wind(tymth)
+
+    def reopen(self):
+        """Return result of .connector.reopen()."""
+        self._stale = False
+        return self.connector.reopen()
+
+    def close(self):
+        """Call .connector.close (shutclose)."""
+        self.connector.close()
+
+    @staticmethod
+    def attrify(response: dict) -> Response:
+        """Convert response dict into named tuple Response so its fields are attributes."""
+        return Response(**{field: response.get(field) for field in Response._fields})
+
+    def respond(self) -> Response | None:
+        """Pop and return next response from .responses as Response, None if none."""
+        try:
+            response = self.responses.popleft()
+        except IndexError:
+            return None
+        return self.attrify(response)
+
+    def request(
+        self,
+        method: str | None = None,
+        path: str | None = None,
+        qargs: dict | None = None,
+        fragment: str | None = None,
+        headers: dict | None = None,
+        body: bytes | None = None,
+        data=None,
+        fargs: dict | None = None,
+        reply=None,
+        **kwa,
+    ) -> dict:
+        """Create and append a request dict onto .requests and return it.
+
+        A differential request: method, path, qargs, fragment and headers not
+        given reuse those of the latest queued request (or of .requester).
+        body, data and fargs are never reused. path may be a full url to
+        another server. reply and extra kwa are carried in the dict and come
+        back in the response's request.
+
+        Example:
+            client.request(method="POST", path="/echo", data={"name": "hio"},
+                           headers={"Accept": "application/json"})
+        """
+        last = self._last or {
+            "method": self.requester.method,
+            "path": self.requester.path,
+            "qargs": self.requester.qargs,
+            "fragment": self.requester.fragment,
+            "headers": self.requester.headers,
+        }
+        request = {
+            "method": (method or last["method"]).upper(),
+            "path": path if path is not None else last["path"],
+            "qargs": dict(qargs) if qargs is not None else dict(last["qargs"]),
+            "fragment": fragment if fragment is not None else last["fragment"],
+            "headers": Hict(headers) if headers is not None else Hict(last["headers"]),
+            "body": body if body is not None else b"",
+            "data": data,
+            "fargs": fargs,
+            "reply": reply,
+        }
+        request.update(kwa)
+        self._last = {key: request[key] for key in ("method", "path", "qargs", "fragment", "headers")}
+        self.requests.append(request)
+        return request
+
+    def _retarget(self, scheme: str, hostname: str, port: int):
+        """Point the client at another server: close the connection and make a
+        new connector for scheme hostname port. The requester follows."""
+        self.connector.close()
+        if hostname != self.requester.hostname:
+            self.kwa.pop("certedhost", None)  # a certificate host name given for the first server only
+        tymth = self._tymth or getattr(self.connector, "tymth", None)
+        if self.scheme == "https" and scheme == "https" and "context" not in self.kwa:
+            context = getattr(self.connector, "context", None)
+            if context is not None:
+                self.kwa["context"] = context
+        if tymth is not None:
+            self._tymth = tymth
+        self.connector = self._makeConnector(scheme, hostname, port)
+        self.scheme = scheme
+        self.requester.reinit(hostname=hostname, port=port, scheme=scheme)
+        self.requester.headers.popall("host", None)
+        self._stale = True
+
+    def _target(self, path: str, qargs: dict | None) -> tuple[str, dict | None]:
+        """Retarget when path is a full url to another server.
+
+        Returns (path, qargs) with the path of the url and its query merged.
+        """
+        parts = urlsplit(path)
+        if not (parts.scheme and parts.netloc):
+            return (path, qargs)
+        scheme = parts.scheme.lower()
+        if scheme not in ("http", "https"):
+            raise httping.InvalidURL(f"unsupported scheme {scheme!r}")
+        defaultPort = httping.HTTPS_PORT if scheme == "https" else httping.HTTP_PORT
+        hostname, port = httping.normalizeHostPort(parts.netloc.rpartition("@")[2], None, defaultPort)
+        if (scheme, hostname, port) != (self.scheme, self.requester.hostname, self.requester.port):
+            self._retarget(scheme, hostname, port)
+        self._home = (scheme, hostname, port)
+        path = parts.path or "/"
+        if parts.query:
+            qargs = dict(qargs or {})
+            qargs.update(httping.parseQuery(parts.query))
+        return (path, qargs)
+
+    def transmit(
+        self,
+        method: str | None = None,
+        path: str | None = None,
+        qargs: dict | None = None,
+        fragment: str | None = None,
+        headers: dict | None = None,
+        body: bytes | None = None,
+        data=None,
+        fargs: dict | None = None,
+        **kwa,
+    ):
+        """Rebuild and transmit request. Assumes that .waited is not True.
+
+        Do not use bare unless there is no request/response in progress,
+        otherwise it clobbers .requester attributes. If the parameters are all
+        None, sends the request of the current .requester attributes again;
+        otherwise reinits .requester with those given (body, data and fargs are
+        then replaced by those given or by empty) and .respondent.
+        """
+        if path is not None:
+            path, qargs = self._target(path, qargs)
+        if any(value is not None for value in (method, path, qargs, fragment, headers, body, data, fargs)):
+            self.requester.reinit(method=method, path=path, qargs=qargs, fragment=fragment, headers=headers)
+            self.requester.body = body if body is not None else b""
+            self.requester.data = data
+            self.requester.fargs = fargs
+        msg = self.requester.build()
+        self._reused = not (self._stale or self.connector.cs is None)
+        if not self._reused:
+            self.connector.close()
+            self.connector.txbs.clear()  # nothing of an earlier connection goes on the new one
+            self.connector.clearRxbs()
+            self.connector.reopen()
+            self._stale = False
+        self._received = False
+        self.respondent.reinit(msg=self.connector.rxbs, method=self.requester.method, redirectable=self.redirectable)
+        self.respondent.makeParser()
+        self.connector.tx(msg)
+        self.waited = True
+
+    def redirect(self):
+        """Perform redirect: send the request again to the Location of the
+        redirect response, on this server or another.
+
+        A 303 (and a 301 or 302 to a POST) becomes a GET without body; 307 and
+        308 keep method and body. Credentials (Authorization, Cookie) are not
+        sent to another server. More than .maxRedirects redirects for one
+        request ends it with an errored response.
+        """
+        respondent = self.respondent
+        current = f"{self.scheme}://{self.requester.hostname}:{self.requester.port}{self.requester.target()}"
+        location = urljoin(current, respondent.location or "")
+        self._redirectCount += 1
+        record = {
+            "status": respondent.status,
+            "reason": respondent.reason,
+            "location": location,
+            "method": self.requester.method,
+            "headers": respondent.headers,
+        }
+        self.redirects.append(record)
+        if self._redirectCount > self.maxRedirects:
+            self._finish(errored=True, error=f"more than {self.maxRedirects} redirects")
+            return
+        parts = urlsplit(location)
+        scheme = parts.scheme.lower()
+        if scheme not in ("http", "https") or not parts.netloc:
+            self._finish(errored=True, error=f"cannot redirect to {location!r}")
+            return
+        defaultPort = httping.HTTPS_PORT if scheme == "https" else httping.HTTP_PORT
+        try:
+            hostname, port = httping.normalizeHostPort(parts.netloc.rpartition("@")[2], None, defaultPort)
+        except httping.InvalidURL as ex:
+            self._finish(errored=True, error=str(ex))
+            return
+
+        method = self.requester.method
+        body, data, fargs = self.requester.body, self.requester.data, self.requester.fargs
+        status = respondent.status
+        if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
+            method = "GET"
+            body, data, fargs = b"", None, None
+            for name in ("content-type", "content-length", "transfer-encoding"):
+                self.requester.headers.popall(name, None)
+
+        if (scheme, hostname, port) != (self.scheme, self.requester.hostname, self.requester.port):
+            for name in ("authorization", "proxy-authorization", "cookie"):
+                self.requester.headers.popall(name, None)
+            try:
+                self._retarget(scheme, hostname, port)
+            except (OSError, ValueError) as ex:  # host does not resolve, bad TLS setup
+                self._finish(errored=True, error=str(ex))
+                return
+        elif not respondent.persisted:
+            self._stale = True
+
+        path = parts.path or "/"
+        if parts.query:
+            path = f"{path}?{parts.query}"
+        self.requester.reinit(method=method, path=path, fragment=parts.fragment or "")
+        self.requester.qargs = {}
+        self.requester.body, self.requester.data, self.requester.fargs = body, data, fargs
+        self.waited = False
+        try:
+            self.transmit()
+        except (ValueError, HTTPException) as ex:
+            self.waited = True
+            self._finish(errored=True, error=str(ex))
+
+    def _retriable(self) -> bool:
+        """True when the request in progress may be sent again on a new
+        connection: an idempotent request on a kept-alive connection that the
+        server closed before answering anything (it closed an idle connection
+        as the request went out), and not already sent again."""
+        return self._reused and not self._received and not self._retried and self.requester.method in IDEMPOTENT_METHODS
+
+    def _cutoff(self) -> bool:
+        """True when the server has closed the connection."""
+        connector = self.connector
+        return bool(getattr(connector, "cutoff", False))
+
+    def _finish(self, errored: bool = False, error: str | None = None):
+        """Append the response to the request in progress to .responses and
+        make ready for the next request."""
+        respondent = self.respondent
+        response = {
+            "version": respondent.version,
+            "status": respondent.status,
+            "reason": respondent.reason,
+            "headers": respondent.headers,
+            "body": bytes(respondent.body),
+            "data": respondent.data,
+            "request": self.pending,
+            "errored": errored or respondent.errored,
+            "error": error if error is not None else respondent.error,
+            "redirects": self.redirects[self._redirectMark :],
+        }
+        self.responses.append(response)
+        if response["errored"]:
+            logger.info("HTTP client %s request failed: %s", self.name, response["error"])
+        if response["errored"] or not respondent.persisted or self._cutoff():
+            self.connector.close()
+            self._stale = True
+        self.waited = False
+        self.pending = None
+        self._redirectCount = 0
+        self._redirectMark = len(self.redirects)
+
+    def serviceRequests(self):
+        """Service requests deque: send the next queued request when none is pending."""
+        if self.waited or not self.requests:
+            return
+        request = self.requests.popleft()
+        self.pending = request
+        self._redirectCount = 0
+        self._redirectMark = len(self.redirects)
+        self._retried = False
+        try:
+            parts = urlsplit(request.get("path") or "/")
+            here = (self.scheme, self.requester.hostname, self.requester.port)
+            if not (parts.scheme and parts.netloc) and here != self._home:
+                self._retarget(*self._home)  # back from a redirect to another server
+            self.transmit(
+                method=request.get("method"),
+                path=request.get("path"),
+                qargs=request.get("qargs"),
+                fragment=request.get("fragment"),
+                headers=request.get("headers"),
+                body=request.get("body") if request.get("body") is not None else b"",
+                data=request.get("data"),
+                fargs=request.get("fargs"),
+            )
+        except (ValueError, OSError, HTTPException) as ex:  # request that cannot be built or sent
+            self.waited = True
+            self.respondent.reinit(method=self.requester.method)
+            self._finish(errored=True, error=str(ex))
+
+    def serviceResponse(self):
+        """Service receives on the connection and parse the response."""
+        connector = self.connector
+        try:
+            connector.serviceReceives()
+        except OSError as ex:
+            if self.waited:
+                self._finish(errored=True, error=str(ex))
+            return
+        if not self.waited:
+            if self._cutoff():
+                self._stale = True
+            return
+        respondent = self.respondent
+        if connector.rxbs:
+            self._received = True
+        try:
+            if respondent.parser is not None:
+                respondent.parse()
+            if not respondent.ended and self._cutoff():
+                if self._retriable():
+                    self._retried = True
+                    self._stale = True
+                    self.waited = False
+                    self.transmit()  # the same request on a new connection
+                    return
+                respondent.close()  # finishes a body read until close
+        except HTTPException:
+            self._finish(errored=True)
+            return
+        if respondent.ended:
+            if respondent.redirected:
+                self.redirect()
+            else:
+                self._finish()
+        elif respondent.errored:
+            self._finish(errored=True)
+
+    def service(self):
+        """Service request response: send queued requests, service the
+        connection and parse responses."""
+        self.serviceRequests()
+        if not self.waited and self.connector.cs is None:
+            return  # nothing to send, no connection to keep
+        try:
+            self.connector.serviceConnect()
+            if self.connector.connected:
+                self.connector.serviceSends()
+        except OSError as ex:  # connection refused or reset, TLS handshake failed
+            self.connector.close()
+            self._stale = True
+            if self.waited:
+                self._finish(errored=True, error=str(ex))
+            return
+        self.serviceResponse()
+
+    def _tyme(self):
+        """Return a function giving the current tyme: the wound tymth, else monotonic time."""
+        tymth = self._tymth or getattr(self.connector, "tymth", None)
+        return tymth if tymth is not None else time.monotonic
+
+    def serviceWhileGen(self, tymeout: float = 0.5, tock: float | None = None):
+        """Generator method: service while requests are pending or no response
+        has come, until tymeout.
+
+        Usage::
+
+            response = yield from client.serviceWhileGen(tymeout=0.5)
+
+        Runs one iteration of .service() on each next and yields empty bytes
+        while not done, or tock when given: a doer run by a Doist must yield
+        tocks, so inside a doer use
+        ``response = yield from client.serviceWhileGen(tymeout=0.5, tock=self.tock)``.
+        Assumes the associated tymist is advanced and real time sleep is
+        incurred elsewhere.
+
+        Parameters:
+            tymeout (float): tyme to wait for the response
+            tock (float | None): value to yield while waiting, None yields b""
+
+        Returns:
+            Response | None: the next response, None on tymeout
+        """
+        waiting = b"" if tock is None else tock
+        tyme = self._tyme()
+        start = tyme()
+        while True:
+            self.service()
+            if not self.requests and not self.waited and self.responses:
+                return self.respond()
+            if tyme() - start >= tymeout:
+                return None
+            yield waiting
+
+
+@contextmanager
+def openClient(cls=None, **kwa):
+    """Wrapper to create and open HTTP Client instances.
+
+    When used in a with statement block, calls .close() on exit of the block.
+
+    Parameters:
+        cls (type | None): Client or a subclass, Client if None
+        kwa (dict): parameters for cls
+
+    Usage::
+
+        with openClient(hostname="localhost", port=8080) as client:
+            client.request(method="GET", path="/")
+    """
+    cls = cls if cls is not None else Client
+    client = cls(**kwa)
+    try:
+        client.reopen()
+        yield client
+    finally:
+        client.close()
+
+
+def backendRequest(
+    tymth,
+    *,
+    method: str = "GET",
+    scheme: str = "",
+    host: str = "localhost",
+    port: int | None = None,
+    path: str = "/",
+    qargs: dict | None = None,
+    data=None,
+    buffered: bool = False,
+    tymeout: float = 2.0,
+    tock: float | None = None,
+):
+    """Perform async ReST request to a backend server.
+
+    Parameters:
+        tymth (Callable): tymth of the tymist whose tyme measures the tymeout
+        method (str): request method
+        scheme (str): ``http`` or ``https``
+        host (str): server host
+        port (int | None): server port, scheme default if None
+        path (str): request path; a full url with host port etc. takes
+            precedence over the others
+        qargs (dict | None): query arguments
+        data (object | None): json body
+        buffered (bool): True means record the wire traffic in an in memory
+            WireLog (``client.wl``) while the request runs
+        tymeout (float): tyme to wait for the response
+        tock (float | None): value to yield while waiting, None yields b"";
+            give a tock (such as the doer's ``self.tock``) when a Doist runs
+            the generator
+
+    Usage (inside a generator function, such as a doer's recur)::
+
+        response = yield from backendRequest(self.tymth, path="http://localhost:8080/status",
+                                             tock=self.tock)
+
+    Before the response is complete, the ``yield from`` yields up empty bytes
+    (or tock when given); once complete the response has its value: a
+    Response, or None on tymeout.
+    """
+    wl = wiring.WireLog(samed=True, reopen=True) if buffered else None
+    client = Client(
+        hostname=host,
+        port=port,
+        scheme=scheme,
+        method=method,
+        path=path,
+        qargs=qargs,
+        data=data,
+        wl=wl,
+        tymth=tymth,
+    )
+    try:
+        client.reopen()
+        client.request(method=method, path=client.requester.path, qargs=client.requester.qargs, data=data)
+        response = yield from client.serviceWhileGen(tymeout=tymeout, tock=tock)
+    finally:
+        client.close()
+        if wl is not None:
+            wl.close()
+    return response
+
+
+class ClientDoer(doing.Doer):
+    """HTTP Client Doer: services its client once per cycle.
+
+    See Doer for inherited attributes, properties, and methods.
+
+    Attributes:
+        client (Client): HTTP client instance
+    """
+
+    def __init__(self, client: Client, **kwa):
+        """
+        Parameters:
+            client (Client): HTTP client instance
+            kwa (dict): parameters for Doer
+        """
+        self.client = client  # before Doer init, which may wind
+        super().__init__(**kwa)
+        if self.tymth is not None:
+            self.client.wind(self.tymth)
+
+    def wind(self, tymth):
+        """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
+        Updates winds the client's tymth."""
+        super().wind(tymth)
+        self.client.wind(tymth)
+
+    def enter(self, *, temp=None):
+        """Open the client connection."""
+        self.client.reopen()
+
+    def recur(self, tyme):
+        """Service the client once per cycle."""
+        self.client.service()
+        return False
+
+    def exit(self):
+        """Close client resources."""
+        self.client.close()

@@ -1,0 +1,441 @@
+"""hio.core.http.conducting module
+
+`Conductor` is the connection keeping shared by the WSGI `Server` and the
+`BareServer`: it owns the TCP (or TLS) servant, reads each connection with
+back pressure, sends, answers bad requests, closes stale connections on
+tymeout and closes connections gracefully (lingering) so that a final
+response is not lost to a connection reset.
+
+Each connection has a tymer that starts when the connection is accepted and
+restarts only when a response is finished or when bytes of a response leave.
+Bytes that arrive do not restart it, so a client that sends a request a byte
+now and then (or nothing at all) is closed after tymeout however it trickles.
+While an application is working on a response and nothing waits to be sent
+the tymer does not apply.
+"""
+
+from __future__ import annotations
+
+import logging
+import select
+import socket
+import ssl
+
+from hio.base.tyming import Tymer
+from hio.core.http import httping
+from hio.core.http.responding import Responder, errorMessage
+from hio.core.tcp import serving as tcpServing
+
+logger = logging.getLogger(__name__)
+
+RX_LIMIT = 262144
+"""A connection is not read while this many received bytes wait to be parsed."""
+
+RX_READS = 16
+"""Most socket reads of one connection in one service pass."""
+
+
+def shutSend(cs: socket.socket):
+    """Shut down the sending side of connected socket cs, after a TLS close_notify
+    when cs is a TLS socket, so that the client sees a clean end of stream."""
+    if isinstance(cs, ssl.SSLSocket):
+        try:
+            cs.unwrap()  # sends close_notify; nonblocking, it cannot wait for the reply
+        except (ssl.SSLError, OSError, ValueError):
+            pass
+    cs.shutdown(socket.SHUT_WR)
+
+
+class Conductor:
+    """Connection keeping shared by the HTTP servers.
+
+    Attributes:
+        servant (hio.core.tcp.serving.Server): TCP or TLS server of the connections
+        name (str): name of the server, for logs
+        scheme (str): "http" or "https"
+        tymeout (float): tyme in seconds before a stale connection is closed
+        delay (float): tyme in seconds a closing connection lingers to drain
+        tymers (dict): per connection address ca, its stale connection Tymer
+        closings (dict): per ca of a closing connection, None while its last
+            response is flushed, then the Tymer of its lingering
+        cutoffs (set): ca of connections whose client closed its sending side
+        limits (dict): request limits handed to each Requestant
+    """
+
+    Tymeout = 5.0
+
+    def __init__(
+        self,
+        servant=None,
+        name: str = "",
+        bufsize: int = 8096,
+        wl=None,
+        ha=None,
+        host: str = "",
+        port: int | None = None,
+        eha=None,
+        scheme: str = "",
+        tymeout: float | None = None,
+        delay: float | None = None,
+        maxRequestLine: int | None = None,
+        maxHeaders: int | None = None,
+        maxHeaderBytes: int | None = None,
+        maxBodySize: int | None = None,
+        **kwa,
+    ):
+        """Initialize instance.
+
+        Parameters:
+            servant (hio.core.tcp.serving.Server | None): TCP server to use,
+                None makes one: ServerTls when scheme is "https"
+            name (str): name of the server
+            bufsize (int): socket buffer size
+            wl (WireLog | None): wire log of the servant
+            ha (tuple | None): (host, port) to listen on, None means (host, port)
+            host (str): host to listen on, "" means all interfaces
+            port (int | None): port to listen on, 0 means any free port,
+                None means 80 (443 for https)
+            eha (tuple | None): external (host, port) for TLS
+            scheme (str): "https" means TLS, otherwise "http"
+            tymeout (float | None): stale connection tymeout, None means Tymeout
+            delay (float | None): lingering tyme, None means Responder.Delay
+            maxRequestLine (int | None): longest request line (414)
+            maxHeaders (int | None): most header fields (431)
+            maxHeaderBytes (int | None): most header bytes (431)
+            maxBodySize (int | None): largest request body (413)
+            kwa (dict): more servant parameters, e.g. tymth, certpath, keypath,
+                cafilepath, certify, context
+        """
+        self.name = name
+        self.scheme = "https" if (scheme or "").lower() == "https" else "http"
+        self.tymeout = float(tymeout) if tymeout is not None else self.Tymeout
+        self.delay = float(delay) if delay is not None else Responder.Delay
+        self.limits = {
+            "maxRequestLine": maxRequestLine,
+            "maxHeaders": maxHeaders,
+            "maxHeaderBytes": maxHeaderBytes,
+            "maxBodySize": maxBodySize,
+        }
+        if servant is None:
+            if ha is None:
+                if port is None:
+                    port = httping.HTTPS_PORT if self.scheme == "https" else httping.HTTP_PORT
+                ha = (host, port)
+            cls = tcpServing.ServerTls if self.scheme == "https" else tcpServing.Server
+            servant = cls(ha=ha, bs=bufsize, wl=wl, tymeout=self.tymeout, **kwa)
+            if eha is not None:
+                servant.eha = tuple(eha)
+        self.servant = servant
+        self.tymers = {}
+        self.closings = {}
+        self.cutoffs = set()
+        self._poller = None  # readiness poller over the connection sockets, made on first use
+        self._fds = {}  # registered file descriptor by ca
+        self._fresh = set()  # ca of connections to read once whatever the poller says
+
+    @property
+    def tymth(self):
+        """Tymist tyme closure of the servant."""
+        return self.servant.tymth
+
+    def wind(self, tymth):
+        """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
+        Updates winds .tymer .tymth"""
+        self.servant.wind(tymth)
+        for tymer in self.tymers.values():
+            tymer.wind(tymth)
+        for tymer in self.closings.values():
+            if tymer is not None:
+                tymer.wind(tymth)
+
+    def reopen(self):
+        """Return result of .servant.reopen()"""
+        return self.servant.reopen()
+
+    @property
+    def opened(self) -> bool:
+        """True when the servant's listen socket is open."""
+        return bool(getattr(self.servant, "opened", False))
+
+    @property
+    def ixes(self) -> dict:
+        """Incoming connections (Remoters) of the servant keyed by ca."""
+        return self.servant.ixes
+
+    def _admit(self, ca, ix):
+        """Begin keeping newly accepted connection ix at ca. Override."""
+
+    def _forget(self, ca):
+        """Drop the per connection state of ca. Override."""
+
+    def _busy(self, ca) -> bool:
+        """True while a response is in process on ca. Override."""
+        return False
+
+    def _pending(self, ca) -> bool:
+        """True while part of a request has arrived on ca. Override."""
+        return False
+
+    def _watch(self, ca, ix):
+        """Register the socket of connection ca with the readiness poller."""
+        self._fresh.add(ca)
+        if self._poller is None:
+            if hasattr(select, "epoll"):
+                self._poller = select.epoll()
+            elif hasattr(select, "poll"):
+                self._poller = select.poll()
+            else:
+                return
+        try:
+            fd = ix.cs.fileno()
+            self._poller.register(fd, select.POLLIN)
+        except (OSError, ValueError, AttributeError):
+            return
+        self._fds[ca] = fd
+
+    def _unwatch(self, ca):
+        """Remove the socket of connection ca from the readiness poller."""
+        self._fresh.discard(ca)
+        fd = self._fds.pop(ca, None)
+        if fd is not None and self._poller is not None:
+            try:
+                self._poller.unregister(fd)
+            except (OSError, KeyError, ValueError):
+                pass
+
+    def closeConnection(self, ca):
+        """Close and remove connection given by ca"""
+        self._unwatch(ca)
+        try:
+            self._forget(ca)
+        finally:
+            self.tymers.pop(ca, None)
+            self.closings.pop(ca, None)
+            self.cutoffs.discard(ca)
+            if ca in self.servant.ixes:
+                try:
+                    self.servant.removeIx(ca)
+                except OSError:
+                    pass
+
+    def serviceConnects(self):
+        """Service new incoming connections Create requestants Timeout stale connections"""
+        servant = self.servant
+        try:  # not servant.serviceConnects: it drops half closed connections we still answer
+            servant.serviceAccepts()
+            if servant.axes:
+                servant.serviceAxes()
+            if getattr(servant, "cxes", None):
+                servant.serviceCxes()  # TLS handshakes, limited by the servant's tymeout
+        except OSError as ex:
+            logger.error("%s: accepting failed: %s", self.name, ex)
+        for ca, ix in list(self.servant.ixes.items()):
+            if not ix.opened:
+                self.closeConnection(ca)
+            elif ca not in self.tymers:
+                self.tymers[ca] = Tymer(tymth=self.tymth, duration=self.tymeout)
+                self._watch(ca, ix)
+                try:
+                    self._admit(ca, ix)
+                except Exception as ex:
+                    logger.error("%s: admitting %s failed: %r", self.name, ca, ex)
+                    self.closeConnection(ca)
+        for ca in [ca for ca in self.tymers if ca not in self.servant.ixes]:
+            self.closeConnection(ca)
+        self._serviceStales()
+
+    def _serviceStales(self):
+        """Close connections whose tymer expired (see module docs)."""
+        for ca, tymer in list(self.tymers.items()):
+            if not tymer.expired or ca not in self.servant.ixes:
+                continue
+            ix = self.servant.ixes[ca]
+            if ca in self.closings:
+                if self.closings[ca] is None:  # still flushing its last response
+                    self.closeConnection(ca)
+                continue
+            if self._busy(ca):
+                if ix.txbs:  # client does not read
+                    logger.info("%s: closing %s: response not read", self.name, ca)
+                    self.closeConnection(ca)
+                continue
+            if self._pending(ca):
+                logger.info("%s: closing %s: request not complete in time", self.name, ca)
+                self.refuse(ca, httping.REQUEST_TIMEOUT, "request not complete in time")
+                tymer.start()
+            else:
+                self.closeConnection(ca)
+
+    def refuse(self, ca, status: int, detail: str = "", head: bool = False):
+        """Answer connection ca with an error status and close it after.
+
+        Parameters:
+            ca (tuple): connection address
+            status (int): status code, e.g. 400
+            detail (str): what was wrong
+            head (bool): True leaves out the body (request was HEAD)
+        """
+        ix = self.servant.ixes.get(ca)
+        if ix is None:
+            return
+        self._forget(ca)
+        ix.tx(errorMessage(status, detail=detail, head=head))
+        self.finish(ca)
+
+    def finish(self, ca):
+        """Close connection ca once its queued bytes are sent (graceful close)."""
+        if ca not in self.closings:
+            self.closings[ca] = None
+
+    def _receive(self, ca, ix):
+        """Read what connection ca has for us, within the back pressure limit."""
+        draining = ca in self.closings
+        for _ in range(RX_READS):
+            if not draining and len(ix.rxbs) >= RX_LIMIT:
+                return
+            try:
+                data = ix.receive()
+            except (OSError, ValueError):
+                data = b""
+            if data is None:
+                return
+            if not data:
+                self.cutoffs.add(ca)
+                return
+            if not draining:
+                ix.rxbs.extend(data)
+
+    def serviceReceives(self):
+        """Read every connection that has something to read (and whose client
+        has not closed): readable sockets, TLS sockets with decrypted bytes
+        pending, and new connections."""
+        ready = None
+        if self._poller is not None and self._fds:
+            try:
+                ready = {fd for fd, _ in self._poller.poll(0)}
+            except OSError:
+                ready = None
+        for ca, ix in list(self.servant.ixes.items()):
+            if ca in self.cutoffs:
+                continue
+            if ready is not None and ca in self._fds and ca not in self._fresh and self._fds[ca] not in ready:
+                pending = getattr(ix.cs, "pending", None)
+                if pending is None or not pending():
+                    continue
+            self._receive(ca, ix)
+        self._fresh.clear()
+
+    def serviceSends(self):
+        """Send what every connection has queued; progress restarts its tymer."""
+        for ca, ix in list(self.servant.ixes.items()):
+            if not ix.txbs:
+                continue
+            before = len(ix.txbs)
+            cutoff = ix.cutoff
+            try:
+                ix.serviceSends()
+            except (OSError, ValueError) as ex:
+                logger.info("%s: closing %s: send failed: %s", self.name, ca, ex)
+                self.closeConnection(ca)
+                continue
+            if ix.cutoff and not cutoff:  # send failed: the client is gone
+                logger.info("%s: closing %s: client gone", self.name, ca)
+                self.closeConnection(ca)
+                continue
+            if len(ix.txbs) < before and ca in self.tymers:
+                self.tymers[ca].start()
+
+    def serviceClosings(self):
+        """Lingering close: flush, shut down sending, drain, then close."""
+        for ca, linger in list(self.closings.items()):
+            ix = self.servant.ixes.get(ca)
+            if ix is None:
+                self.closeConnection(ca)
+                continue
+            if linger is None:
+                if ix.txbs:
+                    continue
+                if ca in self.cutoffs:
+                    self.closeConnection(ca)
+                    continue
+                try:
+                    shutSend(ix.cs)
+                except (OSError, AttributeError):
+                    self.closeConnection(ca)
+                    continue
+                self.closings[ca] = Tymer(tymth=self.tymth, duration=self.delay)
+                continue
+            self._receive(ca, ix)
+            if ca in self.cutoffs or linger.expired:
+                self.closeConnection(ca)
+
+    def close(self):
+        """Close all connections and the listen socket."""
+        for ca in list(self.tymers):
+            try:
+                self.closeConnection(ca)
+            except Exception as ex:
+                logger.error("%s: closing %s failed: %r", self.name, ca, ex)
+        self.servant.close()
+        if self._poller is not None:
+            if hasattr(self._poller, "close"):
+                self._poller.close()
+            self._poller = None
+            self._fds.clear()
+            self._fresh.clear()
+
+    def idle(self) -> bool:
+        """Returns True if no connections have requests in process Useful for debugging"""
+        return not any(self._busy(ca) or self._pending(ca) for ca in self.tymers)
+
+    def _guard(self, ca, action, *pa):
+        """Run action(ca, *pa); a failure closes connection ca only, never the server."""
+        try:
+            action(ca, *pa)
+        except Exception as ex:
+            logger.error("%s: connection %s failed: %r", self.name, ca, ex, exc_info=ex)
+            try:
+                self.closeConnection(ca)
+            except Exception:
+                pass
+
+    def _advance(self, ca, requestant) -> bool:
+        """Parse what has arrived on ca into requestant.
+
+        Answers a bad request (and a request cut short) with its error status,
+        closes a connection that its client closed between requests, and sends
+        ``100 Continue`` when the client waits for it.
+
+        Returns:
+            bool: True when a whole request is parsed and ready to respond to
+        """
+        ix = self.servant.ixes.get(ca)
+        if ix is None or ca in self.closings:
+            return False
+        if requestant.ended:
+            return True
+        requestant.msg = ix.rxbs
+        if requestant.parser is None and not requestant.errored:
+            if not ix.rxbs and ca not in self.cutoffs:
+                return False
+            requestant.makeParser()
+        for _ in range(4):  # head, then body: a whole buffered request in one pass
+            requestant.parse()
+            if requestant.parser is None:
+                break
+        if not requestant.errored and not requestant.ended and ca in self.cutoffs:
+            requestant.close()
+            if not requestant.errored:
+                self.closeConnection(ca)
+                return False
+        if requestant.errored:
+            fault = requestant.fault
+            if fault is None:
+                fault = httping.HTTPError(httping.BAD_REQUEST, detail=requestant.error or "")
+            logger.info("%s: refusing request from %s: %s %s", self.name, ca, fault.status, requestant.error)
+            self.refuse(ca, fault.status, fault.detail or fault.title, head=requestant.method == "HEAD")
+            return False
+        if requestant.expecting and requestant.headed and not requestant.bodied:
+            ix.tx(b"HTTP/1.1 100 Continue\r\n\r\n")
+            requestant.expecting = False
+        return requestant.ended

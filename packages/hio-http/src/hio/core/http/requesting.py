@@ -1,0 +1,507 @@
+"""hio.core.http.requesting module
+
+Server side parsing of HTTP/1.1 request messages: `Requestant`.
+
+A Requestant reads a request message out of a bytearray (normally the
+``.rxbs`` receive buffer of a TCP Remoter) with generators that consume the
+bytes they parse, so a request may arrive in any split, byte by byte or many
+pipelined requests in one buffer. Parsing is strict on purpose: anything that
+two HTTP implementations could frame differently (request smuggling) or that
+exceeds a configured limit stops parsing with an `HTTPError` whose status says
+what was wrong, and the server answers with that status and closes the
+connection.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from hio.core.http import httping
+from hio.core.http.httping import HTTPError, Parsent
+from hio.help.hicting import Hict
+
+CRLF = b"\r\n"
+LF = b"\n"
+CR = b"\r"
+
+MAX_REQUEST_LINE = httping.MAX_LINE_SIZE
+"""Default longest request line in bytes (without its CRLF); longer gets 414."""
+
+MAX_HEADERS = httping.MAX_HEADERS
+"""Default most header fields in one request (or trailer); more gets 431."""
+
+MAX_HEADER_BYTES = httping.MAX_LINE_SIZE
+"""Default most bytes in all header lines of one request; more gets 431."""
+
+MAX_BODY_SIZE = 16 * 1024 * 1024
+"""Default largest request body in bytes (16 MiB); larger gets 413."""
+
+MAX_EMPTY_LINES = 4
+"""Most empty lines ignored before a request line; more gets 400."""
+
+MAX_CHUNK_LINE = 4096
+"""Longest chunk size line (size and extensions) in bytes; longer gets 400."""
+
+SERVED_METHODS = tuple(m for m in httping.METHODS if m != "CONNECT")
+"""Request methods the server hands to applications. Any other method gets 501.
+CONNECT is left out because a WSGI application cannot run a tunnel."""
+
+TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+"""RFC 9110 token: method names and header field names."""
+
+VERSION = re.compile(rb"HTTP/([0-9])\.([0-9])\Z")
+"""HTTP-version of a request line."""
+
+HEX = re.compile(rb"[0-9A-Fa-f]{1,16}\Z")
+"""chunk-size: at most 16 hex digits so that no size can overflow."""
+
+CONTROLS = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+"""Control bytes (all but horizontal tab) that no field value may hold."""
+
+TARGET_BAD = re.compile(rb"[\x00-\x20\x7f]")
+"""Bytes that no request target may hold: controls, space and DEL."""
+
+DIGITS = re.compile(r"[0-9]+\Z")
+"""A Content-Length value."""
+
+
+class Requestant(Parsent):
+    """Nonblocking HTTP Server Requestant class Parses request msg
+
+    Parses one request at a time from ``.msg``, consuming the bytes it parses
+    so that a pipelined next request stays at the front of ``.msg``. Call
+    `reinit` and `makeParser` to parse the next request on the same connection.
+
+    Attributes:
+        remoter (Remoter | None): incoming connection whose ``.rxbs`` is ``.msg``
+        msg (bytearray): bytes of the request as they arrive
+        method (str): request method, e.g. "GET"
+        target (str): request target as sent, e.g. "/a%20b?x=1"
+        path (str): path of the target, still percent-encoded
+        query (str): query string of the target without "?"
+        fragment (str): fragment of the target without "#", if a client sent one
+        version (int | None): HTTP version, 10 or 11
+        protocol (str): HTTP version string, e.g. "HTTP/1.1"
+        headers (Hict): case insensitive multiple valued header fields
+        trails (Hict): chunked trailer fields, kept apart from .headers
+        length (int | None): Content-Length if any
+        chunked (bool): True when the body uses chunked transfer coding
+        expecting (bool): True when the client sent ``Expect: 100-continue``
+        body (bytearray): request body
+        data (dict | list | None): body deserialized from JSON when applicable
+        persisted (bool): True when the connection stays open after the response
+        started (bool): True once any byte of the request has been consumed
+        headed (bool): True once the head (request line and headers) is parsed
+        bodied (bool): True once the body is parsed
+        ended (bool): True once the whole request is parsed
+        errored (bool): True when parsing stopped on an error
+        error (str | None): what was wrong, when errored
+        fault (HTTPError | None): the error with the status to answer, when errored
+        maxRequestLine (int): longest request line in bytes, longer gets 414
+        maxHeaders (int): most header fields, more gets 431
+        maxHeaderBytes (int): most bytes in header lines, more gets 431
+        maxBodySize (int): largest body in bytes, larger gets 413
+        methods (tuple[str, ...]): methods served, others get 501
+    """
+
+    def __init__(
+        self,
+        remoter=None,
+        *,
+        maxRequestLine: int | None = None,
+        maxHeaders: int | None = None,
+        maxHeaderBytes: int | None = None,
+        maxBodySize: int | None = None,
+        methods=None,
+        **kwa,
+    ):
+        """Initialize instance.
+
+        Parameters:
+            remoter (Remoter | None): incoming connection; its .rxbs is parsed
+                unless msg is given
+            maxRequestLine (int | None): longest request line, None means MAX_REQUEST_LINE
+            maxHeaders (int | None): most header fields, None means MAX_HEADERS
+            maxHeaderBytes (int | None): most header bytes, None means MAX_HEADER_BYTES
+            maxBodySize (int | None): largest body, None means MAX_BODY_SIZE
+            methods (Iterable[str] | None): methods served, None means SERVED_METHODS
+            kwa (dict): msg, dictable and method for Parsent
+        """
+        self.remoter = remoter
+        if kwa.get("msg") is None and remoter is not None:
+            kwa["msg"] = remoter.rxbs
+        super().__init__(**kwa)
+        self.maxRequestLine = MAX_REQUEST_LINE if maxRequestLine is None else int(maxRequestLine)
+        self.maxHeaders = MAX_HEADERS if maxHeaders is None else int(maxHeaders)
+        self.maxHeaderBytes = MAX_HEADER_BYTES if maxHeaderBytes is None else int(maxHeaderBytes)
+        self.maxBodySize = MAX_BODY_SIZE if maxBodySize is None else int(maxBodySize)
+        self.methods = tuple(SERVED_METHODS if methods is None else methods)
+        self.maxLineSize = self.maxRequestLine
+        self.maxLeaderSize = self.maxHeaderBytes
+
+    def reinit(self, msg=None, dictable=None, method="GET"):
+        """Reinitialize for the next request on the same connection.
+
+        Parameters:
+            msg (bytearray | None): new bytes to parse, None keeps .msg
+            dictable (bool | None): True means deserialize JSON bodies, None keeps
+            method (str): ignored for requests, the request line gives the method
+        """
+        keep = self.msg
+        super().reinit(msg=msg, dictable=dictable, method=method)
+        if msg is None and keep is not None:
+            self.msg = keep
+        self._reset()
+
+    def _reset(self):
+        """Clear the attributes of one request."""
+        if getattr(self, "msg", None) is None:
+            self.msg = bytearray()
+        self.method = ""
+        self.target = ""
+        self.path = ""
+        self.query = ""
+        self.fragment = ""
+        self.version = None
+        self.protocol = ""
+        self.headers = Hict()
+        self.trails = Hict()
+        self.length = None
+        self.chunked = False
+        self.expecting = False
+        self.body = bytearray()
+        self.data = None
+        self.jsoned = False
+        self.persisted = False
+        self.closed = False
+        self.started = False
+        self.headed = False
+        self.bodied = False
+        self.ended = False
+        self.errored = False
+        self.error = None
+        self.fault = None
+        self.parser = None
+
+    @property
+    def pending(self) -> bool:
+        """True when part of a request has arrived but not the whole of it."""
+        return not self.ended and not self.errored and (self.started or bool(self.msg))
+
+    def makeParser(self, msg=None):
+        """Make the request parser generator and assign it to .parser.
+
+        Parameters:
+            msg (bytearray | None): bytes to parse, None keeps .msg
+        """
+        if msg is not None:
+            self.msg = msg
+        self.parser = self.parseMessage()
+
+    def parseMessage(self, msg=None):
+        """Generator to parse one request out of .msg.
+
+        Yields None while more bytes are needed; returns when the request is
+        parsed. Raises HTTPError on a malformed or oversize request.
+        """
+        if msg is not None:
+            self.msg = msg
+        yield from self.parseHead()
+        yield from self.parseBody()
+        self.ended = True
+
+    def parse(self):
+        """Service parsing: run .parser until it needs more bytes.
+
+        When the request is parsed .parser is None and .ended is True. When the
+        request is bad .parser is None, .errored is True and .fault holds the
+        HTTPError whose status the server answers with. Never raises.
+        """
+        if self.parser is None:
+            return
+        try:
+            next(self.parser)
+        except StopIteration:
+            self.parser = None
+        except HTTPError as ex:
+            self._fail(ex)
+        except Exception as ex:  # a parser bug must cost one connection, not the server
+            self._fail(HTTPError(httping.BAD_REQUEST, title="Bad Request", detail=str(ex)))
+
+    def _fail(self, fault: HTTPError):
+        """Record fault and stop parsing."""
+        self.parser = None
+        self.errored = True
+        self.fault = fault
+        self.error = fault.detail or fault.title or str(fault.status)
+        self.persisted = False
+
+    def close(self):
+        """Assign True to .closed and close parser.
+
+        Call when the input has ended. The parser takes one last step; a request
+        cut short is then .errored with a 400 .fault, while a connection closed
+        between requests is not an error. Never raises.
+        """
+        self.closed = True
+        if self.parser is not None:
+            self.parse()
+        if self.parser is not None:
+            self.parser.close()
+            self.parser = None
+        if not self.ended and not self.errored and self.pending:
+            self._fail(HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="request cut short"))
+
+    def checkPersisted(self):
+        """Checks headers to determine if connection should be kept open until
+        client closes it Sets the .persisted flag
+
+        HTTP/1.1 connections persist unless ``Connection: close``; HTTP/1.0
+        connections persist only with ``Connection: keep-alive``.
+        """
+        super().checkPersisted()
+        return self.persisted
+
+    def _line(self, limit: int, status: int, kind: str):
+        """Generator that returns the next CRLF ended line of .msg without its CRLF.
+
+        Yields None while waiting for more bytes. Raises HTTPError with status
+        when the line is longer than limit, or 400 when it ends in a bare LF or
+        holds a bare CR.
+        """
+        start = 0
+        while True:
+            at = self.msg.find(LF, start)
+            if at < 0:
+                if len(self.msg) > limit + 1:
+                    raise HTTPError(status, title=_title(status), detail=f"{kind} longer than {limit} bytes")
+                start = max(0, len(self.msg) - 1)
+                yield None
+                continue
+            if at > limit + 1 or (at == limit + 1 and self.msg[at - 1 : at] != CR):
+                raise HTTPError(status, title=_title(status), detail=f"{kind} longer than {limit} bytes")
+            line = bytes(self.msg[: at + 1])
+            del self.msg[: at + 1]
+            self.started = True
+            if not line.endswith(CRLF):
+                raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail=f"{kind} ends in a bare LF")
+            line = line[:-2]
+            if CR in line:
+                raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail=f"{kind} holds a bare CR")
+            return line
+
+    def _fields(self, fields: Hict, kind: str):
+        """Generator that parses header (or trailer) lines into fields up to the
+        empty line. Yields None while waiting for more bytes."""
+        count = 0
+        size = 0
+        while True:
+            line = yield from self._line(
+                limit=max(0, self.maxHeaderBytes - size),
+                status=httping.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                kind=f"{kind} section",
+            )
+            if not line:
+                return fields
+            size += len(line) + 2
+            count += 1
+            if count > self.maxHeaders:
+                raise HTTPError(
+                    httping.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                    title="Request Header Fields Too Large",
+                    detail=f"more than {self.maxHeaders} {kind} fields",
+                )
+            if line[:1] in (b" ", b"\t"):
+                raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail=f"obsolete line folding in {kind}")
+            name, colon, value = line.partition(b":")
+            if not colon:
+                raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail=f"{kind} line without a colon")
+            if not TOKEN.match(name):
+                raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail=f"invalid {kind} field name")
+            value = value.strip(b" \t")
+            if CONTROLS.search(value):
+                raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail=f"control byte in {kind} value")
+            fields.add(name.decode("ascii"), value.decode("latin-1"))
+
+    def parseHead(self):
+        """Generator to parse headers in heading of .msg Yields None if more to
+        parse Yields True if done parsing
+
+        Parses the request line and the header fields, then checks the framing
+        fields (Host, Content-Length, Transfer-Encoding, Expect) so that the body
+        can be read the one unambiguous way.
+        """
+        if self.headed:
+            yield True
+            return
+        skipped = 0
+        while True:  # RFC 9112 2.2: ignore a few empty lines before a request line
+            line = yield from self._line(
+                limit=self.maxRequestLine, status=httping.REQUEST_URI_TOO_LONG, kind="request line"
+            )
+            if line:
+                break
+            skipped += 1
+            if skipped > MAX_EMPTY_LINES:
+                raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="empty lines instead of a request")
+        self._parseRequestLine(line)
+        yield from self._fields(self.headers, "header")
+        self._checkFraming()
+        self.checkPersisted()
+        self.headed = True
+        yield True
+
+    def _parseRequestLine(self, line: bytes):
+        """Parse request line into method, target, path, query, fragment and version."""
+        parts = line.split(b" ")
+        if len(parts) != 3 or not all(parts):
+            raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="malformed request line")
+        method, target, version = parts
+        if not TOKEN.match(method):
+            raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="malformed request method")
+        matched = VERSION.match(version)
+        if not matched:
+            raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="malformed HTTP version")
+        self.version = int(matched.group(1)) * 10 + int(matched.group(2))
+        self.protocol = version.decode("ascii")
+        if self.version not in (10, 11):
+            raise HTTPError(
+                httping.HTTP_VERSION_NOT_SUPPORTED,
+                title="HTTP Version Not Supported",
+                detail=f"{self.protocol} is not supported",
+            )
+        self.method = method.decode("ascii")
+        if self.method not in self.methods:
+            raise HTTPError(
+                httping.NOT_IMPLEMENTED, title="Not Implemented", detail=f"method {self.method} is not implemented"
+            )
+        if TARGET_BAD.search(target):
+            raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="invalid byte in request target")
+        self.target = target.decode("latin-1")
+        if self.target == "*":
+            if self.method != "OPTIONS":
+                raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="asterisk target is for OPTIONS")
+            self.path = "*"
+            return
+        if self.target.startswith("/"):
+            rest, _, self.fragment = self.target.partition("#")
+            self.path, _, self.query = rest.partition("?")
+            return
+        if self.target.lower().startswith(("http://", "https://")):
+            try:
+                parts = urlsplit(self.target)
+            except ValueError:
+                raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="malformed absolute request target")
+            self.path = parts.path or "/"
+            self.query = parts.query
+            self.fragment = parts.fragment
+            return
+        raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="malformed request target")
+
+    def _checkFraming(self):
+        """Check Host, Transfer-Encoding, Content-Length and Expect fields."""
+        hosts = self.headers.getall("host", [])
+        if len(hosts) > 1 or (self.version == 11 and not hosts):
+            raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="exactly one Host field is required")
+        codings = []
+        for value in self.headers.getall("transfer-encoding", []):
+            codings.extend(c.strip().lower() for c in value.split(","))
+        lengths = []
+        for value in self.headers.getall("content-length", []):
+            lengths.extend(v.strip() for v in value.split(","))
+        if codings:
+            if lengths:
+                raise HTTPError(
+                    httping.BAD_REQUEST,
+                    title="Bad Request",
+                    detail="Content-Length together with Transfer-Encoding",
+                )
+            if self.version == 10:
+                raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="Transfer-Encoding in HTTP/1.0")
+            if codings != ["chunked"]:
+                raise HTTPError(
+                    httping.NOT_IMPLEMENTED,
+                    title="Not Implemented",
+                    detail="only the chunked transfer coding is supported",
+                )
+            self.chunked = True
+        elif lengths:
+            if not all(DIGITS.match(v) for v in lengths) or len(set(lengths)) != 1:
+                raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="invalid Content-Length")
+            length = int(lengths[0])
+            if length > self.maxBodySize:
+                raise HTTPError(
+                    httping.REQUEST_ENTITY_TOO_LARGE,
+                    title="Payload Too Large",
+                    detail=f"body larger than {self.maxBodySize} bytes",
+                )
+            self.length = length
+        else:
+            self.length = 0
+        expects = [v.strip().lower() for v in self.headers.getall("expect", [])]
+        if expects:
+            if expects != ["100-continue"]:
+                raise HTTPError(httping.EXPECTATION_FAILED, title="Expectation Failed", detail="unknown expectation")
+            self.expecting = self.version == 11
+
+    def parseBody(self):
+        """Parse body
+
+        Generator that reads a Content-Length or chunked body into .body,
+        yielding None while more bytes are needed. Chunk extensions are
+        ignored; trailer fields go to .trails, never into .headers.
+        """
+        if self.bodied:
+            return
+        if self.chunked:
+            yield from self._chunks()
+        else:
+            remaining = self.length or 0
+            while remaining:
+                if not self.msg:
+                    yield None
+                    continue
+                part = self.msg[:remaining]
+                del self.msg[: len(part)]
+                self.body.extend(part)
+                remaining -= len(part)
+        self.bodied = True
+        self.dictify()
+
+    def _chunks(self):
+        """Generator that reads a chunked body into .body and trailers into .trails."""
+        while True:
+            line = yield from self._line(limit=MAX_CHUNK_LINE, status=httping.BAD_REQUEST, kind="chunk size line")
+            size, _, exts = line.partition(b";")
+            size = size.rstrip(b" \t")
+            if not HEX.match(size) or CONTROLS.search(exts):
+                raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="invalid chunk size")
+            size = int(size, 16)
+            if len(self.body) + size > self.maxBodySize:
+                raise HTTPError(
+                    httping.REQUEST_ENTITY_TOO_LARGE,
+                    title="Payload Too Large",
+                    detail=f"body larger than {self.maxBodySize} bytes",
+                )
+            if size == 0:
+                yield from self._fields(self.trails, "trailer")
+                return
+            while size:
+                if not self.msg:
+                    yield None
+                    continue
+                part = self.msg[:size]
+                del self.msg[: len(part)]
+                self.body.extend(part)
+                size -= len(part)
+            while len(self.msg) < 2:
+                yield None
+            if self.msg[:2] != CRLF:
+                raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="chunk data not ended by CRLF")
+            del self.msg[:2]
+
+
+def _title(status: int) -> str:
+    """Reason phrase of status."""
+    return httping.STATUS_DESCRIPTIONS.get(status, "Error")

@@ -1,0 +1,555 @@
+"""hio.core.http.responding module
+
+Server side HTTP/1.1 responses: `Responder` runs a WSGI application for one
+request and streams its response into the transmit buffer of the incoming
+connection; `CustomResponder` builds a whole response for non-WSGI servers;
+`errorMessage` builds the short response that answers a bad request.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import re
+
+from hio.core.http import httping
+from hio.core.http.httping import HTTPError
+from hio.help.hicting import Hict
+
+logger = logging.getLogger(__name__)
+
+CRLF = b"\r\n"
+
+SERVER_SOFTWARE = "hio"
+"""Value of the Server header field of responses."""
+
+HIGH_WATER = 65536
+"""A Responder stops pulling a body iterator while this many bytes wait to be sent."""
+
+PULLS = 64
+"""Most body chunks a Responder pulls in one service pass, so others get a turn."""
+
+STATUS = re.compile(r"([1-9][0-9]{2})(?: ([^\x00-\x08\x0a-\x1f\x7f]*))?\Z")
+"""WSGI status string: three digit code, optional reason phrase."""
+
+TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+"""Header field name."""
+
+DIGITS = re.compile(r"[0-9]{1,18}\Z")
+"""Content-Length value."""
+
+BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+"""Bytes no header field value may hold: CR and LF would inject fields."""
+
+HOP_BY_HOP = ("connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection")
+"""Header fields the server owns; an application's values for them are dropped
+(except that an application's ``Connection: close`` closes the connection)."""
+
+
+def statusLine(status) -> str:
+    """Return WSGI status string "200 OK" for int status or validated status string.
+
+    Parameters:
+        status (int | str): status code, or code and reason phrase
+
+    Raises:
+        ValueError: when status is not a valid status
+    """
+    if isinstance(status, int) and not isinstance(status, bool):
+        if not 100 <= status <= 999:
+            raise ValueError(f"invalid status {status!r}")
+        return f"{status} {httping.STATUS_DESCRIPTIONS.get(status, '')}".rstrip()
+    if isinstance(status, bytes):
+        status = status.decode("latin-1")
+    if not isinstance(status, str):
+        raise ValueError(f"invalid status {status!r}")
+    status = status.strip()
+    matched = STATUS.match(status)
+    if not matched:
+        raise ValueError(f"invalid status {status!r}")
+    if not matched.group(2):
+        return statusLine(int(matched.group(1)))
+    return status
+
+
+def statusCode(status: str) -> int:
+    """Return the int code of WSGI status string status."""
+    return int(status[:3])
+
+
+def httpDate() -> str:
+    """Return the current date formatted for the Date header field."""
+    return email.utils.formatdate(usegmt=True)
+
+
+def checkHeader(name, value) -> tuple[str, str]:
+    """Return (name, value) as str after checking that neither can inject fields.
+
+    Raises:
+        ValueError: when name is not a token or value holds CR, LF or controls
+    """
+    if isinstance(name, bytes):
+        name = name.decode("latin-1")
+    if not isinstance(value, str):
+        value = value.decode("latin-1") if isinstance(value, bytes) else str(value)
+    if not isinstance(name, str) or not TOKEN.match(name):
+        raise ValueError(f"invalid header field name {name!r}")
+    if BAD_VALUE.search(value):
+        raise ValueError(f"invalid header field value for {name}")
+    return name, value
+
+
+def errorMessage(status: int, detail: str = "", headers=None, close: bool = True, head: bool = False) -> bytes:
+    """Return the bytes of a short plain text response with status.
+
+    Parameters:
+        status (int): status code, e.g. 400
+        detail (str): what was wrong, appended to the body
+        headers (dict | None): extra header fields
+        close (bool): True adds ``Connection: close``
+        head (bool): True leaves out the body (response to HEAD)
+    """
+    line = statusLine(status)
+    body = (line + (f": {detail}" if detail else "") + "\n").encode("utf-8", "replace")
+    fields = [
+        ("Date", httpDate()),
+        ("Server", SERVER_SOFTWARE),
+        ("Content-Type", "text/plain; charset=utf-8"),
+        ("Content-Length", str(len(body))),
+    ]
+    if close:
+        fields.append(("Connection", "close"))
+    for name, value in (headers or {}).items():
+        fields.append(checkHeader(name, value))
+    lines = [f"{Responder.HttpVersionString} {line}"] + [f"{n}: {v}" for n, v in fields]
+    msg = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    return msg if head else msg + body
+
+
+def persistedBy(environ: dict) -> bool:
+    """Return True when the request described by WSGI environ keeps its connection open."""
+    tokens = {t.strip().lower() for t in environ.get("HTTP_CONNECTION", "").split(",")}
+    if environ.get("SERVER_PROTOCOL") == "HTTP/1.1":
+        return "close" not in tokens
+    return "keep-alive" in tokens and "close" not in tokens
+
+
+class Responder:
+    """Nonblocking HTTP WSGI Responder class
+
+    Runs the WSGI application ``app`` for the request described by ``environ``
+    and streams the response into ``incomer.txbs`` one service pass at a time.
+
+    The body iterable may yield empty bytes: an empty yield sends nothing and
+    ends the pass, so an application waiting on something (a backend request,
+    an event) keeps its connection without blocking the server. The status
+    line and headers are sent with the first non-empty chunk (or at the end),
+    so until then the application may still change them: through
+    ``start_response`` with exc_info, or by setting ``._status`` and
+    ``._headers`` on an `attributize` d generator.
+
+    Framing: an application Content-Length is honoured (extra bytes are cut,
+    missing bytes close the connection); a list or tuple body gets its length
+    computed; otherwise the body is chunked when the client speaks HTTP/1.1
+    (``chunkable``) and ends with the connection when it speaks HTTP/1.0.
+    HEAD, 1xx, 204 and 304 responses carry no body.
+
+    Attributes:
+        incomer (Remoter): incoming connection, whose .tx queues bytes
+        app (callable): WSGI application
+        environ (dict): WSGI environment of the request
+        chunkable (bool): True means chunked transfer coding may be used
+        delay (float): tyme in seconds the server lingers on a connection it
+            closes after this response, draining unread request bytes so that
+            the response is not lost to a connection reset
+        status (str): WSGI status string, e.g. "200 OK"
+        headers (Hict): response header fields from the application
+        started (bool): True once start_response was called
+        headed (bool): True once the status line and headers were sent
+        chunked (bool): True when the body is sent chunked
+        length (int | None): body length announced in Content-Length
+        size (int): body bytes sent so far
+        persisted (bool): True when the connection stays open afterwards
+        ended (bool): True once the whole response is queued
+        closed (bool): True once closed
+        errored (bool): True when the application failed
+        iterable (Iterable | None): what the application returned
+        iterator (Iterator | None): iterator over iterable
+    """
+
+    HttpVersionString = httping.HTTP_11_VERSION_STRING
+    Delay = 1.0
+
+    def __init__(self, incomer, app, environ: dict, chunkable: bool = False, delay: float | None = None):
+        """Initialize instance.
+
+        Parameters:
+            incomer (Remoter): incoming connection whose .tx queues bytes to send
+            app (callable): WSGI application
+            environ (dict): WSGI environment of the request
+            chunkable (bool): True means the client accepts chunked transfer coding
+            delay (float | None): lingering tyme, None means Delay
+        """
+        self.incomer = incomer
+        self.app = app
+        self.delay = float(delay) if delay is not None else self.Delay
+        self.chunkable = bool(chunkable)
+        self.iterable = None
+        self.iterator = None
+        self.closed = False
+        self.reset(environ, chunkable)
+
+    def reset(self, environ: dict, chunkable: bool | None = None):
+        """Reset attributes for another request-response
+
+        Parameters:
+            environ (dict): WSGI environment of the next request
+            chunkable (bool | None): new chunkable, None keeps it
+        """
+        if self.iterable is not None and not self.closed:
+            self._closeIterable()
+        self.environ = environ
+        if chunkable is not None:
+            self.chunkable = bool(chunkable)
+        self.status = "200 OK"
+        self.headers = Hict()
+        self.started = False
+        self.headed = False
+        self.chunked = False
+        self.length = None
+        self.size = 0
+        self.persisted = persistedBy(environ)
+        self.head = environ.get("REQUEST_METHOD") == "HEAD"
+        self.ended = False
+        self.closed = False
+        self.errored = False
+        self.iterable = None
+        self.iterator = None
+
+    def close(self):
+        """Close any resources
+
+        Closes the application iterable (PEP 3333 requires it) once.
+        """
+        if not self.closed:
+            self._closeIterable()
+            self.closed = True
+
+    def _closeIterable(self):
+        """Call .close of the application iterable, logging its failure."""
+        closer = getattr(self.iterable, "close", None)
+        self.iterable = None
+        self.iterator = None
+        if callable(closer):
+            try:
+                closer()
+            except Exception:
+                logger.exception("WSGI iterable close failed")
+
+    @property
+    def bodiless(self) -> bool:
+        """True when this response must carry no body (HEAD, 1xx, 204, 304)."""
+        code = statusCode(self.status)
+        return self.head or code < 200 or code in (204, 304)
+
+    def _override(self):
+        """Apply ._status and ._headers of an attributized body generator."""
+        status = getattr(self.iterable, "_status", None)
+        if status is not None:
+            self.status = statusLine(status)
+        headers = getattr(self.iterable, "_headers", None)
+        if headers:
+            items = headers.items() if hasattr(headers, "items") else headers
+            for name, value in items:
+                name, value = checkHeader(name, value)
+                self.headers[name] = value
+
+    def build(self) -> bytes:
+        """Return built head bytes from .status and .headers
+
+        Decides the framing of the body: Content-Length, chunked or to close.
+        """
+        fields = []
+        for name, value in self.headers.items():
+            lower = name.lower()
+            if lower in HOP_BY_HOP:
+                if lower == "connection" and "close" in value.lower():
+                    self.persisted = False
+                continue
+            if lower == "content-length":
+                continue
+            fields.append((name, value))
+        code = statusCode(self.status)
+        if self.length is None and "content-length" in self.headers:
+            lengths = {v.strip() for v in self.headers.getall("content-length")}
+            if len(lengths) != 1 or not DIGITS.match(next(iter(lengths))):
+                raise ValueError("invalid Content-Length from application")
+            self.length = int(lengths.pop())
+        if self.length is None and not self.headed and isinstance(self.iterable, (list, tuple)):
+            try:
+                self.length = sum(len(part) for part in self.iterable)
+            except TypeError:
+                self.length = None
+        if code < 200 or code == 204:
+            self.length = None
+        elif self.length is not None:
+            fields.append(("Content-Length", str(self.length)))
+        elif self.ended:
+            self.length = self.size
+            if code != 304:
+                fields.append(("Content-Length", str(self.length)))
+        elif not self.bodiless:
+            if self.chunkable:
+                self.chunked = True
+                fields.append(("Transfer-Encoding", "chunked"))
+            else:
+                self.persisted = False
+        if "date" not in self.headers:
+            fields.append(("Date", httpDate()))
+        if "server" not in self.headers:
+            fields.append(("Server", SERVER_SOFTWARE))
+        if not self.persisted:
+            fields.append(("Connection", "close"))
+        elif self.environ.get("SERVER_PROTOCOL") == "HTTP/1.0":
+            fields.append(("Connection", "keep-alive"))
+        lines = [f"{self.HttpVersionString} {self.status}"] + [f"{n}: {v}" for n, v in fields]
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+    def _sendHead(self):
+        """Send the status line and headers once."""
+        if self.headed:
+            return
+        self._override()
+        head = self.build()
+        self.headed = True
+        self.incomer.tx(head)
+
+    def write(self, msg: bytes):
+        """WSGI write callback This writes out the headers the first time its
+        called otherwise writes the msg bytes
+
+        Parameters:
+            msg (bytes): body bytes to send
+
+        Raises:
+            RuntimeError: when start_response was not called yet
+        """
+        if not self.started:
+            raise RuntimeError("WSGI body written before start_response")
+        if not isinstance(msg, (bytes, bytearray, memoryview)):
+            raise TypeError(f"WSGI body chunk must be bytes, not {type(msg).__name__}")
+        self._sendHead()
+        if self.bodiless or not msg:
+            return
+        if self.length is not None:
+            room = self.length - self.size
+            if len(msg) > room:
+                logger.warning("WSGI body longer than its Content-Length %s: cut", self.length)
+                msg = msg[:room]
+                if not msg:
+                    return
+        self.size += len(msg)
+        if self.chunked:
+            self.incomer.tx(b"%x\r\n" % len(msg) + bytes(msg) + CRLF)
+        else:
+            self.incomer.tx(bytes(msg))
+
+    def start(self, status, response_headers, exc_info=None):
+        """WSGI application start_response callable
+
+        Parameters:
+            status (str | int): "200 OK" or a bare status code int that is
+                replaced with its string
+            response_headers (list[tuple[str, str]]): (field, value) pairs,
+                e.g. [('Content-type', 'text/plain'), ('X-Some-Header', 'value')]
+            exc_info (tuple | None): exception info when the application failed.
+                Before headers are sent it replaces status and headers (the
+                application changes its mind); after they are sent it is
+                re-raised.
+
+        Returns:
+            callable: the WSGI write callable
+
+        Nonstandard modification to allow for iterable/generator of body to
+        change headers and status before first write to support async
+        processing of responses whose iterator/generator yields empty before
+        first non-empty yield. In .service yielding empty does not cause write
+        so status line and headers are not sent until first non-empty write.
+        The ._status and ._headers of an attributized body generator are
+        consulted when the headers are sent.
+        """
+        if exc_info:
+            try:
+                if self.headed:
+                    raise exc_info[1].with_traceback(exc_info[2])
+            finally:
+                exc_info = None
+        elif self.started:
+            raise RuntimeError("start_response called again without exc_info")
+        status = statusLine(status)
+        headers = Hict()
+        for name, value in response_headers:
+            name, value = checkHeader(name, value)
+            headers.add(name, value)
+        self.status = status
+        self.headers = headers
+        self.started = True
+        return self.write
+
+    def _roomy(self) -> bool:
+        """True while the transmit buffer has room for more body."""
+        txbs = getattr(self.incomer, "txbs", None)
+        return txbs is None or len(txbs) < HIGH_WATER
+
+    def service(self):
+        """Service wsgi compatible application
+
+        Calls the application on the first pass, then pulls body chunks while
+        the transmit buffer has room, stopping at an empty chunk. Failures of
+        the application never escape: before the headers are sent they become
+        a 500 (or the status of a raised HTTPError), after that the connection
+        is closed so that the client sees a cut response.
+        """
+        if self.ended or self.closed:
+            return
+        try:
+            if self.iterator is None:
+                self.iterable = self.app(self.environ, self.start)
+                self.iterator = iter(self.iterable)
+            pulls = 0
+            while not self.ended and self._roomy() and pulls < PULLS:
+                pulls += 1
+                try:
+                    msg = next(self.iterator)
+                except StopIteration:
+                    self._end()
+                    break
+                if not msg:
+                    break
+                self.write(msg)
+                if self.bodiless:  # HEAD, 204, 304: nothing more to send, stop pulling
+                    self._end()
+                    break
+        except Exception as ex:
+            self._fail(ex)
+
+    def _end(self):
+        """Finish the response after the body iterator is exhausted."""
+        if not self.started:
+            raise RuntimeError("WSGI application returned without calling start_response")
+        self.ended = True
+        self._sendHead()
+        if self.chunked:
+            self.incomer.tx(b"0\r\n\r\n")
+        elif self.length is not None and self.size < self.length and not self.bodiless:
+            logger.warning("WSGI body shorter than its Content-Length %s", self.length)
+            self.persisted = False
+        self.close()
+
+    def _fail(self, ex: Exception):
+        """Answer an application failure: error response before headers, else cut."""
+        self.errored = True
+        self.ended = True
+        if isinstance(ex, HTTPError):
+            logger.info("WSGI application raised %r", ex)
+        else:
+            logger.error("WSGI application failed: %r", ex, exc_info=ex)
+        self.close()
+        if self.headed:
+            self.persisted = False
+            return
+        status = ex.status if isinstance(ex, HTTPError) else httping.INTERNAL_SERVER_ERROR
+        detail = (ex.detail or ex.title) if isinstance(ex, HTTPError) else ""
+        headers = ex.headers if isinstance(ex, HTTPError) else None
+        try:
+            msg = errorMessage(status, detail=detail, headers=headers, close=not self.persisted, head=self.head)
+        except ValueError:
+            msg = errorMessage(httping.INTERNAL_SERVER_ERROR, close=not self.persisted, head=self.head)
+        self.headed = True
+        self.incomer.tx(msg)
+
+
+class CustomResponder:
+    """Nonblocking HTTP Server Response class for non-wsgi applications Used by Steward
+
+    Builds a whole response message, for example::
+
+        HTTP/1.1 200 OK
+        Content-Length: 122
+        Content-Type: application/json
+        Date: Thu, 30 Apr 2015 19:37:17 GMT
+        Server: IoBook.local
+
+    Attributes:
+        steward (Steward | None): steward of the connection
+        status (int): status code
+        headers (Hict): header fields
+        body (bytes): body
+        data (dict | list | None): body as data, sent as JSON when not None
+        msg (bytearray): built message
+    """
+
+    HttpVersionString = httping.HTTP_11_VERSION_STRING
+
+    def __init__(self, steward=None, status: int = 200, headers=None, body: bytes = b"", data=None):
+        """Initialize instance.
+
+        Parameters:
+            steward (Steward | None): steward of the connection
+            status (int): status code
+            headers (dict | None): header fields
+            body (bytes): body
+            data (dict | list | None): body as data, sent as JSON when not None
+        """
+        self.steward = steward
+        self.status = status
+        self.headers = Hict(headers or {})
+        self.body = bytes(body or b"")
+        self.data = data
+        self.msg = bytearray()
+
+    def reinit(self, status=None, headers=None, body=None, data=None):
+        """Reinitialize anything that is not None This enables creating another
+        response on a connection"""
+        if status is not None:
+            self.status = status
+        if headers is not None:
+            self.headers = Hict(headers)
+        if body is not None:
+            self.body = bytes(body)
+        if data is not None:
+            self.data = data
+        self.msg = bytearray()
+
+    def build(self, status=None, headers=None, body=None, data=None) -> bytearray:
+        """Build and return response message
+
+        Parameters (each None keeps the current value):
+            status (int | None): status code
+            headers (dict | None): header fields
+            body (bytes | None): body
+            data (dict | list | None): body as data, sent as JSON
+        """
+        self.reinit(status=status, headers=headers, body=body, data=data)
+        line = statusLine(self.status)
+        body = self.body
+        fields = Hict()
+        for name, value in self.headers.items():
+            if name.lower() not in ("content-length", "transfer-encoding"):
+                fields.add(*checkHeader(name, value))
+        if self.data is not None:
+            body = json.dumps(self.data, separators=(",", ":")).encode("utf-8")
+            fields["Content-Type"] = "application/json"
+        code = statusCode(line)
+        if code >= 200 and code not in (204, 304):
+            fields["Content-Length"] = str(len(body))
+        else:
+            body = b""
+        if "date" not in fields:
+            fields["Date"] = httpDate()
+        if "server" not in fields:
+            fields["Server"] = SERVER_SOFTWARE
+        lines = [f"{self.HttpVersionString} {line}"] + [f"{n}: {v}" for n, v in fields.items()]
+        self.msg = bytearray(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+        return self.msg

@@ -1,0 +1,556 @@
+"""hio.core.http.serving module
+
+nonblocking http server
+
+`Server` (also `WsgiServer`) serves a WSGI application over HTTP/1.1 or
+HTTPS on the nonblocking TCP server of hio.core.tcp, with keep-alive,
+pipelining, chunked transfer in both directions and streaming bodies. A
+`ServerDoer` runs it inside a Doist. `BareServer` serves non-WSGI responses
+built by a `Steward` per connection. `StaticSink` is a falcon sink that serves
+the files under one directory.
+
+Every bad request is answered with its 4xx status and its connection closed;
+the other connections are not disturbed and no exception reaches the Doist.
+See `hio.core.http.requesting` for the request limits.
+
+Usage:
+    with openServer(app=app, port=8080) as server:
+        while True:
+            server.service()
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import sys
+from urllib.parse import unquote_to_bytes
+
+from hio.base import doing
+from hio.core.http import httping
+from hio.core.http.conducting import Conductor
+from hio.core.http.requesting import (
+    MAX_BODY_SIZE,
+    MAX_HEADER_BYTES,
+    MAX_HEADERS,
+    MAX_REQUEST_LINE,
+    Requestant,
+)
+from hio.core.http.responding import HIGH_WATER, SERVER_SOFTWARE, CustomResponder, Responder
+from hio.core.http.staticing import StaticSink
+
+__all__ = [
+    "CR",
+    "CRLF",
+    "LF",
+    "MAX_BODY_SIZE",
+    "MAX_HEADERS",
+    "MAX_HEADER_BYTES",
+    "MAX_REQUEST_LINE",
+    "BareServer",
+    "CustomResponder",
+    "Requestant",
+    "Responder",
+    "Server",
+    "ServerDoer",
+    "StaticSink",
+    "Steward",
+    "WsgiServer",
+    "logger",
+    "openServer",
+]
+
+logger = logging.getLogger(__name__)
+
+CRLF = b"\r\n"
+LF = b"\n"
+CR = b"\r"
+
+
+def notFoundApp(environ, start_response):
+    """WSGI application of a Server made without one: 404 for everything."""
+    body = b"404 Not Found\n"
+    start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+@contextlib.contextmanager
+def openServer(cls=None, **kwa):
+    """Wrapper to create and open HTTP Server instances When used in with
+    statement block, calls .close() on exit of with block
+
+    Parameters:
+        cls (type | None): Server class or subclass, None means Server
+        kwa (dict): parameters of cls
+
+    Usage:
+        with openServer() as server0:
+            server0.service()
+
+        with openServer(cls=BareServer) as server0:
+            server0.service()
+    """
+    server = (cls if cls is not None else Server)(**kwa)
+    try:
+        server.reopen()
+        yield server
+    finally:
+        server.close()
+
+
+class Server(Conductor):
+    """Server WSGI HTTP Server Class
+
+    Attributes:
+        name (str): name of the server
+        app (callable): WSGI application
+        reqs (dict): Requestant of each connection keyed by ca
+        reps (dict): Responder of the response in process keyed by ca
+        servant (hio.core.tcp.serving.Server): TCP (TLS for https) server
+        scheme (str): "http" or "https"
+        tymeout (float): tyme in seconds before a stale connection is closed
+        delay (float): tyme a closing connection lingers to drain
+        limits (dict): maxRequestLine, maxHeaders, maxHeaderBytes, maxBodySize
+    """
+
+    Tymeout = 5.0
+
+    def __init__(
+        self,
+        name: str = "hio.wsgi.server",
+        app=None,
+        reqs: dict | None = None,
+        reps: dict | None = None,
+        servant=None,
+        bufsize: int = 8096,
+        wl=None,
+        ha=None,
+        host: str = "",
+        port: int | None = None,
+        eha=None,
+        scheme: str = "",
+        tymeout: float | None = None,
+        **kwa,
+    ):
+        """Initialize instance.
+
+        Parameters:
+            name (str): name of the server
+            app (callable | None): WSGI application, None answers 404
+            reqs (dict | None): Requestants keyed by ca
+            reps (dict | None): Responders keyed by ca
+            servant (hio.core.tcp.serving.Server | None): TCP server, None makes
+                one, ServerTls when scheme is "https"
+            bufsize (int): socket buffer size
+            wl (WireLog | None): wire log
+            ha (tuple | None): (host, port) to listen on
+            host (str): host to listen on, "" means all interfaces
+            port (int | None): port to listen on, 0 any free one, None 80 (443)
+            eha (tuple | None): external (host, port) for TLS
+            scheme (str): "https" means TLS (give certpath, keypath and
+                cafilepath in kwa), otherwise "http"
+            tymeout (float | None): stale connection tymeout, None means Tymeout
+            kwa (dict): delay, maxRequestLine, maxHeaders, maxHeaderBytes,
+                maxBodySize (see Conductor) and servant parameters (tymth, ...)
+        """
+        super().__init__(
+            servant=servant,
+            name=name,
+            bufsize=bufsize,
+            wl=wl,
+            ha=ha,
+            host=host,
+            port=port,
+            eha=eha,
+            scheme=scheme,
+            tymeout=tymeout,
+            **kwa,
+        )
+        self.app = app if app is not None else notFoundApp
+        self.reqs = reqs if reqs is not None else {}
+        self.reps = reps if reps is not None else {}
+
+    def close(self):
+        """Close all reqs, reps, and ixes"""
+        super().close()
+        for responder in self.reps.values():
+            responder.close()
+        self.reps.clear()
+        self.reqs.clear()
+
+    def _admit(self, ca, ix):
+        """Make the Requestant of new connection ix."""
+        self.reqs[ca] = Requestant(remoter=ix, **self.limits)
+
+    def _forget(self, ca):
+        """Drop the Requestant and close the Responder of ca."""
+        responder = self.reps.pop(ca, None)
+        if responder is not None:
+            responder.close()
+        self.reqs.pop(ca, None)
+
+    def _busy(self, ca) -> bool:
+        """True while a response is in process on ca."""
+        return ca in self.reps
+
+    def _pending(self, ca) -> bool:
+        """True while part of a request has arrived on ca."""
+        requestant = self.reqs.get(ca)
+        return requestant is not None and requestant.pending
+
+    def buildEnviron(self, requestant) -> dict:
+        """Returns wisgi environment dictionary for supplied requestant
+
+        Follows PEP 3333: strings are latin-1 decoded, PATH_INFO is percent
+        decoded, header fields become HTTP_ variables (fields whose names hold
+        an underscore are left out, so that they cannot pose as others) with
+        repeated fields joined by commas.
+        """
+        ca = requestant.remoter.ca if requestant.remoter is not None else ("", 0)
+        host, port = self.servant.ha[0], self.servant.ha[1]
+        if requestant.path == "*":
+            path = "*"
+        else:
+            path = unquote_to_bytes(requestant.path).decode("latin-1")
+        body = bytes(requestant.body)
+        environ = {
+            "REQUEST_METHOD": requestant.method,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": path,
+            "QUERY_STRING": requestant.query,
+            "SERVER_NAME": host if host not in ("", "0.0.0.0", "::") else "localhost",
+            "SERVER_PORT": str(port),
+            "SERVER_PROTOCOL": requestant.protocol,
+            "SERVER_SOFTWARE": SERVER_SOFTWARE,
+            "REMOTE_ADDR": str(ca[0]),
+            "REMOTE_PORT": str(ca[1]),
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": self.scheme,
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            "wsgi.input_terminated": True,
+        }
+        headers = requestant.headers
+        if "content-type" in headers:
+            environ["CONTENT_TYPE"] = headers["content-type"]
+        if body or (requestant.length is not None and "content-length" in headers):
+            environ["CONTENT_LENGTH"] = str(len(body))
+        for name in dict.fromkeys(k.lower() for k in headers):
+            if "_" in name or name in ("content-type", "content-length", "transfer-encoding"):
+                continue
+            values = headers.getall(name)
+            key = "HTTP_" + name.upper().replace("-", "_")
+            environ[key] = ("; " if name == "cookie" else ",").join(values)
+        return environ
+
+    def serviceReqs(self):
+        """Service pending requestants"""
+        for ca, requestant in list(self.reqs.items()):
+            self._guard(ca, self._serviceReq, requestant)
+
+    def _serviceReq(self, ca, requestant):
+        """Parse on ca and start a Responder for a whole request."""
+        if ca in self.reps:
+            return  # one response at a time; pipelined requests wait in .rxbs
+        if not self._advance(ca, requestant):
+            return
+        environ = self.buildEnviron(requestant)
+        self.reps[ca] = Responder(
+            incomer=requestant.remoter,
+            app=self.app,
+            environ=environ,
+            chunkable=requestant.version == 11,
+            delay=self.delay,
+        )
+
+    def serviceReps(self):
+        """Service pending responders"""
+        for ca, responder in list(self.reps.items()):
+            self._guard(ca, self._serviceRep, responder)
+
+    def _serviceRep(self, ca, responder):
+        """Run responder; on its end keep the connection for the next request or close it."""
+        responder.service()
+        if responder.ended:
+            self.reps.pop(ca, None)
+            responder.close()
+            requestant = self.reqs.get(ca)
+            if responder.persisted and requestant is not None and requestant.persisted:
+                requestant.reinit()
+                self.tymers[ca].start()
+            else:
+                self.finish(ca)
+        elif ca in self.cutoffs:  # client went away while its response streams
+            self.closeConnection(ca)
+
+    def service(self):
+        """Service request response"""
+        try:
+            self.serviceConnects()
+            self.serviceReceives()
+            self.serviceReqs()
+            self.serviceReps()
+            self.serviceSends()
+            self.serviceClosings()
+        except Exception as ex:  # never into the Doist
+            logger.error("%s: service failed: %r", self.name, ex, exc_info=ex)
+
+
+WsgiServer = Server
+"""The WSGI HTTP server, `Server`."""
+
+
+class Steward:
+    """Manages the associated requestant and responder for an incoming
+    connection for BareServer (non-wsgi) HTTP server
+
+    Override `respond` in a subclass to answer requests; the default echoes
+    the request as JSON.
+
+    Attributes:
+        remoter (Remoter): incoming connection
+        requestant (Requestant): parser of its requests
+        responder (CustomResponder): builder of its responses
+        waited (bool): True while a response is being poured
+        pourer (Generator | None): generator that streams the response
+    """
+
+    def __init__(self, remoter, requestant=None, responder=None, dictable: bool = False):
+        """Initialize instance.
+
+        Parameters:
+            remoter (Remoter): incoming connection
+            requestant (Requestant | None): parser, None makes one
+            responder (CustomResponder | None): builder, None makes one
+            dictable (bool): True means deserialize JSON request bodies
+        """
+        self.remoter = remoter
+        self.requestant = requestant if requestant is not None else Requestant(remoter=remoter, dictable=dictable)
+        self.responder = responder if responder is not None else CustomResponder(steward=self)
+        self.waited = False
+        self.pourer = None
+
+    def refresh(self):
+        """Restart incomer tymer"""
+        self.remoter.refresh()
+
+    def respond(self):
+        """Respond to request Override in subclass Echo request
+
+        Echoes the request as JSON: version, method, path, query, headers,
+        body and data.
+        """
+        requestant = self.requestant
+        echo = {
+            "version": requestant.protocol,
+            "method": requestant.method,
+            "path": requestant.path,
+            "query": requestant.query,
+            "headers": dict(requestant.headers.items()),
+            "body": bytes(requestant.body).decode("utf-8", "replace"),
+            "data": requestant.data,
+        }
+        self.responder.reinit(status=httping.OK, headers={}, body=b"", data=echo)
+        self.waited = True
+
+    def pour(self) -> bool:
+        """Run generator to stream response message
+
+        Returns:
+            bool: True once the whole response is queued for sending
+        """
+        if self.pourer is None:
+            self.pourer = self._pouring()
+        try:
+            next(self.pourer)
+        except StopIteration:
+            self.pourer = None
+            self.waited = False
+            return True
+        return False
+
+    def _pouring(self):
+        """Generator that queues the built response as the transmit buffer has room."""
+        msg = bytes(self.responder.build())
+        sent = 0
+        while sent < len(msg):
+            room = HIGH_WATER - len(self.remoter.txbs)
+            if room > 0:
+                self.remoter.tx(msg[sent : sent + room])
+                sent += room
+            if sent < len(msg):
+                yield None
+
+
+class BareServer(Conductor):
+    """BareServer class nonblocking Bare (non-WSGI) HTTP server Define
+    CustomResponder subclass to respond to requests as per Steward
+
+    Attributes:
+        servant (hio.core.tcp.serving.Server): TCP (TLS for https) server
+        stewards (dict): Steward of each connection keyed by ca
+        dictable (bool): True means deserialize JSON request bodies
+        timeout (float): tyme in seconds before a stale connection is closed
+        steward (type): Steward class made for each connection
+    """
+
+    Timeout = 5.0
+
+    def __init__(
+        self,
+        servant=None,
+        stewards: dict | None = None,
+        name: str = "",
+        bufsize: int = 8096,
+        wl=None,
+        ha=None,
+        host: str = "",
+        port: int | None = None,
+        eha=None,
+        scheme: str = "",
+        dictable: bool = False,
+        timeout: float | None = None,
+        steward=None,
+        **kwa,
+    ):
+        """Initialize instance.
+
+        Parameters:
+            servant (hio.core.tcp.serving.Server | None): TCP server, None makes one
+            stewards (dict | None): Stewards keyed by ca
+            name (str): name of the server
+            bufsize (int): socket buffer size
+            wl (WireLog | None): wire log
+            ha (tuple | None): (host, port) to listen on
+            host (str): host to listen on
+            port (int | None): port to listen on, 0 any free one
+            eha (tuple | None): external (host, port) for TLS
+            scheme (str): "https" means TLS
+            dictable (bool): True means deserialize JSON request bodies
+            timeout (float | None): stale connection timeout, None means Timeout
+            steward (type | None): Steward subclass made per connection
+            kwa (dict): delay, request limits and servant parameters
+        """
+        self.timeout = float(timeout) if timeout is not None else self.Timeout
+        super().__init__(
+            servant=servant,
+            name=name,
+            bufsize=bufsize,
+            wl=wl,
+            ha=ha,
+            host=host,
+            port=port,
+            eha=eha,
+            scheme=scheme,
+            tymeout=self.timeout,
+            **kwa,
+        )
+        self.stewards = stewards if stewards is not None else {}
+        self.dictable = bool(dictable)
+        self.steward = steward if steward is not None else Steward
+
+    def _admit(self, ca, ix):
+        """Make the Steward of new connection ix."""
+        requestant = Requestant(remoter=ix, dictable=self.dictable, **self.limits)
+        self.stewards[ca] = self.steward(remoter=ix, requestant=requestant, dictable=self.dictable)
+
+    def _forget(self, ca):
+        """Drop the Steward of ca."""
+        steward = self.stewards.pop(ca, None)
+        if steward is not None and steward.pourer is not None:
+            steward.pourer.close()
+
+    def _busy(self, ca) -> bool:
+        """True while a response is in process on ca."""
+        steward = self.stewards.get(ca)
+        return steward is not None and steward.waited
+
+    def _pending(self, ca) -> bool:
+        """True while part of a request has arrived on ca."""
+        steward = self.stewards.get(ca)
+        return steward is not None and steward.requestant.pending
+
+    def close(self):
+        """Close all ixes for all stewards"""
+        super().close()
+        self.stewards.clear()
+
+    def serviceStewards(self):
+        """Service pending requestants and responders"""
+        for ca, steward in list(self.stewards.items()):
+            self._guard(ca, self._serviceSteward, steward)
+
+    def _serviceSteward(self, ca, steward):
+        """Parse, respond and pour on connection ca."""
+        if not steward.waited:
+            if not self._advance(ca, steward.requestant):
+                return
+            try:
+                steward.respond()
+            except Exception as ex:
+                logger.error("%s: steward of %s failed: %r", self.name, ca, ex, exc_info=ex)
+                self.refuse(ca, httping.INTERNAL_SERVER_ERROR)
+                return
+            steward.waited = True
+        if steward.pour():
+            if steward.requestant.persisted:
+                steward.requestant.reinit()
+                self.tymers[ca].start()
+            else:
+                self.finish(ca)
+
+    def service(self):
+        """Service request response"""
+        try:
+            self.serviceConnects()
+            self.serviceReceives()
+            self.serviceStewards()
+            self.serviceSends()
+            self.serviceClosings()
+        except Exception as ex:  # never into the Doist
+            logger.error("%s: service failed: %r", self.name, ex, exc_info=ex)
+
+
+class ServerDoer(doing.Doer):
+    """HTTP WSGI Server Doer
+
+    See Doer for inherited attributes, properties, and methods.
+
+    Attributes:
+        server (Server | BareServer): HTTP server it opens, services and closes
+    """
+
+    def __init__(self, server, **kwa):
+        """Initialize instance.
+
+        Parameters:
+            server (Server | BareServer): HTTP server
+            kwa (dict): Doer parameters (tymth, tock, ...)
+        """
+        self.server = server
+        super().__init__(**kwa)
+        if self.tymth is not None:
+            self.server.wind(self.tymth)
+
+    def wind(self, tymth):
+        """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
+        Updates winds .tymer .tymth"""
+        super().wind(tymth)
+        self.server.wind(tymth)
+
+    def enter(self, *, temp=None):
+        """Open the server's listen socket."""
+        self.server.reopen()
+
+    def recur(self, tyme):
+        """Service the server once; never done on its own."""
+        self.server.service()
+        return False
+
+    def exit(self):
+        """Close the server and all its connections."""
+        self.server.close()

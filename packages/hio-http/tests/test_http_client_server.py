@@ -1,0 +1,95 @@
+"""The hio HTTP client against the hio WSGI server, both run by one Doist on
+artificial tyme (real=False) over loopback sockets on port 0."""
+
+from __future__ import annotations
+
+import json
+
+from hio.base import doing
+from hio.core.http import clienting, serving
+
+
+def app(environ, start_response):
+    """WSGI app: /echo echoes the request as json, /events streams server sent
+    events, /moved redirects to /echo, anything else is 404."""
+    path = environ["PATH_INFO"]
+    if path == "/echo":
+        size = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(size) if size else b""
+        info = {
+            "method": environ["REQUEST_METHOD"],
+            "path": path,
+            "query": environ.get("QUERY_STRING", ""),
+            "body": body.decode("utf-8"),
+            "ctype": environ.get("CONTENT_TYPE", ""),
+        }
+        data = json.dumps(info).encode()
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+        return [data]
+    if path == "/moved":
+        start_response("302 Found", [("Location", "/echo?moved=1"), ("Content-Length", "0")])
+        return [b""]
+    if path == "/events":
+        start_response("200 OK", [("Content-Type", "text/event-stream")])
+
+        def stream():
+            yield b"retry: 500\n\n"
+            for i in range(3):
+                yield b'id: %d\ndata: {"n": %d}\n\n' % (i, i)
+
+        return stream()
+    start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "9")])
+    return [b"not found"]
+
+
+def runUntil(doist, done, limit=200):
+    """Run the doist cycle by cycle until done() or limit cycles."""
+    doist.enter()
+    try:
+        for _ in range(limit):
+            doist.recur()
+            if done():
+                return True
+        return False
+    finally:
+        doist.exit()
+
+
+def test_hio_client_with_hio_server():
+    doist = doing.Doist(real=False, tock=0.03125)
+    server = serving.Server(app=app, host="127.0.0.1", port=0, tymth=doist.tymen())
+    serverDoer = serving.ServerDoer(server=server)
+    server.reopen()
+    port = server.servant.ss.getsockname()[1]
+    client = clienting.Client(hostname="127.0.0.1", port=port, dictable=True)
+    clientDoer = clienting.ClientDoer(client=client)
+    doist.doers = [serverDoer, clientDoer]
+
+    client.request(method="POST", path="/echo", data={"hio": 1}, qargs={"q": "x"})
+    client.request(method="GET", path="/moved")
+    client.request(method="GET", path="/nothing")
+    client.request(method="PUT", path="/echo", fargs={"a": "b c"})
+    assert runUntil(doist, lambda: len(client.responses) == 4)
+
+    posted, moved, missing, put = (client.respond() for _ in range(4))
+    assert posted.status == 200 and posted.data["method"] == "POST" and posted.data["query"] == "q=x"
+    assert json.loads(posted.data["body"]) == {"hio": 1}
+    assert moved.status == 200 and moved.data["query"] == "moved=1" and moved.redirects[0]["status"] == 302
+    assert missing.status == 404 and missing.body == b"not found"
+    assert put.data["body"] == "a=b+c" and put.data["ctype"].startswith("application/x-www-form-urlencoded")
+
+
+def test_hio_client_event_stream_from_hio_server():
+    doist = doing.Doist(real=False, tock=0.03125)
+    server = serving.Server(app=app, host="127.0.0.1", port=0, tymth=doist.tymen())
+    serverDoer = serving.ServerDoer(server=server)
+    server.reopen()
+    port = server.servant.ss.getsockname()[1]
+    client = clienting.Client(hostname="127.0.0.1", port=port, path="/events", dictable=True)
+    clientDoer = clienting.ClientDoer(client=client)
+    doist.doers = [serverDoer, clientDoer]
+    client.request()
+    assert runUntil(doist, lambda: len(client.events) == 3)
+    assert [event["json"] for event in client.events] == [{"n": 0}, {"n": 1}, {"n": 2}]
+    assert [event["id"] for event in client.events] == ["0", "1", "2"]
+    assert client.respondent.retry == 500

@@ -1,0 +1,120 @@
+"""BareServer with Stewards (non-WSGI responses), and ServerDoer running a Server in a Doist."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+import time
+
+from hio.base import doing
+from hio.core.http import serving
+from hio.core.http.serving import BareServer, CustomResponder, Server, ServerDoer, Steward
+
+
+def test_bare_server_echoes_requests_with_keep_alive(serve):
+    harness = serve(cls=BareServer, dictable=True)
+    assert harness.server.timeout == 30.0 and harness.server.idle()
+
+    def client():
+        conn = http.client.HTTPConnection("127.0.0.1", harness.port, timeout=5)
+        out = []
+        conn.request("POST", "/echo?x=1", body=b'{"a": 1}', headers={"Content-Type": "application/json"})
+        response = conn.getresponse()
+        out.append((response.status, response.getheader("Content-Type"), json.loads(response.read())))
+        conn.request("GET", "/again")
+        response = conn.getresponse()
+        out.append((response.status, response.getheader("Content-Type"), json.loads(response.read())))
+        conn.close()
+        return out
+
+    (first, second) = harness.run(client)
+    assert first[0] == 200 and first[1] == "application/json"
+    echo = first[2]
+    assert echo["method"] == "POST" and echo["path"] == "/echo" and echo["query"] == "x=1"
+    assert echo["version"] == "HTTP/1.1" and echo["data"] == {"a": 1} and echo["body"] == '{"a": 1}'
+    assert second[2]["path"] == "/again"
+
+
+class HelloSteward(Steward):
+    """Answers every request with a greeting, and fails on /fail."""
+
+    def respond(self):
+        if self.requestant.path == "/fail":
+            raise RuntimeError("steward failed")
+        self.responder.reinit(status=200, headers={"Content-Type": "text/plain"}, body=b"hello " * 20000)
+        self.waited = True
+
+
+def test_bare_server_custom_steward_large_response_and_failures(serve):
+    harness = serve(cls=BareServer, steward=HelloSteward)
+
+    def client():
+        conn = http.client.HTTPConnection("127.0.0.1", harness.port, timeout=5)
+        conn.request("GET", "/hi")
+        response = conn.getresponse()
+        hello = response.status, response.read()
+        conn.request("GET", "/fail")
+        response = conn.getresponse()
+        failed = response.status, response.getheader("Connection")
+        conn.close()
+        return hello, failed
+
+    hello, failed = harness.run(client)
+    assert hello == (200, b"hello " * 20000)
+    assert failed == (500, "close")
+    data = harness.exchange(b"GET / HTTP/1.1\r\nHost: a\r\nBad Header\r\n\r\n")
+    assert data.startswith(b"HTTP/1.1 400 ")
+
+
+def test_steward_parts(serve):
+    harness = serve(cls=BareServer)
+    sock = harness.connect()
+    harness.passes(3)
+    ((ca, steward),) = harness.server.stewards.items()
+    assert isinstance(steward.responder, CustomResponder) and steward.responder.steward is steward
+    assert steward.remoter is harness.server.servant.ixes[ca]
+    steward.refresh()
+    assert not steward.waited
+    harness.server.closeConnection(ca)
+    assert not harness.server.stewards and ca not in harness.server.servant.ixes
+    sock.close()
+
+
+def test_server_doer_in_doist(tymist):
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+        return [b"ok"]
+
+    server = Server(app=app, host="127.0.0.1", port=0)
+    doer = ServerDoer(server=server, tock=0.0)
+    doist = doing.Doist(tock=0.001, real=False)
+    deeds = doist.enter(doers=[doer])
+    try:
+        assert server.opened and server.tymth is not None
+        port = server.servant.ss.getsockname()[1]
+        box = {}
+
+        def client():
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/")
+            response = conn.getresponse()
+            box["got"] = response.status, response.read()
+            conn.close()
+
+        thread = threading.Thread(target=client, daemon=True)
+        thread.start()
+        end = time.monotonic() + 10
+        while thread.is_alive() and time.monotonic() < end:
+            doist.recur(deeds)
+            time.sleep(0.0005)
+        assert box["got"] == (200, b"ok")
+    finally:
+        doist.exit(deeds)
+    assert not server.opened
+
+
+def test_open_server_with_bare_server_class(tymist):
+    with serving.openServer(cls=BareServer, host="127.0.0.1", port=0, tymth=tymist.tymen()) as server:
+        assert isinstance(server, BareServer) and server.opened
+    assert not server.opened

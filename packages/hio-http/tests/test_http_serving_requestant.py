@@ -1,0 +1,285 @@
+"""Tests of the request parser hio.core.http.serving.Requestant: bytes in, request out."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hio.core.http import httping
+from hio.core.http.serving import Requestant
+
+GET = b"GET /echo?name=fish HTTP/1.1\r\nHost: localhost\r\nAccept: */*\r\n\r\n"
+POST = b'POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n{"a": [1, 2]}'
+CHUNKED = (
+    b"PUT /put HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+    b"5;ext=1\r\nHello\r\n7\r\n, world\r\n0\r\nX-Trailer: yes\r\n\r\n"
+)
+
+
+def run(requestant: Requestant, passes: int = 10) -> Requestant:
+    """Parse what is in requestant.msg, a few passes."""
+    if requestant.parser is None:
+        requestant.makeParser()
+    for _ in range(passes):
+        requestant.parse()
+        if requestant.parser is None:
+            break
+    return requestant
+
+
+def feed(data: bytes, splits: list[int] | None = None, **kwa) -> Requestant:
+    """Parse data fed in pieces that end at splits (byte by byte when None)."""
+    msg = bytearray()
+    requestant = Requestant(msg=msg, **kwa)
+    requestant.makeParser()
+    cuts = [*sorted(set(splits if splits is not None else range(1, len(data)))), len(data)]
+    start = 0
+    for cut in cuts:
+        msg.extend(data[start:cut])
+        start = cut
+        requestant.parse()
+        if requestant.parser is None:
+            break
+    for _ in range(4):
+        requestant.parse()
+    return requestant
+
+
+def fault(data: bytes, **kwa) -> int | None:
+    """Status of the error that parsing data stops on, or None."""
+    requestant = run(Requestant(msg=bytearray(data), **kwa))
+    assert not (requestant.ended and requestant.errored)
+    return requestant.fault.status if requestant.errored else None
+
+
+def test_get_parsed_byte_by_byte():
+    requestant = feed(GET)
+    assert requestant.ended and not requestant.errored
+    assert requestant.method == "GET"
+    assert requestant.target == "/echo?name=fish"
+    assert requestant.path == "/echo"
+    assert requestant.query == "name=fish"
+    assert requestant.version == 11 and requestant.protocol == "HTTP/1.1"
+    assert requestant.headers["host"] == "localhost"
+    assert requestant.headers["ACCEPT"] == "*/*"
+    assert requestant.persisted
+    assert requestant.length == 0 and requestant.body == b""
+
+
+def test_post_json_body_split_anywhere():
+    for cut in range(1, len(POST)):
+        requestant = feed(POST, [cut])
+        assert requestant.ended, cut
+        assert requestant.body == b'{"a": [1, 2]}'
+        assert requestant.data == {"a": [1, 2]}
+
+
+def test_chunked_body_with_extensions_and_trailers():
+    requestant = feed(CHUNKED)
+    assert requestant.ended and requestant.chunked
+    assert requestant.body == b"Hello, world"
+    assert requestant.trails["x-trailer"] == "yes"
+    assert "x-trailer" not in requestant.headers
+
+
+def test_pipelined_requests_in_one_buffer():
+    msg = bytearray(GET + POST + CHUNKED)
+    requestant = Requestant(msg=msg)
+    seen = []
+    for _ in range(3):
+        run(requestant)
+        assert requestant.ended
+        seen.append((requestant.method, bytes(requestant.body)))
+        requestant.reinit()
+    assert seen == [("GET", b""), ("POST", b'{"a": [1, 2]}'), ("PUT", b"Hello, world")]
+    assert msg == b""
+
+
+def test_partial_request_waits_and_keeps_rest():
+    msg = bytearray(POST[:-3])
+    requestant = run(Requestant(msg=msg))
+    assert requestant.headed and not requestant.ended and requestant.pending
+    msg.extend(POST[-3:] + b"GET")
+    run(requestant)
+    assert requestant.ended
+    assert msg == b"GET"
+
+
+def test_http10_persistence_and_connection_close():
+    requestant = feed(b"GET / HTTP/1.0\r\n\r\n")
+    assert requestant.ended and not requestant.persisted and requestant.version == 10
+    requestant = feed(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+    assert requestant.persisted
+    requestant = feed(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+    assert not requestant.persisted
+
+
+def test_leading_empty_lines_ignored_but_bounded():
+    assert feed(b"\r\n\r\n" + GET).ended
+    assert fault(b"\r\n" * 10 + GET) == 400
+
+
+def test_absolute_form_and_asterisk_targets():
+    requestant = feed(b"GET http://example.com/a/b?c=d HTTP/1.1\r\nHost: example.com\r\n\r\n")
+    assert requestant.path == "/a/b" and requestant.query == "c=d"
+    requestant = feed(b"OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert requestant.ended and requestant.path == "*"
+
+
+def test_expect_continue():
+    requestant = run(
+        Requestant(msg=bytearray(b"PUT / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n"))
+    )
+    assert requestant.headed and requestant.expecting and not requestant.ended
+
+
+@pytest.mark.parametrize(
+    "data, status",
+    [
+        (b"GARBAGE\r\n\r\n", 400),
+        (b"GET /\r\nHost: a\r\n\r\n", 400),
+        (b"GET  / HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+        (b"GET / HTTP/1.1 extra\r\nHost: a\r\n\r\n", 400),
+        (b"G(T / HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+        (b"GET / HTTX/1.1\r\nHost: a\r\n\r\n", 400),
+        (b"GET / HTTP/11\r\nHost: a\r\n\r\n", 400),
+        (b"GET relative HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+        (b"GET /a\x00b HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+        (b"GET * HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+        (b"BREW / HTTP/1.1\r\nHost: a\r\n\r\n", 501),
+        (b"CONNECT a:443 HTTP/1.1\r\nHost: a\r\n\r\n", 501),
+        (b"GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505),
+        (b"GET / HTTP/0.9\r\nHost: a\r\n\r\n", 505),
+        (b"GET / HTTP/1.1\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\nHost: a\r\nNoColonHere\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\nHost: a\r\nBad Name: x\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\nHost: a\r\nName : x\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\nHost: a\r\nX: a\x00b\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n folded\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\nHost: a\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\nHost: a\nX: b\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\nHost: a\rX: b\r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello", 400),
+        (b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 6\r\n\r\nhello", 400),
+        (b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -5\r\n\r\nhello", 400),
+        (b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +5\r\n\r\nhello", 400),
+        (b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0x5\r\n\r\nhello", 400),
+        (b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length:\r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501),
+        (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n", 501),
+        (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity\r\n\r\n", 501),
+        (b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0x5\r\nhello\r\n0\r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + b"1" * 20 + b"\r\n", 400),
+        (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n", 400),
+        (b"POST / HTTP/1.1\r\nHost: a\r\nExpect: teapot\r\n\r\n", 417),
+    ],
+)
+def test_malformed_requests_get_their_status(data, status):
+    assert fault(data) == status
+    # byte by byte too: the verdict never depends on how the bytes arrive
+    requestant = feed(data)
+    assert requestant.errored and requestant.fault.status == status
+
+
+def test_limits_request_line_414():
+    line = b"GET /" + b"a" * 200 + b" HTTP/1.1\r\nHost: a\r\n\r\n"
+    assert fault(line, maxRequestLine=100) == 414
+    assert fault(line, maxRequestLine=300) is None
+    # detected before the line ends: the buffer never grows past the limit
+    requestant = run(Requestant(msg=bytearray(b"GET /" + b"a" * 120), maxRequestLine=100))
+    assert requestant.errored and requestant.fault.status == 414
+
+
+def test_default_request_line_limit_is_max_line_size():
+    requestant = run(Requestant(msg=bytearray(b"GET /" + b"a" * (httping.MAX_LINE_SIZE + 10))))
+    assert requestant.errored and requestant.fault.status == 414
+
+
+def test_limits_header_count_431():
+    heads = b"".join(b"X-%d: v\r\n" % i for i in range(20))
+    data = b"GET / HTTP/1.1\r\nHost: a\r\n" + heads + b"\r\n"
+    assert fault(data, maxHeaders=10) == 431
+    assert fault(data, maxHeaders=21) is None
+    many = b"GET / HTTP/1.1\r\nHost: a\r\n" + b"X: v\r\n" * (httping.MAX_HEADERS + 1) + b"\r\n"
+    assert fault(many) == 431
+
+
+def test_limits_header_bytes_431():
+    data = b"GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + b"v" * 500 + b"\r\n\r\n"
+    assert fault(data, maxHeaderBytes=200) == 431
+    assert fault(data, maxHeaderBytes=1000) is None
+    requestant = run(Requestant(msg=bytearray(b"GET / HTTP/1.1\r\nX: " + b"v" * 300), maxHeaderBytes=200))
+    assert requestant.errored and requestant.fault.status == 431
+
+
+def test_limits_body_413():
+    data = b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\n"
+    assert fault(data, maxBodySize=999) == 413
+    requestant = run(Requestant(msg=bytearray(data + b"x" * 1000), maxBodySize=1000))
+    assert requestant.ended and len(requestant.body) == 1000
+    chunked = b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + b"200\r\n" + b"x" * 512 + b"\r\n"
+    assert fault(chunked * 1 + b"200\r\n", maxBodySize=1000) == 413
+    huge = b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\n"
+    assert fault(huge) == 413
+    assert fault(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999\r\n\r\n") == 413
+
+
+def test_body_cut_short_on_close():
+    msg = bytearray(POST[:-4])
+    requestant = run(Requestant(msg=msg))
+    requestant.close()
+    assert requestant.errored and requestant.fault.status == 400
+    # closed between requests: not an error
+    requestant = run(Requestant(msg=bytearray()))
+    requestant.close()
+    assert not requestant.errored and not requestant.pending
+
+
+def test_error_is_final_for_the_connection():
+    msg = bytearray(b"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: x\r\n\r\n" + GET)
+    requestant = run(Requestant(msg=msg))
+    assert requestant.errored and not requestant.persisted
+    requestant.parse()  # nothing more is parsed after an error
+    assert requestant.errored and not requestant.ended
+
+
+VALID = [GET, POST, CHUNKED, b"HEAD / HTTP/1.0\r\n\r\n"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    base=st.sampled_from(VALID),
+    edits=st.lists(st.tuples(st.integers(0, 400), st.binary(max_size=4), st.integers(0, 3)), max_size=4),
+    splits=st.lists(st.integers(1, 400), max_size=8),
+)
+def test_fuzzed_requests_parse_or_fail_cleanly(base, edits, splits):
+    data = bytearray(base)
+    for at, insert, drop in edits:
+        at = at % (len(data) + 1)
+        data[at : at + drop] = insert
+    data = bytes(data)
+    requestant = feed(data, [s % (len(data) + 1) for s in splits], maxBodySize=4096)
+    if requestant.parser is not None:
+        requestant.close()
+    assert requestant.ended or requestant.errored or not requestant.pending
+    if requestant.errored:
+        assert 400 <= requestant.fault.status < 600 and requestant.fault.status in httping.STATUS_DESCRIPTIONS
+        assert not requestant.persisted
+    if requestant.ended:
+        assert requestant.method in httping.METHODS and requestant.version in (10, 11)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.binary(max_size=300), splits=st.lists(st.integers(1, 300), max_size=6))
+def test_arbitrary_bytes_parse_or_fail_cleanly(data, splits):
+    requestant = feed(data, [s % (len(data) + 1) for s in splits])
+    requestant.close()
+    assert requestant.ended or requestant.errored or not requestant.pending

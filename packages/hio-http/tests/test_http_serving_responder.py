@@ -1,0 +1,219 @@
+"""Responder (WSGI start_response, framing, deferral) and CustomResponder on a real
+tcp Remoter over a socket pair."""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+
+import pytest
+
+from hio.base.tyming import Tymist
+from hio.core.http.serving import CustomResponder, Responder
+from hio.core.tcp.serving import Remoter
+from hio.help.helping import attributize
+
+
+@pytest.fixture
+def incomer():
+    """A tcp Remoter on one end of a socket pair."""
+    ours, theirs = socket.socketpair()
+    remoter = Remoter(ha=("127.0.0.1", 0), ca=("127.0.0.1", 1), cs=ours, tymth=Tymist().tymen())
+    yield remoter
+    remoter.close()
+    theirs.close()
+
+
+def environ(method="GET", protocol="HTTP/1.1", **extra):
+    env = {"REQUEST_METHOD": method, "SERVER_PROTOCOL": protocol, "PATH_INFO": "/"}
+    env.update(extra)
+    return env
+
+
+def serviceAll(responder, passes=20):
+    for _ in range(passes):
+        responder.service()
+        if responder.ended:
+            break
+    return responder
+
+
+def split(msg: bytes) -> tuple[list[str], bytes]:
+    head, _, body = bytes(msg).partition(b"\r\n\r\n")
+    return head.decode().split("\r\n"), body
+
+
+def test_list_body_gets_content_length(incomer):
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"hello ", b"world"]
+
+    responder = serviceAll(Responder(incomer, app, environ(), chunkable=True))
+    assert responder.ended and responder.persisted and not responder.chunked
+    lines, body = split(incomer.txbs)
+    assert lines[0] == "HTTP/1.1 200 OK" and "Content-Length: 11" in lines and body == b"hello world"
+    assert any(line.startswith("Date: ") for line in lines) and "Server: hio" in lines
+
+
+def test_generator_body_chunked_or_close_delimited(incomer):
+    def app(environ, start_response):
+        start_response(200, [])
+        yield b"ab"
+        yield b""
+        yield b"cde"
+
+    responder = serviceAll(Responder(incomer, app, environ(), chunkable=True))
+    lines, body = split(incomer.txbs)
+    assert lines[0] == "HTTP/1.1 200 OK" and "Transfer-Encoding: chunked" in lines
+    assert body == b"2\r\nab\r\n3\r\ncde\r\n0\r\n\r\n"
+    incomer.txbs.clear()
+    responder = serviceAll(Responder(incomer, app, environ(protocol="HTTP/1.0"), chunkable=False))
+    lines, body = split(incomer.txbs)
+    assert "Connection: close" in lines and body == b"abcde" and not responder.persisted
+
+
+def test_empty_yields_defer_head_and_end_each_pass(incomer):
+    @attributize
+    def body(me, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        yield b""
+        me._status = "202 Accepted"
+        me._headers = [("X-Late", "yes")]
+        yield b""
+        yield b"late"
+
+    responder = Responder(incomer, lambda env, start: body(start), environ(), chunkable=True)
+    responder.service()
+    assert responder.started and not responder.headed and incomer.txbs == b""
+    responder.service()
+    assert not responder.headed and incomer.txbs == b""
+    responder.service()
+    assert responder.headed and responder.ended
+    lines, _ = split(incomer.txbs)
+    assert lines[0] == "HTTP/1.1 202 Accepted" and "X-Late: yes" in lines
+
+
+def test_start_response_rules(incomer):
+    responder = Responder(incomer, None, environ())
+    write = responder.start("404", [("X-A", "1")])
+    assert responder.status == "404 Not Found" and write == responder.write
+    with pytest.raises(RuntimeError):
+        responder.start("200 OK", [])  # again without exc_info
+    try:
+        raise ValueError("oops")
+    except ValueError:
+        responder.start("500 Internal Server Error", [("X-B", "2")], sys.exc_info())
+    assert responder.status == "500 Internal Server Error" and "x-a" not in responder.headers
+    responder.write(b"sent")
+    try:
+        raise KeyError("late")
+    except KeyError:
+        with pytest.raises(KeyError):
+            responder.start("503 Service Unavailable", [], sys.exc_info())
+    for bad in ("20 OK", "abc", 42, "200 O\r\nK"):
+        with pytest.raises(ValueError):
+            Responder(incomer, None, environ()).start(bad, [])
+    with pytest.raises(ValueError):
+        Responder(incomer, None, environ()).start("200 OK", [("X", "a\r\nSet-Cookie: evil=1")])
+    with pytest.raises(RuntimeError):
+        Responder(incomer, None, environ()).write(b"before start")
+
+
+def test_head_and_no_body_statuses(incomer):
+    def app(environ, start_response):
+        start_response(environ["PATH_INFO"].strip("/") or "200 OK", [("Content-Length", "5")])
+        return iter([b"hello"])
+
+    serviceAll(Responder(incomer, app, environ(method="HEAD")))
+    lines, body = split(incomer.txbs)
+    assert "Content-Length: 5" in lines and body == b""
+    incomer.txbs.clear()
+    serviceAll(Responder(incomer, app, environ(PATH_INFO="/204")))
+    lines, body = split(incomer.txbs)
+    assert lines[0] == "HTTP/1.1 204 No Content" and body == b"" and not any("Content-Length" in x for x in lines)
+
+
+def test_app_failure_before_and_after_headers(incomer):
+    def early(environ, start_response):
+        raise RuntimeError("early")
+
+    responder = serviceAll(Responder(incomer, early, environ()))
+    assert responder.errored and incomer.txbs.startswith(b"HTTP/1.1 500 Internal Server Error\r\n")
+    incomer.txbs.clear()
+
+    def late(environ, start_response):
+        start_response("200 OK", [])
+        yield b"partial"
+        raise RuntimeError("late")
+
+    responder = serviceAll(Responder(incomer, late, environ(), chunkable=True))
+    assert responder.errored and not responder.persisted
+    assert incomer.txbs.endswith(b"7\r\npartial\r\n")  # cut, no last chunk
+
+
+def test_http_error_from_app(incomer):
+    from hio.core.http.httping import HTTPError
+
+    def app(environ, start_response):
+        raise HTTPError(409, title="Conflict", detail="already there", headers={"X-Why": "exists"})
+
+    serviceAll(Responder(incomer, app, environ()))
+    lines, body = split(incomer.txbs)
+    assert lines[0] == "HTTP/1.1 409 Conflict" and b"already there" in body and "X-Why: exists" in lines
+
+
+def test_head_of_endless_stream_ends(incomer):
+    pulls = []
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/event-stream")])
+        while True:
+            pulls.append(1)
+            yield b"data: tick\n\n"
+
+    responder = serviceAll(Responder(incomer, app, environ(method="HEAD"), chunkable=True), passes=3)
+    assert responder.ended and len(pulls) == 1
+    lines, body = split(incomer.txbs)
+    assert lines[0] == "HTTP/1.1 200 OK" and body == b""
+
+
+def test_reset_and_close(incomer):
+    closed = []
+
+    class Body(list):
+        def close(self):
+            closed.append(True)
+
+    def app(environ, start_response):
+        start_response("200 OK", [])
+        return Body([b"x"])
+
+    responder = serviceAll(Responder(incomer, app, environ(), delay=0.5))
+    assert responder.delay == 0.5 and closed == [True]
+    responder.reset(environ(protocol="HTTP/1.0"), chunkable=False)
+    assert not responder.started and not responder.ended and not responder.persisted and not responder.chunkable
+    responder.close()
+    assert responder.closed
+
+
+def test_build_uses_status_and_headers(incomer):
+    responder = Responder(incomer, None, environ(), chunkable=True)
+    responder.start("201 Created", [("Location", "/x"), ("Connection", "close"), ("Transfer-Encoding", "gzip")])
+    head = responder.build().decode()
+    assert head.startswith("HTTP/1.1 201 Created\r\n") and "Location: /x\r\n" in head
+    assert "Transfer-Encoding: chunked" in head and "gzip" not in head
+    assert "Connection: close" in head and not responder.persisted
+
+
+def test_custom_responder_build_and_reinit():
+    responder = CustomResponder(status=200, headers={"X-A": "1"}, body=b"plain")
+    lines, body = split(responder.build())
+    assert lines[0] == "HTTP/1.1 200 OK" and "Content-Length: 5" in lines and "X-A: 1" in lines and body == b"plain"
+    lines, body = split(responder.build(status=201, data={"a": [1, 2]}))
+    assert lines[0] == "HTTP/1.1 201 Created" and "Content-Type: application/json" in lines
+    assert json.loads(body) == {"a": [1, 2]}
+    responder.reinit(status=204)
+    lines, body = split(responder.build())
+    assert lines[0] == "HTTP/1.1 204 No Content" and body == b""
+    assert CustomResponder.HttpVersionString == "HTTP/1.1"

@@ -1,0 +1,367 @@
+"""The WSGI Server against third party clients: http.client, urllib.request and raw sockets."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import urllib.request
+
+from hio.core.http import serving
+from hio.help.helping import attributize
+
+
+def echoApp(environ, start_response):
+    """Echo the request as JSON; paths choose special behaviours."""
+    path = environ["PATH_INFO"]
+    body = environ["wsgi.input"].read()
+    if path == "/nocontent":
+        start_response("204 No Content", [])
+        return [b"ignored"]
+    if path == "/notmodified":
+        start_response("304 Not Modified", [("ETag", '"x"')])
+        return []
+    if path == "/stream":
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return (b"part%d;" % i for i in range(5))
+    if path == "/int":
+        start_response(202, [("Content-Type", "text/plain")])
+        return [b"accepted"]
+    echo = {
+        "method": environ["REQUEST_METHOD"],
+        "path": path,
+        "query": environ["QUERY_STRING"],
+        "protocol": environ["SERVER_PROTOCOL"],
+        "scheme": environ["wsgi.url_scheme"],
+        "length": environ.get("CONTENT_LENGTH"),
+        "ctype": environ.get("CONTENT_TYPE"),
+        "body": body.decode("utf-8", "replace"),
+        "headers": {k: v for k, v in environ.items() if k.startswith("HTTP_")},
+    }
+    data = json.dumps(echo).encode()
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def test_module_exposes_documented_names():
+    for name in [
+        "Requestant",
+        "Responder",
+        "Server",
+        "WsgiServer",
+        "CustomResponder",
+        "Steward",
+        "BareServer",
+        "StaticSink",
+        "ServerDoer",
+        "openServer",
+        "logger",
+        "CRLF",
+        "LF",
+        "CR",
+    ]:
+        assert hasattr(serving, name), name
+    assert serving.WsgiServer is serving.Server
+    assert (serving.CRLF, serving.LF, serving.CR) == (b"\r\n", b"\n", b"\r")
+    assert serving.Server.Tymeout == 5.0 and serving.BareServer.Timeout == 5.0
+    assert serving.Responder.Delay == 1.0 and serving.Responder.HttpVersionString == "HTTP/1.1"
+
+
+def test_http_client_keep_alive_json_and_environ(serve):
+    harness = serve(echoApp)
+
+    def client():
+        conn = http.client.HTTPConnection("127.0.0.1", harness.port, timeout=5)
+        results = []
+        for i in range(3):
+            body = json.dumps({"n": i})
+            conn.request("POST", f"/a%20b/{i}?x=1&y=2", body=body, headers={"Content-Type": "application/json"})
+            response = conn.getresponse()
+            results.append((response.status, response.getheader("Connection"), json.loads(response.read())))
+        sock = conn.sock
+        conn.close()
+        return results, sock
+
+    results, _ = harness.run(client)
+    assert [r[0] for r in results] == [200, 200, 200]
+    for i, (_, connection, echo) in enumerate(results):
+        assert connection is None  # HTTP/1.1 keep-alive, nothing to say
+        assert echo["method"] == "POST"
+        assert echo["path"] == f"/a b/{i}"  # PATH_INFO is percent decoded
+        assert echo["query"] == "x=1&y=2"
+        assert echo["protocol"] == "HTTP/1.1" and echo["scheme"] == "http"
+        assert echo["body"] == json.dumps({"n": i})
+        assert echo["length"] == str(len(echo["body"])) and echo["ctype"] == "application/json"
+        assert echo["headers"]["HTTP_HOST"] == f"127.0.0.1:{harness.port}"
+    assert len(harness.server.servant.ixes) <= 1  # one connection served all three
+
+
+def test_urllib_get_and_post(serve):
+    harness = serve(echoApp)
+    base = f"http://127.0.0.1:{harness.port}"
+
+    def client():
+        with urllib.request.urlopen(base + "/get?q=%E2%9C%93", timeout=5) as response:
+            got = json.loads(response.read())
+        request = urllib.request.Request(base + "/post", data=b"a=1&b=2", method="POST")
+        with urllib.request.urlopen(request, timeout=5) as response:
+            posted = json.loads(response.read()), response.status
+        return got, posted
+
+    got, (posted, status) = harness.run(client)
+    assert got["method"] == "GET" and got["query"] == "q=%E2%9C%93"
+    assert status == 200 and posted["body"] == "a=1&b=2"
+    assert posted["ctype"] == "application/x-www-form-urlencoded"
+
+
+def test_chunked_upload_and_download(serve):
+    harness = serve(echoApp)
+
+    def client():
+        conn = http.client.HTTPConnection("127.0.0.1", harness.port, timeout=5)
+        conn.request("PUT", "/up", body=iter([b"hello ", b"chunked ", b"world"]), encode_chunked=True)
+        response = conn.getresponse()
+        up = json.loads(response.read())
+        conn.request("GET", "/stream")
+        response = conn.getresponse()
+        down = response.getheader("Transfer-Encoding"), response.read()
+        conn.close()
+        return up, down
+
+    up, (coding, body) = harness.run(client)
+    assert up["body"] == "hello chunked world" and up["length"] == str(len("hello chunked world"))
+    assert coding == "chunked"
+    assert body == b"part0;part1;part2;part3;part4;"
+
+
+def test_head_204_304_have_no_body(serve):
+    harness = serve(echoApp)
+
+    def client():
+        conn = http.client.HTTPConnection("127.0.0.1", harness.port, timeout=5)
+        out = []
+        for method, path in (("HEAD", "/x"), ("GET", "/nocontent"), ("GET", "/notmodified"), ("GET", "/x")):
+            conn.request(method, path)
+            response = conn.getresponse()
+            out.append((response.status, dict(response.getheaders()), response.read()))
+        conn.close()
+        return out
+
+    (head, nocontent, notmodified, after) = harness.run(client)
+    assert head[0] == 200 and head[2] == b"" and int(head[1]["Content-Length"]) > 0
+    assert nocontent[0] == 204 and nocontent[2] == b"" and "Content-Length" not in nocontent[1]
+    assert notmodified[0] == 304 and notmodified[2] == b"" and notmodified[1]["ETag"] == '"x"'
+    assert after[0] == 200 and json.loads(after[2])["path"] == "/x"  # framing intact after bodiless ones
+
+
+def test_int_status_replaced_with_string(serve):
+    harness = serve(echoApp)
+    data = harness.exchange(b"GET /int HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+    assert data.startswith(b"HTTP/1.1 202 Accepted\r\n")
+    assert harness.parseResponses(data)[0][2] == b"accepted"
+
+
+def test_pipelined_requests_on_raw_socket(serve):
+    harness = serve(echoApp)
+    requests = (
+        b"GET /one HTTP/1.1\r\nHost: a\r\n\r\n"
+        b"POST /two HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc"
+        b"PUT /three HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nde\r\n0\r\n\r\n"
+        b"HEAD /four HTTP/1.1\r\nHost: a\r\n\r\n"
+        b"GET /stream HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+    )
+    data = harness.exchange(requests, pace=[5, 40, 41, 90])
+    responses = harness.parseResponses(data, methods=["GET", "POST", "PUT", "HEAD", "GET"])
+    assert [r[0] for r in responses] == [200] * 5
+    assert [json.loads(r[2])["path"] for r in responses[:3]] == ["/one", "/two", "/three"]
+    assert json.loads(responses[1][2])["body"] == "abc"
+    assert json.loads(responses[2][2])["body"] == "de"
+    assert responses[3][2] == b""
+    assert responses[4][2] == b"part0;part1;part2;part3;part4;"
+    assert responses[4][1]["Connection"] == "close"
+
+
+def test_request_then_half_close_still_answered(serve):
+    harness = serve(echoApp)
+    data = harness.exchange(b"GET /half HTTP/1.1\r\nHost: a\r\n\r\nGET /second HTTP/1.1\r\nHost: a\r\n\r\n", shut=True)
+    responses = harness.parseResponses(data)
+    assert [json.loads(r[2])["path"] for r in responses] == ["/half", "/second"]
+
+
+def test_http10_closes_unless_keep_alive(serve):
+    harness = serve(echoApp)
+    data = harness.exchange(b"GET /stream HTTP/1.0\r\n\r\n")
+    assert data.startswith(b"HTTP/1.1 200 OK\r\n")
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert b"Transfer-Encoding" not in head and b"Connection: close" in head
+    assert body == b"part0;part1;part2;part3;part4;"  # delimited by the close
+    data = harness.exchange(
+        b"GET /k HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /l HTTP/1.0\r\n\r\n", shut=False, timeout=5
+    )
+    responses = harness.parseResponses(data)
+    assert [json.loads(r[2])["path"] for r in responses] == ["/k", "/l"]
+    assert responses[0][1]["Connection"] == "keep-alive"
+
+
+def test_expect_100_continue(serve):
+    harness = serve(echoApp)
+
+    def client():
+        with harness.connect() as sock:
+            sock.sendall(b"PUT /c HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n")
+            interim = b""
+            while not interim.endswith(b"\r\n\r\n"):
+                interim += sock.recv(1)
+            sock.sendall(b"data")
+            sock.sendall(b"GET /z HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+            return interim, harness.readAll(sock)
+
+    interim, data = harness.run(client)
+    assert interim == b"HTTP/1.1 100 Continue\r\n\r\n"
+    responses = harness.parseResponses(data)
+    assert json.loads(responses[0][2])["body"] == "data"
+
+
+def test_deferred_attributized_generator_sets_status_and_headers(serve):
+    @attributize
+    def deferred(me, environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain"), ("X-Before", "1")])
+        yield b""  # nothing yet: the status line and headers wait
+        yield b""
+        me._status = 201
+        me._headers = {"X-Backend": "done", "X-Before": "2"}
+        yield b"created"
+
+    def app(environ, start_response):
+        return deferred(environ, start_response)
+
+    harness = serve(app)
+    data = harness.exchange(b"POST /hook HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+    status, headers, body = harness.parseResponses(data)[0]
+    assert status == 201 and headers["X-Backend"] == "done" and headers["X-Before"] == "2"
+    assert body == b"created"
+
+
+def test_start_response_exc_info_changes_mind(serve):
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        try:
+            raise ValueError("late failure")
+        except ValueError:
+            import sys
+
+            start_response("503 Service Unavailable", [("Retry-After", "1")], sys.exc_info())
+        return [b"try later"]
+
+    harness = serve(app)
+    data = harness.exchange(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+    status, headers, body = harness.parseResponses(data)[0]
+    assert status == 503 and headers["Retry-After"] == "1" and body == b"try later"
+
+
+def test_exc_info_after_headers_sent_reraises_and_cuts(serve):
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        yield b"first"
+        try:
+            raise KeyError("boom")
+        except KeyError:
+            import sys
+
+            start_response("500 Internal Server Error", [], sys.exc_info())  # re-raises: headers are out
+        yield b"never"
+
+    harness = serve(app)
+    data = harness.exchange(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK") and b"Transfer-Encoding: chunked" in head
+    assert body == b"5\r\nfirst\r\n"  # cut: no last chunk, the connection closed
+
+
+def test_broken_app_gives_500_and_server_lives_on(serve):
+    calls = []
+
+    def app(environ, start_response):
+        calls.append(environ["PATH_INFO"])
+        if environ["PATH_INFO"] == "/raise":
+            raise RuntimeError("broken application")
+        if environ["PATH_INFO"] == "/nostart":
+            return [b"no start_response"]
+        if environ["PATH_INFO"] == "/badheader":
+            start_response("200 OK", [("X-Bad", "a\r\nInjected: yes")])
+            return [b"x"]
+        if environ["PATH_INFO"] == "/badstatus":
+            start_response("2000 Weird", [])
+            return [b"x"]
+        if environ["PATH_INFO"] == "/str":
+            start_response("200 OK", [])
+            return ["text, not bytes"]
+        return echoApp(environ, start_response)
+
+    harness = serve(app)
+    for path in ("/raise", "/nostart", "/badheader", "/badstatus", "/str"):
+        data = harness.exchange(
+            b"GET %s HTTP/1.1\r\nHost: a\r\n\r\nGET /ok HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+            % path.encode()
+        )
+        responses = harness.parseResponses(data)
+        assert responses[0][0] == 500, path
+        assert b"Injected" not in data
+        assert json.loads(responses[1][2])["path"] == "/ok"  # same connection goes on
+
+
+def test_iterable_closed_after_response(serve):
+    closed = []
+
+    class Body:
+        def __iter__(self):
+            yield b"abc"
+
+        def close(self):
+            closed.append(True)
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return Body()
+
+    harness = serve(app)
+    data = harness.exchange(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+    assert harness.parseResponses(data)[0][2] == b"abc" and closed == [True]
+
+
+def test_content_length_from_app_enforced(serve):
+    def app(environ, start_response):
+        if environ["PATH_INFO"] == "/long":
+            start_response("200 OK", [("Content-Length", "3")])
+            return [b"abcdef"]
+        start_response("200 OK", [("Content-Length", "10")])
+        return [b"abc"]
+
+    harness = serve(app)
+    data = harness.exchange(
+        b"GET /long HTTP/1.1\r\nHost: a\r\n\r\nGET /long HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+    )
+    responses = harness.parseResponses(data)
+    assert [r[2] for r in responses] == [b"abc", b"abc"]  # extra bytes cut, framing intact
+    data = harness.exchange(b"GET /short HTTP/1.1\r\nHost: a\r\n\r\nGET /short HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert data.count(b"HTTP/1.1 200") == 1 and data.endswith(b"abc")  # short body: connection closed
+
+
+def test_underscore_headers_dropped_and_repeats_joined(serve):
+    harness = serve(echoApp)
+    data = harness.exchange(
+        b"GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 1.1.1.1\r\nX_Forwarded_For: 6.6.6.6\r\n"
+        b"Accept: a\r\nAccept: b\r\nCookie: c=1\r\nCookie: d=2\r\nConnection: close\r\n\r\n"
+    )
+    echo = json.loads(harness.parseResponses(data)[0][2])
+    assert echo["headers"]["HTTP_X_FORWARDED_FOR"] == "1.1.1.1"
+    assert echo["headers"]["HTTP_ACCEPT"] == "a,b"
+    assert echo["headers"]["HTTP_COOKIE"] == "c=1; d=2"
+
+
+def test_open_server_and_default_app(tymist, serve):
+    with serving.openServer(host="127.0.0.1", port=0, tymth=tymist.tymen()) as server:
+        assert server.opened and server.idle()
+        harness = serve.wrap(server)
+        data = harness.exchange(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        assert harness.parseResponses(data)[0][0] == 404
+    assert not server.opened
