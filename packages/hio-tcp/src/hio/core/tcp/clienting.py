@@ -1,0 +1,720 @@
+"""hio.core.tcp.clienting module
+
+Nonblocking TCP clients: Client connects to a remote (host, port) and moves
+bytes between its socket and the .txbs and .rxbs buffers; ClientTls adds TLS
+with a nonblocking handshake; ClientDoer services a Client under a Doist.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import select
+import socket
+import ssl
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from hio import help
+from hio.base import doing, tyming
+from hio.core import coring
+from hio.core.tcp import tlsing
+
+logger = help.ogler.getLogger()
+
+_READABLE = getattr(select, "POLLIN", 1)
+
+# connect_ex results that mean the attempt is still under way
+_PENDING = frozenset((errno.EINPROGRESS, errno.EALREADY, errno.EWOULDBLOCK, errno.EAGAIN, errno.EINTR))
+
+
+@contextmanager
+def openClient(cls: type[Client] | None = None, **kwa: Any) -> Iterator[Client]:
+    """Wrapper to create and open TCP Client instances.
+
+    When used in with statement block, calls .close() on exit of with block
+
+    Parameters:
+        cls: Client class or subclass to instantiate, default Client
+        kwa: keyword arguments for cls
+
+    Usage:
+        with openClient() as client0:
+            client0.accept()
+
+        with openClient(cls=ClientTls) as client0:
+            client0.accept()
+    """
+    cls = cls if cls is not None else Client
+    client = cls(**kwa)
+    try:
+        client.reopen()
+        yield client
+    finally:
+        client.close()
+
+
+class Client(tyming.Tymee):
+    """Nonblocking TCP Socket Client Class.
+
+    See tyming.Tymee for inherited attributes, properties, and methods
+
+    Attributes:
+        tymeout (float): seconds to wait before retrying a refused or lost
+            connection when reconnectable; 0.0 means retry at once
+        tymer (Tymer): retry tymer on the tyme base of .tymth
+        hostname (str): dns name or ip address of the remote host as given
+        ha (tuple): (host, port) of the remote host, host normalized to an ip address
+        reconnectable (bool): True means retry a refused connection attempt every
+            tymeout and reconnect after the peer closes the connection;
+            False means a refused attempt raises the OSError
+        bs (int): buffer size, the most bytes read from the socket at once
+        txbs (bytearray): bytes waiting to be sent, in order
+        rxbs (bytearray): bytes received and not yet consumed, in order
+        wl (WireLog | None): logs every rx and tx with the remote address when given
+        cs (socket.socket | None): connection socket
+        ca (tuple): local (host, port) of the connection socket once accepted
+        cutoff (bool): True when the peer closed or reset the connection
+        opened (bool): True when .cs is open
+
+    Properties:
+        host (str): host in .ha
+        port (int): port in .ha
+        accepted (bool): True when the TCP connection is established
+        connected (bool): True when the connection is ready for data
+    """
+
+    Tymeout = 0.0  # seconds between reconnection attempts, 0.0 means retry at once
+    Timeout = Tymeout  # former name of Tymeout
+    Reconnectable = False  # auto reconnect flag
+
+    def __init__(
+        self,
+        tymeout: float | None = None,
+        ha: tuple[str, int] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 56000,
+        reconnectable: bool | None = None,
+        bs: int = 8096,
+        txbs: bytearray | None = None,
+        rxbs: bytearray | None = None,
+        wl: Any = None,
+        **kwa: Any,
+    ):
+        """Initialize instance.
+
+        Parameters:
+            tymeout: seconds between reconnection attempts, default .Tymeout
+                (timeout is accepted as an alias)
+            ha: remote (host, port), overrides host and port when given
+            host: remote dns name or ip address
+            port: remote port
+            reconnectable: True means keep retrying and reconnecting, default .Reconnectable
+            bs: buffer size, the most bytes read from the socket at once
+            txbs: transmit buffer to use, default a new bytearray
+            rxbs: receive buffer to use, default a new bytearray
+            wl: WireLog instance to record rx and tx, if any
+            kwa: passed on, tymth is the injected tymist.tymth
+        """
+        timeout = kwa.pop("timeout", None)
+        super().__init__(**kwa)
+        if tymeout is None:
+            tymeout = timeout
+        self.tymeout = tymeout if tymeout is not None else self.Tymeout
+        self.tymer = tyming.Tymer(tymth=self.tymth, duration=self.tymeout)
+        self.reinitHostPort(ha=ha, hostname=host, port=port)
+        self.reconnectable = reconnectable if reconnectable is not None else self.Reconnectable
+        self.bs = bs
+        self.txbs = txbs if txbs is not None else bytearray()
+        self.rxbs = rxbs if rxbs is not None else bytearray()
+        self.wl = wl
+        self.cs = None
+        self.ca = (None, None)
+        self.cutoff = False
+        self.opened = False
+        self._accepted = False
+        self._waiting = False  # True while waiting out .tymer before the next attempt
+        self._ready = None  # readiness poll over .cs, cheaper than a receive that finds nothing
+
+    @property
+    def host(self) -> str:
+        """Property that returns host in .ha duple"""
+        return self.ha[0]
+
+    @property
+    def port(self) -> int:
+        """Property that returns port in .ha duple"""
+        return self.ha[1]
+
+    @property
+    def accepted(self) -> bool:
+        """Property that returns accepted state of TCP socket"""
+        return self._accepted
+
+    @property
+    def connected(self) -> bool:
+        """Property that returns connected state of TCP socket.
+
+        Non-tls tcp is connected when accepted
+        """
+        return self._accepted
+
+    def wind(self, tymth: Callable[[], float]) -> None:
+        """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
+
+        Updates winds .tymer .tymth
+        """
+        super().wind(tymth)
+        self.tymer.wind(tymth)
+
+    def reinitHostPort(self, ha: tuple[str, int] | None = None, hostname: str = "127.0.0.1", port: int = 56000) -> None:
+        """Reinit self.ha and self.hostname from ha = (host, port) or hostname port.
+
+        self.ha is of form (host, port) where host is the ip address output
+        from normalizeHost() of the dns name or ip address given.
+        self.hostname is hostname as given, a dns name or ip address.
+        """
+        if ha:
+            hostname, port = ha[0], ha[1]
+        self.hostname = hostname
+        host = coring.normalizeHost(hostname) if hostname else hostname
+        self.ha = (host or hostname, port)
+
+    def actualBufSizes(self) -> tuple[int, int]:
+        """Returns duple of the the actual socket send and receive buffer size (send, receive)"""
+        if not self.cs:
+            return (0, 0)
+        return (
+            self.cs.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF),
+            self.cs.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF),
+        )
+
+    def open(self) -> bool:
+        """Opens connection socket in non blocking mode.
+
+        Returns True when opened.
+        """
+        self.close()
+        family = socket.AF_INET6 if ":" in self.ha[0] else socket.AF_INET
+        cs = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            for option in (socket.SO_SNDBUF, socket.SO_RCVBUF):  # only ever enlarge
+                if cs.getsockopt(socket.SOL_SOCKET, option) < self.bs:
+                    cs.setsockopt(socket.SOL_SOCKET, option, self.bs)
+            cs.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            cs.setblocking(False)
+        except OSError:
+            cs.close()
+            raise
+        self.cs = cs
+        if hasattr(select, "poll"):
+            self._ready = select.poll()
+            self._ready.register(cs.fileno(), _READABLE)
+        self.opened = True
+        self.cutoff = False
+        self._accepted = False
+        return True
+
+    def reopen(self) -> bool:
+        """Idempotently opens socket. Returns True when opened."""
+        self._waiting = False
+        return self.open()
+
+    def shutdown(self, how: int = socket.SHUT_RDWR) -> None:
+        """Shutdown connected socket .cs"""
+        if self.cs:
+            try:
+                self.cs.shutdown(how)
+            except OSError:  # not connected or already shut
+                pass
+
+    def shutdownSend(self) -> None:
+        """Shutdown send on connected socket .cs"""
+        self.shutdown(how=socket.SHUT_WR)
+
+    def shutdownReceive(self) -> None:
+        """Shutdown receive on connected socket .cs"""
+        self.shutdown(how=socket.SHUT_RD)
+
+    def close(self) -> None:
+        """Shutdown and close connected socket .cs"""
+        if self.cs:
+            self.shutdown()
+            self.cs.close()
+            self.cs = None
+        self._ready = None
+        self.opened = False
+        self._accepted = False
+
+    def refresh(self) -> None:
+        """Restart timer"""
+        if self._tymth is not None:
+            self.tymer.start(duration=self.tymeout)
+
+    def accept(self) -> bool:
+        """Attempt nonblocking acceptance connect to .ha
+
+        Returns True if successful
+        Returns False if not so try again later
+
+        A refused or failed attempt closes .cs. When .reconnectable the next
+        attempt reopens .cs once .tymeout has passed; otherwise the attempt
+        raises the OSError (ConnectionRefusedError when refused) and the
+        client stays closed until reopened.
+        """
+        if self._accepted:
+            return True
+        if not self.opened:
+            if not self.reconnectable or (self._waiting and not self._expired()):
+                return False
+            self.reopen()
+        result = self.cs.connect_ex(self.ha)
+        if result == 0 or result == errno.EISCONN:
+            if self.cs.getsockname() == self.cs.getpeername():  # self connected to unbound port
+                return self._fail(OSError(errno.ECONNREFUSED, os.strerror(errno.ECONNREFUSED)))
+            self._accepted = True
+            self.cutoff = False
+            self.ca = self.cs.getsockname()
+            logger.debug("Client %s accepted connection to %s.", self.ca, self.ha)
+            return True
+        if result in _PENDING:
+            return False
+        return self._fail(OSError(result, os.strerror(result)))
+
+    def _expired(self) -> bool:
+        """Returns True when .tymer has expired or there is no tyme base to wait on."""
+        return self.tymth is None or self.tymer.expired
+
+    def _fail(self, ex: OSError) -> bool:
+        """Closes after a failed connection attempt and retries later or raises ex.
+
+        Returns False when .reconnectable. Raises ex otherwise.
+        """
+        self.close()
+        if self.reconnectable:
+            self._waiting = True
+            if self.tymth is not None:
+                self.tymer.start(duration=self.tymeout)
+            return False
+        if ex.errno is None:
+            raise ex
+        reason = ex.strerror or os.strerror(ex.errno)
+        raise OSError(ex.errno, f"{reason} connecting to {self.ha[0]}:{self.ha[1]}") from ex
+
+    def connect(self) -> bool:
+        """Attempt nonblocking connect to .ha
+
+        Returns True if successful
+        Returns False if not so try again later
+        For non-TLS tcp connect is done when accepted
+        This is placeholder for subclass Tls
+        """
+        return self.accept()
+
+    def serviceConnect(self) -> bool:
+        """Service connection attempt.
+
+        If not already connected make a nonblocking attempt. A reconnectable
+        client whose peer closed the connection closes it and starts over
+        once .tymeout has passed.
+        Returns .connected
+        """
+        if self.cutoff and self.reconnectable and self.opened:
+            logger.debug("Client to %s cut off, reconnecting.", self.ha)
+            self._fail(OSError(errno.ECONNRESET, os.strerror(errno.ECONNRESET)))
+        if not self.connected:
+            self.connect()
+        return self.connected
+
+    def receive(self) -> bytes | None:
+        """Perform non blocking receive from connected socket .cs
+
+        If no data then returns None
+        If connection closed then returns empty bytes and sets .cutoff
+        Otherwise returns data bytes
+        """
+        if not self._accepted:
+            return None
+        try:
+            data = self.cs.recv(self.bs)
+        except (BlockingIOError, InterruptedError):
+            return None
+        except OSError as ex:  # reset, timed out, not connected
+            logger.debug("Client to %s receive failed: %s.", self.ha, ex)
+            self.cutoff = True
+            return b""
+        if data:
+            if self.wl:
+                self.wl.writeRx(data, who=self.ha)
+        else:
+            self.cutoff = True
+        return data
+
+    def _readable(self) -> bool:
+        """Returns True when .cs may have something to receive, an end or an error."""
+        return self._ready is None or bool(self._ready.poll(0))
+
+    def serviceReceives(self) -> None:
+        """Service receives until no more"""
+        if not self._accepted or self.cutoff or not self._readable():
+            return
+        rxbs = self.rxbs
+        bs = self.bs
+        while True:
+            data = self.receive()
+            if not data:  # None nothing waiting, empty closed
+                return
+            rxbs.extend(data)
+            if len(data) < bs:  # drained, anything later waits for the next service
+                return
+
+    def serviceReceiveOnce(self) -> None:
+        """Retrieve from server only one reception"""
+        if not self._accepted or self.cutoff:
+            return
+        data = self.receive()
+        if data:
+            self.rxbs.extend(data)
+
+    def clearRxbs(self) -> None:
+        """Clear .rxbs"""
+        self.rxbs.clear()
+
+    def send(self, data: bytes | bytearray | memoryview) -> int:
+        """Perform non blocking send on connected socket .cs.
+
+        Return number of bytes sent, 0 when the socket cannot take more now
+        or the connection failed (then .cutoff is set)
+        """
+        try:
+            count = self.cs.send(data)
+        except (BlockingIOError, InterruptedError):
+            return 0
+        except OSError as ex:  # broken pipe, reset, not connected
+            logger.debug("Client to %s send failed: %s.", self.ha, ex)
+            self.cutoff = True
+            return 0
+        if count and self.wl:
+            self.wl.writeTx(data[:count], who=self.ha)
+        return count
+
+    def tx(self, data: bytes | bytearray | memoryview) -> None:
+        """Copy data onto .txbs, .extend copies data."""
+        self.txbs.extend(data)
+
+    def serviceSends(self) -> None:
+        """Service sends (transmits) of data in .txbs bytearray
+
+        Attempt to send all of .txbs. Delete what is actually sent.
+        What the socket does not take now stays at the front of .txbs.
+        """
+        txbs = self.txbs
+        if not txbs or not self._accepted or self.cutoff:
+            return
+        while txbs:
+            count = self.send(txbs)
+            if not count:
+                return
+            if count < len(txbs):  # partial, socket full for now
+                del txbs[:count]
+                return
+            txbs.clear()
+
+    def service(self) -> None:
+        """Service connect, txbs, and receives."""
+        if self.serviceConnect():
+            self.serviceSends()
+            self.serviceReceives()
+
+
+class ClientTls(Client):
+    """Outgoer with Nonblocking TLS/SSL support Nonblocking TCP Socket Client Class.
+
+    Verifies the server certificate against the certificate authorities in
+    cafilepath (default: the system store) and the server host name against
+    certedhost unless the caller turns that off explicitly with
+    certify=ssl.CERT_NONE or hostify=False.
+
+    Attributes:
+        context (ssl.SSLContext): TLS context
+        version (int | ssl.TLSVersion | None): TLS version asked for
+        certify (int | bool | None): server certificate requirement asked for
+        hostify (bool | None): host name verification asked for
+        certedhost (str): host name the server certificate must be for, also
+            sent as server name indication
+        keypath (str | None): path to the client private key file for mutual TLS
+        certpath (str | None): path to the client certificate file for mutual TLS
+        cafilepath (str | None): path to the certificate authority file that
+            verifies the server certificate
+    """
+
+    def __init__(
+        self,
+        context: ssl.SSLContext | None = None,
+        version: int | ssl.TLSVersion | None = None,
+        certify: int | bool | None = None,
+        hostify: bool | None = None,
+        certedhost: str = "",
+        keypath: str | None = None,
+        certpath: str | None = None,
+        cafilepath: str | None = None,
+        **kwa: Any,
+    ):
+        """Initialize instance.
+
+        Parameters:
+            context: TLS context to use, default a new client context
+            version: None means TLS 1.2 or later, an ssl.TLSVersion pins that
+                version, an ssl.PROTOCOL_ constant makes the context with it
+            certify: server certificate requirement, default ssl.CERT_REQUIRED;
+                True, False or ssl.CERT_NONE/OPTIONAL/REQUIRED
+            hostify: True means verify the server host name, default True
+                unless certify is ssl.CERT_NONE
+            certedhost: host name to verify and indicate, default .hostname
+            keypath: client private key file for mutual TLS
+            certpath: client certificate file for mutual TLS
+            cafilepath: certificate authority file that verifies the server
+            kwa: passed on to Client
+        """
+        super().__init__(**kwa)
+        self.version = version
+        self.certify = certify
+        self.hostify = hostify
+        self.certedhost = certedhost or self.hostname
+        self.keypath = keypath
+        self.certpath = certpath
+        self.cafilepath = cafilepath
+        self.context = initClientContext(
+            context=context,
+            version=version,
+            certify=certify,
+            hostify=hostify,
+            keypath=keypath,
+            certpath=certpath,
+            cafilepath=cafilepath,
+        )
+        self._connected = False
+
+    @property
+    def connected(self) -> bool:
+        """Property that returns connected state of TCP socket.
+
+        TLS tcp is connected when accepted and handshake completed
+        """
+        return self._connected
+
+    def close(self) -> None:
+        """Shutdown and close connected socket .cs"""
+        if self._connected and self.cs:
+            try:  # send close_notify, do not wait for the reply
+                self.cs.unwrap()
+            except (OSError, ValueError):
+                pass
+        self._connected = False
+        super().close()
+
+    def wrap(self) -> None:
+        """Wrap socket .cs in ssl context"""
+        self.cs = self.context.wrap_socket(
+            self.cs,
+            server_side=False,
+            do_handshake_on_connect=False,
+            server_hostname=self.certedhost or None,
+        )
+
+    def handshake(self) -> bool:
+        """Attempt nonblocking ssl handshake to .ha
+
+        Returns True if successful
+        Returns False if not so try again later
+
+        A failed handshake closes .cs and raises the ssl.SSLError, for example
+        ssl.SSLCertVerificationError for an unknown authority, an expired
+        certificate or a host name mismatch.
+        """
+        try:
+            self.cs.do_handshake()
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError, InterruptedError):
+            return False
+        except ssl.SSLError as ex:
+            logger.error("Client TLS handshake with %s failed: %s", self.ha, ex)
+            self.close()
+            raise
+        except OSError as ex:  # reset or closed during the handshake
+            logger.error("Client TLS handshake with %s failed: %s", self.ha, ex)
+            return self._fail(ex)
+        self._connected = True
+        logger.debug("Client %s TLS handshake with %s done, %s.", self.ca, self.ha, self.cs.version())
+        return True
+
+    def connect(self) -> bool:
+        """Attempt nonblocking connect to .ha
+
+        Returns True if successful
+        Returns False if not so try again later
+        Connected when both accepted connection and TLS handshake complete
+        """
+        if self._connected:
+            return True
+        if not self._accepted and not self.accept():
+            return False
+        if not isinstance(self.cs, ssl.SSLSocket):
+            self.wrap()
+        return self.handshake()
+
+    def receive(self) -> bytes | None:
+        """Perform non blocking receive from connected socket .cs
+
+        If no data then returns None
+        If connection closed then returns empty bytes and sets .cutoff
+        Otherwise returns data bytes
+
+        Raises the ssl.SSLError when the server rejects the connection with a
+        TLS alert, for instance because it does not accept the client certificate.
+        """
+        if not self._connected:
+            return None
+        try:
+            data = self.cs.recv(self.bs)
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError, InterruptedError):
+            return None
+        except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+            self.cutoff = True
+            return b""
+        except ssl.SSLError as ex:
+            logger.error("Client TLS connection to %s failed: %s", self.ha, ex)
+            self.cutoff = True
+            raise
+        except OSError as ex:
+            logger.debug("Client to %s receive failed: %s.", self.ha, ex)
+            self.cutoff = True
+            return b""
+        if data:
+            if self.wl:
+                self.wl.writeRx(data, who=self.ha)
+        else:
+            self.cutoff = True
+        return data
+
+    def send(self, data: bytes | bytearray | memoryview) -> int:
+        """Perform non blocking send on connected socket .cs.
+
+        Return number of bytes sent, 0 when the socket cannot take more now
+        or the connection failed (then .cutoff is set)
+        """
+        try:
+            count = self.cs.send(data)
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError, InterruptedError):
+            return 0
+        except OSError as ex:  # includes ssl.SSLError
+            logger.debug("Client to %s send failed: %s.", self.ha, ex)
+            self.cutoff = True
+            return 0
+        if count and self.wl:
+            self.wl.writeTx(data[:count], who=self.ha)
+        return count
+
+    def _readable(self) -> bool:
+        """Returns True when .cs may have something to receive, decrypted or not."""
+        return self.cs.pending() > 0 or super()._readable()
+
+    def serviceReceives(self) -> None:
+        """Service receives until no more"""
+        if self._connected:
+            super().serviceReceives()
+
+    def serviceSends(self) -> None:
+        """Service sends (transmits) of data in .txbs bytearray"""
+        if self._connected:
+            super().serviceSends()
+
+
+def initClientContext(
+    context: ssl.SSLContext | None = None,
+    version: int | ssl.TLSVersion | None = None,
+    certify: int | bool | None = None,
+    hostify: bool | None = None,
+    keypath: str | None = None,
+    certpath: str | None = None,
+    cafilepath: str | None = None,
+) -> ssl.SSLContext:
+    """Initialize and return context for TLS Client.
+
+    IF context is None THEN create a context that requires a server
+    certificate verified by cafilepath (default: the system store) for the
+    expected host name, over TLS 1.2 or later.
+
+    Parameters:
+        context: existing context to configure, if any
+        version: see tlsing.newContext
+        certify: server certificate requirement; None keeps the default
+            (ssl.CERT_REQUIRED for a new context)
+        hostify: True or False turns host name verification on or off; None
+            keeps the default (on unless certify is ssl.CERT_NONE)
+        keypath: client private key file; applied with certpath
+        certpath: client certificate file for mutual TLS; if given apply to context
+        cafilepath: certificate authority file that verifies the server; if given apply to context
+
+    Raises:
+        ValueError: for hostify True with certify ssl.CERT_NONE
+    """
+    if context is None:
+        context = tlsing.newContext(ssl.PROTOCOL_TLS_CLIENT, version)
+        if not cafilepath:
+            context.load_default_certs(ssl.Purpose.SERVER_AUTH)
+    if cafilepath:
+        context.load_verify_locations(cafile=cafilepath)
+    if certpath:
+        context.load_cert_chain(certfile=certpath, keyfile=keypath)
+    mode = tlsing.verifyMode(certify) if certify is not None else None
+    if mode == ssl.CERT_NONE:
+        if hostify:
+            raise ValueError("Cannot verify the host name without verifying the certificate.")
+        context.check_hostname = False
+    if hostify is not None:
+        context.check_hostname = bool(hostify)
+    if mode is not None:
+        context.verify_mode = mode
+    return context
+
+
+class ClientDoer(doing.Doer):
+    """Basic TCP Client
+
+    See Doer for inherited attributes, properties, and methods.
+
+    Attributes:
+        client (Client): TCP Client instance
+    """
+
+    def __init__(self, client: Client, **kwa: Any):
+        """Initialize instance.
+
+        Parameters:
+            client: TCP Client instance to service
+            kwa: passed on to Doer
+        """
+        super().__init__(**kwa)
+        self.client = client
+
+    def wind(self, tymth: Callable[[], float]) -> None:
+        """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
+
+        Updates winds .tymer .tymth
+        """
+        super().wind(tymth)
+        self.client.wind(tymth)
+
+    def enter(self, *, temp: bool | None = None) -> None:
+        """Opens the client socket."""
+        self.client.reopen()
+
+    def recur(self, tyme: float) -> bool:
+        """Services connect, sends and receives of the client. Never done."""
+        self.client.service()
+        return False
+
+    def exit(self) -> None:
+        """Closes the client socket."""
+        self.client.close()

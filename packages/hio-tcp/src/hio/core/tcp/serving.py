@@ -1,0 +1,1036 @@
+"""hio.core.tcp.serving module
+
+Acceptor listens and accepts incoming TCP socket connections
+Server is subclass of Acceptor
+Server creates Remoters
+Remoter is accepted incoming socket connection
+
+ServerTls is subclass of Server
+RemoterTls is subclass of Remoter
+"""
+
+from __future__ import annotations
+
+import select
+import socket
+import ssl
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from hio import help
+from hio.base import doing, tyming
+from hio.core import coring
+from hio.core.tcp import tlsing
+
+logger = help.ogler.getLogger()
+
+_READABLE = getattr(select, "POLLIN", 1)  # same bit as select.EPOLLIN
+
+
+@contextmanager
+def openServer(cls: type[Server] | None = None, **kwa: Any) -> Iterator[Server]:
+    """Wrapper to create and open TCP Server instances.
+
+    When used in with statement block, calls .close() on exit of with block
+
+    Parameters:
+        cls: Server class or subclass to instantiate, default Server
+        kwa: keyword arguments for cls
+
+    Usage:
+        with openServer() as server0:
+            server0.service()
+
+        with openServer(cls=ServerTls) as server0:
+            server0.service()
+    """
+    cls = cls if cls is not None else Server
+    server = cls(**kwa)
+    try:
+        server.reopen()
+        yield server
+    finally:
+        server.close()
+
+
+def _externalHost(host: str) -> str:
+    """Returns the address clients on this machine reach a listener on host at."""
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host in ("::", "0:0:0:0:0:0:0:0"):
+        return "::1"
+    return coring.normalizeHost(host) or host
+
+
+class Acceptor(tyming.Tymee):
+    """Acceptor Base Class for Server.
+
+    Nonblocking TCP Socket Acceptor Class. Listen socket for incoming TCP connections
+
+    See tyming.Tymee for inherited attributes, properties, and methods
+
+    Attributes:
+        ha (tuple): (host, port) to listen on; host "" or "0.0.0.0" means all
+            interfaces; port 0 means any free port, ha then holds the port bound
+        eha (tuple): normalized (host, port) as external facing address for TLS context
+        bs (int): buffer size, the least socket buffer sizes
+        bl (int): backlog of connections waiting to be accepted
+        ss (socket.socket | None): server listen socket for incoming accept requests
+        axes (deque): accepted connection duples (ca, cs) not yet serviced
+        opened (bool): True if listen socket .ss opened. False otherwise
+    """
+
+    def __init__(self, ha: tuple[str, int] | None = None, bs: int = 8096, bl: int = 128, **kwa: Any):
+        """Initialize instance.
+
+        Parameters:
+            ha: (host, port) to listen on, default ("", 56000)
+            bs: buffer size
+            bl: listen backlog
+            kwa: passed on, tymth is the injected tymist.tymth
+        """
+        super().__init__(**kwa)
+        self.ha = tuple(ha) if ha else ("", 56000)
+        self.eha = (_externalHost(self.ha[0]), self.ha[1])
+        self.bs = bs
+        self.bl = bl
+        self.ss = None
+        self.axes = deque()
+        self.opened = False
+        self._starved = False  # True while accepts fail for lack of resources
+        self._ready = None  # readiness poll over .ss, cheaper than a refused accept
+
+    def actualBufSizes(self) -> tuple[int, int]:
+        """Returns duple of the the actual socket send and receive buffer size (send, receive)"""
+        if not self.ss:
+            return (0, 0)
+        return (
+            self.ss.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF),
+            self.ss.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF),
+        )
+
+    def open(self) -> bool:
+        """Opens binds listen socket in non blocking mode.
+
+        Returns True when opened. Raises OSError when the socket cannot be
+        bound, for example OSError: (98, 'Address already in use').
+        """
+        Acceptor.close(self)
+        host = self.ha[0]
+        ss = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            ss.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            for option in (socket.SO_SNDBUF, socket.SO_RCVBUF):  # inherited by accepted sockets
+                if ss.getsockopt(socket.SOL_SOCKET, option) < self.bs:
+                    ss.setsockopt(socket.SOL_SOCKET, option, self.bs)
+            ss.bind(self.ha)
+            ss.listen(self.bl)
+            ss.setblocking(False)
+        except OSError as ex:
+            ss.close()
+            logger.error("Acceptor cannot listen on %s: %s", self.ha, ex)
+            raise
+        self.ss = ss
+        if hasattr(select, "poll"):
+            self._ready = select.poll()
+            self._ready.register(ss.fileno(), _READABLE)
+        port = ss.getsockname()[1]
+        self.ha = (host, port)
+        self.eha = (self.eha[0], port)
+        self.opened = True
+        return True
+
+    def reopen(self, **kwa: Any) -> bool:
+        """Idempotently opens listen socket. Returns True when opened."""
+        return self.open()
+
+    def close(self) -> None:
+        """Closes listen socket."""
+        if self.ss:
+            try:
+                self.ss.close()
+            except OSError:
+                pass
+            self.ss = None
+        self._ready = None
+        self.opened = False
+
+    def accept(self) -> tuple[socket.socket | None, tuple | None]:
+        """Accept new connection nonblocking.
+
+        Returns duple (cs, ca) of connected socket and connected host address
+        Otherwise if no new connection returns (None, None)
+        """
+        if self.ss is None:
+            return (None, None)
+        try:
+            cs, ca = self.ss.accept()
+        except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+            return (None, None)
+        except OSError as ex:  # out of file descriptors or buffers, retried later
+            if not self._starved:
+                logger.error("Acceptor on %s cannot accept: %s", self.ha, ex)
+                self._starved = True
+            return (None, None)
+        self._starved = False
+        return (cs, ca)
+
+    def serviceAccepts(self) -> None:
+        """Service any accept requests. Adds to .axes duples (ca, cs)"""
+        if self._ready is not None and not self._ready.poll(0):
+            return
+        while True:
+            cs, ca = self.accept()
+            if cs is None:
+                return
+            self.axes.append((ca, cs))
+
+
+class Server(Acceptor):
+    """Nonblocking TCP Socket Server Class.
+
+    Listen socket for incoming TCP connections that generates Remoter sockets
+    for accepted connections
+
+    See tyming.Tymee for inherited attributes, properties, and methods
+
+    Inherited Attributes:
+        ha, eha, bs, bl, ss, axes, opened: see Acceptor
+
+    Attributes:
+        tymeout (float): tymeout in seconds for connection refresh, given to each
+            Remoter; ServerTls also limits handshakes with it
+        wl (WireLog | None): WireLog instance if any
+        ixes (dict): incoming connections, Remoters, indexed by remote (host, port) duple
+
+    Each Remoter whose peer went away (.cutoff) and that has nothing left
+    to send, and each closed Remoter, is noted by serviceSendsAllIx and, if
+    still so, closed and removed by the next serviceConnects: a service
+    cycle later, so that its .rxbs can still be read and answered.
+    """
+
+    Tymeout = 1.0
+
+    def __init__(
+        self,
+        ha: tuple[str, int] | None = None,
+        host: str = "",
+        port: int = 56000,
+        tymeout: float | None = None,
+        wl: Any = None,
+        **kwa: Any,
+    ):
+        """Initialize instance.
+
+        Parameters:
+            ha: (host, port) to listen on, overrides host and port when given
+            host: host to listen on, "" means all interfaces
+            port: port to listen on, 0 means any free port
+            tymeout: tymeout in seconds for connection refresh, default .Tymeout
+            wl: WireLog instance to record rx and tx of every connection
+            kwa: passed on to Acceptor
+        """
+        super().__init__(ha=ha or (host, port), **kwa)
+        self.tymeout = tymeout if tymeout is not None else self.Tymeout
+        self.wl = wl
+        self.ixes = {}
+        self._poller = None  # readiness poller over the remoter sockets
+        self._fdcas = {}  # remoter ca by registered file descriptor
+        self._cafds = {}  # registered file descriptor by remoter ca
+        self._fresh = []  # cas of remoters not yet serviced since added
+        self._gone = set()  # cas of remoters seen gone by serviceSendsAllIx or closed by closeIx
+
+    def wind(self, tymth: Callable[[], float]) -> None:
+        """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
+
+        Updates winds .tymer .tymth of every remoter
+        """
+        super().wind(tymth)
+        for ix in self.ixes.values():
+            ix.wind(tymth)
+
+    def _register(self, ca: tuple, ix: Remoter) -> None:
+        """Adds remoter ix at ca to .ixes and to the readiness poller."""
+        self.ixes[ca] = ix
+        self._fresh.append(ca)
+        if self._poller is None:
+            if hasattr(select, "epoll"):
+                self._poller = select.epoll()
+            elif hasattr(select, "poll"):
+                self._poller = select.poll()
+            else:  # no poller on this platform, every remoter is tried each service
+                return
+        fd = ix.cs.fileno()
+        stale = self._fdcas.get(fd)
+        if stale is not None:  # descriptor reused after a remoter was closed directly
+            self._cafds.pop(stale, None)
+        try:
+            self._poller.register(fd, _READABLE)
+        except FileExistsError:
+            self._poller.modify(fd, _READABLE)
+        self._fdcas[fd] = ca
+        self._cafds[ca] = fd
+
+    def _unregister(self, ca: tuple) -> None:
+        """Removes remoter at ca from the readiness poller."""
+        fd = self._cafds.pop(ca, None)
+        if fd is None or self._fdcas.get(fd) != ca:
+            return
+        del self._fdcas[fd]
+        try:
+            self._poller.unregister(fd)
+        except (OSError, KeyError, ValueError):  # already closed
+            pass
+
+    def _unregisterFd(self, fd: int) -> None:
+        """Removes a file descriptor that maps to no open remoter from the poller."""
+        ca = self._fdcas.pop(fd, None)
+        if ca is not None:
+            self._cafds.pop(ca, None)
+        try:
+            self._poller.unregister(fd)
+        except (OSError, KeyError, ValueError):
+            pass
+
+    def _newRemoter(self, ca: tuple, cs: socket.socket) -> Remoter:
+        """Returns a new Remoter for accepted socket cs from ca."""
+        return Remoter(ha=self.ha, ca=ca, cs=cs, tymeout=self.tymeout, bs=self.bs, wl=self.wl, tymth=self.tymth)
+
+    def serviceAxes(self) -> None:
+        """Service axes.
+
+        For each newly accepted connection in .axes create Remoter and add to
+        .ixes keyed by ca
+        """
+        while self.axes:
+            ca, cs = self.axes.popleft()
+            if ca in self.ixes:  # remote address reused, the old connection is gone
+                self.removeIx(ca)
+            try:
+                ix = self._newRemoter(ca, cs)
+            except OSError as ex:  # reset before it could be set up
+                logger.debug("Server on %s dropped connection from %s: %s", self.ha, ca, ex)
+                cs.close()
+                continue
+            self._register(ca, ix)
+
+    def _removeGone(self) -> None:
+        """Closes and removes the remoters last seen gone that still are.
+
+        Gone means closed, or cut off by the peer with nothing left to send.
+        """
+        ixes = self.ixes
+        for ca in self._gone:
+            ix = ixes.get(ca)
+            if ix is not None and (not ix.opened or (ix.cutoff and not ix.txbs)):
+                logger.debug("Server on %s removing connection from %s.", self.ha, ca)
+                self.removeIx(ca)
+        self._gone.clear()
+
+    def serviceConnects(self) -> None:
+        """Service connects is method name to be used.
+
+        Removes gone connections, accepts new ones and creates their Remoters.
+        """
+        if self._gone:
+            self._removeGone()
+        self.serviceAccepts()
+        if self.axes:
+            self.serviceAxes()
+
+    def _ix(self, ca: tuple) -> Remoter:
+        """Returns remoter at ca. Raises ValueError when there is none."""
+        ix = self.ixes.get(ca)
+        if ix is None:
+            raise ValueError(f"Invalid connection address {ca!r}: no remoter.")
+        return ix
+
+    def shutdownIx(self, ca: tuple, how: int = socket.SHUT_RDWR) -> None:
+        """Shutdown remoter given by connection address ca"""
+        self._ix(ca).shutdown(how=how)
+
+    def shutdownSendIx(self, ca: tuple) -> None:
+        """Shutdown send on remoter given by connection address ca"""
+        self._ix(ca).shutdownSend()
+
+    def shutdownReceiveIx(self, ca: tuple) -> None:
+        """Shutdown receive on remoter given by connection address ca"""
+        self._ix(ca).shutdownReceive()
+
+    def closeIx(self, ca: tuple) -> None:
+        """Shutdown and close remoter given by connection address ca.
+
+        The closed remoter leaves .ixes at the next serviceConnects, so that
+        its .rxbs can still be read.
+        """
+        ix = self.ixes.get(ca)
+        if ix is not None:
+            self._unregister(ca)
+            ix.close()
+            self._gone.add(ca)
+
+    def closeAllIx(self) -> None:
+        """Shutdown and close all remoter connections"""
+        for ca in list(self.ixes):
+            self.closeIx(ca)
+
+    def close(self) -> None:
+        """Close all sockets"""
+        for ca in list(self.ixes):
+            self.removeIx(ca)
+        while self.axes:
+            _, cs = self.axes.popleft()
+            cs.close()
+        self._fresh.clear()
+        self._gone.clear()
+        if self._poller is not None:
+            if hasattr(self._poller, "close"):
+                self._poller.close()
+            self._poller = None
+            self._fdcas.clear()
+            self._cafds.clear()
+        super().close()
+
+    def removeIx(self, ca: tuple, close: bool = True) -> None:
+        """Remove remoter given by connection address ca.
+
+        Parameters:
+            ca: remote (host, port) of the connection
+            close: True means also close the remoter
+        """
+        ix = self.ixes.pop(ca, None)
+        self._unregister(ca)
+        if ix is not None and close:
+            ix.close()
+
+    def serviceReceivesIx(self, ca: tuple) -> None:
+        """Service receives for remoter by connection address ca"""
+        self._ix(ca).serviceReceives()
+
+    def serviceReceivesAllIx(self) -> None:
+        """Service receives for all remoters in .ixes
+
+        Only remoters whose sockets are readable are read, plus each remoter
+        once right after it was added.
+        """
+        ixes = self.ixes
+        if self._fresh:
+            for ca in self._fresh:
+                ix = ixes.get(ca)
+                if ix is not None:
+                    ix.serviceReceives()
+            self._fresh.clear()
+        if self._poller is None:
+            for ix in ixes.values():
+                ix.serviceReceives()
+            return
+        fdcas = self._fdcas
+        for fd, _ in self._poller.poll(0):
+            ca = fdcas.get(fd)
+            ix = ixes.get(ca) if ca is not None else None
+            if ix is None or not ix.opened:
+                self._unregisterFd(fd)
+                continue
+            ix.serviceReceives()
+            if ix.cutoff:  # stays readable at end of stream, nothing more to read
+                self._unregister(ca)
+
+    def transmitIx(self, data: bytes | bytearray | memoryview, ca: tuple) -> None:
+        """Queue data onto .txbs for remoter given by connection address ca"""
+        self._ix(ca).tx(data)
+
+    def serviceSendsAllIx(self) -> None:
+        """Service transmits for all remoters in .ixes
+
+        Also notes the remoters that are gone, closed or cut off with nothing
+        left to send, for the next serviceConnects to remove.
+        """
+        gone = self._gone
+        for ca, ix in self.ixes.items():
+            if ix.txbs:
+                ix.serviceSends()
+                if ix.txbs:
+                    continue
+            if ix.cutoff or not ix.opened:
+                gone.add(ca)
+
+    def service(self) -> None:
+        """Service connects and service receives and sends for all ix."""
+        self.serviceConnects()
+        self.serviceReceivesAllIx()
+        self.serviceSendsAllIx()
+
+
+def initServerContext(
+    context: ssl.SSLContext | None = None,
+    version: int | ssl.TLSVersion | None = None,
+    certify: int | bool | None = None,
+    keypath: str | None = None,
+    certpath: str | None = None,
+    cafilepath: str | None = None,
+) -> ssl.SSLContext:
+    """Initialize and return context for TLS Server.
+
+    IF context is None THEN create a context
+    IF version is None THEN create context for TLS 1.2 or later ELSE create
+    context with version (see tlsing.newContext)
+    If certify is not None then use certify value provided Otherwise use
+    default: ssl.CERT_REQUIRED when cafilepath is given, ssl.CERT_NONE otherwise
+
+    Parameters:
+        context: tls/ssl context object; if None make a new one
+        version: ssl protocol version; if None use default
+        certify: client cert requirement; True, False or ssl.CERT_NONE (0),
+            ssl.CERT_OPTIONAL (1), ssl.CERT_REQUIRED (2)
+        keypath: local server PKI private key file path; applied with certpath
+        certpath: local server PKI public cert file path; if given apply to context
+        cafilepath: cert authority file path to verify client certs; if given apply to context
+    """
+    if context is None:
+        context = tlsing.newContext(ssl.PROTOCOL_TLS_SERVER, version)
+        if certify is None:
+            certify = ssl.CERT_REQUIRED if cafilepath else ssl.CERT_NONE
+    if certpath:
+        context.load_cert_chain(certfile=certpath, keyfile=keypath)
+    if cafilepath:
+        context.load_verify_locations(cafile=cafilepath)
+    if certify is not None:
+        context.verify_mode = tlsing.verifyMode(certify)
+    return context
+
+
+class ServerTls(Server):
+    """Server with Nonblocking TLS/SSL support.
+
+    Nonblocking TCP Socket Server Class. Listen socket for incoming TCP
+    connections, RemoterTls sockets for accepted connections. A connection
+    waits in .cxes until its handshake completes, then moves to .ixes. A
+    failed or timed out (.tymeout) handshake is logged, closed and dropped;
+    the server keeps serving everyone else.
+
+    Inherited Attributes:
+        ha, eha, bs, bl, ss, axes, opened, tymeout, wl, ixes: see Server
+
+    Attributes:
+        cxes (dict): RemoterTls still handshaking, indexed by remote (host, port)
+        context (ssl.SSLContext): TLS context instance
+        version (int | ssl.TLSVersion | None): TLS version
+        certify (int | bool | None): client certificate requirement
+        keypath (str | None): path to key file
+        certpath (str | None): path to cert file
+        cafilepath (str | None): path to ca file
+    """
+
+    def __init__(
+        self,
+        context: ssl.SSLContext | None = None,
+        version: int | ssl.TLSVersion | None = None,
+        certify: int | bool | None = None,
+        keypath: str | None = None,
+        certpath: str | None = None,
+        cafilepath: str | None = None,
+        **kwa: Any,
+    ):
+        """Initialize instance.
+
+        Parameters:
+            context: TLS context to use, default a new server context
+            version: None means TLS 1.2 or later, see initServerContext
+            certify: client certificate requirement, see initServerContext
+            keypath: server private key file
+            certpath: server certificate file
+            cafilepath: certificate authority file that verifies client certificates
+            kwa: passed on to Server
+        """
+        super().__init__(**kwa)
+        self.cxes = {}
+        self.version = version
+        self.certify = certify
+        self.keypath = keypath
+        self.certpath = certpath
+        self.cafilepath = cafilepath
+        self.context = initServerContext(
+            context=context,
+            version=version,
+            certify=certify,
+            keypath=keypath,
+            certpath=certpath,
+            cafilepath=cafilepath,
+        )
+
+    def wind(self, tymth: Callable[[], float]) -> None:
+        """Inject new tymist.tymth as new ._tymth. Updates winds remoters."""
+        super().wind(tymth)
+        for cx in self.cxes.values():
+            cx.wind(tymth)
+
+    def serviceAxes(self) -> None:
+        """Service accepteds.
+
+        For each new accepted connection create RemoterTls and add to .cxes Not Handshaked
+        """
+        while self.axes:
+            ca, cs = self.axes.popleft()
+            if ca in self.ixes:
+                self.removeIx(ca)
+            old = self.cxes.pop(ca, None)
+            if old is not None:
+                old.close()
+            try:
+                cx = RemoterTls(
+                    ha=self.ha,
+                    ca=ca,
+                    cs=cs,
+                    context=self.context,
+                    tymeout=self.tymeout,
+                    bs=self.bs,
+                    wl=self.wl,
+                    tymth=self.tymth,
+                )
+            except OSError as ex:
+                logger.debug("Server on %s dropped connection from %s: %s", self.ha, ca, ex)
+                cs.close()
+                continue
+            self.cxes[ca] = cx
+
+    def serviceCxes(self) -> list[tuple]:
+        """Service handshakes for every remoter in .cxes. If successful move to .ixes
+
+        Returns list of the cas whose handshakes completed.
+        """
+        handshakeds = []
+        for ca, cx in list(self.cxes.items()):
+            if not cx.connected and not cx.aborted:
+                cx.handshake()
+            if cx.connected:
+                del self.cxes[ca]
+                self._register(ca, cx)
+                handshakeds.append(ca)
+            elif cx.aborted:
+                del self.cxes[ca]
+                cx.close()
+        return handshakeds
+
+    def serviceConnects(self) -> list[tuple]:
+        """Service accept and handshake attempts.
+
+        For each successful handshake add to .ixes. Returns handshakeds
+        """
+        super().serviceConnects()
+        if self.cxes:
+            return self.serviceCxes()
+        return []
+
+    def close(self) -> None:
+        """Close all sockets"""
+        for cx in self.cxes.values():
+            cx.close()
+        self.cxes.clear()
+        super().close()
+
+
+class Remoter(tyming.Tymee):
+    """Class to service an incoming nonblocking TCP connection from a remote client.
+
+    Should only be used by an Acceptor subclass such as Server
+
+    Attributes:
+        ha (tuple): (host, port) the server listens on
+        ca (tuple): remote (host, port) of the connection
+        cs (socket.socket): connected socket
+        tymeout (float): tymeout in seconds for connection refresh
+        tymer (Tymer): refresh tymer on the tyme base of .tymth, restarted by
+            every receive and send when .refreshable
+        refreshable (bool): True means activity restarts .tymer
+        bs (int): buffer size, the most bytes read from the socket at once
+        wl (WireLog | None): logs every rx and tx with the remote address when given
+        txbs (bytearray): bytes waiting to be sent, in order
+        rxbs (bytearray): bytes received and not yet consumed, in order
+        cutoff (bool): True when the peer closed or reset the connection
+        opened (bool): True until closed
+    """
+
+    Tymeout = 0.0
+
+    def __init__(
+        self,
+        ha: tuple,
+        ca: tuple,
+        cs: socket.socket,
+        tymeout: float | None = None,
+        refreshable: bool = True,
+        bs: int = 8096,
+        wl: Any = None,
+        **kwa: Any,
+    ):
+        """Initialize instance.
+
+        Parameters:
+            ha: (host, port) the server listens on
+            ca: remote (host, port) of the connection
+            cs: connected socket, made nonblocking here
+            tymeout: tymeout in seconds for connection refresh, default .Tymeout
+            refreshable: True means activity restarts .tymer
+            bs: buffer size
+            wl: WireLog instance to record rx and tx, if any
+            kwa: passed on, tymth is the injected tymist.tymth
+        """
+        super().__init__(**kwa)
+        self.ha = ha
+        self.ca = ca
+        self.cs = cs
+        self.tymeout = tymeout if tymeout is not None else self.Tymeout
+        self.tymer = tyming.Tymer(tymth=self.tymth, duration=self.tymeout)
+        self.refreshable = refreshable
+        self.bs = bs
+        self.wl = wl
+        self.txbs = bytearray()
+        self.rxbs = bytearray()
+        self.cutoff = False
+        self.opened = True
+        cs.setblocking(False)
+        if cs.family in (socket.AF_INET, socket.AF_INET6):
+            cs.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def wind(self, tymth: Callable[[], float]) -> None:
+        """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
+
+        Updates winds .tymer .tymth
+        """
+        super().wind(tymth)
+        self.tymer.wind(tymth)
+
+    def shutdown(self, how: int = socket.SHUT_RDWR) -> None:
+        """Shutdown connected socket .cs"""
+        try:
+            self.cs.shutdown(how)
+        except OSError:  # not connected or already shut
+            pass
+
+    def shutdownSend(self) -> None:
+        """Shutdown send on connected socket .cs"""
+        self.shutdown(how=socket.SHUT_WR)
+
+    def shutdownReceive(self) -> None:
+        """Shutdown receive on connected socket .cs"""
+        self.shutdown(how=socket.SHUT_RD)
+
+    def close(self) -> None:
+        """Shutdown and close connected socket .cs"""
+        if self.opened:
+            self.shutdown()
+            self.cs.close()
+            self.opened = False
+
+    def refresh(self) -> None:
+        """Restart tymer"""
+        if self._tymth is not None:
+            self.tymer.start()
+
+    def receive(self) -> bytes | None:
+        """Perform non blocking receive on connected socket .cs
+
+        If no data then returns None
+        If connection closed then returns empty bytes and sets .cutoff
+        Otherwise returns data bytes
+        """
+        try:
+            data = self.cs.recv(self.bs)
+        except (BlockingIOError, InterruptedError):
+            return None
+        except OSError as ex:  # reset, timed out, closed
+            logger.debug("Remoter %s receive failed: %s.", self.ca, ex)
+            self.cutoff = True
+            return b""
+        if data:
+            if self.wl:
+                self.wl.writeRx(data, who=self.ca)
+            if self.refreshable:
+                self.refresh()
+        else:
+            self.cutoff = True
+        return data
+
+    def serviceReceives(self) -> None:
+        """Service receives until no more"""
+        if self.cutoff:
+            return
+        rxbs = self.rxbs
+        bs = self.bs
+        while True:
+            data = self.receive()
+            if not data:  # None nothing waiting, empty closed
+                return
+            rxbs.extend(data)
+            if len(data) < bs:  # drained, anything later waits for the next service
+                return
+
+    def serviceReceiveOnce(self) -> None:
+        """Retrieve from server only one reception"""
+        if self.cutoff:
+            return
+        data = self.receive()
+        if data:
+            self.rxbs.extend(data)
+
+    def clearRxbs(self) -> None:
+        """Clear .rxbs"""
+        self.rxbs.clear()
+
+    def send(self, data: bytes | bytearray | memoryview) -> int:
+        """Perform non blocking send on connected socket .cs.
+
+        Return number of bytes sent, 0 when the socket cannot take more now.
+        When the connection failed sets .cutoff, drops .txbs (nothing can be
+        delivered any more) and returns 0.
+        """
+        try:
+            count = self.cs.send(data)
+        except (BlockingIOError, InterruptedError):
+            return 0
+        except OSError as ex:  # broken pipe, reset, closed
+            logger.debug("Remoter %s send failed: %s.", self.ca, ex)
+            self.cutoff = True
+            self.txbs.clear()
+            return 0
+        if count:
+            if self.wl:
+                self.wl.writeTx(data[:count], who=self.ca)
+            if self.refreshable:
+                self.refresh()
+        return count
+
+    def tx(self, data: bytes | bytearray | memoryview) -> None:
+        """Queue data onto .txbs"""
+        self.txbs.extend(data)
+
+    def serviceSends(self) -> None:
+        """Service transmits.
+
+        Send as much of .txbs as the socket takes; what it does not take now
+        stays at the front of .txbs, in order, for the next service.
+        """
+        txbs = self.txbs
+        while txbs:
+            count = self.send(txbs)
+            if not count:
+                return
+            if count < len(txbs):  # partial, socket full for now
+                del txbs[:count]
+                return
+            txbs.clear()
+
+
+class RemoterTls(Remoter):
+    """Class to service an incoming nonblocking TCP/TLS connection from a remote client.
+
+    Should only be used from Acceptor subclass. Provides nonblocking TLS/SSL support
+
+    Attributes:
+        context (ssl.SSLContext): TLS context
+        version (int | ssl.TLSVersion | None): TLS version
+        certify (int | bool | None): client certificate requirement
+        keypath (str | None): path to key file
+        certpath (str | None): path to cert file
+        cafilepath (str | None): path to ca file
+        connected (bool): True means TLS handshake completed False otherwise
+        aborted (bool): True means client aborted TLS handshake False otherwise
+        error (Exception | None): why the handshake failed, if it did
+    """
+
+    def __init__(
+        self,
+        context: ssl.SSLContext | None = None,
+        version: int | ssl.TLSVersion | None = None,
+        certify: int | bool | None = None,
+        keypath: str | None = None,
+        certpath: str | None = None,
+        cafilepath: str | None = None,
+        **kwa: Any,
+    ):
+        """Initialize instance and wrap .cs.
+
+        Parameters:
+            context: TLS context to use, default a new one from initServerContext
+            version: TLS version, see initServerContext
+            certify: client certificate requirement, see initServerContext
+            keypath: server private key file
+            certpath: server certificate file
+            cafilepath: certificate authority file that verifies client certificates
+            kwa: passed on to Remoter
+        """
+        super().__init__(**kwa)
+        self.version = version
+        self.certify = certify
+        self.keypath = keypath
+        self.certpath = certpath
+        self.cafilepath = cafilepath
+        if context is None:
+            context = initServerContext(
+                version=version, certify=certify, keypath=keypath, certpath=certpath, cafilepath=cafilepath
+            )
+        self.context = context
+        self.connected = False
+        self.aborted = False
+        self.error = None
+        self.wrap()
+        self.refresh()
+
+    def close(self) -> None:
+        """Shutdown and close connected socket .cs"""
+        if self.connected and self.opened:
+            try:  # send close_notify, do not wait for the reply
+                self.cs.unwrap()
+            except (OSError, ValueError):
+                pass
+        self.connected = False
+        super().close()
+
+    def wrap(self) -> None:
+        """Wrap socket .cs in ssl context"""
+        self.cs = self.context.wrap_socket(self.cs, server_side=True, do_handshake_on_connect=False)
+
+    def handshake(self) -> bool:
+        """Attempt nonblocking ssl handshake to .ha
+
+        Sets .connected when complete successfully
+        Sets .aborted when client terminates prematurely, the handshake fails
+        or it does not complete within .tymeout
+        Keep trying while not connected and not aborted
+        Returns .connected
+        """
+        try:
+            self.cs.do_handshake()
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError, InterruptedError):
+            if self.tymeout > 0.0 and self.tymth is not None and self.tymer.expired:
+                self._abort(TimeoutError(f"TLS handshake not done within {self.tymeout} seconds"))
+            return False
+        except OSError as ex:  # includes ssl.SSLError
+            self._abort(ex)
+            return False
+        self.connected = True
+        logger.debug("Remoter %s TLS handshake done, %s.", self.ca, self.cs.version())
+        return True
+
+    def _abort(self, ex: Exception) -> None:
+        """Records failed handshake ex, logs it and closes."""
+        self.aborted = True
+        self.error = ex
+        logger.error("Server on %s TLS handshake from %s failed: %s", self.ha, self.ca, ex)
+        self.close()
+
+    def receive(self) -> bytes | None:
+        """Perform non blocking receive on connected socket .cs
+
+        If no data then returns None
+        If connection closed then returns empty bytes and sets .cutoff
+        Otherwise returns data bytes
+        """
+        try:
+            data = self.cs.recv(self.bs)
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError, InterruptedError):
+            return None
+        except OSError as ex:  # closed, reset or a TLS error
+            if not isinstance(ex, (ssl.SSLZeroReturnError, ssl.SSLEOFError)):
+                logger.debug("Remoter %s receive failed: %s.", self.ca, ex)
+            self.cutoff = True
+            return b""
+        if data:
+            if self.wl:
+                self.wl.writeRx(data, who=self.ca)
+            if self.refreshable:
+                self.refresh()
+        else:
+            self.cutoff = True
+        return data
+
+    def send(self, data: bytes | bytearray | memoryview) -> int:
+        """Perform non blocking send on connected socket .cs.
+
+        Return number of bytes sent, 0 when the socket cannot take more now.
+        When the connection failed sets .cutoff, drops .txbs and returns 0.
+        """
+        try:
+            count = self.cs.send(data)
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError, InterruptedError):
+            return 0
+        except OSError as ex:  # includes ssl.SSLError
+            logger.debug("Remoter %s send failed: %s.", self.ca, ex)
+            self.cutoff = True
+            self.txbs.clear()
+            return 0
+        if count:
+            if self.wl:
+                self.wl.writeTx(data[:count], who=self.ca)
+            if self.refreshable:
+                self.refresh()
+        return count
+
+
+class ServerDoer(doing.Doer):
+    """Basic TCP Server Doer
+
+    See Doer for inherited attributes, properties, and methods.
+
+    Attributes:
+        server (Server): TCP Server instance
+    """
+
+    def __init__(self, server: Server, **kwa: Any):
+        """Initialize instance.
+
+        Parameters:
+            server: TCP Server instance to service
+            kwa: passed on to Doer
+        """
+        super().__init__(**kwa)
+        self.server = server
+
+    def wind(self, tymth: Callable[[], float]) -> None:
+        """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
+
+        Updates winds .tymer .tymth
+        """
+        super().wind(tymth)
+        self.server.wind(tymth)
+
+    def enter(self, *, temp: bool | None = None) -> None:
+        """Opens the server listen socket.
+
+        Parameters:
+            temp: unused, servers have no file resources
+        """
+        self.server.reopen()
+
+    def recur(self, tyme: float) -> bool:
+        """Services the server's connects, receives and sends. Never done."""
+        self.server.service()
+        return False
+
+    def exit(self) -> None:
+        """Closes the server and all its connections."""
+        self.server.close()
+
+
+class EchoServerDoer(ServerDoer):
+    """Echo TCP Server. Just echoes back to client whatever it receives from client
+
+    See Doer for inherited attributes, properties, and methods.
+
+    Inherited Attributes:
+        server (Server): TCP Server instance
+    """
+
+    def recur(self, tyme: float) -> bool:
+        """Echoes back what each connection received, in the same cycle. Never done."""
+        server = self.server
+        server.serviceConnects()
+        server.serviceReceivesAllIx()
+        for ix in server.ixes.values():
+            if ix.rxbs:
+                ix.tx(ix.rxbs)
+                ix.clearRxbs()
+        server.serviceSendsAllIx()
+        return False

@@ -1,0 +1,304 @@
+"""Tests of hio.core.tcp.serving: Acceptor, Server and Remoter on loopback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import struct
+
+import pytest
+
+from hio.core.tcp import clienting, serving
+
+LOOPBACK = "127.0.0.1"
+
+
+def test_acceptor_listens_and_accepts(pump):
+    """An Acceptor binds port 0 to a real port and queues accepted connections in .axes."""
+    acceptor = serving.Acceptor(ha=(LOOPBACK, 0), bs=16384, bl=8)
+    assert not acceptor.opened and acceptor.ss is None
+    assert acceptor.accept() == (None, None)
+    assert acceptor.reopen()
+    try:
+        assert acceptor.opened
+        host, port = acceptor.ha
+        assert host == LOOPBACK and port != 0
+        assert acceptor.eha == (LOOPBACK, port)
+        assert min(acceptor.actualBufSizes()) >= 16384
+        assert acceptor.accept() == (None, None)
+        with socket.create_connection(acceptor.ha) as peer:
+            pump(acceptor.serviceAccepts, until=lambda: acceptor.axes)
+            ca, cs = acceptor.axes.popleft()
+            assert ca == peer.getsockname()
+            cs.close()
+    finally:
+        acceptor.close()
+    assert not acceptor.opened and acceptor.ss is None
+
+
+def test_acceptor_external_address():
+    """eha is where clients on this host reach the listener."""
+    assert serving.Acceptor(ha=("", 7000)).eha == ("127.0.0.1", 7000)
+    assert serving.Acceptor(ha=("0.0.0.0", 7001)).eha == ("127.0.0.1", 7001)
+    assert serving.Acceptor(ha=("::", 7002)).eha == ("::1", 7002)
+    assert serving.Acceptor(ha=("localhost", 7003)).eha == ("127.0.0.1", 7003)
+    server = serving.Server()
+    assert server.ha == ("", 56000) and server.eha == ("127.0.0.1", 56000)
+    assert server.tymeout == serving.Server.Tymeout == 1.0
+    assert server.ixes == {} and server.wl is None
+
+
+def test_server_bind_conflict_raises():
+    """A port already taken fails with a clear OSError and leaves the server closed."""
+    with serving.openServer(host=LOOPBACK, port=0) as first:
+        second = serving.Server(ha=first.ha)
+        with pytest.raises(OSError, match="in use"):
+            second.reopen()
+        assert not second.opened and second.ss is None
+
+
+def test_server_echo_many_clients_at_once(pump):
+    """Every client gets back exactly what it sent, keyed by its address on the server."""
+    with serving.openServer(host=LOOPBACK, port=0) as server:
+        clients = [clienting.Client(ha=server.ha) for _ in range(40)]
+        try:
+            for client in clients:
+                client.reopen()
+            pump(server.serviceConnects, *(c.connect for c in clients), until=lambda: len(server.ixes) == 40)
+            assert set(server.ixes) == {c.ca for c in clients}
+            for i, client in enumerate(clients):
+                client.tx(b"client %d says %s" % (i, b"hi " * i))
+
+            def echo():
+                server.serviceReceivesAllIx()
+                for ix in server.ixes.values():
+                    ix.tx(ix.rxbs)
+                    ix.clearRxbs()
+                server.serviceSendsAllIx()
+
+            expected = {c.ca: b"client %d says %s" % (i, b"hi " * i) for i, c in enumerate(clients)}
+            pump(
+                echo,
+                *(c.service for c in clients),
+                until=lambda: all(c.rxbs == expected[c.ca] for c in clients),
+            )
+        finally:
+            for client in clients:
+                client.close()
+        pump(server.service, until=lambda: not server.ixes)
+
+
+def test_server_transfers_ten_megabytes_both_ways_small_bs(pump):
+    """10 MB up and echoed back down with a 1 KiB buffer arrive byte exact."""
+    payload = os.urandom(1 << 16) * 160  # 10 MiB
+    with (
+        serving.openServer(cls=serving.Server, host=LOOPBACK, port=0, bs=1024) as server,
+        clienting.openClient(ha=server.ha, bs=1024) as client,
+    ):
+        echoer = serving.EchoServerDoer(server=server)
+        pump(client.service, server.service, until=lambda: client.connected and server.ixes)
+        client.tx(payload)
+        pump(
+            client.service,
+            lambda: echoer.recur(tyme=0.0),
+            until=lambda: len(client.rxbs) >= len(payload),
+            limit=1_000_000,
+        )
+        assert client.rxbs == payload
+        assert not client.txbs
+        assert all(not ix.txbs and not ix.rxbs for ix in server.ixes.values())
+
+
+def test_server_survives_peers_leaving_mid_stream(pump):
+    """A reset or a disconnect mid message closes and removes that remoter only."""
+    with serving.openServer(host=LOOPBACK, port=0) as server:
+        steady = clienting.Client(ha=server.ha)
+        steady.reopen()
+        resetter = socket.create_connection(server.ha)
+        quitter = socket.create_connection(server.ha)
+        try:
+            pump(steady.connect, server.serviceConnects, until=lambda: len(server.ixes) == 3)
+            resetCa, quitCa = resetter.getsockname(), quitter.getsockname()
+
+            resetter.sendall(b"half a mess")
+            quitter.sendall(b"half a mes")
+            big = b"q" * (16 << 20)  # more than the kernel takes at once, so the server has a backlog to send
+            server.transmitIx(big, resetCa)
+            server.serviceSendsAllIx()
+            assert server.ixes[resetCa].txbs
+
+            resetter.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            resetter.close()  # RST while the server still has data queued for it
+            quitter.close()  # FIN in the middle of a message
+
+            pump(server.service, until=lambda: resetCa not in server.ixes and quitCa not in server.ixes)
+            steady.tx(b"still there?")
+            pump(
+                server.service,
+                steady.service,
+                until=lambda: server.ixes.get(steady.ca) is not None and server.ixes[steady.ca].rxbs,
+            )
+            server.transmitIx(b"yes", steady.ca)
+            pump(server.service, steady.service, until=lambda: steady.rxbs == b"yes")
+            assert list(server.ixes) == [steady.ca]
+        finally:
+            steady.close()
+            resetter.close()
+            quitter.close()
+
+
+def test_server_five_hundred_connections_no_fd_left(pump, fds):
+    """500 connections open at once are all served and closed; no file descriptor leaks."""
+    before = fds()
+    with serving.openServer(host=LOOPBACK, port=0, bl=1024) as server:
+        clients = [clienting.Client(ha=server.ha, bs=256) for _ in range(500)]
+        try:
+            for client in clients:
+                client.reopen()
+                client.connect()
+                server.serviceConnects()
+            pump(server.serviceConnects, *(c.connect for c in clients), until=lambda: len(server.ixes) == 500)
+            echoer = serving.EchoServerDoer(server=server)
+            for client in clients:
+                client.tx(b"ping %d" % client.ca[1])
+            pump(
+                lambda: echoer.recur(tyme=0.0),
+                *(c.service for c in clients),
+                until=lambda: all(c.rxbs == b"ping %d" % c.ca[1] for c in clients),
+            )
+        finally:
+            for client in clients:
+                client.close()
+        pump(server.service, until=lambda: not server.ixes)
+    assert not server.opened
+    assert fds() == before
+
+
+def test_server_close_releases_everything(pump, fds):
+    """close closes the listener, every remoter and the readiness poller."""
+    before = fds()
+    server = serving.Server(host=LOOPBACK, port=0)
+    server.reopen()
+    peers = [socket.create_connection(server.ha) for _ in range(5)]
+    try:
+        pump(server.service, until=lambda: len(server.ixes) == 5)
+        ixes = list(server.ixes.values())
+        server.close()
+        assert not server.opened and not server.ixes
+        assert all(not ix.opened for ix in ixes)
+        for peer in peers:
+            assert peer.recv(10) == b""
+    finally:
+        for peer in peers:
+            peer.close()
+    assert fds() == before
+    server.reopen()  # opens again on the same port
+    try:
+        with clienting.openClient(ha=server.ha) as client:
+            pump(client.service, server.service, until=lambda: client.connected and server.ixes)
+    finally:
+        server.close()
+
+
+def test_server_ix_operations(pump):
+    """The Ix methods act on the remoter at a connection address, and reject unknown ones."""
+    with serving.openServer(host=LOOPBACK, port=0) as server, clienting.openClient(ha=server.ha) as client:
+        pump(client.service, server.service, until=lambda: client.connected and server.ixes)
+        ca = client.ca
+        server.transmitIx(b"hello", ca)
+        assert server.ixes[ca].txbs == b"hello"
+        server.serviceSendsAllIx()
+        pump(client.service, until=lambda: client.rxbs == b"hello")
+
+        client.tx(b"one")
+        client.serviceSends()
+        pump(lambda: server.serviceReceivesIx(ca), until=lambda: server.ixes[ca].rxbs == b"one")
+        server.ixes[ca].clearRxbs()
+
+        server.shutdownReceiveIx(ca)
+        server.shutdownSendIx(ca)
+        pump(client.service, until=lambda: client.cutoff)
+        server.shutdownIx(ca)  # repeated shutdowns are harmless
+
+        unknown = ("127.0.0.1", 1)
+        for method in (server.transmitIx,):
+            with pytest.raises(ValueError, match="no remoter"):
+                method(b"x", unknown)
+        for method in (server.serviceReceivesIx, server.shutdownIx, server.shutdownSendIx, server.shutdownReceiveIx):
+            with pytest.raises(ValueError, match="no remoter"):
+                method(unknown)
+        server.closeIx(unknown)  # closing or removing what is not there is harmless
+        server.removeIx(unknown)
+
+        ix = server.ixes[ca]
+        server.removeIx(ca, close=False)
+        assert ca not in server.ixes and ix.opened
+        ix.close()
+        assert not ix.opened
+
+
+def test_server_closeAllIx_then_serviceConnects_removes(pump):
+    """closeAllIx closes every remoter; the next serviceConnects removes them."""
+    with serving.openServer(host=LOOPBACK, port=0) as server:
+        peers = [socket.create_connection(server.ha) for _ in range(3)]
+        try:
+            pump(server.service, until=lambda: len(server.ixes) == 3)
+            server.closeAllIx()
+            assert len(server.ixes) == 3 and all(not ix.opened for ix in server.ixes.values())
+            server.serviceConnects()
+            assert not server.ixes
+        finally:
+            for peer in peers:
+                peer.close()
+
+
+def test_remoter_direct_close_and_reused_descriptor(pump):
+    """A remoter closed directly, whose descriptor is reused, does not confuse the server."""
+    with serving.openServer(host=LOOPBACK, port=0) as server:
+        first = socket.create_connection(server.ha)
+        try:
+            pump(server.service, until=lambda: server.ixes)
+            old = next(iter(server.ixes.values()))
+            old.close()  # behind the server's back
+            second = socket.create_connection(server.ha)
+            try:
+                pump(server.service, until=lambda: second.getsockname() in server.ixes and old.ca not in server.ixes)
+                second.sendall(b"fresh")
+                new = server.ixes[second.getsockname()]
+                pump(server.service, until=lambda: new.rxbs == b"fresh")
+            finally:
+                second.close()
+        finally:
+            first.close()
+
+
+def test_remoter_basics():
+    """A Remoter wraps an accepted socket with buffers, a tymer and shutdown helpers."""
+    left, right = socket.socketpair()
+    try:
+        ix = serving.Remoter(ha=("", 0), ca=("peer", 1), cs=left, bs=64)
+        assert ix.tymeout == serving.Remoter.Tymeout == 0.0
+        assert ix.refreshable and ix.opened and not ix.cutoff
+        assert ix.receive() is None
+        right.sendall(b"x" * 100)
+        ix.serviceReceiveOnce()
+        assert ix.rxbs == b"x" * 64
+        ix.serviceReceives()
+        assert ix.rxbs == b"x" * 100
+        ix.clearRxbs()
+        ix.tx(b"out")
+        ix.serviceSends()
+        assert right.recv(10) == b"out"
+        right.close()
+        ix.serviceReceives()
+        assert ix.cutoff
+        assert ix.receive() == b""
+        ix.tx(b"into the void")
+        for _ in range(3):
+            ix.serviceSends()
+        assert not ix.txbs  # nothing can be delivered: dropped
+    finally:
+        ix.close()
+        right.close()
+    assert not ix.opened
+    ix.close()  # idempotent
