@@ -1,7 +1,8 @@
 """A falcon "hello" app behind one WSGI server, on loopback, for the HTTP benchmark.
 
 Usage: ``python http_server.py ENGINE PORT``; ENGINE is ``hio`` (hio's WSGI
-Server under a Doist, from whichever hio the interpreter imports),
+Server under a Doist on artificial tyme, as fast as possible, from whichever
+hio the interpreter imports), ``hio-real`` (the same under a real-time Doist),
 ``waitress`` or ``wsgiref``. Serves until terminated.
 """
 
@@ -27,13 +28,16 @@ def app() -> falcon.App:
     return application
 
 
-def serve_hio(port: int) -> None:
+def serve_hio(port: int, real: bool = False) -> None:
     from hio.base import doing
     from hio.core.http import serving
 
     server = serving.Server(app=app(), ha=("127.0.0.1", port))
     server.reopen()
-    doist = doing.Doist(tock=0.0, real=False)
+    if real:  # real time: sleeps between tock boundaries, woken early by ready sockets
+        doist = doing.Doist(tock=0.03125, real=True)
+    else:  # as fast as possible
+        doist = doing.Doist(tock=0.0, real=False)
     doist.do(doers=[serving.ServerDoer(server=server)])
 
 
@@ -58,5 +62,10 @@ def serve_wsgiref(port: int) -> None:
 
 if __name__ == "__main__":
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    engines = {"hio": serve_hio, "waitress": serve_waitress, "wsgiref": serve_wsgiref}
+    engines = {
+        "hio": serve_hio,
+        "hio-real": lambda port: serve_hio(port, real=True),
+        "waitress": serve_waitress,
+        "wsgiref": serve_wsgiref,
+    }
     engines[sys.argv[1]](int(sys.argv[2]))

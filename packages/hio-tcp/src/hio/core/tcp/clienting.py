@@ -18,6 +18,7 @@ from typing import Any
 
 from hio import help
 from hio.base import doing, tyming
+from hio.base.waking import waker
 from hio.core import coring
 from hio.core.tcp import tlsing
 
@@ -208,6 +209,7 @@ class Client(tyming.Tymee):
             cs.close()
             raise
         self.cs = cs
+        waker.watch(cs)  # a real-time Doist wakes when it becomes readable
         if hasattr(select, "poll"):
             self._ready = select.poll()
             self._ready.register(cs.fileno(), _READABLE)
@@ -241,6 +243,7 @@ class Client(tyming.Tymee):
         """Shutdown and close connected socket .cs"""
         if self.cs:
             self.shutdown()
+            waker.unwatch(self.cs)
             self.cs.close()
             self.cs = None
         self._ready = None

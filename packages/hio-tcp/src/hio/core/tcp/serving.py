@@ -21,6 +21,7 @@ from typing import Any
 
 from hio import help
 from hio.base import doing, tyming
+from hio.base.waking import waker
 from hio.core import coring
 from hio.core.tcp import tlsing
 
@@ -133,6 +134,7 @@ class Acceptor(tyming.Tymee):
             logger.error("Acceptor cannot listen on %s: %s", self.ha, ex)
             raise
         self.ss = ss
+        waker.watch(ss)  # a real-time Doist wakes when a connection is waiting
         if hasattr(select, "poll"):
             self._ready = select.poll()
             self._ready.register(ss.fileno(), _READABLE)
@@ -149,6 +151,7 @@ class Acceptor(tyming.Tymee):
     def close(self) -> None:
         """Closes listen socket."""
         if self.ss:
+            waker.unwatch(self.ss)
             try:
                 self.ss.close()
             except OSError:
@@ -693,6 +696,7 @@ class Remoter(tyming.Tymee):
         cs.setblocking(False)
         if cs.family in (socket.AF_INET, socket.AF_INET6):
             cs.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        waker.watch(cs)  # a real-time Doist wakes when it becomes readable
 
     def wind(self, tymth: Callable[[], float]) -> None:
         """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
@@ -721,6 +725,7 @@ class Remoter(tyming.Tymee):
         """Shutdown and close connected socket .cs"""
         if self.opened:
             self.shutdown()
+            waker.unwatch(self.cs)
             self.cs.close()
             self.opened = False
 
