@@ -1,1 +1,26 @@
-"""hio-udp: placeholder, filled by its issue."""
+"""hio.core.udp package
+
+Nonblocking UDP datagram peers whose sockets are serviced through datagram
+buffers (.txgs, .rxgs) by hio doers.
+
+Modules:
+    udping: Peer, PeerDoer, openPeer and the UDP size constants
+"""
+
+from hio.core.udp.udping import (
+    UDP_MAX_DATAGRAM_SIZE,
+    UDP_MAX_PACKET_SIZE,
+    UDP_MAX_SAFE_PAYLOAD,
+    Peer,
+    PeerDoer,
+    openPeer,
+)
+
+__all__ = [
+    "UDP_MAX_DATAGRAM_SIZE",
+    "UDP_MAX_PACKET_SIZE",
+    "UDP_MAX_SAFE_PAYLOAD",
+    "Peer",
+    "PeerDoer",
+    "openPeer",
+]

@@ -1,0 +1,676 @@
+"""hio.core.uxd.uxding module
+
+Nonblocking Unix domain datagram (UXD) transport. A Peer is a Filer whose
+``.path`` is the socket file it binds: the Filer machinery picks the path
+(persistent under a head directory, or temporary), makes the directories to
+it with the Filer's permissions, and removes what it made when cleared.
+
+Unix domain datagram sockets are reliable and keep order on one machine: a
+datagram is either delivered whole or not sent at all. When the receiver's
+queue is full, ``send`` sends nothing and returns 0; the datagrams queued in
+``.txgs`` then wait, in order, for the next ``serviceTxGrams``, so a sender
+that outruns its receiver backs off instead of dropping. A PeerDoer services
+both directions every time it runs.
+
+A datagram is never cut: ``send`` refuses one larger than MaxGramSize with a
+GramSizeError and ``receive`` raises GramSizeError for a received datagram
+that did not fit (only a foreign sender can make one).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import socket
+import stat
+import sys
+import tempfile
+from collections import deque
+from collections.abc import Iterator
+from typing import Any
+
+from hio import help
+from hio.base import doing
+from hio.base.filing import Filer, FilerError, checkComponent
+from hio.base.waking import waker
+from hio.hioing import HioError
+
+__all__ = ["GramSizeError", "Peer", "PeerDoer", "openPeer"]
+
+logger = help.ogler.getLogger()
+
+# errors that mean "no room now, try again later"
+_AGAIN = frozenset((errno.EAGAIN, errno.EWOULDBLOCK, errno.ENOBUFS, errno.EINTR))
+
+
+class GramSizeError(HioError, ValueError):
+    """A datagram larger than the transport carries in one piece."""
+
+
+def _maxUxdPathSize() -> int:
+    """Returns the most bytes in a Unix domain socket path on this platform, less the final NUL."""
+    if sys.platform.startswith("linux"):
+        return 107  # sun_path holds 108 bytes
+    return 103  # BSD and macOS: sun_path holds 104 bytes
+
+
+class Peer(Filer):
+    """Nonblocking Unix domain datagram socket bound to the socket file at .path.
+
+    Because Unix domain sockets are reliable there is no retry tymer: a
+    datagram that finds no room is simply sent again later.
+
+    See filing.Filer for the inherited class attributes (HeadDirPath,
+    TailDirPath, TempHeadDir, Perm, Fext, ...) and attributes (name, base,
+    temp, headDirPath, path, perm, filed, mode, fext, file, opened).
+
+    Class Attributes:
+        Umask (int): default umask for the uxd file, octal 0o022
+        MaxUxdPathSize (int): most bytes in a uxd file path on this platform
+        BufSize (int): default size of the socket send and receive buffers
+        MaxGramSize (int): most bytes in one datagram of this transport
+
+    Attributes:
+        umask (int): permission mask for the uxd file: it gets 0o777 & ~umask
+        bc (int | None): count of transport buffers of MaxGramSize
+        bs (int): size of the socket send and receive buffers; .bc * .MaxGramSize
+            when .bc is given, otherwise the value given or .BufSize
+        wl (WireLog | None): logs every rx and tx with the peer path when given
+        extensioned (bool): True means .path ends with .fext even when not filed
+        ls (socket.socket | None): local socket of this Peer when open
+        opened (bool): True when the directories, the uxd file and the socket
+            are made and open
+        rxgs (deque): received (data, source path) duples, oldest first
+        txgs (deque): (data, destination path) duples waiting to be sent, in order
+        undelivered (deque): (destination path, OSError) duples, one for each
+            queued datagram that could not be delivered, at most .UndeliveredSize
+    """
+
+    HeadDirPath = "/usr/local/var"
+    TailDirPath = "hio/uxd"
+    CleanTailDirPath = "hio/clean/uxd"
+    AltHeadDirPath = "~"
+    AltTailDirPath = ".hio/uxd"
+    AltCleanTailDirPath = ".hio/clean/uxd"
+    TempHeadDir = "/tmp"  # short, so that uxd paths fit MaxUxdPathSize
+    TempPrefix = "hio_uxd_"
+    TempSuffix = "_test"
+    Fext = "uxd"
+    Umask = 0o022
+    MaxUxdPathSize = _maxUxdPathSize()
+    MaxGramSize = 65535
+    BufSize = 4 * MaxGramSize
+    UndeliveredSize = 1024  # how many undelivered reports are kept
+
+    def __init__(
+        self,
+        *,
+        umask: int | None = None,
+        bc: int | None = None,
+        bs: int | None = None,
+        wl: Any = None,
+        reopen: bool = False,
+        clear: bool = True,
+        filed: bool = False,
+        extensioned: bool = True,
+        **kwa: Any,
+    ):
+        """Initializes the Peer and, when ``reopen``, makes its path and opens its socket.
+
+        Parameters:
+            umask: permission mask for the uxd file, default .Umask
+            bc: count of MaxGramSize buffers; gives .bs = bc * MaxGramSize
+            bs: socket buffer size when bc is not given, default .BufSize
+            wl: WireLog instance to record rx and tx, if any
+            reopen: True means make the path and open the socket now
+            clear: True means remove the uxd file and the directories made
+                when closing first on reopen
+            filed: True means .path is a file path ending in .fext (a uxd path
+                always names the socket file; see README)
+            extensioned: True means .path ends with .fext also when not filed
+            kwa: Filer parameters: name, base, temp, headDirPath, perm, clean, ...
+        """
+        self.umask = umask if umask is not None else self.Umask
+        if bc is not None:
+            bc = int(bc)
+            if bc < 1:
+                raise ValueError(f"Invalid buffer count bc={bc}: must be at least 1.")
+            bs = bc * self.MaxGramSize
+        self.bc = bc
+        self.bs = int(bs) if bs is not None else self.BufSize
+        self.wl = wl
+        self.extensioned = bool(extensioned)
+        self.ls: socket.socket | None = None
+        self.rxgs: deque = deque()
+        self.txgs: deque = deque()
+        self.undelivered: deque = deque(maxlen=self.UndeliveredSize)
+        self._dirs: list[str] = []  # directories this Peer made, outermost first
+        self._tempDir: str | None = None  # temporary head directory this Peer made
+        self._lastTempDir: str | None = None  # the last one, never a persistent head
+        self._bound: tuple[int, int] | None = None  # (device, inode) of the uxd file this Peer bound
+        self._rxbuf = bytearray(self.MaxGramSize)
+        self._rxview = memoryview(self._rxbuf)
+        clean = kwa.pop("clean", False)
+        kwa.pop("reuse", None)  # a uxd file is never reused: each socket binds a fresh one
+        super().__init__(reopen=False, filed=filed, **kwa)
+        if reopen:
+            self.reopen(clear=clear, clean=clean)
+
+    # --- path ---------------------------------------------------------------
+
+    def remake(
+        self,
+        *,
+        name: str = "",
+        base: str = "",
+        temp: bool | None = None,
+        headDirPath: str | None = None,
+        perm: int | None = None,
+        clean: bool = False,
+        filed: bool = False,
+        mode: str | None = None,
+        fext: str | None = None,
+        **kwa: Any,
+    ) -> tuple[str, None]:
+        """Makes the directories to the uxd file path for these parts; returns (path, None).
+
+        The path is <head>/<tail>/<base>/<name>[.<fext>]. Its directories are
+        made with exactly ``perm``; the uxd file itself is made by binding the
+        socket (see .open). A persistent head that cannot be used falls back
+        to the alternate head, as for any Filer.
+
+        Parameters:
+            name: unique path component, default .name
+            base: optional path component before name
+            temp: True means under a new temporary directory, default .temp
+            headDirPath: head directory, default .HeadDirPath
+            perm: permissions for the directories made, default .perm
+            clean: True means use the clean tail and remove a stale uxd file
+            filed: True means the path always ends with .fext
+            mode: unused: a uxd file is never opened as a file
+            fext: file extension, default .fext
+
+        Returns:
+            tuple: (path, None)
+
+        Raises:
+            FilerError: a name or base that is not one path component, a path
+                longer than .MaxUxdPathSize bytes, or a path that would resolve
+                outside its head directory; nothing is left made
+        """
+        name = checkComponent(name or self.name, "name")
+        base = checkComponent(base, "base", empty=True)
+        perm = self.perm if perm is None else perm
+        fext = self.fext if fext is None else fext
+        leaf = f"{name}.{fext}" if fext and (filed or self.extensioned) else name
+        temp = self.temp if temp is None else bool(temp)
+        if temp:
+            tempDir = self.TempHeadDir if os.path.isdir(self.TempHeadDir) else None
+            head = tempfile.mkdtemp(prefix=self.TempPrefix, suffix=self.TempSuffix, dir=tempDir)
+            try:
+                os.chmod(head, perm)
+                tail = self.CleanTailDirPath if clean else self.TailDirPath
+                path = self._makeDirs(head, tail, base, leaf, perm, clean)
+            except BaseException:
+                _rmdirEmpty(head)
+                raise
+            self._tempDir = self._lastTempDir = head
+        else:
+            if headDirPath and headDirPath == self._lastTempDir:  # .headDirPath of a former temporary path
+                headDirPath = None
+            head = os.path.abspath(os.path.expanduser(headDirPath or self.HeadDirPath))
+            tail = self.CleanTailDirPath if clean else self.TailDirPath
+            try:
+                path = self._makeDirs(head, tail, base, leaf, perm, clean)
+            except OSError as ex:  # not permitted or not a directory: the alternate head
+                alt = os.path.abspath(os.path.expanduser(self.AltHeadDirPath))
+                logger.info("UXD Peer: %s not usable (%s), falling back to %s", head, ex, alt)
+                head = alt
+                tail = self.AltCleanTailDirPath if clean else self.AltTailDirPath
+                path = self._makeDirs(head, tail, base, leaf, perm, clean)
+        self.headDirPath = head
+        return path, None
+
+    def checkPathSize(self, path: str) -> str:
+        """Returns ``path`` when it fits a Unix domain socket address, raising FilerError otherwise."""
+        size = len(os.fsencode(path))
+        if size > self.MaxUxdPathSize:
+            raise FilerError(
+                f"UXD path {path!r} is {size} bytes, longer than the {self.MaxUxdPathSize} bytes "
+                f"a Unix domain socket address holds (MaxUxdPathSize)."
+            )
+        return path
+
+    def _makeDirs(self, head: str, tail: str, base: str, leaf: str, perm: int, clean: bool) -> str:
+        """Makes every missing directory from head to the uxd file's directory; returns the path."""
+        parts = [p for p in tail.split("/") if p] + ([base] if base else [])
+        path = self.checkPathSize(os.path.join(head, *parts, leaf))
+        os.makedirs(head, exist_ok=True)
+        if not os.access(head, os.W_OK | os.X_OK):
+            raise PermissionError(errno.EACCES, f"head directory {head} is not writable")
+        made, current = [], head
+        try:
+            for part in parts:
+                current = os.path.join(current, part)
+                if not os.path.lexists(current):
+                    os.mkdir(current, perm)
+                    os.chmod(current, perm)  # exactly perm, whatever the process umask
+                    made.append(current)
+            real, top = os.path.realpath(path), os.path.realpath(head)
+            if not real.startswith(top.rstrip(os.sep) + os.sep):
+                raise FilerError(f"UXD path {path} resolves outside its head directory {head}")
+        except BaseException:
+            for directory in reversed(made):
+                _rmdirEmpty(directory)
+            raise
+        if clean and _isSocket(path):
+            os.remove(path)
+        self._dirs = made + [d for d in self._dirs if d not in made]
+        return path
+
+    def _clearPath(self) -> None:
+        """Removes the uxd file this Peer bound and the directories it made, when empty.
+
+        Nothing else is removed: not a file someone else put at .path (nor a
+        socket another Peer has bound there since), nor a directory that holds
+        anything this Peer did not make.
+        """
+        if (
+            self.ls is None
+            and self.path
+            and self._bound
+            and _fileId(self.path) == self._bound
+            and not _isLive(self.path)
+        ):
+            with contextlib.suppress(OSError):
+                os.remove(self.path)
+        self._bound = None
+        for directory in reversed(self._dirs):
+            _rmdirEmpty(directory)
+        self._dirs = []
+        if self._tempDir:
+            _rmdirEmpty(self._tempDir)
+            self._tempDir = None
+
+    # --- socket -------------------------------------------------------------
+
+    def checkGramSize(self, data: bytes) -> bytes:
+        """Returns ``data`` when one datagram carries it whole, raising GramSizeError otherwise."""
+        if len(data) > self.MaxGramSize:
+            raise GramSizeError(
+                f"UXD datagram of {len(data)} bytes is larger than the {self.MaxGramSize} bytes of MaxGramSize."
+            )
+        return data
+
+    def actualBufSizes(self) -> tuple[int, int]:
+        """Returns the actual socket send and receive buffer sizes.
+
+        Returns:
+            tuple: (tx, rx) sizes, (0, 0) when not open
+        """
+        if not self.ls:
+            return (0, 0)
+        return (
+            self.ls.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF),
+            self.ls.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF),
+        )
+
+    def open(self) -> bool:
+        """Opens the socket in non blocking mode, bound to the uxd file at .path.
+
+        Makes the path first when there is none yet. The uxd file gets the
+        permissions 0o777 & ~.umask, whatever the process umask (which is
+        restored at once). A stale uxd file at .path, one that no socket
+        listens on, is replaced; a live one is not.
+
+        Returns:
+            bool: True when opened
+
+        Raises:
+            FilerError: .path is longer than .MaxUxdPathSize (no socket is made)
+            OSError: (EADDRINUSE) another socket is bound at .path, or
+                (EEXIST) something that is not a socket is at .path
+        """
+        self._closeSocket()
+        if not self.path:
+            self.path, self.file = self.remake(
+                name=self.name, base=self.base, temp=self.temp, headDirPath=self.headDirPath,
+                perm=self.perm, filed=self.filed, fext=self.fext,
+            )  # fmt: skip
+        path = self.checkPathSize(self.path)
+        if os.path.lexists(path):
+            if not _isSocket(path):
+                raise FileExistsError(errno.EEXIST, f"UXD path {path} exists and is not a socket")
+            if _isLive(path):
+                raise OSError(errno.EADDRINUSE, f"UXD path {path} is in use by another socket")
+            os.remove(path)  # stale: left by a socket closed without clearing
+        ls = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            floor = max(self.bs, 2 * self.MaxGramSize)  # room for the largest datagram, whatever bs
+            for option in (socket.SO_SNDBUF, socket.SO_RCVBUF):
+                if ls.getsockopt(socket.SOL_SOCKET, option) < floor:
+                    ls.setsockopt(socket.SOL_SOCKET, option, floor)
+            ls.setblocking(False)
+            oldUmask = os.umask(self.umask)
+            try:
+                ls.bind(path)
+            finally:
+                os.umask(oldUmask)
+        except OSError as ex:
+            ls.close()
+            logger.error("UXD Peer: cannot open at %s: %s", path, ex)
+            raise
+        self.ls = ls
+        self._bound = _fileId(path)
+        self.opened = True
+        waker.watch(ls)
+        logger.info("UXD Peer: opened at %s", path)
+        return True
+
+    def reopen(self, clear: bool = True, **kwa: Any) -> bool:
+        """Idempotently opens the socket, closing it first when open, making the path as needed.
+
+        A temporary Peer gets a new temporary path each time it is reopened.
+
+        Parameters:
+            clear: True means remove the uxd file and the directories made when closing first
+            kwa: replacements for temp, headDirPath, perm, mode, fext, umask;
+                clean True means use the clean tail and replace a stale uxd file
+
+        Returns:
+            bool: True when opened
+        """
+        if self.opened or self.ls is not None:
+            self.close(clear=clear or self.temp)
+        elif self.temp and self._tempDir:  # left by a close without clear: a temp Peer moves on
+            self._clearPath()
+        for attr in ("headDirPath", "perm", "mode", "fext", "umask"):
+            if kwa.get(attr) is not None:
+                setattr(self, attr, kwa[attr])
+        if kwa.get("temp") is not None:
+            self.temp = bool(kwa["temp"])
+        self.path, self.file = self.remake(
+            name=self.name, base=self.base, temp=self.temp, headDirPath=self.headDirPath,
+            perm=self.perm, clean=bool(kwa.get("clean", False)), filed=self.filed, fext=self.fext,
+        )  # fmt: skip
+        try:
+            return self.open()
+        except BaseException:
+            self._clearPath()
+            raise
+
+    def _closeSocket(self) -> None:
+        """Closes the socket, if open, leaving the uxd file."""
+        if self.ls is not None:
+            waker.unwatch(self.ls)
+            self.ls.close()
+            self.ls = None
+            logger.info("UXD Peer: closed at %s", self.path)
+        self.opened = False
+
+    def close(self, clear: bool = True) -> None:
+        """Closes the socket and, when ``clear``, removes the uxd file and the directories made.
+
+        Datagrams queued in .txgs stay queued.
+
+        Parameters:
+            clear: True means remove the uxd file and the directories this Peer
+                made (when empty); False means leave them
+        """
+        self._closeSocket()
+        super().close(clear=False)
+        if clear:
+            self._clearPath()
+
+    def receive(self, **kwa: Any) -> tuple[bytes, str | None]:
+        """Performs a non blocking receive of one datagram.
+
+        Returns:
+            tuple: (data, src): the datagram and the uxd path of its source
+                (None for a sender with no path); (b'', None) when nothing is
+                waiting. Always a duple.
+
+        Raises:
+            GramSizeError: the datagram received was larger than .MaxGramSize;
+                it is discarded, never returned cut
+        """
+        ls = self._socket()
+        try:
+            count, _, flags, src = ls.recvmsg_into([self._rxbuf])
+        except (BlockingIOError, InterruptedError):
+            return (b"", None)
+        if isinstance(src, bytes):  # abstract or undecodable source address
+            src = os.fsdecode(src) if src else None
+        src = src or None
+        if flags & getattr(socket, "MSG_TRUNC", 0):
+            logger.error(
+                "UXD Peer at %s: discarded a datagram from %s larger than %d bytes", self.path, src, self.MaxGramSize
+            )
+            raise GramSizeError(
+                f"UXD datagram from {src} is larger than the {self.MaxGramSize} bytes of MaxGramSize; discarded."
+            )
+        data = bytes(self._rxview[:count])
+        if self.wl:
+            self.wl.writeRx(data, who=src or b"")
+        return (data, src)
+
+    def send(self, data: bytes, dst: str, **kwa: Any) -> int:
+        """Performs a non blocking send of one datagram.
+
+        Parameters:
+            data: the whole datagram payload
+            dst: uxd destination path
+
+        Returns:
+            int: bytes sent, len(data); 0 when the destination has no room now
+                (nothing was sent: send it again later)
+
+        Raises:
+            GramSizeError: data is larger than .MaxGramSize; nothing is sent
+            FileNotFoundError: nothing is at dst
+            ConnectionRefusedError: no socket is bound at dst (its socket is gone)
+            PermissionError: dst may not be written by this process
+        """
+        self.checkGramSize(data)
+        ls = self._socket()
+        try:
+            count = ls.sendto(data, dst)
+        except (BlockingIOError, InterruptedError):
+            return 0
+        except OSError as ex:
+            if ex.errno in _AGAIN:
+                return 0
+            raise
+        if self.wl:
+            self.wl.writeTx(data[:count], who=dst)
+        return count
+
+    def _socket(self) -> socket.socket:
+        """Returns the open socket, raising a clear OSError when closed."""
+        if self.ls is None:
+            raise OSError(errno.EBADF, f"UXD Peer at {self.path} is not open")
+        return self.ls
+
+    # --- service ------------------------------------------------------------
+
+    def transmit(self, data: bytes, dst: str) -> None:
+        """Queues one datagram in .txgs for .serviceTxGrams to send, after those already queued.
+
+        Parameters:
+            data: the whole datagram payload
+            dst: uxd destination path
+
+        Raises:
+            GramSizeError: data is larger than .MaxGramSize; nothing is queued
+        """
+        self.checkGramSize(data)
+        self.txgs.append((bytes(data), dst))
+
+    def serviceReceives(self) -> int:
+        """Receives every datagram waiting into .rxgs as (data, source path) duples.
+
+        An oversized datagram from a foreign sender is discarded and logged.
+
+        Returns:
+            int: number of datagrams received
+        """
+        count = 0
+        while True:
+            try:
+                data, src = self.receive()
+            except GramSizeError:
+                continue  # discarded and logged by receive
+            if src is None and not data:
+                return count
+            self.rxgs.append((data, src))
+            count += 1
+
+    def serviceTxGrams(self) -> int:
+        """Sends the datagrams queued in .txgs, in order, until done or the destination has no room.
+
+        A datagram that finds no room stays first in .txgs for the next
+        service: the sender backs off, nothing is dropped. One whose
+        destination does not exist or has no socket is removed and recorded,
+        with the error, in .undelivered, and sending goes on.
+
+        Returns:
+            int: number of datagrams sent
+        """
+        count = 0
+        while self.txgs:
+            data, dst = self.txgs[0]
+            try:
+                sent = self.send(data, dst)
+            except (GramSizeError, OSError, TypeError, ValueError) as ex:
+                self.txgs.popleft()
+                if not isinstance(ex, OSError):
+                    ex = OSError(errno.EINVAL, str(ex))
+                self.undelivered.append((dst, ex))
+                logger.info("UXD Peer at %s: datagram to %s not delivered: %s", self.path, dst, ex)
+                continue
+            if not sent:
+                break  # no room now: back off, keep it queued
+            self.txgs.popleft()
+            count += 1
+        return count
+
+    def service(self) -> None:
+        """Services receives, then queued transmits."""
+        self.serviceReceives()
+        self.serviceTxGrams()
+
+
+def _isSocket(path: str) -> bool:
+    """True when ``path`` is a socket file (not followed if a link)."""
+    try:
+        return stat.S_ISSOCK(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _fileId(path: str) -> tuple[int, int] | None:
+    """(device, inode) of the socket file at ``path``, None when there is none."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino) if stat.S_ISSOCK(info.st_mode) else None
+
+
+def _isLive(path: str) -> bool:
+    """True when a socket is bound at the socket file ``path``."""
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        probe.connect(path)
+    except ConnectionRefusedError:  # a socket file with no socket behind it
+        return False
+    except OSError:  # not ours to judge, such as another user's socket: treat as live
+        return True
+    finally:
+        probe.close()
+    return True
+
+
+def _rmdirEmpty(path: str) -> None:
+    """Removes the directory ``path`` only when it is empty; never raises."""
+    with contextlib.suppress(OSError):
+        os.rmdir(path)
+
+
+@contextlib.contextmanager
+def openPeer(
+    cls: type[Peer] | None = None,
+    name: str = "test",
+    temp: bool = True,
+    reopen: bool = True,
+    clear: bool = True,
+    filed: bool = False,
+    extensioned: bool = True,
+    **kwa: Any,
+) -> Iterator[Peer]:
+    """Wrapper to create and open UXD Peer instances; closes the Peer on exit of the with block.
+
+    Usage:
+        with openPeer() as peer0:
+            peer0.receive()
+
+        with openPeer(cls=PeerBig) as peer0:
+            peer0.receive()
+
+    Parameters:
+        cls: Peer class or subclass to instantiate, default Peer
+        name: unique path component of the Peer, so many Peers can each have their own path
+        temp: True means open in a temporary directory and clear on close;
+            False means open in the persistent directory and do not clear on close
+        reopen: True means (re)open on creation
+        clear: True means remove the uxd file and directories when closing on reopen
+        filed: True means .path always ends with .fext
+        extensioned: True means .path ends with .fext also when not filed
+        kwa: other Peer and Filer parameters
+    """
+    peer = (cls or Peer)(name=name, temp=temp, reopen=reopen, clear=clear, filed=filed, extensioned=extensioned, **kwa)
+    try:
+        yield peer
+    finally:
+        peer.close(clear=peer.temp)
+
+
+class PeerDoer(doing.Doer):
+    """Basic UXD Peer Doer: opens the Peer on enter, services it every run, closes it on exit.
+
+    Each run receives every waiting datagram into peer.rxgs and sends the
+    datagrams queued in peer.txgs until the destination has no room.
+    Because Unix domain sockets are reliable there is no retry tymer.
+    Override .recur in a subclass to also consume peer.rxgs.
+
+    Attributes:
+        peer (Peer): the UXD Peer it services
+    """
+
+    def __init__(self, peer: Peer, **kwa: Any):
+        """Initializes with the Peer to service.
+
+        Parameters:
+            peer: the UXD Peer
+        """
+        super().__init__(**kwa)
+        self.peer = peer
+
+    def enter(self, *, temp: bool | None = None) -> None:
+        """Opens the Peer unless already open.
+
+        Parameters:
+            temp: True means use a temporary path; None means keep peer.temp
+        """
+        if not self.peer.opened:
+            self.peer.reopen(temp=temp)
+
+    def recur(self, tyme: float) -> bool:
+        """Services the Peer's receives and queued transmits; never done by itself."""
+        self.peer.service()
+        return False
+
+    def exit(self) -> None:
+        """Closes the Peer, removing its uxd file and the directories it made."""
+        self.peer.close(clear=True)
