@@ -16,7 +16,8 @@ class State(NamedTuple):
     Fields:
         tyme: the tyme at which the step happened
         context: which context ran: 'enter', 'recur', 'clean', 'close', 'abort' or 'exit'
-        feed: what was fed in (the tyme sent by the scheduler, or 'Default' where nothing was)
+        feed: what was fed in: the tyme sent by the scheduler (recur), the temp
+            option (enter), the exception (abort), None where nothing was
         count: the doer's running count of steps when it was recorded
     """
 

@@ -76,19 +76,27 @@ class _Scheduler:
         self._cycling = False  # True while a cycle runs through the deeds
         self._staged: list = []  # deeds entered during a cycle, joined at its end
         self._dropped: set = set()  # ids of doers removed during a cycle
+        self._opened = False  # True from enter until exit: extensions are entered at once
 
     def _enter(self, doers: Iterable, tymth: Callable[[], float], tyme: float) -> deque:
         """Makes a dog of each doer, runs its enter context, and returns the deeds."""
         deeds = deque()
-        for doer in doers:
-            _setDone(doer, False)
-            dog = doer(tymth=tymth, tock=doer.tock, **doer.opts)
+        try:
+            for doer in doers:
+                _setDone(doer, False)
+                dog = doer(tymth=tymth, tock=doer.tock, **doer.opts)
+                try:
+                    next(dog)  # enter context
+                except StopIteration as ex:  # done while entering
+                    _setDone(doer, ex.value)
+                    continue
+                deeds.append((dog, tyme, doer))  # first recur at this same tyme
+        except BaseException:  # those already entered exit now, last first, before the error goes on
             try:
-                next(dog)  # enter context
-            except StopIteration as ex:  # done while entering
-                _setDone(doer, ex.value)
-                continue
-            deeds.append((dog, tyme, doer))  # first recur at this same tyme
+                self._exit(deeds)
+            except Exception:
+                pass  # the error that stopped the enter is the one to report
+            raise
         return deeds
 
     def _cycle(self, deeds: deque, tyme: float) -> None:
@@ -96,8 +104,9 @@ class _Scheduler:
         popleft = deeds.popleft
         append = deeds.append
         self._cycling = True
+        count = len(deeds)
         try:
-            for _ in range(len(deeds)):
+            for index in range(count):  # noqa: B007  (index is read when a deed raises)
                 deed = popleft()
                 dog, retyme, doer = deed
                 if retyme <= tyme:
@@ -110,11 +119,18 @@ class _Scheduler:
                     try:
                         append((dog, tyme + tock, doer))
                     except TypeError:  # an empty yield (None, b"") means run again as soon as possible
+                        append((dog, tyme, doer))  # kept, so that it is closed with the others
                         if tock:
                             raise TypeError(f"doer {doer!r} yielded {tock!r}, not a tock in seconds") from None
-                        append((dog, tyme, doer))
                 else:
                     append(deed)
+        except BaseException:
+            # The deeds already run sit at the right end, those not yet run at the
+            # left: rotate back to the order of enters so that exits nest.
+            deeds.rotate(len(deeds) - (count - index - 1))
+            if self._staged or self._dropped:  # entered ones join, to be closed with the others
+                self._settle(deeds)
+            raise
         finally:
             self._cycling = False
         if self._staged or self._dropped:
@@ -125,7 +141,7 @@ class _Scheduler:
         if self._dropped:
             dropped, self._dropped = self._dropped, set()
             kept = [deed for deed in deeds if id(deed[2]) not in dropped]
-            for dog, _, doer in deeds:
+            for dog, _, doer in reversed(deeds):  # last entered first
                 if id(doer) in dropped:
                     dog.close()  # one that removed itself could not be closed while running
                     _setDone(doer, False)
@@ -163,8 +179,10 @@ class _Scheduler:
         """Removes doers and force-closes their deeds."""
         gone = {id(doer) for doer in doers}
         self._doers[:] = [doer for doer in self._doers if id(doer) not in gone]
-        self._staged[:] = [deed for deed in self._staged if id(deed[2]) not in gone] if self._staged else []
-        for dog, _, doer in list(self._deeds):
+        staged = [deed for deed in self._staged if id(deed[2]) in gone]  # entered earlier this cycle
+        if staged:
+            self._staged[:] = [deed for deed in self._staged if id(deed[2]) not in gone]
+        for dog, _, doer in reversed([*self._deeds, *staged]):  # last entered first, so exits nest
             if id(doer) in gone:
                 try:
                     dog.close()
@@ -346,7 +364,7 @@ class Doist(_Scheduler, Tymist):
         Parameters:
             doers: the doers to add
         """
-        running = self.done is False and bool(self._deeds or self._cycling)
+        running = bool(self._deeds or self._cycling)  # entered, by .do() or by hand
         self._extend(list(doers), self.tymen() if running else None, self._tyme)
 
     def remove(self, doers: Iterable) -> None:
@@ -589,6 +607,7 @@ class DoDoer(_Scheduler, Doer):
                 self.always = always
             self.done = False
             self.deeds = self.enter()
+            self._opened = True
             while not self.done:
                 tyme = yield self._tock
                 self.done = self.recur(tyme)
@@ -602,6 +621,7 @@ class DoDoer(_Scheduler, Doer):
         else:
             self.clean()
         finally:
+            self._opened = False  # no more extensions: they would never be run or closed
             self.exit()
         return self.done
 
@@ -644,7 +664,7 @@ class DoDoer(_Scheduler, Doer):
         Parameters:
             doers: the doers to add
         """
-        running = self.done is False and self._tymth is not None
+        running = self._opened
         self._extend(list(doers), self._tymth if running else None, self.tyme if running else None)
 
     def remove(self, doers: Iterable) -> None:

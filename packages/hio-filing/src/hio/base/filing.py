@@ -241,6 +241,9 @@ class Filer(Mixin):
         leaf = f"{name}.{fext}" if filed and fext else name
         if temp if temp is not None else self.temp:
             tempDir = self.TempHeadDir if os.path.isdir(self.TempHeadDir) else None
+            if self._tempHead:  # one temporary directory at a time: the previous one is out of reach now
+                shutil.rmtree(self._tempHead, ignore_errors=True)
+                self._tempHead = None
             head = tempfile.mkdtemp(prefix=self.TempPrefix, suffix=self.TempSuffix, dir=tempDir)
             os.chmod(head, perm)
             self._tempHead = head
@@ -274,6 +277,8 @@ class Filer(Mixin):
         os.makedirs(head, exist_ok=True)
         if not os.access(head, os.W_OK | os.X_OK):
             raise PermissionError(f"head directory {head} is not writable")
+        if not _within(path, head):  # checked before making anything: nothing is made outside
+            raise FilerError(f"Filer path {path} resolves outside its head directory {head}")
         made, current = [], head
         for part in parts:
             current = os.path.join(current, part)
@@ -281,8 +286,6 @@ class Filer(Mixin):
                 os.mkdir(current, perm)
                 os.chmod(current, perm)  # exactly perm, whatever the umask
                 made.append(current)
-        if not _within(path, head):
-            raise FilerError(f"Filer path {path} resolves outside its head directory {head}")
         if clean and os.path.lexists(path):
             self._remove(path)
             if not filed:

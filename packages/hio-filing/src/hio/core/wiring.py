@@ -138,6 +138,10 @@ class WireLog:
             bool: .opened
         """
         self.close(clear=clear)
+        # What was closed is no longer this WireLog's: a later clear (say, once it is
+        # temporary) must never remove the directory of logs it kept on closing.
+        self._filer = None
+        self.dirPath = None
         for attr, value in (("rxed", rxed), ("txed", txed), ("samed", samed), ("filed", filed), ("temp", temp)):
             if value is not None:
                 setattr(self, attr, bool(value))

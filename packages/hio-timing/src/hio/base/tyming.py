@@ -67,8 +67,18 @@ class Tymist(Mixin):
         self._tock = tock
 
     def tick(self, tock: float | None = None) -> float:
-        """Advances .tyme by ``tock`` seconds, or by .tock when not given; returns the new .tyme."""
-        self._tyme += self._tock if tock is None else float(tock)
+        """Advances .tyme by ``tock`` seconds, or by .tock when not given; returns the new .tyme.
+
+        Raises:
+            ValueError: when ``tock`` is negative (tyme never runs backwards) or nan
+        """
+        if tock is None:
+            self._tyme += self._tock
+        else:
+            tock = float(tock)
+            if not tock >= 0.0:  # also refuses nan
+                raise ValueError(f"Invalid tock {tock!r}: must be >= 0.0.")
+            self._tyme += tock
         return self._tyme
 
     def tymen(self) -> Callable[[], float]:
