@@ -15,6 +15,6 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
-from .hioing import HioError, Mixin, ValidationError, VersionError  # noqa: E402
+from .hioing import HioError, Mixin, ValidationError, VersionError
 
 __all__ = ["HioError", "Mixin", "ValidationError", "VersionError", "__version__"]
