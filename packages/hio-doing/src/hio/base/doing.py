@@ -71,6 +71,24 @@ class _Scheduler:
     order of exits) always stays the order of enters.
     """
 
+    @property
+    def doers(self) -> list:
+        """The doers this scheduler runs."""
+        return self._doers
+
+    @doers.setter
+    def doers(self, doers: Iterable) -> None:
+        self._doers = list(doers)
+
+    @property
+    def deeds(self) -> deque:
+        """The deque of deeds, triples (dog, retyme, doer)."""
+        return self._deeds
+
+    @deeds.setter
+    def deeds(self, deeds: deque) -> None:
+        self._deeds = deeds
+
     def _initDeeds(self) -> None:
         self._deeds: deque = deque()
         self._cycling = False  # True while a cycle runs through the deeds
@@ -233,24 +251,6 @@ class Doist(_Scheduler, Tymist):
         self.timer = MonoTimer(duration=self.tock)
         self.waker = waker  # what a real-time wait waits on
         self._prior = self._tyme  # tyme of the last cycle run
-
-    @property
-    def doers(self) -> list:
-        """The doers this Doist runs."""
-        return self._doers
-
-    @doers.setter
-    def doers(self, doers: Iterable) -> None:
-        self._doers = list(doers)
-
-    @property
-    def deeds(self) -> deque:
-        """The deque of deeds, triples (dog, retyme, doer)."""
-        return self._deeds
-
-    @deeds.setter
-    def deeds(self, deeds: deque) -> None:
-        self._deeds = deeds
 
     def do(self, doers: Iterable | None = None, limit: float | None = None, tyme: float | None = None) -> None:
         """Enters every doer, then runs cycles until all are done or the limit is reached.
@@ -552,24 +552,6 @@ class DoDoer(_Scheduler, Doer):
         self._initDeeds()
         self._doers = list(doers) if doers is not None else []
         self._always = bool(always)
-
-    @property
-    def doers(self) -> list:
-        """The doers this DoDoer runs."""
-        return self._doers
-
-    @doers.setter
-    def doers(self, doers: Iterable) -> None:
-        self._doers = list(doers)
-
-    @property
-    def deeds(self) -> deque:
-        """The deque of deeds, triples (dog, retyme, doer)."""
-        return self._deeds
-
-    @deeds.setter
-    def deeds(self, deeds: deque) -> None:
-        self._deeds = deeds
 
     @property
     def always(self) -> bool:
