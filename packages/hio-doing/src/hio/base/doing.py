@@ -437,12 +437,15 @@ class Doer(Tymee):
                 self.enter(temp=opts["temp"])
             else:
                 self.enter()
-            if inspect.isgeneratorfunction(self.recur):
-                self.done = yield from self.recur()
+            recur = self.recur
+            if inspect.isgeneratorfunction(recur):
+                self.done = yield from recur()
             else:
-                while not self.done:
+                while True:  # the recur context, once a run, until it reports done
                     tyme = yield self._tock
-                    self.done = self.recur(tyme)
+                    if recur(tyme):
+                        break
+                self.done = True
         except GeneratorExit:  # forced close
             self.close()
             self.done = False
