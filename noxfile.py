@@ -106,7 +106,7 @@ def tests_all(session: nox.Session) -> None:
 @nox.session(tags=["ci"])
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check, configured once in the root pyproject.toml."""
-    session.install("ruff>=0.6")
+    session.install("ruff==0.17.6")  # pinned: formatting must not drift between runs
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 
@@ -156,6 +156,37 @@ def bench(session: nox.Session) -> None:
         str(ROOT / "bench-results"),
         *session.posargs,
     )
+
+
+DOCS = ROOT / "docs"
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The Sphinx site (guide and API reference) into docs/_build/html, warnings as errors."""
+    install_pinned(session, "hio", extra=["sphinx>=7.2", "furo>=2024.1", "myst-parser>=2"])
+    session.run("sphinx-build", "-W", "--keep-going", "-b", "html", str(DOCS), str(DOCS / "_build" / "html"))
+
+
+@nox.session(tags=["ci"])
+def browser(session: nox.Session) -> None:
+    """The demo page in headless Chromium (Debian's chromium and chromedriver, driven by selenium)."""
+    chromium, chromedriver = pathlib.Path("/usr/bin/chromium"), pathlib.Path("/usr/bin/chromedriver")
+    if not (chromium.exists() and chromedriver.exists()):
+        if not shutil.which("apt-get") or os.geteuid() != 0:
+            session.error("needs Debian's chromium and chromium-driver, or root and apt-get to install them")
+        env = {"DEBIAN_FRONTEND": "noninteractive"}
+        session.run("apt-get", "update", "-qq", external=True, env=env)
+        session.run("apt-get", "install", "-y", "-qq", "chromium", "chromium-driver", external=True, env=env)
+    install_pinned(session, "hio", extra=[*TEST_TOOLS, "selenium>=4.10"])
+    session.run(*pytest_args(session, PACKAGES / "hio" / "tests" / "browser"), env={"HIO_BROWSER_TESTS": "1"})
+
+
+@nox.session(tags=["ci"])
+def stress(session: nox.Session) -> None:
+    """Load, slow clients, faults, TLS and file safety on loopback, bounded; prints the figures."""
+    install_pinned(session, "hio", extra=[*TEST_TOOLS, "hypothesis>=6", "trustme>=1.1", "falcon>=3.1"])
+    session.run(*pytest_args(session, ROOT / "tools" / "stress"), "-v", "-s")
 
 
 def main() -> None:  # pragma: no cover - convenience for ``python noxfile.py``

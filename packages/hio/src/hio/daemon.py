@@ -1,0 +1,212 @@
+"""hio daemon
+
+Background Server Daemon for keri
+
+``hiod`` runs the demo web server (:mod:`hio.demo.web.demo_web`) under a
+real-time Doist in the foreground until it receives SIGINT or SIGTERM. Then
+every doer is closed through its close and exit contexts, last entered
+first, the sockets are closed and the process exits with status 0. It logs
+through an :class:`~hio.help.ogling.Ogler`: to stderr, and to a rotating file
+as well with ``--logdir DIR`` (``DIR/hio/logs/hiod.log``) or ``--temp`` (a
+temporary directory removed on exit).
+
+The line it prints first on stdout is the URL it serves, so a supervisor (or
+a test) that starts it with ``--port 0`` learns the port.
+
+This module also holds the doers that end a Doist cleanly: :class:`UntilDoer`
+runs its doers until a condition holds and :class:`SignalDoer` until a
+signal arrives.
+
+Usage:
+    hiod --host 127.0.0.1 --port 8080 --logdir /var/tmp/hio
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from collections.abc import Callable, Iterable, Sequence
+
+import hio
+from hio.base import doing
+from hio.help.ogling import Ogler
+
+__all__ = ["SignalDoer", "UntilDoer", "logger", "main", "parser"]
+
+logger = logging.getLogger(__name__)
+
+
+class UntilDoer(doing.DoDoer):
+    """DoDoer that runs its doers until a condition holds, then completes.
+
+    Each cycle it first runs its doers, then asks ``.until()``. When that is
+    true it is done: its exit context closes the doers still running, last
+    entered first, each through its close and exit contexts. It also
+    completes, as any DoDoer, when all its doers have completed.
+
+    Attributes:
+        until (Callable[[], bool]): the condition that ends the run
+    """
+
+    def __init__(self, until: Callable[[], bool] | None = None, **kwa):
+        """
+        Parameters:
+            until: condition checked once a cycle, None means never
+            kwa: DoDoer parameters (doers, always, tock, ...)
+        """
+        super().__init__(**kwa)
+        self.until = until if until is not None else (lambda: False)
+
+    def recur(self, tyme: float, deeds=None) -> bool:
+        """Runs the doers once, then returns True when done or .until() holds.
+
+        Parameters:
+            tyme: the root Doist's tyme
+            deeds: the deeds to run, default .deeds
+        """
+        if super().recur(tyme, deeds):
+            return True
+        return bool(self.until())
+
+
+class SignalDoer(UntilDoer):
+    """UntilDoer that runs its doers until the process receives one of .signums.
+
+    Its enter context installs a handler for each signal (only a flag is set
+    there, so no exception ever interrupts a doer halfway); its exit context
+    closes the doers still running and then restores the previous handlers.
+    Signal handlers belong to the main thread, so a Doist running a
+    SignalDoer must run there.
+
+    Attributes:
+        signums (tuple[int, ...]): the signals that end the run
+        signaled (int | None): the signal received, None while none
+    """
+
+    Signums = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self, signums: Iterable[int] | None = None, **kwa):
+        """
+        Parameters:
+            signums: signals that end the run, default SIGINT and SIGTERM
+            kwa: DoDoer parameters (doers, tock, ...)
+        """
+        super().__init__(until=self.received, **kwa)
+        self.signums = tuple(signums) if signums is not None else self.Signums
+        self.signaled = None
+        self._prior = {}  # previous handler of each signal while installed
+
+    def received(self) -> bool:
+        """True once one of the signals was received."""
+        return self.signaled is not None
+
+    def handle(self, signum: int, frame) -> None:
+        """Signal handler: records the signal; the next cycle ends the run."""
+        self.signaled = signum
+
+    def enter(self, doers=None, *, temp=None):
+        """Installs the signal handlers, then enters the doers."""
+        self.signaled = None
+        for signum in self.signums:
+            self._prior[signum] = signal.signal(signum, self.handle)
+        return super().enter(doers, temp=temp)
+
+    def exit(self, deeds=None) -> None:
+        """Closes the doers still running, then restores the previous signal handlers."""
+        if self.signaled is not None:
+            logger.info("%s received: closing", signal.Signals(self.signaled).name)
+        try:
+            super().exit(deeds)
+        finally:
+            while self._prior:
+                signum, prior = self._prior.popitem()
+                signal.signal(signum, prior if prior is not None else signal.SIG_DFL)
+
+
+LEVELS = ("debug", "info", "warning", "error", "critical")
+"""Log level names the command line accepts."""
+
+parser = argparse.ArgumentParser(
+    prog="hiod",
+    description="Runs the hio demo web server under a real-time Doist until SIGINT or SIGTERM, "
+    "then closes every doer and exits with status 0. Prints the URL it serves on the first line of stdout.",
+)
+parser.add_argument("--version", action="version", version=f"%(prog)s {hio.__version__}")
+parser.add_argument(
+    "--host", default="127.0.0.1", help="host to listen on, '' for every interface (default %(default)s)"
+)
+parser.add_argument(
+    "--port", type=int, default=8080, help="port to listen on, 0 for any free one (default %(default)s)"
+)
+parser.add_argument(
+    "--static",
+    metavar="DIR",
+    default=None,
+    help="directory served at / (default: the demo client app, always served at /demo/)",
+)
+parser.add_argument(
+    "--tock", type=float, default=0.03125, help="Doist tock: real-time seconds a cycle (default %(default)s)"
+)
+parser.add_argument(
+    "--period", type=float, default=0.5, help="seconds from one server sent event to the next (default %(default)s)"
+)
+parser.add_argument("--name", default="hiod", help="name of the log file (default %(default)s)")
+group = parser.add_mutually_exclusive_group()
+group.add_argument("--logdir", metavar="DIR", default=None, help="also log to DIR/hio/logs/NAME.log")
+group.add_argument("--temp", action="store_true", help="also log to a file in a temporary directory, removed on exit")
+parser.add_argument("--loglevel", choices=LEVELS, default="info", help="log level (default %(default)s)")
+
+
+def announce(url: str) -> None:
+    """Prints the served URL on stdout, at once (it is the first line)."""
+    print(url, flush=True)
+
+
+def main(args: Sequence[str] | None = None) -> int:
+    """Runs hiod with command line ``args`` (default sys.argv[1:]); returns the exit status.
+
+    Parameters:
+        args: command line arguments
+    """
+    opts = parser.parse_args(args)
+    if opts.tock <= 0.0 or opts.period <= 0.0:
+        parser.error("--tock and --period must be positive")
+    filed = bool(opts.logdir or opts.temp)
+    ogler = Ogler(
+        name=opts.name,
+        level=getattr(logging, opts.loglevel.upper()),
+        temp=opts.temp,
+        headDirPath=opts.logdir,
+        consoled=True,
+        syslogged=False,
+        filed=filed,
+    )
+    if filed:
+        ogler.reopen()
+    log = ogler.getLogger("hio")  # the modules' loggers ("hio.<module>") propagate to it
+    try:
+        from hio.demo.web import demo_web
+
+        log.info("hiod %s starting%s", hio.__version__, f", logging to {ogler.path}" if filed else "")
+        try:
+            doist = demo_web.run(
+                host=opts.host,
+                port=opts.port,
+                staticDirPath=opts.static,
+                tock=opts.tock,
+                period=opts.period,
+                announce=announce,
+            )
+        except (OSError, ValueError) as ex:
+            log.error("hiod cannot serve: %s", ex)
+            return 1
+        log.info("hiod stopped cleanly at tyme %.5f", doist.tyme)
+        return 0
+    finally:
+        ogler.close(clear=opts.temp)
+
+
+if __name__ == "__main__":  # pragma: no cover - run as a script
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""Tutorial step 3: server sent events.
+
+A WSGI application streams ``text/event-stream`` from a generator. When no
+event is due the generator yields ``b""``: the server then sends nothing for
+that connection and goes on with everything else, so one slow stream never
+holds the Doist. The hio HTTP client parses the stream into ``client.events``
+as the bytes arrive.
+"""
+
+from __future__ import annotations
+
+import json
+
+from hio.base import doing
+from hio.core.http import Client, ClientDoer, Server, ServerDoer
+
+
+def makeApp(tymth, period: float = 0.25, count: int = 4):
+    """Returns a WSGI app that streams the server's tyme, one event each period."""
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/event-stream"), ("Cache-Control", "no-store")])
+
+        def stream():
+            due = tymth()
+            for n in range(1, count + 1):
+                while tymth() < due:
+                    yield b""  # nothing due yet: let the server go on
+                yield f"id: {n}\ndata: {json.dumps({'tyme': tymth()})}\n\n".encode()
+                due += period
+
+        return stream()
+
+    return app
+
+
+def main() -> list[dict]:
+    """Runs the server sent events example; returns the events."""
+    doist = doing.Doist(real=False, tock=0.0625)
+    server = Server(app=makeApp(doist.tymen()), host="127.0.0.1", port=0)
+    server.reopen()
+    client = Client(hostname="127.0.0.1", port=server.servant.ha[1], path="/events", dictable=True)
+    client.request()
+
+    class Listener(doing.Doer):
+        """Prints each event as it arrives; done when the stream has ended."""
+
+        def recur(self, tyme):
+            while client.events:
+                event = client.events.popleft()
+                listened.append(event)
+                print(f"tyme {tyme:.4f}: event {event['id']} {event['json']}")
+            return bool(client.responses)  # the response is complete when the stream ends
+
+    listened = []
+    doist.do(doers=[ServerDoer(server=server), ClientDoer(client=client), Listener()], limit=5.0)
+    return listened
+
+
+if __name__ == "__main__":
+    main()
