@@ -61,7 +61,8 @@ class Mixin:
     swallows whatever positional and keyword arguments are left over instead of
     passing them on to ``object.__init__`` (which would reject them).
 
-    Example:
+    Example::
+
         class A(Mixin):
             def __init__(self, a=1, **kwa):
                 super().__init__(**kwa)

@@ -770,7 +770,8 @@ def doize(*, tock: float = 0.0, **opts) -> Callable[[Callable], Callable]:
     Unlike doify, the decorated function itself carries the attributes, so
     it is one doer: use doify for several.
 
-    Usage:
+    Usage::
+
         @doize(tock=0.5)
         def f(tymth=None, tock=0.0, **opts): ...
 

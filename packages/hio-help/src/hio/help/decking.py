@@ -19,7 +19,7 @@ class Deck(deque):
     .push does not allow a value of None to be added, which enables
     .pull(emptive=True) to return None when empty instead of raising
     IndexError. That allows the walrus operator on a pull to both assign and
-    check for empty:
+    check for empty::
 
         deck.extend([False, "", []])  # falsy elements but not None
         stuff = []

@@ -145,7 +145,8 @@ def attributize(genie: Callable[..., Generator]) -> Callable[..., AttributiveGen
     A WSGI app may return such a generator and set me._status and me._headers
     while streaming; the hio HTTP server substitutes them for its defaults.
 
-    Example:
+    Example::
+
         @attributize
         def bar(me, req=None, rep=None):
             me._status = 400

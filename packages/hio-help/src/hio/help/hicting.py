@@ -28,13 +28,15 @@ class Hict(CIMultiDict):
     """Case insensitive keyed, multiple valued dictionary, used for HTTP headers.
 
     Extends multidict.CIMultiDict. Insertion order of keys is preserved. With
-    each key is associated a value list; keys must be str.
+    each key is associated a value list; keys must be str::
+
         .add(key, value) appends value to the value list at key
         m["key"] = value replaces the value list at key with [value]
         m["key"] returns the first added element of the value list at key
 
     MultiDict methods access values in FIFO order; Hict adds methods to access
-    them in LIFO order:
+    them in LIFO order::
+
         nabone(key [,default]) last value at key, else default or KeyError
         nab(key [,default]) last value at key, else default or None
         naball(key [,default]) all values at key in inverse order, else default or KeyError
@@ -110,13 +112,15 @@ class Mict(MultiDict):
     """Multiple valued dictionary with case sensitive keys.
 
     Extends multidict.MultiDict. Insertion order of keys is preserved. With
-    each key is associated a value list; keys must be str.
+    each key is associated a value list; keys must be str::
+
         .add(key, value) appends value to the value list at key
         m["key"] = value replaces the value list at key with [value]
         m["key"] returns the first added element of the value list at key
 
     MultiDict methods access values in FIFO order; Mict adds methods to access
-    them in LIFO order:
+    them in LIFO order::
+
         nabone(key [,default]) last value at key, else default or KeyError
         nab(key [,default]) last value at key, else default or None
         naball(key [,default]) all values at key in inverse order, else default or KeyError

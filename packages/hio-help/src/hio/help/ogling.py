@@ -344,8 +344,10 @@ class Ogler:
 def initOgler(level: int = logging.CRITICAL, **kwa) -> Ogler:
     """Initializes and returns an Ogler to serve as a package global instance.
 
-    Usage, at top level of a module in a project:
+    Usage, at top level of a module in a project::
+
         ogler = hio.help.ogling.initOgler(prefix="mypackage")
+
     so that the ogler is available at mypackage.help.ogler when the module is
     mypackage.help. Users may then reset the level and reopen the log file
     before calling ogler.getLogger(). No directory is made until reopen.

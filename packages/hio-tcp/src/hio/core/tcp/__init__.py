@@ -6,7 +6,7 @@ serviced through byte buffers (.txbs, .rxbs) by hio doers.
 Modules:
     clienting: Client, ClientTls, ClientDoer, openClient
     serving: Acceptor, Server, ServerTls, Remoter, RemoterTls, ServerDoer,
-        EchoServerDoer, initServerContext, openServer
+    EchoServerDoer, initServerContext, openServer
     tcping: Peer, a Server that also makes outgoing connections
 """
 

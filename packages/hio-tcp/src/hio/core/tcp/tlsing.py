@@ -36,11 +36,11 @@ def newContext(protocol: int, version: int | ssl.TLSVersion | None = None) -> ss
     """Returns a new SSLContext for protocol with secure version limits.
 
     Parameters:
-        protocol: ssl.PROTOCOL_TLS_CLIENT or ssl.PROTOCOL_TLS_SERVER, the side of
+        protocol: ``ssl.PROTOCOL_TLS_CLIENT`` or ``ssl.PROTOCOL_TLS_SERVER``, the side of
             the connection the context is for
         version: None means negotiate TLS 1.2 or later. An ssl.TLSVersion pins
             the connection to exactly that version. Any other int is an ssl
-            protocol constant (ssl.PROTOCOL_...) used to create the context
+            protocol constant (``ssl.PROTOCOL_...``) used to create the context
             instead of protocol; a context so created still refuses anything
             below TLS 1.2 when its protocol allows a range.
     """
