@@ -289,3 +289,33 @@ def test_bad_rotation_when(heads):
     assert not ogler.opened
     ogler.close(clear=True)
     assert os.listdir(heads / "tmp") == []
+
+
+@pytest.mark.parametrize(
+    "kwa", [{"name": ".."}, {"name": "a/b"}, {"name": "/abs"}, {"prefix": "../out"}, {"prefix": ""}, {"name": "x\0y"}]
+)
+def test_escaping_names_and_prefixes_are_refused(heads, kwa):
+    with pytest.raises(OglerError, match="single path component|must not be empty"):
+        Ogler(headDirPath=str(heads / "data"), **kwa)
+    assert not (heads / "data").exists()
+    ogler = Ogler(name="ok", headDirPath=str(heads / "data"), consoled=False, syslogged=False)
+    with pytest.raises(OglerError):
+        ogler.reopen(name="../escape")
+
+
+@pytest.mark.parametrize("umask", [0o000, 0o077])
+def test_log_directories_and_files_are_the_owners_alone(heads, umask):
+    old = os.umask(umask)
+    try:
+        ogler = Ogler(name="perm", headDirPath=str(heads / "data"), consoled=False, syslogged=False)
+        ogler.reopen()
+        ogler.getLogger(name="hio.test.perm").error("private")
+        ogler.baseFileHandler.flush()
+    finally:
+        os.umask(old)
+    try:
+        assert os.stat(heads / "data" / "hio").st_mode & 0o777 == 0o700
+        assert os.stat(ogler.dirPath).st_mode & 0o777 == 0o700
+        assert os.stat(ogler.path).st_mode & 0o777 == 0o600
+    finally:
+        ogler.close(clear=True)

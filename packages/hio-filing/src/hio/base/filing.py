@@ -24,6 +24,7 @@ import tempfile
 from collections.abc import Iterator
 from typing import IO, Any
 
+from ..help import helping
 from ..help.helping import ocfn
 from ..hioing import HioError, Mixin
 from .doing import Doer
@@ -45,16 +46,7 @@ def checkComponent(value: str, what: str, empty: bool = False) -> str:
         what: what it is, for the error message
         empty: True allows the empty string (no component)
     """
-    if not isinstance(value, str):
-        raise FilerError(f"Filer {what} must be a str, not {type(value).__name__}")
-    if value == "":
-        if empty:
-            return value
-        raise FilerError(f"Filer {what} must not be empty")
-    seps = {os.sep, os.altsep, "\\"} - {None}
-    if any(sep in value for sep in seps) or value in (".", "..") or "\0" in value or os.path.isabs(value):
-        raise FilerError(f"Filer {what} {value!r} is not a single path component")
-    return value
+    return helping.checkComponent(value, f"Filer {what}", error=FilerError, empty=empty)
 
 
 def _within(path: str, head: str) -> bool:

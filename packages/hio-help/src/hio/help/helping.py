@@ -24,6 +24,7 @@ __all__ = [
     "NonStringIterable",
     "NonStringSequence",
     "attributize",
+    "checkComponent",
     "copyfunc",
     "dump",
     "isIterator",
@@ -299,6 +300,30 @@ def isIterator(obj: Any) -> bool:
         return iterf() is obj
     except Exception:
         return False
+
+
+def checkComponent(value: str, what: str, error: type[Exception] = ValueError, empty: bool = False) -> str:
+    """Returns ``value`` when it is exactly one safe path component, raising ``error`` otherwise.
+
+    A safe component names one entry inside a directory: no path separator
+    (either slash), not ``.`` or ``..``, no NUL byte, not absolute. Paths built
+    only from such components can never leave their head directory.
+
+    Parameters:
+        value: the candidate component
+        what: what it names, for the error message
+        error: the exception class to raise
+        empty: True allows the empty string (no component at all)
+    """
+    if not isinstance(value, str):
+        raise error(f"{what} must be a str, not {type(value).__name__}")
+    if value == "":
+        if empty:
+            return value
+        raise error(f"{what} must not be empty")
+    if "/" in value or "\\" in value or value in (".", "..") or "\0" in value or os.path.isabs(value):
+        raise error(f"{what} {value!r} is not a single path component")
+    return value
 
 
 def ocfn(path: str | os.PathLike, mode: str = "r+", perm: int = stat.S_IRUSR | stat.S_IWUSR):

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from logging import handlers as loghandlers
 
 from ..hioing import OglerError
+from .helping import checkComponent
 
 __all__ = ["Ogler", "initOgler", "openOgler"]
 
@@ -44,6 +45,23 @@ class _StderrHandler(logging.StreamHandler):
     @stream.setter
     def stream(self, value):  # stream is always the current sys.stderr
         pass
+
+
+DirPerm = 0o700  # log directories: the owner's alone
+FilePerm = 0o600  # log files: the owner's alone
+
+
+class _OwnerFileHandler(loghandlers.TimedRotatingFileHandler):
+    """Timed rotating file handler whose files, rotated ones too, are readable by their owner only."""
+
+    def _open(self):
+        return open(
+            self.baseFilename,
+            self.mode,
+            encoding=self.encoding,
+            errors=self.errors,
+            opener=lambda path, flags: os.open(path, flags, FilePerm),
+        )
 
 
 def _mark(handler: logging.Handler) -> logging.Handler:
@@ -130,10 +148,10 @@ class Ogler:
             interval: length of interval of type when
             count: backup count, number of rotated files to keep
         """
-        self.name = name
+        self.name = checkComponent(name, "Ogler name", error=OglerError)
         self.level = level
         self.temp = bool(temp)
-        self.prefix = prefix if prefix is not None else self.Prefix
+        self.prefix = checkComponent(prefix if prefix is not None else self.Prefix, "Ogler prefix", error=OglerError)
         self.headDirPath = headDirPath if headDirPath is not None else self.HeadDirPath
         self.dirPath = None
         self.path = None
@@ -171,8 +189,18 @@ class Ogler:
             OSError: when the directory cannot be made or is not writable
         """
         prefix = f".{self.prefix}" if hidden else self.prefix
-        dirPath = os.path.abspath(os.path.join(os.path.expanduser(head), prefix, self.TailDirPath))
-        os.makedirs(dirPath, exist_ok=True)
+        head = os.path.abspath(os.path.expanduser(head))
+        dirPath = os.path.join(head, prefix, self.TailDirPath)
+        os.makedirs(head, exist_ok=True)
+        current = head
+        for part in (prefix, self.TailDirPath):  # what we make is the owner's alone, whatever the umask
+            current = os.path.join(current, part)
+            if not os.path.lexists(current):
+                os.mkdir(current, DirPerm)
+                os.chmod(current, DirPerm)
+        real, top = os.path.realpath(dirPath), os.path.realpath(head)
+        if not real.startswith(top.rstrip(os.sep) + os.sep):
+            raise PermissionError(f"Log directory {dirPath!r} resolves outside {head!r}.")
         if not os.access(dirPath, os.W_OK | os.X_OK):
             raise PermissionError(f"Log directory {dirPath!r} is not writable.")
         return dirPath
@@ -216,7 +244,7 @@ class Ogler:
 
         renew = self.dirPath is None or not os.path.isdir(self.dirPath)
         if name is not None and name != self.name:
-            self.name = name
+            self.name = checkComponent(name, "Ogler name", error=OglerError)
         if temp is not None and bool(temp) != self.temp:
             self.temp = bool(temp)
             renew = True
@@ -244,9 +272,7 @@ class Ogler:
         self.path = os.path.join(self.dirPath, f"{self.name}.log")
         if self.filed:
             try:
-                handler = loghandlers.TimedRotatingFileHandler(
-                    self.path, when=self.when, interval=self.interval, backupCount=self.count
-                )
+                handler = _OwnerFileHandler(self.path, when=self.when, interval=self.interval, backupCount=self.count)
             except (OSError, ValueError) as ex:
                 raise OglerError(f"Cannot open log file {self.path!r}: {ex}") from ex
             handler.setFormatter(self.fileFormatter)
