@@ -20,6 +20,7 @@ from sphinx.util.nodes import nested_parse_with_titles
 DOCS = pathlib.Path(__file__).resolve().parent
 ROOT = DOCS.parent
 PACKAGES = ROOT / "packages"
+BENCH_SNAPSHOT = pathlib.Path(__file__).resolve().parent / "bench" / "summary.md"
 BENCH_SUMMARY = ROOT / "bench-results" / "summary.md"
 
 project = "hio"
@@ -110,14 +111,20 @@ class HioModules(SphinxDirective):
 
 
 def benchmarkSummary(app, docname: str, source: list[str]) -> None:
-    """Puts bench-results/summary.md into the Benchmarks page when a benchmark run left one."""
+    """Puts the latest benchmark summary into the Benchmarks page.
+
+    A fresh run's ``bench-results/summary.md`` wins; otherwise the snapshot
+    of the latest published run kept in ``docs/bench/`` is shown.
+    """
     if docname != "benchmarks" or "<!-- bench-summary -->" not in source[0]:
         return
-    if BENCH_SUMMARY.is_file():
-        text = BENCH_SUMMARY.read_text(encoding="utf-8")
-        text = re.sub(r"^#(?=\s)", "##", text, flags=re.MULTILINE)  # its title becomes a section of this page
-        # plots are next to the summary: point at them from this page
-        text = re.sub(r"!\[([^\]]*)\]\((?!/|https?:)([^)]+)\)", r"![\1](../bench-results/\2)", text)
+    for summary, plots in ((BENCH_SUMMARY, "../bench-results"), (BENCH_SNAPSHOT, "bench")):
+        if summary.is_file():
+            text = summary.read_text(encoding="utf-8")
+            text = re.sub(r"^#(?=\s)", "##", text, flags=re.MULTILINE)  # its title becomes a section of this page
+            # plots are next to the summary: point at them from this page
+            text = re.sub(r"!\[([^\]]*)\]\((?!/|https?:)([^)]+)\)", rf"![\1]({plots}/\2)", text)
+            break
     else:
         text = (
             "No benchmark results were found when this site was built: the command above writes "

@@ -24,7 +24,71 @@ def _default(name: str, pa: tuple, kwa: dict) -> Any:
     return kwa.get("default", _MISSING)
 
 
-class Hict(CIMultiDict):
+class LifoAccess:
+    """Last in, first out access to the value lists of a multidict: what Hict and Mict add.
+
+    The class mixed with it provides ``getone``, ``getall``, ``keys`` and
+    ``items`` (multidict's interface) and ``_keys``, its distinct keys in
+    insertion order.
+    """
+
+    def __repr__(self) -> str:
+        """Returns a repr that evaluates back to an equal dict of this class, e.g. Hict([('a', 1)])."""
+        return f"{self.__class__.__name__}({list(self.items())!r})"
+
+    def nabone(self, key: str, *pa, **kwa) -> Any:
+        """Returns the last value at key, else the default.
+
+        Usage:
+            .nabone(key [, default])
+
+        Raises:
+            KeyError: when key is not in the dict and no default is provided
+        """
+        default = _default("nabone", pa, kwa)
+        if key in self:
+            return self.getall(key)[-1]
+        if default is _MISSING:
+            raise KeyError(key)
+        return default
+
+    def nab(self, key: str, *pa, **kwa) -> Any:
+        """Returns the last value at key, else the default or None.
+
+        Usage:
+            .nab(key [, default])
+        """
+        default = _default("nab", pa, kwa)
+        if key in self:
+            return self.getall(key)[-1]
+        return None if default is _MISSING else default
+
+    def naball(self, key: str, *pa, **kwa) -> Any:
+        """Returns the list of values at key in inverse (LIFO) order, else the default.
+
+        Usage:
+            .naball(key [, default])
+
+        Raises:
+            KeyError: when key is not in the dict and no default is provided
+        """
+        default = _default("naball", pa, kwa)
+        if key in self:
+            return list(reversed(self.getall(key)))
+        if default is _MISSING:
+            raise KeyError(key)
+        return default
+
+    def firsts(self) -> list[tuple[str, Any]]:
+        """Returns list of (key, value) pairs, value the first value at key, no duplicate keys."""
+        return [(key, self.getone(key)) for key in self._keys()]
+
+    def lasts(self) -> list[tuple[str, Any]]:
+        """Returns list of (key, value) pairs, value the last value at key, no duplicate keys."""
+        return [(key, self.getall(key)[-1]) for key in self._keys()]
+
+
+class Hict(LifoAccess, CIMultiDict):
     """Case insensitive keyed, multiple valued dictionary, used for HTTP headers.
 
     Extends multidict.CIMultiDict. Insertion order of keys is preserved. With
@@ -44,53 +108,6 @@ class Hict(CIMultiDict):
         lasts() items with the last inserted value at each key
     """
 
-    def __repr__(self) -> str:
-        """Returns a repr that evaluates back to an equal Hict, e.g. Hict([('a', 1)])."""
-        return f"{self.__class__.__name__}({list(self.items())!r})"
-
-    def nabone(self, key: str, *pa, **kwa) -> Any:
-        """Returns the last value at key, else the default.
-
-        Usage:
-            .nabone(key [, default])
-
-        Raises:
-            KeyError: when key is not in the dict and no default is provided
-        """
-        default = _default("nabone", pa, kwa)
-        if key in self:
-            return self.getall(key)[-1]
-        if default is _MISSING:
-            raise KeyError(key)
-        return default
-
-    def nab(self, key: str, *pa, **kwa) -> Any:
-        """Returns the last value at key, else the default or None.
-
-        Usage:
-            .nab(key [, default])
-        """
-        default = _default("nab", pa, kwa)
-        if key in self:
-            return self.getall(key)[-1]
-        return None if default is _MISSING else default
-
-    def naball(self, key: str, *pa, **kwa) -> Any:
-        """Returns the list of values at key in inverse (LIFO) order, else the default.
-
-        Usage:
-            .naball(key [, default])
-
-        Raises:
-            KeyError: when key is not in the dict and no default is provided
-        """
-        default = _default("naball", pa, kwa)
-        if key in self:
-            return list(reversed(self.getall(key)))
-        if default is _MISSING:
-            raise KeyError(key)
-        return default
-
     def _keys(self) -> list[str]:
         """Returns the distinct keys in insertion order, each as first inserted."""
         seen = CIMultiDict()
@@ -99,16 +116,8 @@ class Hict(CIMultiDict):
                 seen[key] = None
         return list(seen.keys())
 
-    def firsts(self) -> list[tuple[str, Any]]:
-        """Returns list of (key, value) pairs, value the first value at key, no duplicate keys."""
-        return [(key, self.getone(key)) for key in self._keys()]
 
-    def lasts(self) -> list[tuple[str, Any]]:
-        """Returns list of (key, value) pairs, value the last value at key, no duplicate keys."""
-        return [(key, self.getall(key)[-1]) for key in self._keys()]
-
-
-class Mict(MultiDict):
+class Mict(LifoAccess, MultiDict):
     """Multiple valued dictionary with case sensitive keys.
 
     Extends multidict.MultiDict. Insertion order of keys is preserved. With
@@ -128,61 +137,6 @@ class Mict(MultiDict):
         lasts() items with the last inserted value at each key
     """
 
-    def __repr__(self) -> str:
-        """Returns a repr that evaluates back to an equal Mict, e.g. Mict([('a', 1)])."""
-        return f"{self.__class__.__name__}({list(self.items())!r})"
-
-    def nabone(self, key: str, *pa, **kwa) -> Any:
-        """Returns the last value at key, else the default.
-
-        Usage:
-            .nabone(key [, default])
-
-        Raises:
-            KeyError: when key is not in the dict and no default is provided
-        """
-        default = _default("nabone", pa, kwa)
-        if key in self:
-            return self.getall(key)[-1]
-        if default is _MISSING:
-            raise KeyError(key)
-        return default
-
-    def nab(self, key: str, *pa, **kwa) -> Any:
-        """Returns the last value at key, else the default or None.
-
-        Usage:
-            .nab(key [, default])
-        """
-        default = _default("nab", pa, kwa)
-        if key in self:
-            return self.getall(key)[-1]
-        return None if default is _MISSING else default
-
-    def naball(self, key: str, *pa, **kwa) -> Any:
-        """Returns the list of values at key in inverse (LIFO) order, else the default.
-
-        Usage:
-            .naball(key [, default])
-
-        Raises:
-            KeyError: when key is not in the dict and no default is provided
-        """
-        default = _default("naball", pa, kwa)
-        if key in self:
-            return list(reversed(self.getall(key)))
-        if default is _MISSING:
-            raise KeyError(key)
-        return default
-
     def _keys(self) -> list[str]:
         """Returns the distinct keys in insertion order."""
         return list(dict.fromkeys(self.keys()))
-
-    def firsts(self) -> list[tuple[str, Any]]:
-        """Returns list of (key, value) pairs, value the first value at key, no duplicate keys."""
-        return [(key, self.getone(key)) for key in self._keys()]
-
-    def lasts(self) -> list[tuple[str, Any]]:
-        """Returns list of (key, value) pairs, value the last value at key, no duplicate keys."""
-        return [(key, self.getall(key)[-1]) for key in self._keys()]
