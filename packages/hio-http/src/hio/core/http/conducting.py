@@ -12,12 +12,18 @@ Bytes that arrive do not restart it, so a client that sends a request a byte
 now and then (or nothing at all) is closed after tymeout however it trickles.
 While an application is working on a response and nothing waits to be sent
 the tymer does not apply.
+
+A service pass costs in proportion to the connections that are busy, not to
+all of them: one readiness poll of the servant finds the connections with
+bytes to read; only those that received something (or whose previous response
+just ended) are parsed; only those that queued something are sent to; and the
+tymers are looked at when the earliest of them may have expired.
 """
 
 from __future__ import annotations
 
 import logging
-import select
+import math
 import socket
 import ssl
 
@@ -129,9 +135,10 @@ class Conductor:
         self.tymers = {}
         self.closings = {}
         self.cutoffs = set()
-        self._poller = None  # readiness poller over the connection sockets, made on first use
-        self._fds = {}  # registered file descriptor by ca
-        self._fresh = set()  # ca of connections to read once whatever the poller says
+        self._stirred = {}  # ca (an ordered set): new bytes or end of input, or a response just ended
+        self._sending = {}  # ca (an ordered set): bytes may wait in its .txbs
+        self._stale = -math.inf  # tyme from which the earliest connection tymer may be expired
+        self._overdue = {}  # ca (an ordered set): tymer expired, connection kept while it waits on something
 
     @property
     def tymth(self):
@@ -147,6 +154,7 @@ class Conductor:
         for tymer in self.closings.values():
             if tymer is not None:
                 tymer.wind(tymth)
+        self._stale = -math.inf  # a new tyme base: look at every tymer again
 
     def reopen(self):
         """Return result of .servant.reopen()"""
@@ -176,36 +184,11 @@ class Conductor:
         """True while part of a request has arrived on ca. Override."""
         return False
 
-    def _watch(self, ca, ix):
-        """Register the socket of connection ca with the readiness poller."""
-        self._fresh.add(ca)
-        if self._poller is None:
-            if hasattr(select, "epoll"):
-                self._poller = select.epoll()
-            elif hasattr(select, "poll"):
-                self._poller = select.poll()
-            else:
-                return
-        try:
-            fd = ix.cs.fileno()
-            self._poller.register(fd, select.POLLIN)
-        except (OSError, ValueError, AttributeError):
-            return
-        self._fds[ca] = fd
-
-    def _unwatch(self, ca):
-        """Remove the socket of connection ca from the readiness poller."""
-        self._fresh.discard(ca)
-        fd = self._fds.pop(ca, None)
-        if fd is not None and self._poller is not None:
-            try:
-                self._poller.unregister(fd)
-            except (OSError, KeyError, ValueError):
-                pass
-
     def closeConnection(self, ca):
         """Close and remove connection given by ca"""
-        self._unwatch(ca)
+        self._stirred.pop(ca, None)
+        self._sending.pop(ca, None)
+        self._overdue.pop(ca, None)
         try:
             self._forget(ca)
         finally:
@@ -221,50 +204,101 @@ class Conductor:
     def serviceConnects(self):
         """Service new incoming connections Create requestants Timeout stale connections"""
         servant = self.servant
+        fresh = None
         try:  # not servant.serviceConnects: it drops half closed connections we still answer
             servant.serviceAccepts()
             if servant.axes:
-                servant.serviceAxes()
-            if getattr(servant, "cxes", None):
-                servant.serviceCxes()  # TLS handshakes, limited by the servant's tymeout
+                fresh = servant.serviceAxes()
+            if hasattr(servant, "cxes"):  # TLS: a connection joins .ixes once its handshake is done
+                fresh = servant.serviceCxes() if servant.cxes else None  # limited by the servant's tymeout
         except OSError as ex:
             logger.error("%s: accepting failed: %s", self.name, ex)
+        ixes = servant.ixes
+        if fresh:
+            for ca in fresh:
+                ix = ixes.get(ca)
+                if ix is not None and ca not in self.tymers:
+                    self._open(ca, ix)
+        if len(ixes) != len(self.tymers):  # connections added or removed behind our back
+            self._reconcile()
+        tymth = self.tymth
+        if tymth is not None and (self._overdue or tymth() >= self._stale):
+            self._serviceStales()
+
+    def _open(self, ca, ix):
+        """Begin keeping connection ix at ca: its tymer, then its per connection state."""
+        tymer = Tymer(tymth=self.tymth, duration=self.tymeout)
+        self.tymers[ca] = tymer
+        if self.tymth is not None:
+            self._stale = min(self._stale, self.tymth() + tymer.remaining)
+        try:
+            self._admit(ca, ix)
+        except Exception as ex:
+            logger.error("%s: admitting %s failed: %r", self.name, ca, ex)
+            self.closeConnection(ca)
+
+    def _reconcile(self):
+        """Bring the kept connections in line with the servant's: open the new, close the gone."""
         for ca, ix in list(self.servant.ixes.items()):
             if not ix.opened:
                 self.closeConnection(ca)
             elif ca not in self.tymers:
-                self.tymers[ca] = Tymer(tymth=self.tymth, duration=self.tymeout)
-                self._watch(ca, ix)
-                try:
-                    self._admit(ca, ix)
-                except Exception as ex:
-                    logger.error("%s: admitting %s failed: %r", self.name, ca, ex)
-                    self.closeConnection(ca)
+                self._open(ca, ix)
         for ca in [ca for ca in self.tymers if ca not in self.servant.ixes]:
             self.closeConnection(ca)
-        self._serviceStales()
 
     def _serviceStales(self):
-        """Close connections whose tymer expired (see module docs)."""
-        for ca, tymer in list(self.tymers.items()):
-            if not tymer.expired or ca not in self.servant.ixes:
+        """Close connections whose tymer expired (see module docs).
+
+        Looks at every tymer only once the earliest of them may have expired
+        (at tyme ._stale); in between only at those found expired before that
+        still wait on something (._overdue), such as a response the client
+        does not read yet. A lingering connection is left to serviceClosings.
+        """
+        tyme = self.tymth()
+        if tyme >= self._stale:
+            cas, soonest = list(self.tymers), math.inf
+        else:
+            cas, soonest = list(self._overdue), self._stale - tyme
+        self._overdue = {}
+        tymers, closings = self.tymers, self.closings
+        for ca in cas:
+            tymer = tymers.get(ca)
+            if tymer is None:
                 continue
-            ix = self.servant.ixes[ca]
-            if ca in self.closings:
-                if self.closings[ca] is None:  # still flushing its last response
-                    self.closeConnection(ca)
-                continue
-            if self._busy(ca):
-                if ix.txbs:  # client does not read
-                    logger.info("%s: closing %s: response not read", self.name, ca)
-                    self.closeConnection(ca)
-                continue
-            if self._pending(ca):
-                logger.info("%s: closing %s: request not complete in time", self.name, ca)
-                self.refuse(ca, httping.REQUEST_TIMEOUT, "request not complete in time")
-                tymer.start()
-            else:
+            left = tymer.remaining
+            if left <= 0.0 and closings.get(ca) is None:
+                self._expire(ca, tymer)
+                tymer = tymers.get(ca)
+                if tymer is None:
+                    continue
+                left = tymer.remaining
+            if left > 0.0:
+                soonest = min(soonest, left)
+            elif closings.get(ca) is None:
+                self._overdue[ca] = None
+        self._stale = tyme + soonest
+
+    def _expire(self, ca, tymer):
+        """Deal with connection ca whose tymer expired."""
+        ix = self.servant.ixes.get(ca)
+        if ix is None:
+            return
+        if ca in self.closings:
+            if self.closings[ca] is None:  # still flushing its last response
                 self.closeConnection(ca)
+            return
+        if self._busy(ca):
+            if ix.txbs:  # client does not read
+                logger.info("%s: closing %s: response not read", self.name, ca)
+                self.closeConnection(ca)
+            return
+        if self._pending(ca):
+            logger.info("%s: closing %s: request not complete in time", self.name, ca)
+            self.refuse(ca, httping.REQUEST_TIMEOUT, "request not complete in time")
+            tymer.start()
+        else:
+            self.closeConnection(ca)
 
     def refuse(self, ca, status: int, detail: str = "", head: bool = False):
         """Answer connection ca with an error status and close it after.
@@ -280,6 +314,7 @@ class Conductor:
             return
         self._forget(ca)
         ix.tx(errorMessage(status, detail=detail, head=head))
+        self._sending[ca] = None
         self.finish(ca)
 
     def finish(self, ca):
@@ -288,10 +323,16 @@ class Conductor:
             self.closings[ca] = None
 
     def _receive(self, ca, ix):
-        """Read what connection ca has for us, within the back pressure limit."""
+        """Read what connection ca has for us, within the back pressure limit.
+
+        Reads until the socket is drained (a read shorter than the buffer),
+        at most RX_READS times. Notes the connection for parsing when bytes
+        came, or when the client closed its sending side.
+        """
         draining = ca in self.closings
+        rxbs = ix.rxbs
         for _ in range(RX_READS):
-            if not draining and len(ix.rxbs) >= RX_LIMIT:
+            if not draining and len(rxbs) >= RX_LIMIT:
                 return
             try:
                 data = ix.receive()
@@ -301,34 +342,35 @@ class Conductor:
                 return
             if not data:
                 self.cutoffs.add(ca)
+                self._stirred[ca] = None
                 return
             if not draining:
-                ix.rxbs.extend(data)
+                rxbs.extend(data)
+                self._stirred[ca] = None
+            if len(data) < ix.bs:  # drained; TLS bytes left decrypted are found by the servant
+                return
 
     def serviceReceives(self):
         """Read every connection that has something to read (and whose client
         has not closed): readable sockets, TLS sockets with decrypted bytes
-        pending, and new connections."""
-        ready = None
-        if self._poller is not None and self._fds:
-            try:
-                ready = {fd for fd, _ in self._poller.poll(0)}
-            except OSError:
-                ready = None
-        for ca, ix in list(self.servant.ixes.items()):
-            if ca in self.cutoffs:
-                continue
-            if ready is not None and ca in self._fds and ca not in self._fresh and self._fds[ca] not in ready:
-                pending = getattr(ix.cs, "pending", None)
-                if pending is None or not pending():
-                    continue
-            self._receive(ca, ix)
-        self._fresh.clear()
+        pending, and new connections; one readiness poll finds them all."""
+        servant = self.servant
+        ready = servant.readyIxes() if hasattr(servant, "readyIxes") else list(servant.ixes.items())
+        cutoffs = self.cutoffs
+        for ca, ix in ready:
+            if ca not in cutoffs:
+                self._receive(ca, ix)
 
     def serviceSends(self):
         """Send what every connection has queued; progress restarts its tymer."""
-        for ca, ix in list(self.servant.ixes.items()):
-            if not ix.txbs:
+        sending = self._sending
+        if not sending:
+            return
+        self._sending = {}
+        ixes = self.servant.ixes
+        for ca in sending:
+            ix = ixes.get(ca)
+            if ix is None or not ix.txbs:
                 continue
             before = len(ix.txbs)
             cutoff = ix.cutoff
@@ -344,6 +386,8 @@ class Conductor:
                 continue
             if len(ix.txbs) < before and ca in self.tymers:
                 self.tymers[ca].start()
+            if ix.txbs:  # the socket is full for now: the rest on a later pass
+                self._sending[ca] = None
 
     def serviceClosings(self):
         """Lingering close: flush, shut down sending, drain, then close."""
@@ -377,12 +421,10 @@ class Conductor:
             except Exception as ex:
                 logger.error("%s: closing %s failed: %r", self.name, ca, ex)
         self.servant.close()
-        if self._poller is not None:
-            if hasattr(self._poller, "close"):
-                self._poller.close()
-            self._poller = None
-            self._fds.clear()
-            self._fresh.clear()
+        self._stirred.clear()
+        self._sending.clear()
+        self._overdue.clear()
+        self._stale = -math.inf
 
     def idle(self) -> bool:
         """Returns True if no connections have requests in process Useful for debugging"""
@@ -418,7 +460,10 @@ class Conductor:
         if requestant.parser is None and not requestant.errored:
             if not ix.rxbs and ca not in self.cutoffs:
                 return False
-            requestant.makeParser()
+            if requestant.parseWhole():  # the usual case: a whole request at once
+                return True
+            if not requestant.errored:
+                requestant.makeParser()
         for _ in range(4):  # head, then body: a whole buffered request in one pass
             requestant.parse()
             if requestant.parser is None:
@@ -437,5 +482,6 @@ class Conductor:
             return False
         if requestant.expecting and requestant.headed and not requestant.bodied:
             ix.tx(b"HTTP/1.1 100 Continue\r\n\r\n")
+            self._sending[ca] = None
             requestant.expecting = False
         return requestant.ended

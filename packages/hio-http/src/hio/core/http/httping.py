@@ -1513,9 +1513,12 @@ class Parsent:
         """
         ctype = ""
         if self.headers is not None:
-            ctype = self.headers.get("content-type", "").lower()
-        mime = ctype.split(";", 1)[0].strip()
-        self.jsoned = mime == "application/json" or mime.endswith("+json")
+            ctype = self.headers.get("content-type", "")
+        if ctype:
+            mime = ctype.lower().split(";", 1)[0].strip()
+            self.jsoned = mime == "application/json" or mime.endswith("+json")
+        else:
+            self.jsoned = False
         if (self.jsoned or self.dictable) and self.body:
             try:
                 self.data = json.loads(bytes(self.body).decode("utf-8"))

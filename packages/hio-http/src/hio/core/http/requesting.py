@@ -65,6 +65,18 @@ TARGET_BAD = re.compile(rb"[\x00-\x20\x7f]")
 DIGITS = re.compile(r"[0-9]+\Z")
 """A Content-Length value."""
 
+VERSIONS = {"HTTP/1.1": (11, "HTTP/1.1"), "HTTP/1.0": (10, "HTTP/1.0")}
+"""The HTTP-versions served: their numbers and strings."""
+
+# The same checks on a head decoded from latin-1, for the quick parse of a whole head.
+_TOKEN_TEXT = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+_VERSION_TEXT = re.compile(r"HTTP/([0-9])\.([0-9])\Z")
+_TARGET_BAD_TEXT = re.compile(r"[\x00-\x20\x7f]")
+_STRAY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n")
+"""A control byte other than tab, or a CR or LF that is not part of a CRLF."""
+_FIELD = re.compile(r"^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*(.*?)[ \t]*\r\n", re.MULTILINE)
+"""A whole header field line: name, colon, value without the whitespace around it, CRLF."""
+
 
 class Requestant(Parsent):
     """Nonblocking HTTP Server Requestant class Parses request msg
@@ -137,6 +149,7 @@ class Requestant(Parsent):
         self.maxHeaderBytes = MAX_HEADER_BYTES if maxHeaderBytes is None else int(maxHeaderBytes)
         self.maxBodySize = MAX_BODY_SIZE if maxBodySize is None else int(maxBodySize)
         self.methods = tuple(SERVED_METHODS if methods is None else methods)
+        self._serve()  # ._served: method names by their bytes, made from ._servedFrom, the .methods
         self.maxLineSize = self.maxRequestLine
         self.maxLeaderSize = self.maxHeaderBytes
 
@@ -148,16 +161,21 @@ class Requestant(Parsent):
             dictable (bool | None): True means deserialize JSON bodies, None keeps
             method (str): ignored for requests, the request line gives the method
         """
-        keep = self.msg
-        super().reinit(msg=msg, dictable=dictable, method=method)
-        if msg is None and keep is not None:
-            self.msg = keep
+        if self.parser is not None:
+            self.parser.close()
+        if msg is not None:
+            self.msg = msg
+        if dictable is not None:
+            self.dictable = bool(dictable)
+        elif not hasattr(self, "dictable"):
+            self.dictable = False
         self._reset()
 
     def _reset(self):
         """Clear the attributes of one request."""
         if getattr(self, "msg", None) is None:
             self.msg = bytearray()
+        self.parms = None
         self.method = ""
         self.target = ""
         self.path = ""
@@ -207,7 +225,10 @@ class Requestant(Parsent):
         """
         if msg is not None:
             self.msg = msg
-        yield from self.parseHead()
+        for step in self.parseHead():
+            if step:  # the head is parsed: on to the body in the same step
+                break
+            yield step
         yield from self.parseBody()
         self.ended = True
 
@@ -228,6 +249,41 @@ class Requestant(Parsent):
             self._fail(ex)
         except Exception as ex:  # a parser bug must cost one connection, not the server
             self._fail(HTTPError(httping.BAD_REQUEST, title="Bad Request", detail=str(ex)))
+
+    def parseWhole(self) -> bool:
+        """Parse a plain request that has arrived whole in one go, without the parser generators.
+
+        The head is taken the quick way of _quickHead and a Content-Length
+        body is read when all of it is there. Anything else is left to
+        makeParser and parse, which go on from where this stopped (.headed
+        tells whether the head is parsed). A bad request fails as in parse:
+        .errored, with the .fault to answer. Never raises.
+
+        Returns:
+            bool: True when the whole request is parsed (.ended)
+        """
+        if self.parser is not None or self.ended or self.errored:
+            return self.ended
+        try:
+            if not self.headed and not self._quickHead():
+                return False
+        except HTTPError as ex:
+            self._fail(ex)
+            return False
+        except Exception as ex:  # a parser bug must cost one connection, not the server
+            self._fail(HTTPError(httping.BAD_REQUEST, title="Bad Request", detail=str(ex)))
+            return False
+        length = self.length or 0
+        msg = self.msg
+        if self.chunked or len(msg) < length:
+            return False
+        if length:
+            self.body.extend(memoryview(msg)[:length])
+            del msg[:length]
+        self.bodied = True
+        self.dictify()
+        self.ended = True
+        return True
 
     def _fail(self, fault: HTTPError):
         """Record fault and stop parsing."""
@@ -260,7 +316,10 @@ class Requestant(Parsent):
         HTTP/1.1 connections persist unless ``Connection: close``; HTTP/1.0
         connections persist only with ``Connection: keep-alive``.
         """
-        super().checkPersisted()
+        if "connection" in self.headers:
+            super().checkPersisted()
+        else:
+            self.persisted = self.version != 10
         return self.persisted
 
     def _line(self, limit: int, status: int, kind: str):
@@ -335,6 +394,9 @@ class Requestant(Parsent):
         if self.headed:
             yield True
             return
+        if self._quickHead():
+            yield True
+            return
         skipped = 0
         while True:  # RFC 9112 2.2: ignore a few empty lines before a request line
             line = yield from self._line(
@@ -345,52 +407,86 @@ class Requestant(Parsent):
             skipped += 1
             if skipped > MAX_EMPTY_LINES:
                 raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="empty lines instead of a request")
-        self._parseRequestLine(line)
+        self._parseRequestLine(line.decode("latin-1"))
         yield from self._fields(self.headers, "header")
         self._checkFraming()
         self.checkPersisted()
         self.headed = True
         yield True
 
-    def _parseRequestLine(self, line: bytes):
-        """Parse request line into method, target, path, query, fragment and version."""
-        parts = line.split(b" ")
-        if len(parts) != 3 or not all(parts):
+    def _quickHead(self) -> bool:
+        """Parse a plain head that has arrived whole in one go, without the line by line generators.
+
+        Plain means: no empty lines before the request line, every line ended
+        by CRLF, no control bytes, every field well formed and all within the
+        limits. Anything else (and a head still arriving) is left untouched
+        for the careful line by line parse, which names what is wrong. The
+        request line is checked by the same code either way.
+
+        Returns:
+            bool: True when the head was parsed (and consumed from .msg)
+        """
+        msg = self.msg
+        end = msg.find(b"\r\n\r\n")
+        if end <= 0 or end > self.maxRequestLine + self.maxHeaderBytes + 2:
+            return False
+        text = msg[: end + 2].decode("latin-1")  # request line and fields, each with its CRLF
+        if _STRAY.search(text):
+            return False
+        line, _, block = text.partition("\r\n")
+        fields = _FIELD.findall(block)
+        if len(fields) != block.count("\n"):  # a line that is not a plain field
+            return False
+        if not line or len(line) > self.maxRequestLine or len(fields) > self.maxHeaders:
+            return False
+        if len(block) - 2 > self.maxHeaderBytes:
+            return False
+        del msg[: end + 4]
+        self.started = True
+        self._parseRequestLine(line)
+        self.headers = Hict(fields)
+        self._checkFraming()
+        self.checkPersisted()
+        self.headed = True
+        return True
+
+    def _parseRequestLine(self, line: str):
+        """Parse request line (latin-1 decoded) into method, target, path, query, fragment and version."""
+        parts = line.split(" ")
+        if len(parts) != 3 or not (parts[0] and parts[1] and parts[2]):
             raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="malformed request line")
         method, target, version = parts
-        if not TOKEN.match(method):
+        if self._servedFrom is not self.methods:
+            self._serve()
+        name = self._served.get(method)
+        if name is None and not _TOKEN_TEXT.match(method):
             raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="malformed request method")
-        matched = VERSION.match(version)
-        if not matched:
-            raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="malformed HTTP version")
-        self.version = int(matched.group(1)) * 10 + int(matched.group(2))
-        self.protocol = version.decode("ascii")
-        if self.version not in (10, 11):
-            raise HTTPError(
-                httping.HTTP_VERSION_NOT_SUPPORTED,
-                title="HTTP Version Not Supported",
-                detail=f"{self.protocol} is not supported",
-            )
-        self.method = method.decode("ascii")
-        if self.method not in self.methods:
+        known = VERSIONS.get(version)
+        if known is not None:  # HTTP/1.1 or HTTP/1.0
+            self.version, self.protocol = known
+        else:
+            self._parseVersion(version)
+        if name is None:
+            self.method = method
             raise HTTPError(
                 httping.NOT_IMPLEMENTED, title="Not Implemented", detail=f"method {self.method} is not implemented"
             )
-        if TARGET_BAD.search(target):
+        self.method = name
+        if not target.isprintable() and _TARGET_BAD_TEXT.search(target):  # printable: no control (nor space)
             raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="invalid byte in request target")
-        self.target = target.decode("latin-1")
-        if self.target == "*":
-            if self.method != "OPTIONS":
+        self.target = target
+        if target[0] == "/":
+            rest, _, self.fragment = target.partition("#")
+            self.path, _, self.query = rest.partition("?")
+            return
+        if target == "*":
+            if name != "OPTIONS":
                 raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="asterisk target is for OPTIONS")
             self.path = "*"
             return
-        if self.target.startswith("/"):
-            rest, _, self.fragment = self.target.partition("#")
-            self.path, _, self.query = rest.partition("?")
-            return
-        if self.target.lower().startswith(("http://", "https://")):
+        if target.lower().startswith(("http://", "https://")):
             try:
-                parts = urlsplit(self.target)
+                parts = urlsplit(target)
             except ValueError:
                 raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="malformed absolute request target")
             self.path = parts.path or "/"
@@ -399,17 +495,39 @@ class Requestant(Parsent):
             return
         raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="malformed request target")
 
+    def _parseVersion(self, version: str):
+        """Parse an HTTP-version other than HTTP/1.1 and HTTP/1.0: malformed is 400, other versions 505."""
+        matched = _VERSION_TEXT.match(version)
+        if not matched:
+            raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="malformed HTTP version")
+        self.version = int(matched.group(1)) * 10 + int(matched.group(2))
+        self.protocol = version
+        if self.version not in (10, 11):
+            raise HTTPError(
+                httping.HTTP_VERSION_NOT_SUPPORTED,
+                title="HTTP Version Not Supported",
+                detail=f"{self.protocol} is not supported",
+            )
+
+    def _serve(self):
+        """Map each method name in .methods that can appear in a request line to itself."""
+        self._served = {name: name for name in self.methods if isinstance(name, str) and _TOKEN_TEXT.match(name)}
+        self._servedFrom = self.methods
+
     def _checkFraming(self):
         """Check Host, Transfer-Encoding, Content-Length and Expect fields."""
-        hosts = self.headers.getall("host", [])
+        headers = self.headers
+        hosts = headers.getall("host", ())
         if len(hosts) > 1 or (self.version == 11 and not hosts):
             raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="exactly one Host field is required")
         codings = []
-        for value in self.headers.getall("transfer-encoding", []):
-            codings.extend(c.strip().lower() for c in value.split(","))
+        if "transfer-encoding" in headers:
+            for value in headers.getall("transfer-encoding"):
+                codings.extend(c.strip().lower() for c in value.split(","))
         lengths = []
-        for value in self.headers.getall("content-length", []):
-            lengths.extend(v.strip() for v in value.split(","))
+        if "content-length" in headers:
+            for value in headers.getall("content-length"):
+                lengths.extend(v.strip() for v in value.split(","))
         if codings:
             if lengths:
                 raise HTTPError(
@@ -439,8 +557,8 @@ class Requestant(Parsent):
             self.length = length
         else:
             self.length = 0
-        expects = [v.strip().lower() for v in self.headers.getall("expect", [])]
-        if expects:
+        if "expect" in headers:
+            expects = [v.strip().lower() for v in headers.getall("expect")]
             if expects != ["100-continue"]:
                 raise HTTPError(httping.EXPECTATION_FAILED, title="Expectation Failed", detail="unknown expectation")
             self.expecting = self.version == 11

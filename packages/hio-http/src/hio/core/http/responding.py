@@ -12,6 +12,7 @@ import email.utils
 import json
 import logging
 import re
+import time
 
 from hio.core.http import httping
 from hio.core.http.httping import HTTPError
@@ -46,6 +47,18 @@ HOP_BY_HOP = ("connection", "keep-alive", "transfer-encoding", "te", "trailer", 
 """Header fields the server owns; an application's values for them are dropped
 (except that an application's ``Connection: close`` closes the connection)."""
 
+OWNED = frozenset((*HOP_BY_HOP, "content-length", "date", "server"))
+"""Header fields that the head builder looks at: hop by hop ones, the length,
+and those it adds itself when the application did not."""
+
+MEMO_SIZE = 256
+"""Most entries each validation memo below holds, so that no client or
+application can make them grow without bound."""
+
+_statusLines: dict = {}  # status string as given -> validated status line
+_goodNames: set = set()  # header field names already checked to be tokens
+_dated = (0, "")  # (second, its Date header value): formatted once per second
+
 
 def statusLine(status) -> str:
     """Return WSGI status string "200 OK" for int status or validated status string.
@@ -64,12 +77,18 @@ def statusLine(status) -> str:
         status = status.decode("latin-1")
     if not isinstance(status, str):
         raise ValueError(f"invalid status {status!r}")
+    line = _statusLines.get(status)  # applications answer with a few statuses, over and over
+    if line is not None:
+        return line
+    given = status
     status = status.strip()
     matched = STATUS.match(status)
     if not matched:
         raise ValueError(f"invalid status {status!r}")
     if not matched.group(2):
-        return statusLine(int(matched.group(1)))
+        status = statusLine(int(matched.group(1)))
+    if len(_statusLines) < MEMO_SIZE:
+        _statusLines[given] = status
     return status
 
 
@@ -79,8 +98,15 @@ def statusCode(status: str) -> int:
 
 
 def httpDate() -> str:
-    """Return the current date formatted for the Date header field."""
-    return email.utils.formatdate(usegmt=True)
+    """Return the current date formatted for the Date header field.
+
+    The field has a resolution of one second, so it is formatted once per second.
+    """
+    global _dated
+    now = int(time.time())
+    if now != _dated[0]:
+        _dated = (now, email.utils.formatdate(now, usegmt=True))
+    return _dated[1]
 
 
 def checkHeader(name, value) -> tuple[str, str]:
@@ -93,9 +119,12 @@ def checkHeader(name, value) -> tuple[str, str]:
         name = name.decode("latin-1")
     if not isinstance(value, str):
         value = value.decode("latin-1") if isinstance(value, bytes) else str(value)
-    if not isinstance(name, str) or not TOKEN.match(name):
-        raise ValueError(f"invalid header field name {name!r}")
-    if BAD_VALUE.search(value):
+    if not isinstance(name, str) or name not in _goodNames:
+        if not isinstance(name, str) or not TOKEN.match(name):
+            raise ValueError(f"invalid header field name {name!r}")
+        if len(_goodNames) < MEMO_SIZE:
+            _goodNames.add(name)
+    if not value.isprintable() and BAD_VALUE.search(value):  # printable holds no control byte
         raise ValueError(f"invalid header field value for {name}")
     return name, value
 
@@ -129,7 +158,10 @@ def errorMessage(status: int, detail: str = "", headers=None, close: bool = True
 
 def persistedBy(environ: dict) -> bool:
     """Return True when the request described by WSGI environ keeps its connection open."""
-    tokens = {t.strip().lower() for t in environ.get("HTTP_CONNECTION", "").split(",")}
+    connection = environ.get("HTTP_CONNECTION")
+    if not connection:
+        return environ.get("SERVER_PROTOCOL") == "HTTP/1.1"
+    tokens = {t.strip().lower() for t in connection.split(",")}
     if environ.get("SERVER_PROTOCOL") == "HTTP/1.1":
         return "close" not in tokens
     return "keep-alive" in tokens and "close" not in tokens
@@ -196,9 +228,7 @@ class Responder:
         self.delay = float(delay) if delay is not None else self.Delay
         self.chunkable = bool(chunkable)
         self.iterable = None
-        self.iterator = None
-        self.closed = False
-        self.reset(environ, chunkable)
+        self.reset(environ)
 
     def reset(self, environ: dict, chunkable: bool | None = None):
         """Reset attributes for another request-response
@@ -270,22 +300,32 @@ class Responder:
 
         Decides the framing of the body: Content-Length, chunked or to close.
         """
-        fields = []
+        status = self.status
+        code = int(status[:3])
+        lines = [f"{self.HttpVersionString} {status}"]
+        lengths = []
+        dated = served = False
         for name, value in self.headers.items():
             lower = name.lower()
-            if lower in HOP_BY_HOP:
-                if lower == "connection" and "close" in value.lower():
-                    self.persisted = False
-                continue
-            if lower == "content-length":
-                continue
-            fields.append((name, value))
-        code = statusCode(self.status)
-        if self.length is None and "content-length" in self.headers:
-            lengths = {v.strip() for v in self.headers.getall("content-length")}
-            if len(lengths) != 1 or not DIGITS.match(next(iter(lengths))):
+            if lower in OWNED:
+                if lower == "date":
+                    dated = True
+                elif lower == "server":
+                    served = True
+                elif lower == "content-length":
+                    lengths.append(value)
+                    continue
+                else:  # hop by hop
+                    if lower == "connection" and "close" in value.lower():
+                        self.persisted = False
+                    continue
+            lines.append(f"{name}: {value}")
+        if self.length is None and lengths:
+            values = {v.strip() for v in lengths}
+            length = values.pop()
+            if values or not (len(length) <= 18 and length.isascii() and length.isdigit()):  # as DIGITS
                 raise ValueError("invalid Content-Length from application")
-            self.length = int(lengths.pop())
+            self.length = int(length)
         if self.length is None and not self.headed and isinstance(self.iterable, (list, tuple)):
             try:
                 self.length = sum(len(part) for part in self.iterable)
@@ -294,27 +334,27 @@ class Responder:
         if code < 200 or code == 204:
             self.length = None
         elif self.length is not None:
-            fields.append(("Content-Length", str(self.length)))
+            lines.append(f"Content-Length: {self.length}")
         elif self.ended:
             self.length = self.size
             if code != 304:
-                fields.append(("Content-Length", str(self.length)))
-        elif not self.bodiless:
+                lines.append(f"Content-Length: {self.length}")
+        elif not (self.head or code == 304):  # a body of unknown length follows
             if self.chunkable:
                 self.chunked = True
-                fields.append(("Transfer-Encoding", "chunked"))
+                lines.append("Transfer-Encoding: chunked")
             else:
                 self.persisted = False
-        if "date" not in self.headers:
-            fields.append(("Date", httpDate()))
-        if "server" not in self.headers:
-            fields.append(("Server", SERVER_SOFTWARE))
+        if not dated:
+            lines.append("Date: " + httpDate())
+        if not served:
+            lines.append("Server: " + SERVER_SOFTWARE)
         if not self.persisted:
-            fields.append(("Connection", "close"))
+            lines.append("Connection: close")
         elif self.environ.get("SERVER_PROTOCOL") == "HTTP/1.0":
-            fields.append(("Connection", "keep-alive"))
-        lines = [f"{self.HttpVersionString} {self.status}"] + [f"{n}: {v}" for n, v in fields]
-        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+            lines.append("Connection: keep-alive")
+        lines.append("\r\n")
+        return "\r\n".join(lines).encode("latin-1")
 
     def _sendHead(self):
         """Send the status line and headers once."""
@@ -351,9 +391,9 @@ class Responder:
                     return
         self.size += len(msg)
         if self.chunked:
-            self.incomer.tx(b"%x\r\n" % len(msg) + bytes(msg) + CRLF)
+            self.incomer.tx(b"%x\r\n%b\r\n" % (len(msg), msg))
         else:
-            self.incomer.tx(bytes(msg))
+            self.incomer.tx(msg if type(msg) is bytes else bytes(msg))
 
     def start(self, status, response_headers, exc_info=None):
         """WSGI application start_response callable
@@ -388,10 +428,7 @@ class Responder:
         elif self.started:
             raise RuntimeError("start_response called again without exc_info")
         status = statusLine(status)
-        headers = Hict()
-        for name, value in response_headers:
-            name, value = checkHeader(name, value)
-            headers.add(name, value)
+        headers = Hict([checkHeader(name, value) for name, value in response_headers])
         self.status = status
         self.headers = headers
         self.started = True
@@ -416,6 +453,8 @@ class Responder:
         try:
             if self.iterator is None:
                 self.iterable = self.app(self.environ, self.start)
+                if self._whole():
+                    return
                 self.iterator = iter(self.iterable)
             pulls = 0
             while not self.ended and self._roomy() and pulls < PULLS:
@@ -433,6 +472,48 @@ class Responder:
                     break
         except Exception as ex:
             self._fail(ex)
+
+    def _whole(self) -> bool:
+        """Send a small list or tuple body, the usual answer of an application, at once.
+
+        The head and the joined parts go out in one piece and the response
+        ends, with the same framing, cuts and warnings as the chunk by chunk
+        path. A body with more than PULLS parts or HIGH_WATER bytes, with a
+        part that is not bytes, a subclass of list or tuple (it may carry an
+        attributized ._status), or an application that used the write
+        callable or never called start_response is left to the chunk by chunk
+        pulling of .service.
+
+        Returns:
+            bool: True when the response was queued whole and ended
+        """
+        parts = self.iterable
+        if type(parts) not in (list, tuple) or len(parts) > PULLS or not self.started or self.headed:
+            return False
+        try:
+            body = b"".join(parts)
+        except TypeError:
+            return False
+        if len(body) > HIGH_WATER:
+            return False
+        head = self.build()
+        self.headed = True
+        length = self.length
+        if self.bodiless:
+            body = b""
+        elif length is not None and len(body) != length:
+            if len(body) > length:
+                logger.warning("WSGI body longer than its Content-Length %s: cut", length)
+                body = body[:length]
+            else:
+                logger.warning("WSGI body shorter than its Content-Length %s", length)
+                self.persisted = False
+        self.size = len(body)
+        self.ended = True
+        self.incomer.tx(head + body if body else head)
+        self.iterable = None  # a plain list or tuple has nothing to close
+        self.closed = True
+        return True
 
     def _end(self):
         """Finish the response after the body iterator is exhausted."""

@@ -67,6 +67,28 @@ CRLF = b"\r\n"
 LF = b"\n"
 CR = b"\r"
 
+ENVIRON_KEYS_SIZE = 1024
+"""Most header field names whose WSGI environ keys are remembered."""
+
+_ENVIRON_KEYS: dict = {}  # header field name as sent -> its environ key, "" for those left out
+
+
+def environKey(name: str) -> str:
+    """Return the WSGI environ key of header field name, "" when the field is left out.
+
+    Fields whose names hold an underscore are left out, so that they cannot
+    pose as others (``X_Forwarded`` as ``X-Forwarded``); Content-Type and
+    Content-Length have keys of their own; Transfer-Encoding is the server's.
+    """
+    lower = name.lower()
+    if "_" in lower or lower in ("content-type", "content-length", "transfer-encoding"):
+        key = ""
+    else:
+        key = "HTTP_" + lower.upper().replace("-", "_")
+    if len(_ENVIRON_KEYS) < ENVIRON_KEYS_SIZE:
+        _ENVIRON_KEYS[name] = key
+    return key
+
 
 def notFoundApp(environ, start_response):
     """WSGI application of a Server made without one: 404 for everything."""
@@ -170,6 +192,7 @@ class Server(Conductor):
         self.app = app if app is not None else notFoundApp
         self.reqs = reqs if reqs is not None else {}
         self.reps = reps if reps is not None else {}
+        self._base = None  # (servant ha, the environ part every request shares)
 
     def close(self):
         """Close all reqs, reps, and ixes"""
@@ -203,54 +226,87 @@ class Server(Conductor):
         """Returns wisgi environment dictionary for supplied requestant
 
         Follows PEP 3333: strings are latin-1 decoded, PATH_INFO is percent
-        decoded, header fields become HTTP_ variables (fields whose names hold
+        decoded, header fields become ``HTTP_`` variables (fields whose names hold
         an underscore are left out, so that they cannot pose as others) with
         repeated fields joined by commas.
         """
         ca = requestant.remoter.ca if requestant.remoter is not None else ("", 0)
-        host, port = self.servant.ha[0], self.servant.ha[1]
-        if requestant.path == "*":
-            path = "*"
-        else:
-            path = unquote_to_bytes(requestant.path).decode("latin-1")
+        path = requestant.path
+        if path != "*" and ("%" in path or not path.isascii()):
+            path = unquote_to_bytes(path.encode("latin-1")).decode("latin-1")
         body = bytes(requestant.body)
-        environ = {
-            "REQUEST_METHOD": requestant.method,
-            "SCRIPT_NAME": "",
-            "PATH_INFO": path,
-            "QUERY_STRING": requestant.query,
-            "SERVER_NAME": host if host not in ("", "0.0.0.0", "::") else "localhost",
-            "SERVER_PORT": str(port),
-            "SERVER_PROTOCOL": requestant.protocol,
-            "SERVER_SOFTWARE": SERVER_SOFTWARE,
-            "REMOTE_ADDR": str(ca[0]),
-            "REMOTE_PORT": str(ca[1]),
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": self.scheme,
-            "wsgi.input": io.BytesIO(body),
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": False,
-            "wsgi.multiprocess": False,
-            "wsgi.run_once": False,
-            "wsgi.input_terminated": True,
-        }
+        environ = self._baseEnviron().copy()
+        environ["REQUEST_METHOD"] = requestant.method
+        environ["PATH_INFO"] = path
+        environ["QUERY_STRING"] = requestant.query
+        environ["SERVER_PROTOCOL"] = requestant.protocol
+        environ["REMOTE_ADDR"] = str(ca[0])
+        environ["REMOTE_PORT"] = str(ca[1])
+        environ["wsgi.input"] = io.BytesIO(body)
         headers = requestant.headers
         if "content-type" in headers:
             environ["CONTENT_TYPE"] = headers["content-type"]
         if body or (requestant.length is not None and "content-length" in headers):
             environ["CONTENT_LENGTH"] = str(len(body))
-        for name in dict.fromkeys(k.lower() for k in headers):
-            if "_" in name or name in ("content-type", "content-length", "transfer-encoding"):
+        for name, value in headers.items():
+            key = _ENVIRON_KEYS.get(name)
+            if key is None:
+                key = environKey(name)
+            if not key:
                 continue
-            values = headers.getall(name)
-            key = "HTTP_" + name.upper().replace("-", "_")
-            environ[key] = ("; " if name == "cookie" else ",").join(values)
+            if key in environ:  # a repeated field
+                environ[key] += ("; " if key == "HTTP_COOKIE" else ",") + value
+            else:
+                environ[key] = value
         return environ
 
+    def _baseEnviron(self) -> dict:
+        """The part of the WSGI environ that is the same for every request while .servant.ha stays."""
+        ha = self.servant.ha
+        if self._base is None or self._base[0] != ha or self._base[1]["wsgi.url_scheme"] != self.scheme:
+            host, port = ha[0], ha[1]
+            self._base = (
+                ha,
+                {
+                    "REQUEST_METHOD": "",
+                    "SCRIPT_NAME": "",
+                    "PATH_INFO": "",
+                    "QUERY_STRING": "",
+                    "SERVER_NAME": host if host not in ("", "0.0.0.0", "::") else "localhost",
+                    "SERVER_PORT": str(port),
+                    "SERVER_PROTOCOL": "",
+                    "SERVER_SOFTWARE": SERVER_SOFTWARE,
+                    "REMOTE_ADDR": "",
+                    "REMOTE_PORT": "",
+                    "wsgi.version": (1, 0),
+                    "wsgi.url_scheme": self.scheme,
+                    "wsgi.input": None,
+                    "wsgi.errors": sys.stderr,
+                    "wsgi.multithread": False,
+                    "wsgi.multiprocess": False,
+                    "wsgi.run_once": False,
+                    "wsgi.input_terminated": True,
+                },
+            )
+        return self._base[1]
+
     def serviceReqs(self):
-        """Service pending requestants"""
-        for ca, requestant in list(self.reqs.items()):
-            self._guard(ca, self._serviceReq, requestant)
+        """Service pending requestants
+
+        Those are the requestants of the connections that received bytes (or
+        whose clients closed) since the last pass, and of those whose previous
+        response just ended, so that a pipelined request waiting in .rxbs is
+        taken up.
+        """
+        stirred = self._stirred
+        if not stirred:
+            return
+        self._stirred = {}
+        reqs = self.reqs
+        for ca in stirred:
+            requestant = reqs.get(ca)
+            if requestant is not None:
+                self._guard(ca, self._serviceReq, requestant)
 
     def _serviceReq(self, ca, requestant):
         """Parse on ca and start a Responder for a whole request."""
@@ -275,6 +331,7 @@ class Server(Conductor):
     def _serviceRep(self, ca, responder):
         """Run responder; on its end keep the connection for the next request or close it."""
         responder.service()
+        self._sending[ca] = None
         if responder.ended:
             self.reps.pop(ca, None)
             responder.close()
@@ -282,6 +339,7 @@ class Server(Conductor):
             if responder.persisted and requestant is not None and requestant.persisted:
                 requestant.reinit()
                 self.tymers[ca].start()
+                self._stirred[ca] = None  # a pipelined request may wait in .rxbs
             else:
                 self.finish(ca)
         elif ca in self.cutoffs:  # client went away while its response streams
@@ -452,6 +510,7 @@ class BareServer(Conductor):
         self.stewards = stewards if stewards is not None else {}
         self.dictable = bool(dictable)
         self.steward = steward if steward is not None else Steward
+        self._pouring = {}  # ca (an ordered set) of stewards pouring a response
 
     def _admit(self, ca, ix):
         """Make the Steward of new connection ix."""
@@ -478,11 +537,31 @@ class BareServer(Conductor):
         """Close all ixes for all stewards"""
         super().close()
         self.stewards.clear()
+        self._pouring.clear()
 
     def serviceStewards(self):
-        """Service pending requestants and responders"""
-        for ca, steward in list(self.stewards.items()):
+        """Service pending requestants and responders
+
+        Those are the stewards of the connections that received bytes (or
+        whose clients closed) since the last pass, and those still pouring a
+        response.
+        """
+        due = self._pouring
+        if self._stirred:
+            due.update(self._stirred)
+            self._stirred = {}
+        if not due:
+            return
+        self._pouring = {}
+        stewards = self.stewards
+        for ca in due:
+            steward = stewards.get(ca)
+            if steward is None:
+                continue
             self._guard(ca, self._serviceSteward, steward)
+            self._sending[ca] = None
+            if steward.waited and ca in stewards:
+                self._pouring[ca] = None
 
     def _serviceSteward(self, ca, steward):
         """Parse, respond and pour on connection ca."""
@@ -500,6 +579,7 @@ class BareServer(Conductor):
             if steward.requestant.persisted:
                 steward.requestant.reinit()
                 self.tymers[ca].start()
+                self._stirred[ca] = None  # a pipelined request may wait in .rxbs
             else:
                 self.finish(ca)
 

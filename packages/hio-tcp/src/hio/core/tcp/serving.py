@@ -215,6 +215,7 @@ class Server(Acceptor):
     """
 
     Tymeout = 1.0
+    _tls = False  # True when remoters may hold decrypted bytes that their sockets no longer signal
 
     def __init__(
         self,
@@ -242,7 +243,8 @@ class Server(Acceptor):
         self._poller = None  # readiness poller over the remoter sockets
         self._fdcas = {}  # remoter ca by registered file descriptor
         self._cafds = {}  # registered file descriptor by remoter ca
-        self._fresh = []  # cas of remoters not yet serviced since added
+        self._fresh = {}  # cas of remoters not yet read since added, in order (an ordered set)
+        self._carry = []  # cas of TLS remoters last found ready: their sockets may hold decrypted bytes
         self._gone = set()  # cas of remoters seen gone by serviceSendsAllIx or closed by closeIx
 
     def wind(self, tymth: Callable[[], float]) -> None:
@@ -257,7 +259,7 @@ class Server(Acceptor):
     def _register(self, ca: tuple, ix: Remoter) -> None:
         """Adds remoter ix at ca to .ixes and to the readiness poller."""
         self.ixes[ca] = ix
-        self._fresh.append(ca)
+        self._fresh[ca] = None
         if self._poller is None:
             if hasattr(select, "epoll"):
                 self._poller = select.epoll()
@@ -301,12 +303,16 @@ class Server(Acceptor):
         """Returns a new Remoter for accepted socket cs from ca."""
         return Remoter(ha=self.ha, ca=ca, cs=cs, tymeout=self.tymeout, bs=self.bs, wl=self.wl, tymth=self.tymth)
 
-    def serviceAxes(self) -> None:
+    def serviceAxes(self) -> list[tuple]:
         """Service axes.
 
         For each newly accepted connection in .axes create Remoter and add to
         .ixes keyed by ca
+
+        Returns:
+            list[tuple]: the cas of the remoters added to .ixes, in order
         """
+        added = []
         while self.axes:
             ca, cs = self.axes.popleft()
             if ca in self.ixes:  # remote address reused, the old connection is gone
@@ -318,6 +324,8 @@ class Server(Acceptor):
                 cs.close()
                 continue
             self._register(ca, ix)
+            added.append(ca)
+        return added
 
     def _removeGone(self) -> None:
         """Closes and removes the remoters last seen gone that still are.
@@ -387,6 +395,7 @@ class Server(Acceptor):
             _, cs = self.axes.popleft()
             cs.close()
         self._fresh.clear()
+        self._carry.clear()
         self._gone.clear()
         if self._poller is not None:
             if hasattr(self._poller, "close"):
@@ -405,6 +414,7 @@ class Server(Acceptor):
         """
         ix = self.ixes.pop(ca, None)
         self._unregister(ca)
+        self._fresh.pop(ca, None)
         if ix is not None and close:
             ix.close()
 
@@ -412,30 +422,55 @@ class Server(Acceptor):
         """Service receives for remoter by connection address ca"""
         self._ix(ca).serviceReceives()
 
-    def serviceReceivesAllIx(self) -> None:
-        """Service receives for all remoters in .ixes
+    def readyIxes(self) -> list[tuple[tuple, Remoter]]:
+        """Returns the (ca, remoter) duples of the connections worth reading now, in order.
 
-        Only remoters whose sockets are readable are read, plus each remoter
-        once right after it was added.
+        Those are each remoter once right after it was added, those whose
+        sockets the readiness poller reports readable (one poll for all of
+        them, so a pass costs little when few connections are busy), and TLS
+        remoters last found ready whose sockets still hold decrypted bytes.
+        Closed remoters and those cut off by their peers are left out and their
+        descriptors taken off the poller, as they stay readable at end of stream.
+        Without a poller on the platform every remoter is returned.
         """
         ixes = self.ixes
+        ready = {}
         if self._fresh:
             for ca in self._fresh:
                 ix = ixes.get(ca)
                 if ix is not None:
-                    ix.serviceReceives()
+                    ready[ca] = ix
             self._fresh.clear()
+        if self._carry:
+            for ca in self._carry:
+                ix = ixes.get(ca)
+                if ix is not None and ix.opened and not ix.cutoff and ix.cs.pending():
+                    ready[ca] = ix
+            self._carry = []
         if self._poller is None:
-            for ix in ixes.values():
-                ix.serviceReceives()
-            return
-        fdcas = self._fdcas
-        for fd, _ in self._poller.poll(0):
-            ca = fdcas.get(fd)
-            ix = ixes.get(ca) if ca is not None else None
-            if ix is None or not ix.opened:
-                self._unregisterFd(fd)
-                continue
+            ready.update(ixes)
+        else:
+            fdcas = self._fdcas
+            for fd, _ in self._poller.poll(0):
+                ca = fdcas.get(fd)
+                ix = ixes.get(ca) if ca is not None else None
+                if ix is None or not ix.opened:
+                    self._unregisterFd(fd)
+                elif ix.cutoff:
+                    self._unregister(ca)
+                else:
+                    ready[ca] = ix
+        if ready and self._tls:
+            self._carry = [ca for ca, ix in ready.items() if isinstance(ix.cs, ssl.SSLSocket)]
+        return list(ready.items())
+
+    def serviceReceivesAllIx(self) -> None:
+        """Service receives for all remoters in .ixes
+
+        Only remoters whose sockets are readable are read, plus each remoter
+        once right after it was added (see readyIxes).
+        """
+        for ca, ix in self.readyIxes():
             ix.serviceReceives()
             if ix.cutoff:  # stays readable at end of stream, nothing more to read
                 self._unregister(ca)
@@ -526,6 +561,8 @@ class ServerTls(Server):
         cafilepath (str | None): path to ca file
     """
 
+    _tls = True
+
     def __init__(
         self,
         context: ssl.SSLContext | None = None,
@@ -569,11 +606,16 @@ class ServerTls(Server):
         for cx in self.cxes.values():
             cx.wind(tymth)
 
-    def serviceAxes(self) -> None:
+    def serviceAxes(self) -> list[tuple]:
         """Service accepteds.
 
         For each new accepted connection create RemoterTls and add to .cxes Not Handshaked
+
+        Returns:
+            list[tuple]: the cas of the remoters added to .cxes (they join .ixes
+                when their handshakes complete, see serviceCxes)
         """
+        added = []
         while self.axes:
             ca, cs = self.axes.popleft()
             if ca in self.ixes:
@@ -597,6 +639,8 @@ class ServerTls(Server):
                 cs.close()
                 continue
             self.cxes[ca] = cx
+            added.append(ca)
+        return added
 
     def serviceCxes(self) -> list[tuple]:
         """Service handshakes for every remoter in .cxes. If successful move to .ixes
@@ -693,6 +737,7 @@ class Remoter(tyming.Tymee):
         self.rxbs = bytearray()
         self.cutoff = False
         self.opened = True
+        self._refreshed = None  # tyme of the last restart of .tymer
         cs.setblocking(False)
         if cs.family in (socket.AF_INET, socket.AF_INET6):
             cs.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -705,6 +750,7 @@ class Remoter(tyming.Tymee):
         """
         super().wind(tymth)
         self.tymer.wind(tymth)
+        self._refreshed = None
 
     def shutdown(self, how: int = socket.SHUT_RDWR) -> None:
         """Shutdown connected socket .cs"""
@@ -733,6 +779,19 @@ class Remoter(tyming.Tymee):
         """Restart tymer"""
         if self._tymth is not None:
             self.tymer.start()
+            self._refreshed = self._tymth()
+
+    def _touch(self) -> None:
+        """Restart tymer after activity, unless it was restarted at this same tyme already.
+
+        Every receive and send calls this; many of them fall in one cycle.
+        """
+        tymth = self._tymth
+        if tymth is not None:
+            tyme = tymth()
+            if tyme != self._refreshed:
+                self.tymer.start(start=tyme)
+                self._refreshed = tyme
 
     def receive(self) -> bytes | None:
         """Perform non blocking receive on connected socket .cs
@@ -753,7 +812,7 @@ class Remoter(tyming.Tymee):
             if self.wl:
                 self.wl.writeRx(data, who=self.ca)
             if self.refreshable:
-                self.refresh()
+                self._touch()
         else:
             self.cutoff = True
         return data
@@ -804,7 +863,7 @@ class Remoter(tyming.Tymee):
             if self.wl:
                 self.wl.writeTx(data[:count], who=self.ca)
             if self.refreshable:
-                self.refresh()
+                self._touch()
         return count
 
     def tx(self, data: bytes | bytearray | memoryview) -> None:
@@ -946,7 +1005,7 @@ class RemoterTls(Remoter):
             if self.wl:
                 self.wl.writeRx(data, who=self.ca)
             if self.refreshable:
-                self.refresh()
+                self._touch()
         else:
             self.cutoff = True
         return data
@@ -970,7 +1029,7 @@ class RemoterTls(Remoter):
             if self.wl:
                 self.wl.writeTx(data[:count], who=self.ca)
             if self.refreshable:
-                self.refresh()
+                self._touch()
         return count
 
 
