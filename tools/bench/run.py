@@ -185,8 +185,51 @@ def bench_http(published: str, seconds: float) -> tuple[str, dict]:
     return table(f"HTTP falcon hello (load from {tool})", columns, rows), results
 
 
-def targets(sched: dict, tcp: dict, http: dict) -> list[tuple[str, float, float, bool]]:
-    """Each target as (what, measured ratio, required ratio, met)."""
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time that process ``pid`` has used, in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def bench_realtime(seconds: float) -> tuple[str, dict]:
+    """Idle CPU of a real-time Doist holding an HTTP server, and its latency under load."""
+    results = {}
+    port = free_port()
+    with Serving(OURS, "http_server.py", "hio-real", port, port=port) as server:
+        time.sleep(0.5)
+        start = cpu_seconds(server.proc.pid)
+        time.sleep(seconds)
+        results["idle_cpu_pct"] = (cpu_seconds(server.proc.pid) - start) / seconds * 100
+        results["real"] = run_json(OURS, "http_load.py", port, 10, seconds)
+    port = free_port()
+    with Serving(OURS, "http_server.py", "hio", port, port=port):
+        results["asap"] = run_json(OURS, "http_load.py", port, 10, seconds)
+    rows = [
+        [
+            "real time (tock 0.03125 s, waker)",
+            results["idle_cpu_pct"],
+            results["real"]["rps"],
+            results["real"]["p50_ms"],
+        ],
+        ["as fast as possible", float("nan"), results["asap"]["rps"], results["asap"]["p50_ms"]],
+    ]
+    columns = ["hio HTTP server under a Doist", "idle CPU % of a core", "req/s at 10 conns", "p50 ms"]
+    return table("Real-time Doist: idle cost and latency", columns, rows), results
+
+
+def bench_memory() -> tuple[str, dict]:
+    """Memory of 10,000 idle doers and of 1,000 idle TCP connections."""
+    results = run_json(OURS, "memory.py")
+    rows = [
+        ["10,000 idle doers under a DoDoer", results["doers_10k_mb"]],
+        ["1,000 idle TCP connections on a Server", results["tcp_1k_mb"]],
+    ]
+    return table("Memory (MB, traced Python allocations)", ["what", "MB"], rows), results
+
+
+def targets(sched: dict, tcp: dict, http: dict, real: dict | None = None, memory: dict | None = None) -> list:
+    """Each target as (what, measured ratio, required ratio, met); ratios of 1.0 or more mean met."""
     r = sched["results"]
     key = (1000, 200)
 
@@ -224,6 +267,20 @@ def targets(sched: dict, tcp: dict, http: dict) -> list[tuple[str, float, float,
         ("http: req/s at 10 conns vs hio 0.6.10", http["hio", 10]["rps"] / http["hio 0.6.10", 10]["rps"], 1.5),
         ("http: req/s at 10 conns vs waitress", http["hio", 10]["rps"] / http["waitress", 10]["rps"], 4.0),
     ]
+    if real:
+        checks += [
+            ("real time: idle CPU under 2% of a core (2 / measured %)", 2.0 / max(real["idle_cpu_pct"], 1e-9), 1.0),
+            (
+                "real time: p50 within 2x of as fast as possible (2 / ratio)",
+                2.0 / (real["real"]["p50_ms"] / real["asap"]["p50_ms"]),
+                1.0,
+            ),
+        ]
+    if memory:
+        checks += [
+            ("memory: 10,000 idle doers under 10 MB (10 / MB)", 10.0 / memory["doers_10k_mb"], 1.0),
+            ("memory: 1,000 idle TCP connections under 20 MB (20 / MB)", 20.0 / memory["tcp_1k_mb"], 1.0),
+        ]
     return [(what, got, need, got >= need) for what, got, need in checks]
 
 
@@ -232,13 +289,15 @@ def main() -> int:
     parser.add_argument("--published", required=True, help="python of a venv holding the published hio release")
     parser.add_argument("--out", default="bench-results", help="directory for plots and summary.md")
     parser.add_argument("--quick", action="store_true", help="smaller shapes and shorter loads, for a smoke run")
-    parser.add_argument("--only", choices=["sched", "tcp", "http"], action="append", help="run only these")
+    parser.add_argument(
+        "--only", choices=["sched", "tcp", "http", "realtime", "memory"], action="append", help="run only these"
+    )
     args = parser.parse_args()
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     seconds = 1.0 if args.quick else 3.0
-    only = set(args.only or ["sched", "tcp", "http"])
-    sections, sched, tcp, http = [], {"results": {}}, None, None
+    only = set(args.only or ["sched", "tcp", "http", "realtime", "memory"])
+    sections, sched, tcp, http, real, memory = [], {"results": {}}, None, None, None, None
 
     if "sched" in only:
         text, sched, _ = bench_sched(args.published, args.quick)
@@ -270,10 +329,19 @@ def main() -> int:
             {n: [http[n, 10]["rps"], http[n, 100]["rps"]] for n in names},
             "requests/s",
         )
+    if "realtime" in only:
+        text, real = bench_realtime(seconds)
+        print(text, flush=True)
+        sections.append(text)
+    if "memory" in only:
+        text, memory = bench_memory()
+        print(text, flush=True)
+        sections.append(text)
     summary = ["# hio benchmarks", "", f"Command: `python3 -m nox -s bench`; machine: {os.cpu_count()} cores.", ""]
     summary += sections
     if tcp and http:
-        rows = [[what, got, need, "met" if ok else "NOT met"] for what, got, need, ok in targets(sched, tcp, http)]
+        checks = targets(sched, tcp, http, real, memory)
+        rows = [[what, got, need, "met" if ok else "NOT met"] for what, got, need, ok in checks]
         text = table("Targets", ["target", "measured ratio", "required", "result"], rows)
         print(text)
         summary.append(text)
