@@ -491,14 +491,8 @@ class Doer(Tymee):
         """
 
 
-class ReDoer(Doer):
-    """Example Doer whose .recur is a generator method, run by .do with ``yield from``.
-
-    Attributes:
-        states (list[State]): what happened, for tests and demonstration
-        count (int): recurs so far
-        stop (int): recurs after which it is done
-    """
+class _Recorder(Doer):
+    """Example doer base: records each context as a State in .states, .count recurs so far."""
 
     def __init__(self, stop: int = 3, **kwa):
         super().__init__(**kwa)
@@ -508,14 +502,6 @@ class ReDoer(Doer):
 
     def enter(self, *, temp: bool | None = None) -> None:
         self.states.append(State(tyme=self.tyme, context="enter", feed=temp, count=self.count))
-
-    def recur(self) -> Generator[float, float, bool]:
-        """Yields the tock, is sent the tyme, and returns True after .stop runs."""
-        while self.count < self.stop:
-            tyme = yield self.tock
-            self.count += 1
-            self.states.append(State(tyme=self.tyme, context="recur", feed=tyme, count=self.count))
-        return True
 
     def clean(self) -> None:
         self.states.append(State(tyme=self.tyme, context="clean", feed=None, count=self.count))
@@ -528,6 +514,24 @@ class ReDoer(Doer):
 
     def abort(self, ex: Exception) -> None:
         self.states.append(State(tyme=self.tyme, context="abort", feed=ex, count=self.count))
+
+
+class ReDoer(_Recorder):
+    """Example Doer whose .recur is a generator method, run by .do with ``yield from``.
+
+    Attributes:
+        states (list[State]): what happened, for tests and demonstration
+        count (int): recurs so far
+        stop (int): recurs after which it is done
+    """
+
+    def recur(self) -> Generator[float, float, bool]:
+        """Yields the tock, is sent the tyme, and returns True after .stop runs."""
+        while self.count < self.stop:
+            tyme = yield self.tock
+            self.count += 1
+            self.states.append(State(tyme=self.tyme, context="recur", feed=tyme, count=self.count))
+        return True
 
 
 class DoDoer(_Scheduler, Doer):
@@ -661,7 +665,7 @@ class DoDoer(_Scheduler, Doer):
         self._remove(list(doers))
 
 
-class ExDoer(Doer):
+class ExDoer(_Recorder):
     """Example Doer for testing and demonstration: records each context in .states.
 
     Attributes:
@@ -670,31 +674,10 @@ class ExDoer(Doer):
         stop (int): recurs after which it is done
     """
 
-    def __init__(self, stop: int = 3, **kwa):
-        super().__init__(**kwa)
-        self.states = []
-        self.count = 0
-        self.stop = stop
-
-    def enter(self, *, temp: bool | None = None) -> None:
-        self.states.append(State(tyme=self.tyme, context="enter", feed=temp, count=self.count))
-
     def recur(self, tyme: float) -> bool:
         self.count += 1
         self.states.append(State(tyme=self.tyme, context="recur", feed=tyme, count=self.count))
         return self.count >= self.stop
-
-    def clean(self) -> None:
-        self.states.append(State(tyme=self.tyme, context="clean", feed=None, count=self.count))
-
-    def exit(self) -> None:
-        self.states.append(State(tyme=self.tyme, context="exit", feed=None, count=self.count))
-
-    def close(self) -> None:
-        self.states.append(State(tyme=self.tyme, context="close", feed=None, count=self.count))
-
-    def abort(self, ex: Exception) -> None:
-        self.states.append(State(tyme=self.tyme, context="abort", feed=ex, count=self.count))
 
 
 class TryDoer(Doer):
