@@ -367,27 +367,39 @@ class Conductor:
         if not sending:
             return
         self._sending = {}
-        ixes = self.servant.ixes
         for ca in sending:
-            ix = ixes.get(ca)
-            if ix is None or not ix.txbs:
-                continue
-            before = len(ix.txbs)
-            cutoff = ix.cutoff
-            try:
-                ix.serviceSends()
-            except (OSError, ValueError) as ex:
-                logger.info("%s: closing %s: send failed: %s", self.name, ca, ex)
-                self.closeConnection(ca)
-                continue
-            if ix.cutoff and not cutoff:  # send failed: the client is gone
-                logger.info("%s: closing %s: client gone", self.name, ca)
-                self.closeConnection(ca)
-                continue
-            if len(ix.txbs) < before and ca in self.tymers:
-                self.tymers[ca].start()
-            if ix.txbs:  # the socket is full for now: the rest on a later pass
-                self._sending[ca] = None
+            self._flush(ca)
+
+    def _flush(self, ca):
+        """Send what connection ca has queued, as much as its socket takes now.
+
+        Progress restarts its tymer; what the socket does not take waits for
+        serviceSends on a later pass; a failed send closes the connection.
+        """
+        ix = self.servant.ixes.get(ca)
+        if ix is None:
+            return
+        before = len(ix.txbs)
+        if not before:
+            return
+        cutoff = ix.cutoff
+        try:
+            ix.serviceSends()
+        except (OSError, ValueError) as ex:
+            logger.info("%s: closing %s: send failed: %s", self.name, ca, ex)
+            self.closeConnection(ca)
+            return
+        if ix.cutoff and not cutoff:  # send failed: the client is gone
+            logger.info("%s: closing %s: client gone", self.name, ca)
+            self.closeConnection(ca)
+            return
+        left = len(ix.txbs)
+        if left < before:
+            tymer = self.tymers.get(ca)
+            if tymer is not None:
+                tymer.start()
+        if left:  # the socket is full for now: the rest on a later pass
+            self._sending[ca] = None
 
     def serviceClosings(self):
         """Lingering close: flush, shut down sending, drain, then close."""

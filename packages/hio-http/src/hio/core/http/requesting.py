@@ -72,10 +72,11 @@ VERSIONS = {"HTTP/1.1": (11, "HTTP/1.1"), "HTTP/1.0": (10, "HTTP/1.0")}
 _TOKEN_TEXT = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 _VERSION_TEXT = re.compile(r"HTTP/([0-9])\.([0-9])\Z")
 _TARGET_BAD_TEXT = re.compile(r"[\x00-\x20\x7f]")
-_STRAY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n")
-"""A control byte other than tab, or a CR or LF that is not part of a CRLF."""
-_FIELD = re.compile(r"^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*(.*?)[ \t]*\r\n", re.MULTILINE)
-"""A whole header field line: name, colon, value without the whitespace around it, CRLF."""
+
+FIELD_NAMES_SIZE = 512
+"""Most header field names remembered as valid, so that no client can make the memo grow without bound."""
+
+_fieldNames: set = set()  # header field names found to be tokens
 
 
 class Requestant(Parsent):
@@ -280,8 +281,10 @@ class Requestant(Parsent):
         if length:
             self.body.extend(memoryview(msg)[:length])
             del msg[:length]
+            self.dictify()
+        elif "content-type" in self.headers:
+            self.dictify()  # .jsoned says whether it is json, even without a body
         self.bodied = True
-        self.dictify()
         self.ended = True
         return True
 
@@ -418,8 +421,8 @@ class Requestant(Parsent):
         """Parse a plain head that has arrived whole in one go, without the line by line generators.
 
         Plain means: no empty lines before the request line, every line ended
-        by CRLF, no control bytes, every field well formed and all within the
-        limits. Anything else (and a head still arriving) is left untouched
+        by CRLF and printable (no control byte, not even a tab), every field
+        well formed and all within the limits. Anything else (and a head still arriving) is left untouched
         for the careful line by line parse, which names what is wrong. The
         request line is checked by the same code either way.
 
@@ -430,17 +433,29 @@ class Requestant(Parsent):
         end = msg.find(b"\r\n\r\n")
         if end <= 0 or end > self.maxRequestLine + self.maxHeaderBytes + 2:
             return False
-        text = msg[: end + 2].decode("latin-1")  # request line and fields, each with its CRLF
-        if _STRAY.search(text):
+        head = msg[:end].decode("latin-1")
+        lines = head.split("\r\n")
+        line = lines[0]
+        if not line or len(line) > self.maxRequestLine or len(lines) > self.maxHeaders + 1:
             return False
-        line, _, block = text.partition("\r\n")
-        fields = _FIELD.findall(block)
-        if len(fields) != block.count("\n"):  # a line that is not a plain field
+        if len(head) - len(line) - 2 > self.maxHeaderBytes:
             return False
-        if not line or len(line) > self.maxRequestLine or len(fields) > self.maxHeaders:
+        if not line.isprintable():  # printable holds no control byte, no CR, no LF (nor a tab)
             return False
-        if len(block) - 2 > self.maxHeaderBytes:
-            return False
+        names = _fieldNames
+        fields = []
+        for field in lines[1:]:
+            if not field.isprintable():
+                return False
+            name, colon, value = field.partition(":")
+            if not colon:
+                return False
+            if name not in names:
+                if not _TOKEN_TEXT.match(name):
+                    return False
+                if len(names) < FIELD_NAMES_SIZE:
+                    names.add(name)
+            fields.append((name, value.strip(" ")))
         del msg[: end + 4]
         self.started = True
         self._parseRequestLine(line)
@@ -476,6 +491,9 @@ class Requestant(Parsent):
             raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="invalid byte in request target")
         self.target = target
         if target[0] == "/":
+            if "?" not in target and "#" not in target:
+                self.path = target  # .query and .fragment stay empty
+                return
             rest, _, self.fragment = target.partition("#")
             self.path, _, self.query = rest.partition("?")
             return

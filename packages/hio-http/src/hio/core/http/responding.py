@@ -57,7 +57,7 @@ application can make them grow without bound."""
 
 _statusLines: dict = {}  # status string as given -> validated status line
 _goodNames: set = set()  # header field names already checked to be tokens
-_dated = (0, "")  # (second, its Date header value): formatted once per second
+_dated = (0, "", "")  # (second, its Date header value, its Date and Server lines): made once per second
 
 
 def statusLine(status) -> str:
@@ -105,8 +105,16 @@ def httpDate() -> str:
     global _dated
     now = int(time.time())
     if now != _dated[0]:
-        _dated = (now, email.utils.formatdate(now, usegmt=True))
+        date = email.utils.formatdate(now, usegmt=True)
+        _dated = (now, date, f"Date: {date}\r\nServer: {SERVER_SOFTWARE}")
     return _dated[1]
+
+
+def _stamp() -> str:
+    """Return the Date and Server header lines (without the final CRLF), formatted once per second."""
+    if int(time.time()) != _dated[0]:
+        httpDate()
+    return _dated[2]
 
 
 def checkHeader(name, value) -> tuple[str, str]:
@@ -301,54 +309,58 @@ class Responder:
         Decides the framing of the body: Content-Length, chunked or to close.
         """
         status = self.status
-        code = int(status[:3])
         lines = [f"{self.HttpVersionString} {status}"]
         lengths = []
         dated = served = False
         for name, value in self.headers.items():
             lower = name.lower()
-            if lower in OWNED:
-                if lower == "date":
-                    dated = True
-                elif lower == "server":
-                    served = True
-                elif lower == "content-length":
-                    lengths.append(value)
-                    continue
-                else:  # hop by hop
-                    if lower == "connection" and "close" in value.lower():
-                        self.persisted = False
-                    continue
-            lines.append(f"{name}: {value}")
-        if self.length is None and lengths:
+            if lower not in OWNED:
+                lines.append(f"{name}: {value}")
+            elif lower == "content-length":
+                lengths.append(value)
+            elif lower == "date":
+                dated = True
+                lines.append(f"{name}: {value}")
+            elif lower == "server":
+                served = True
+                lines.append(f"{name}: {value}")
+            elif lower == "connection" and "close" in value.lower():  # other hop by hop fields are dropped
+                self.persisted = False
+        length = self.length
+        if length is None and lengths:
             values = {v.strip() for v in lengths}
-            length = values.pop()
-            if values or not (len(length) <= 18 and length.isascii() and length.isdigit()):  # as DIGITS
+            value = values.pop()
+            if values or not (len(value) <= 18 and value.isascii() and value.isdigit()):  # as DIGITS
                 raise ValueError("invalid Content-Length from application")
-            self.length = int(length)
-        if self.length is None and not self.headed and isinstance(self.iterable, (list, tuple)):
+            length = int(value)
+        if length is None and not self.headed and isinstance(self.iterable, (list, tuple)):
             try:
-                self.length = sum(len(part) for part in self.iterable)
+                length = sum(len(part) for part in self.iterable)
             except TypeError:
-                self.length = None
+                length = None
+        code = int(status[:3])
         if code < 200 or code == 204:
-            self.length = None
-        elif self.length is not None:
-            lines.append(f"Content-Length: {self.length}")
+            length = None
+        elif length is not None:
+            lines.append(f"Content-Length: {length}")
         elif self.ended:
-            self.length = self.size
+            length = self.size
             if code != 304:
-                lines.append(f"Content-Length: {self.length}")
+                lines.append(f"Content-Length: {length}")
         elif not (self.head or code == 304):  # a body of unknown length follows
             if self.chunkable:
                 self.chunked = True
                 lines.append("Transfer-Encoding: chunked")
             else:
                 self.persisted = False
-        if not dated:
-            lines.append("Date: " + httpDate())
-        if not served:
-            lines.append("Server: " + SERVER_SOFTWARE)
+        self.length = length
+        if dated or served:
+            if not dated:
+                lines.append("Date: " + httpDate())
+            if not served:
+                lines.append("Server: " + SERVER_SOFTWARE)
+        else:
+            lines.append(_stamp())
         if not self.persisted:
             lines.append("Connection: close")
         elif self.environ.get("SERVER_PROTOCOL") == "HTTP/1.0":
@@ -427,10 +439,17 @@ class Responder:
                 exc_info = None
         elif self.started:
             raise RuntimeError("start_response called again without exc_info")
-        status = statusLine(status)
-        headers = Hict([checkHeader(name, value) for name, value in response_headers])
-        self.status = status
-        self.headers = headers
+        line = _statusLines.get(status) if type(status) is str else None
+        if line is None:
+            line = statusLine(status)
+        fields = []
+        for name, value in response_headers:
+            if type(name) is str and type(value) is str and name in _goodNames and value.isprintable():
+                fields.append((name, value))  # checked before, and printable holds no control byte
+            else:
+                fields.append(checkHeader(name, value))
+        self.status = line
+        self.headers = Hict(fields)
         self.started = True
         return self.write
 
@@ -499,7 +518,8 @@ class Responder:
         head = self.build()
         self.headed = True
         length = self.length
-        if self.bodiless:
+        code = int(self.status[:3])
+        if self.head or code < 200 or code in (204, 304):  # .bodiless
             body = b""
         elif length is not None and len(body) != length:
             if len(body) > length:

@@ -234,7 +234,7 @@ class Server(Conductor):
         path = requestant.path
         if path != "*" and ("%" in path or not path.isascii()):
             path = unquote_to_bytes(path.encode("latin-1")).decode("latin-1")
-        body = bytes(requestant.body)
+        body = bytes(requestant.body) if requestant.body else b""
         environ = self._baseEnviron().copy()
         environ["REQUEST_METHOD"] = requestant.method
         environ["PATH_INFO"] = path
@@ -262,11 +262,11 @@ class Server(Conductor):
 
     def _baseEnviron(self) -> dict:
         """The part of the WSGI environ that is the same for every request while .servant.ha stays."""
-        ha = self.servant.ha
-        if self._base is None or self._base[0] != ha or self._base[1]["wsgi.url_scheme"] != self.scheme:
-            host, port = ha[0], ha[1]
+        key = (self.servant.ha, self.scheme)
+        if self._base is None or self._base[0] != key:
+            host, port = key[0][0], key[0][1]
             self._base = (
-                ha,
+                key,
                 {
                     "REQUEST_METHOD": "",
                     "SCRIPT_NAME": "",
@@ -315,13 +315,15 @@ class Server(Conductor):
         if not self._advance(ca, requestant):
             return
         environ = self.buildEnviron(requestant)
-        self.reps[ca] = Responder(
+        responder = Responder(
             incomer=requestant.remoter,
             app=self.app,
             environ=environ,
             chunkable=requestant.version == 11,
             delay=self.delay,
         )
+        self.reps[ca] = responder
+        self._serviceRep(ca, responder)  # at once: most responses are whole in their first pass
 
     def serviceReps(self):
         """Service pending responders"""
@@ -329,7 +331,11 @@ class Server(Conductor):
             self._guard(ca, self._serviceRep, responder)
 
     def _serviceRep(self, ca, responder):
-        """Run responder; on its end keep the connection for the next request or close it."""
+        """Run responder; on its end keep the connection for the next request or close it.
+
+        What it queued is sent by serviceSends, for all connections together
+        at the end of the pass.
+        """
         responder.service()
         self._sending[ca] = None
         if responder.ended:
@@ -346,12 +352,17 @@ class Server(Conductor):
             self.closeConnection(ca)
 
     def service(self):
-        """Service request response"""
+        """Service request response
+
+        Responses in process go on first; then the requests that arrived are
+        parsed and their responses started (and usually finished) at once;
+        then what they queued is sent.
+        """
         try:
             self.serviceConnects()
             self.serviceReceives()
-            self.serviceReqs()
             self.serviceReps()
+            self.serviceReqs()
             self.serviceSends()
             self.serviceClosings()
         except Exception as ex:  # never into the Doist

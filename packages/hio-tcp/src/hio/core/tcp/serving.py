@@ -1091,10 +1091,13 @@ class EchoServerDoer(ServerDoer):
         """Echoes back what each connection received, in the same cycle. Never done."""
         server = self.server
         server.serviceConnects()
-        server.serviceReceivesAllIx()
-        for ix in server.ixes.values():
+        for ca, ix in server.readyIxes():
+            ix.serviceReceives()
             if ix.rxbs:
                 ix.tx(ix.rxbs)
                 ix.clearRxbs()
+                ix.serviceSends()
+            if ix.cutoff:
+                server._unregister(ca)
         server.serviceSendsAllIx()
         return False
