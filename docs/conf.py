@@ -36,7 +36,7 @@ extensions = [
     "myst_parser",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
-exclude_patterns = ["_build"]
+exclude_patterns = ["_build", "bench/*.md"]  # the benchmark snapshot is included by the Benchmarks page
 root_doc = "index"
 
 html_theme = "furo"
