@@ -1091,13 +1091,10 @@ class EchoServerDoer(ServerDoer):
         """Echoes back what each connection received, in the same cycle. Never done."""
         server = self.server
         server.serviceConnects()
-        for ca, ix in server.readyIxes():
-            ix.serviceReceives()
+        server.serviceReceivesAllIx()
+        for ix in server.ixes.values():
             if ix.rxbs:
                 ix.tx(ix.rxbs)
                 ix.clearRxbs()
-                ix.serviceSends()
-            if ix.cutoff:
-                server._unregister(ca)
         server.serviceSendsAllIx()
         return False
