@@ -283,3 +283,80 @@ def test_arbitrary_bytes_parse_or_fail_cleanly(data, splits):
     requestant = feed(data, [s % (len(data) + 1) for s in splits])
     requestant.close()
     assert requestant.ended or requestant.errored or not requestant.pending
+
+
+def outcome(requestant: Requestant) -> dict:
+    """What a parse came to, for comparing two ways of parsing the same bytes."""
+    if requestant.errored:
+        return {"status": requestant.fault.status, "persisted": requestant.persisted}
+    return {
+        "ended": requestant.ended,
+        "method": requestant.method,
+        "target": requestant.target,
+        "path": requestant.path,
+        "query": requestant.query,
+        "fragment": requestant.fragment,
+        "version": requestant.version,
+        "protocol": requestant.protocol,
+        "headers": list(requestant.headers.items()) if requestant.ended else None,
+        "length": requestant.length,
+        "chunked": requestant.chunked,
+        "expecting": requestant.expecting,
+        "persisted": requestant.persisted,
+        "body": bytes(requestant.body),
+    }
+
+
+def whole(data: bytes, **kwa) -> Requestant:
+    """Parse data that arrived all at once the way the server does: parseWhole, then the parser."""
+    requestant = Requestant(msg=bytearray(data), **kwa)
+    if not requestant.parseWhole() and not requestant.errored:
+        run(requestant)
+    return requestant
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        GET,
+        POST,
+        CHUNKED,
+        GET + POST,
+        b"HEAD / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+        b"GET /caf\xe9?q=\xff HTTP/1.1\r\nHost: a\r\nX-Latin: \xe9t\xe9\r\n\r\n",
+        b"OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n",
+        b"GET http://a/b?c#d HTTP/1.1\r\nHost: a\r\n\r\n",
+    ],
+)
+def test_whole_request_parsed_at_once_as_byte_by_byte(data):
+    quick = whole(data)
+    assert quick.ended
+    assert outcome(quick) == outcome(feed(data))
+    assert quick.msg == data[len(data) - len(quick.msg) :] and (quick.msg == POST) == (data == GET + POST)
+
+
+def test_whole_request_parse_leaves_odd_heads_to_the_careful_parse():
+    # a tab, leading empty lines, obsolete folding: parsed (or refused) by the line by line parser
+    for data in (
+        b"GET / HTTP/1.1\r\nHost: a\r\nX: a\tb\r\n\r\n",
+        b"\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n b\r\n\r\n",
+    ):
+        requestant = Requestant(msg=bytearray(data))
+        assert not requestant.parseWhole()
+        assert outcome(whole(data)) == outcome(feed(data))
+    assert whole(b"GET / HTTP/1.1\r\nHost: a\r\nX: a\tb\r\n\r\n").headers["x"] == "a\tb"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    base=st.sampled_from(VALID),
+    edits=st.lists(st.tuples(st.integers(0, 400), st.binary(max_size=4), st.integers(0, 3)), max_size=4),
+)
+def test_fuzzed_whole_requests_parse_at_once_as_byte_by_byte(base, edits):
+    data = bytearray(base)
+    for at, insert, drop in edits:
+        at = at % (len(data) + 1)
+        data[at : at + drop] = insert
+    data = bytes(data)
+    assert outcome(whole(data, maxBodySize=4096)) == outcome(feed(data, maxBodySize=4096))

@@ -365,3 +365,49 @@ def test_open_server_and_default_app(tymist, serve):
         data = harness.exchange(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
         assert harness.parseResponses(data)[0][0] == 404
     assert not server.opened
+
+
+def test_environ_from_raw_bytes_of_the_request_line_and_fields(serve):
+    harness = serve(echoApp)
+    request = (
+        b"GET /caf\xe9/%E2%9C%93?k=\xe9 HTTP/1.1\r\nHost: h\r\nAccept: a\r\nAccept: b\r\n"
+        b"Cookie: x=1\r\nCookie: y=2\r\nX_Sneaky: no\r\nX-Latin: \xe9t\xe9\r\nConnection: close\r\n\r\n"
+    )
+    (response,) = harness.parseResponses(harness.exchange(request))
+    echo = json.loads(response[2])
+    # PATH_INFO holds the bytes of the path, percent decoded, each byte one latin-1 character (PEP 3333)
+    assert echo["path"] == "/caf\xe9/" + "\u2713".encode().decode("latin-1")
+    assert echo["query"] == "k=\xe9"
+    headers = echo["headers"]
+    assert headers["HTTP_ACCEPT"] == "a,b" and headers["HTTP_COOKIE"] == "x=1; y=2"
+    assert headers["HTTP_X_LATIN"] == "\xe9t\xe9"
+    assert "HTTP_X_SNEAKY" not in headers and "HTTP_CONNECTION" in headers
+
+
+def test_busy_connection_served_among_many_idle_ones(serve):
+    harness = serve(echoApp)
+    idle = [harness.connect() for _ in range(50)]
+    try:
+        harness.passes(5)
+        assert len(harness.server.servant.ixes) == 50
+
+        def client():
+            conn = http.client.HTTPConnection("127.0.0.1", harness.port, timeout=5)
+            statuses = []
+            for i in range(20):
+                conn.request("GET", f"/n/{i}")
+                response = conn.getresponse()
+                statuses.append((response.status, json.loads(response.read())["path"]))
+            conn.close()
+            return statuses
+
+        assert harness.run(client) == [(200, f"/n/{i}") for i in range(20)]
+        # an idle connection that finally speaks is answered too
+        idle[7].sendall(b"GET /late HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+        (response,) = harness.parseResponses(harness.run(harness.readAll, idle[7]))
+        assert response[0] == 200 and json.loads(response[2])["path"] == "/late"
+    finally:
+        for sock in idle:
+            sock.close()
+    harness.passes(5)
+    assert not harness.server.servant.ixes and not harness.server.tymers and not harness.server.reqs

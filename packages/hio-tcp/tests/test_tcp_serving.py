@@ -302,3 +302,86 @@ def test_remoter_basics():
         right.close()
     assert not ix.opened
     ix.close()  # idempotent
+
+
+def test_server_ready_ixes_are_the_new_and_the_readable(pump):
+    """readyIxes: each new remoter once, then only those with bytes waiting (or their peers gone)."""
+    with serving.openServer(ha=(LOOPBACK, 0)) as server:
+        peers = [socket.create_connection(server.ha) for _ in range(3)]
+        try:
+            added = []
+            pump(server.serviceAccepts, until=lambda: len(server.axes) == 3)
+            added = server.serviceAxes()
+            assert added == list(server.ixes) and len(added) == 3
+            assert [ca for ca, _ in server.readyIxes()] == added  # new ones, read once
+            assert server.readyIxes() == []  # nothing waiting anywhere
+            quiet, talker, leaver = (server.ixes[ca] for ca in added)
+            peers[1].sendall(b"hello")
+            pump(lambda: None, until=lambda: server.readyIxes() == [(talker.ca, talker)], limit=5000)
+            talker.serviceReceives()
+            assert talker.rxbs == b"hello" and server.readyIxes() == []
+            peers[2].close()
+            ready = []
+            pump(lambda: ready.extend(server.readyIxes()), until=lambda: ready, limit=5000)
+            assert ready == [(leaver.ca, leaver)]
+            leaver.serviceReceives()
+            assert leaver.cutoff
+            assert server.readyIxes() == []  # at end of stream it stays readable: left out from now on
+            assert not quiet.rxbs and not quiet.cutoff
+        finally:
+            for peer in peers:
+                peer.close()
+
+
+def test_remoter_reads_until_drained_but_boundedly(pump):
+    """serviceReceives reads what the socket has, at most Reads reads in one service."""
+    with serving.openServer(ha=(LOOPBACK, 0), bs=1024) as server:
+        with socket.create_connection(server.ha) as peer:
+            pump(server.serviceConnects, until=lambda: server.ixes)
+            (ix,) = server.ixes.values()
+            assert ix.bs == 1024 and ix.Reads == 16
+            data = os.urandom(64 * 1024)
+            peer.sendall(data)
+            got = bytearray()
+
+            def once():
+                ix.serviceReceives()
+                assert len(ix.rxbs) <= ix.Reads * ix.bs  # never more than Reads reads in one service
+                got.extend(ix.rxbs)
+                ix.clearRxbs()
+
+            pump(once, until=lambda: len(got) == len(data))
+            assert got == data
+
+
+def test_echo_server_doer_hands_over_received_bytes_in_order(pump):
+    """EchoServerDoer echoes every byte in order, also while earlier echoes still wait to be sent."""
+    from hio.base import doing
+
+    server = serving.Server(ha=(LOOPBACK, 0), bs=4096)
+    doist = doing.Doist(tock=0.0, real=False)
+    doist.doers = [serving.EchoServerDoer(server=server)]
+    doist.enter()
+    try:
+        with socket.create_connection(server.ha) as peer:
+            peer.setblocking(False)
+            data = os.urandom(4 * 1024 * 1024)  # more than the socket buffers hold: echoes back up
+            sent, got = 0, bytearray()
+
+            def step():
+                nonlocal sent
+                if sent < len(data):
+                    try:
+                        sent += peer.send(data[sent : sent + 65536])
+                    except BlockingIOError:
+                        pass
+                try:
+                    got.extend(peer.recv(65536))
+                except BlockingIOError:
+                    pass
+                doist.recur()
+
+            pump(step, until=lambda: len(got) == len(data), limit=200000)
+            assert got == data
+    finally:
+        doist.exit()

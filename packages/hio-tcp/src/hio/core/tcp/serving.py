@@ -700,6 +700,7 @@ class Remoter(tyming.Tymee):
     """
 
     Tymeout = 0.0
+    Reads = 16  # most socket reads in one serviceReceives
 
     def __init__(
         self,
@@ -818,18 +819,20 @@ class Remoter(tyming.Tymee):
         return data
 
     def serviceReceives(self) -> None:
-        """Service receives until no more"""
+        """Service receives until no more
+
+        Reads until the socket has nothing more to give, at most Reads times
+        in one service so that a peer that never stops sending cannot hold
+        the others up.
+        """
         if self.cutoff:
             return
         rxbs = self.rxbs
-        bs = self.bs
-        while True:
+        for _ in range(self.Reads):
             data = self.receive()
             if not data:  # None nothing waiting, empty closed
                 return
             rxbs.extend(data)
-            if len(data) < bs:  # drained, anything later waits for the next service
-                return
 
     def serviceReceiveOnce(self) -> None:
         """Retrieve from server only one reception"""
@@ -1094,7 +1097,10 @@ class EchoServerDoer(ServerDoer):
         server.serviceReceivesAllIx()
         for ix in server.ixes.values():
             if ix.rxbs:
-                ix.tx(ix.rxbs)
-                ix.clearRxbs()
+                if ix.txbs:
+                    ix.tx(ix.rxbs)
+                    ix.clearRxbs()
+                else:  # nothing waits to be sent: hand the received bytes over whole, without copying
+                    ix.txbs, ix.rxbs = ix.rxbs, ix.txbs
         server.serviceSendsAllIx()
         return False
