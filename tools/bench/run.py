@@ -28,12 +28,48 @@ HERE = pathlib.Path(__file__).resolve().parent
 OURS = sys.executable
 
 
-def run_json(python: str, script: str, *args: object, timeout: float = 600) -> dict:
-    """Runs one benchmark script and returns the JSON object it printed last."""
+def _cpus() -> tuple[set | None, set | None]:
+    """The CPUs for servers and for load generators: one for the server, the others for the load.
+
+    A server and its load sharing a CPU (the scheduler's choice, changing from
+    run to run) halve each other, so with two CPUs or more each side gets its
+    own; with one CPU they share it.
+    """
+    try:
+        cpus = sorted(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return None, None
+    if len(cpus) < 2:
+        return None, None
+    return {cpus[0]}, set(cpus[1:])
+
+
+SERVER_CPUS, LOAD_CPUS = _cpus()
+
+
+def pinned(cpus: set | None):
+    """A preexec_fn that keeps the child on cpus (None: wherever the system runs it)."""
+    if cpus is None:
+        return None
+    return lambda: os.sched_setaffinity(0, cpus)
+
+
+def run_json(python: str, script: str, *args: object, timeout: float = 600, cpus: set | None = None) -> dict:
+    """Runs one benchmark script (on cpus, when given) and returns the JSON object it printed last."""
     out = subprocess.run(
-        [python, str(HERE / script), *map(str, args)], capture_output=True, text=True, timeout=timeout, check=True
+        [python, str(HERE / script), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=True,
+        preexec_fn=pinned(cpus),
     ).stdout
     return json.loads(out.strip().splitlines()[-1])
+
+
+def run_load(script: str, *args: object) -> dict:
+    """Runs a load generator (with our interpreter) on the load CPUs."""
+    return run_json(OURS, script, *args, cpus=LOAD_CPUS)
 
 
 def free_port() -> int:
@@ -57,12 +93,16 @@ def wait_listening(port: int, proc: subprocess.Popen, seconds: float = 20.0) -> 
 
 
 class Serving:
-    """A benchmark server in its own process, stopped with SIGTERM on exit."""
+    """A benchmark server in its own process (on the server CPU), stopped with SIGTERM on exit."""
 
     def __init__(self, python: str, script: str, *args: object, port: int | None = None):
         self.port = port
         self.proc = subprocess.Popen(
-            [python, str(HERE / script), *map(str, args)], stdout=subprocess.PIPE, text=True, start_new_session=True
+            [python, str(HERE / script), *map(str, args)],
+            stdout=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+            preexec_fn=pinned(SERVER_CPUS),
         )
         if self.port is None:  # the server prints the port it bound
             self.port = int(self.proc.stdout.readline())
@@ -142,14 +182,23 @@ def bench_sched(published: str, quick: bool) -> tuple[str, dict, list]:
     return text, {"shapes": shapes, "series": series, "results": results}, engines
 
 
-def bench_tcp(published: str, seconds: float) -> tuple[str, dict]:
+def median(runs: list[dict], key: str) -> dict:
+    """The run whose key is the median of runs (the lower middle one of an even count)."""
+    ordered = sorted(runs, key=lambda run: run[key])
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def bench_tcp(published: str, seconds: float, rounds: int) -> tuple[str, dict]:
     loads = [("8 x 64 B", 8, 64, "trips_per_s", "round trips/s"), ("2 x 1 MB", 2, 1_000_000, "mb_per_s", "MB/s")]
     engines = [("hio", OURS, "hio"), ("hio 0.6.10", published, "hio"), ("asyncio", OURS, "asyncio")]
-    results = {}
-    for label, python, engine in engines:
-        for load, clients, size, _, _ in loads:
-            with Serving(python, "tcp_echo_server.py", engine) as server:
-                results[label, load] = run_json(OURS, "tcp_load.py", server.port, clients, size, seconds)
+    runs = {}
+    for _ in range(rounds):  # engines take turns, so that a slow spell of the machine hits them alike
+        for label, python, engine in engines:
+            for load, clients, size, _, _ in loads:
+                with Serving(python, "tcp_echo_server.py", engine) as server:
+                    run = run_load("tcp_load.py", server.port, clients, size, seconds)
+                runs.setdefault((label, load), []).append(run)
+    results = {(label, load): median(runs[label, load], key) for label, *_ in engines for load, *_, key, _ in loads}
     rows = [
         [label]
         + [results[label, load][key] for load, _, _, key, _ in loads]
@@ -160,19 +209,21 @@ def bench_tcp(published: str, seconds: float) -> tuple[str, dict]:
     return table("TCP echo (higher is better; every byte verified)", columns, rows), results
 
 
-def bench_http(published: str, seconds: float) -> tuple[str, dict]:
+def bench_http(published: str, seconds: float, rounds: int) -> tuple[str, dict]:
     engines = [
         ("hio", OURS, "hio"),
         ("hio 0.6.10", published, "hio"),
         ("waitress", OURS, "waitress"),
         ("wsgiref", OURS, "wsgiref"),
     ]
-    results = {}
-    for label, python, engine in engines:
-        for conns in (10, 100):
-            port = free_port()
-            with Serving(python, "http_server.py", engine, port, port=port):
-                results[label, conns] = run_json(OURS, "http_load.py", port, conns, seconds)
+    runs = {}
+    for _ in range(rounds):
+        for label, python, engine in engines:
+            for conns in (10, 100):
+                port = free_port()
+                with Serving(python, "http_server.py", engine, port, port=port):
+                    runs.setdefault((label, conns), []).append(run_load("http_load.py", port, conns, seconds))
+    results = {key: median(value, "rps") for key, value in runs.items()}
     rows = []
     for label, _, _ in engines:
         row = [label]
@@ -201,10 +252,10 @@ def bench_realtime(seconds: float) -> tuple[str, dict]:
         start = cpu_seconds(server.proc.pid)
         time.sleep(seconds)
         results["idle_cpu_pct"] = (cpu_seconds(server.proc.pid) - start) / seconds * 100
-        results["real"] = run_json(OURS, "http_load.py", port, 10, seconds)
+        results["real"] = run_load("http_load.py", port, 10, seconds)
     port = free_port()
     with Serving(OURS, "http_server.py", "hio", port, port=port):
-        results["asap"] = run_json(OURS, "http_load.py", port, 10, seconds)
+        results["asap"] = run_load("http_load.py", port, 10, seconds)
     rows = [
         [
             "real time (tock 0.03125 s, waker)",
@@ -296,6 +347,7 @@ def main() -> int:
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     seconds = 1.0 if args.quick else 3.0
+    rounds = 1 if args.quick else 3  # network benchmarks: the median of this many runs
     only = set(args.only or ["sched", "tcp", "http", "realtime", "memory"])
     sections, sched, tcp, http, real, memory = [], {"results": {}}, None, None, None, None
 
@@ -306,7 +358,7 @@ def main() -> int:
         labels = [f"{n}x{m}" for n, m in sched["shapes"]]
         plot(out / "sched.png", "Scheduler: ns per switch", labels, sched["series"], "ns per switch")
     if "tcp" in only:
-        text, tcp = bench_tcp(args.published, seconds)
+        text, tcp = bench_tcp(args.published, seconds, rounds)
         print(text, flush=True)
         sections.append(text + "\n![tcp](tcp.png)\n")
         names = ["hio", "hio 0.6.10", "asyncio"]
@@ -318,7 +370,7 @@ def main() -> int:
             "rate",
         )
     if "http" in only:
-        text, http = bench_http(args.published, seconds)
+        text, http = bench_http(args.published, seconds, rounds)
         print(text, flush=True)
         sections.append(text + "\n![http](http.png)\n")
         names = ["hio", "hio 0.6.10", "waitress", "wsgiref"]
@@ -338,6 +390,12 @@ def main() -> int:
         print(text, flush=True)
         sections.append(text)
     summary = ["# hio benchmarks", "", f"Command: `python3 -m nox -s bench`; machine: {os.cpu_count()} cores.", ""]
+    if SERVER_CPUS is not None:
+        summary += [
+            f"Servers run on CPU {min(SERVER_CPUS)}, load generators on the others; "
+            f"network figures are the median of {rounds} runs, engines taking turns.",
+            "",
+        ]
     summary += sections
     if tcp and http:
         checks = targets(sched, tcp, http, real, memory)

@@ -441,3 +441,32 @@ def test_state_records_are_states():
     doer = ExDoer(stop=1)
     Doist().do([doer])
     assert all(isinstance(s, State) for s in doer.states)
+
+
+def test_interrupt_before_the_first_deed_runs_keeps_the_deeds(trace):
+    """A signal that lands as a cycle begins is the error that goes on, and every deed is still closed."""
+
+    class Interrupted(deque):
+        """Deeds whose first popleft is interrupted, as by a signal arriving there."""
+
+        armed = False
+
+        def popleft(self):
+            if self.armed:
+                self.armed = False
+                raise KeyboardInterrupt
+            return super().popleft()
+
+    a, b = trace.doer("a"), trace.doer("b")
+    doist = Doist(tock=0.5, limit=10.0)
+    doist.doers = [a, b]
+    doist.enter()
+    doist.recur()
+    doist.deeds = Interrupted(doist.deeds)
+    doist.deeds.armed = True
+    with pytest.raises(KeyboardInterrupt):
+        doist.recur()
+    assert {doer for _, _, doer in doist.deeds} == {a, b}  # nothing lost
+    doist.exit()
+    assert sorted(trace.log[-4:]) == [(0.5, "close", "a"), (0.5, "close", "b"), (0.5, "exit", "a"), (0.5, "exit", "b")]
+    assert len(doist.deeds) == 0

@@ -217,3 +217,78 @@ def test_custom_responder_build_and_reinit():
     lines, body = split(responder.build())
     assert lines[0] == "HTTP/1.1 204 No Content" and body == b""
     assert CustomResponder.HttpVersionString == "HTTP/1.1"
+
+
+def wholeHead(incomer, app, env=None, chunkable=True) -> tuple[Responder, bytes]:
+    """Run app whole and return the responder and the head it sent."""
+    responder = serviceAll(Responder(incomer, app, env or environ(), chunkable=chunkable))
+    head = bytes(incomer.txbs).partition(b"\r\n\r\n")[0] + b"\r\n\r\n"
+    incomer.txbs.clear()
+    return responder, head
+
+
+def test_whole_response_heads_kept_are_the_heads_built(incomer, monkeypatch):
+    """A kept head is byte for byte what build makes, each second's Date included."""
+    from hio.core.http import responding
+
+    monkeypatch.setattr(responding, "_heads", {})
+    now = [1_700_000_000.25]
+    monkeypatch.setattr(responding.time, "time", lambda: now[0])
+
+    def answer(status, fields, body):
+        def app(environ, start_response):
+            start_response(status, fields)
+            return [body]
+
+        return app
+
+    cases = [
+        ("200 OK", [("Content-Type", "text/plain")], b"hello", environ()),
+        ("200 OK", [("Content-Type", "text/plain")], b"hello!", environ()),  # another length
+        ("404 Not Found", [("Content-Type", "text/plain")], b"hello", environ()),
+        ("200 OK", [("Content-Type", "text/plain"), ("Connection", "close")], b"bye", environ()),
+        ("200 OK", [("Content-Length", "3")], b"abcdef", environ()),  # cut to its length
+        ("200 OK", [], b"x", environ(protocol="HTTP/1.0", HTTP_CONNECTION="keep-alive")),
+        ("200 OK", [], b"x", environ(method="HEAD")),
+        ("204 No Content", [], b"", environ()),
+    ]
+    for status, fields, body, env in cases:
+        for second in (0, 1):  # the second run finds the head kept
+            now[0] = 1_700_000_000.25 + second * 0.5
+            responder, head = wholeHead(incomer, answer(status, fields, body), dict(env))
+            fresh = Responder(incomer, None, dict(env), chunkable=True)
+            fresh.iterable = [body]
+            fresh.start(status, fields)
+            assert head == fresh.build()
+            assert (responder.length, responder.persisted) == (fresh.length, fresh.persisted)
+    assert len(responding._heads) == len(cases)
+    now[0] += 1.0  # the next second: the Date line changes, the rest is kept
+    _, head = wholeHead(incomer, answer(*cases[0][:3]), environ())
+    assert b"Date: Tue, 14 Nov 2023 22:13:21 GMT\r\n" in head and len(responding._heads) == len(cases)
+
+
+def test_whole_response_heads_kept_are_bounded(incomer, monkeypatch):
+    from hio.core.http import responding
+
+    monkeypatch.setattr(responding, "_heads", {})
+    for n in range(responding.MEMO_SIZE + 20):
+
+        def app(environ, start_response, n=n):
+            start_response("200 OK", [("X-N", str(n))])
+            return [b"x"]
+
+        _, head = wholeHead(incomer, app)
+        assert f"X-N: {n}\r\n".encode() in head  # built right whether kept or not
+    assert len(responding._heads) == responding.MEMO_SIZE
+
+
+def test_headers_made_a_hict_only_when_asked(incomer):
+    responder = Responder(incomer, None, environ(), chunkable=True)
+    assert len(responder.headers) == 0
+    responder.start("200 OK", [("X-A", "1"), ("x-a", "2")])
+    assert responder.headers.getall("X-A") == ["1", "2"]
+    responder.headers["X-B"] = "3"  # changes made through .headers are built
+    assert b"X-B: 3\r\n" in responder.build()
+    responder.headers = {"X-C": "4"}
+    head = responder.build()
+    assert b"X-C: 4\r\n" in head and b"X-A" not in head

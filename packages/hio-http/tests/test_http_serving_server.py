@@ -411,3 +411,42 @@ def test_busy_connection_served_among_many_idle_ones(serve):
             sock.close()
     harness.passes(5)
     assert not harness.server.servant.ixes and not harness.server.tymers and not harness.server.reqs
+
+
+def test_each_response_on_a_connection_starts_fresh(serve):
+    """A connection's responder serves its next request as new: nothing of the last response stays."""
+    calls = []
+
+    def app(environ, start_response):
+        calls.append(environ["PATH_INFO"])
+        if environ["PATH_INFO"] == "/stream":
+            start_response("201 Created", [("X-First", "yes")])
+            return (part for part in (b"a", b"b"))  # no length: chunked
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [environ["PATH_INFO"].encode()]
+
+    def other(environ, start_response):
+        start_response("202 Accepted", [])
+        return [b"other"]
+
+    harness = serve(app)
+    conn = http.client.HTTPConnection("127.0.0.1", harness.port, timeout=5)
+
+    def ask(path):
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+
+    def client():
+        return [ask("/stream"), ask("/plain"), ask("/stream"), ask("/plain")]
+
+    first, second, third, fourth = harness.run(client)
+    assert first[0] == 201 and first[1]["X-First"] == "yes" and first[1]["Transfer-Encoding"] == "chunked"
+    assert first[2] == b"ab" and third == first
+    assert second[0] == 200 and "X-First" not in second[1] and second[1]["Content-Length"] == "6"
+    assert second[2] == b"/plain" and fourth == second
+    harness.server.app = other  # a new application takes over the same connection's next request
+    (status, _, body) = harness.run(lambda: ask("/again"))
+    assert (status, body) == (202, b"other")
+    conn.close()
+    assert calls == ["/stream", "/plain", "/stream", "/plain"]

@@ -123,6 +123,7 @@ class _Scheduler:
         append = deeds.append
         self._cycling = True
         count = len(deeds)
+        index = -1  # a signal may land before the first deed runs
         try:
             for index in range(count):  # noqa: B007  (index is read when a deed raises)
                 deed = popleft()

@@ -186,13 +186,14 @@ class Tymer(Tymee):
         Raises:
             ValueError: when no tymth has been wound in yet and no start is given
         """
-        duration = float(duration) if duration is not None else self.duration
+        duration = float(duration) if duration is not None else self._stop - self._start
         if start is None:
-            if self._tymth is None:
+            tymth = self._tymth
+            if tymth is None:
                 raise ValueError("Tymer has no tymth: wind it to a Tymist before starting it.")
-            start = self.tyme
-        self._start = float(start)
-        self._stop = self._start + duration
+            start = tymth()
+        self._start = start = float(start)
+        self._stop = start + duration
 
     def restart(self, duration: float | None = None) -> None:
         """Restarts at the previous stop, so no tyme is lost, for ``duration`` (else the current one)."""

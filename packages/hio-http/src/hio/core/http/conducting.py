@@ -226,7 +226,12 @@ class Conductor:
             self._serviceStales()
 
     def _open(self, ca, ix):
-        """Begin keeping connection ix at ca: its tymer, then its per connection state."""
+        """Begin keeping connection ix at ca: its tymer, then its per connection state.
+
+        The tymer here is the one that counts; the remoter's own, restarted on
+        every read and write, is not looked at, so the remoter stops keeping it.
+        """
+        ix.refreshable = False
         tymer = Tymer(tymth=self.tymth, duration=self.tymeout)
         self.tymers[ca] = tymer
         if self.tymth is not None:
@@ -447,11 +452,15 @@ class Conductor:
         try:
             action(ca, *pa)
         except Exception as ex:
-            logger.error("%s: connection %s failed: %r", self.name, ca, ex, exc_info=ex)
-            try:
-                self.closeConnection(ca)
-            except Exception:
-                pass
+            self._fault(ca, ex)
+
+    def _fault(self, ca, ex: Exception):
+        """Log the failure ex of connection ca and close ca."""
+        logger.error("%s: connection %s failed: %r", self.name, ca, ex, exc_info=ex)
+        try:
+            self.closeConnection(ca)
+        except Exception:
+            pass
 
     def _advance(self, ca, requestant) -> bool:
         """Parse what has arrived on ca into requestant.

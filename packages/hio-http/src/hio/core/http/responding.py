@@ -57,7 +57,8 @@ application can make them grow without bound."""
 
 _statusLines: dict = {}  # status string as given -> validated status line
 _goodNames: set = set()  # header field names already checked to be tokens
-_dated = (0, "", "")  # (second, its Date header value, its Date and Server lines): made once per second
+_dated = (0, "", "", b"")  # (second, its Date value, its Date and Server lines, the same as bytes): once per second
+_heads: dict = {}  # what makes a whole response's head -> its parts around the Date and Server lines
 
 
 def statusLine(status) -> str:
@@ -106,7 +107,8 @@ def httpDate() -> str:
     now = int(time.time())
     if now != _dated[0]:
         date = email.utils.formatdate(now, usegmt=True)
-        _dated = (now, date, f"Date: {date}\r\nServer: {SERVER_SOFTWARE}")
+        lines = f"Date: {date}\r\nServer: {SERVER_SOFTWARE}"
+        _dated = (now, date, lines, lines.encode("latin-1"))
     return _dated[1]
 
 
@@ -115,6 +117,13 @@ def _stamp() -> str:
     if int(time.time()) != _dated[0]:
         httpDate()
     return _dated[2]
+
+
+def _stampBytes() -> bytes:
+    """Return the Date and Server header lines of _stamp as bytes."""
+    if int(time.time()) != _dated[0]:
+        httpDate()
+    return _dated[3]
 
 
 def checkHeader(name, value) -> tuple[str, str]:
@@ -251,7 +260,8 @@ class Responder:
         if chunkable is not None:
             self.chunkable = bool(chunkable)
         self.status = "200 OK"
-        self.headers = Hict()
+        self._fields = ()  # the application's header fields, until .headers makes them a Hict
+        self._hict = None
         self.started = False
         self.headed = False
         self.chunked = False
@@ -264,6 +274,19 @@ class Responder:
         self.errored = False
         self.iterable = None
         self.iterator = None
+
+    @property
+    def headers(self) -> Hict:
+        """Response header fields from the application (a Hict, made when first asked for)."""
+        if self._hict is None:
+            self._hict = Hict(self._fields)
+            self._fields = None
+        return self._hict
+
+    @headers.setter
+    def headers(self, headers) -> None:
+        self._hict = headers if isinstance(headers, Hict) else Hict(headers)
+        self._fields = None
 
     def close(self):
         """Close any resources
@@ -308,11 +331,24 @@ class Responder:
 
         Decides the framing of the body: Content-Length, chunked or to close.
         """
+        before, after = self._headParts()
+        if after is None:
+            return before.encode("latin-1")
+        return (before + _stamp() + after).encode("latin-1")
+
+    def _headParts(self) -> tuple[str, str | None]:
+        """Return the head as the text before the Date and Server lines and the text after them.
+
+        Sets .length, .chunked and .persisted as the framing decides. When the
+        application gave Date or Server itself the whole head is the first
+        part and the second is None.
+        """
         status = self.status
         lines = [f"{self.HttpVersionString} {status}"]
         lengths = []
         dated = served = False
-        for name, value in self.headers.items():
+        fields = self._fields if self._fields is not None else self._hict.items()
+        for name, value in fields:
             lower = name.lower()
             if lower not in OWNED:
                 lines.append(f"{name}: {value}")
@@ -354,19 +390,21 @@ class Responder:
             else:
                 self.persisted = False
         self.length = length
-        if dated or served:
+        stamped = not (dated or served)
+        if not stamped:
             if not dated:
                 lines.append("Date: " + httpDate())
             if not served:
                 lines.append("Server: " + SERVER_SOFTWARE)
-        else:
-            lines.append(_stamp())
+        at = len(lines)  # where the Date and Server lines go
         if not self.persisted:
             lines.append("Connection: close")
         elif self.environ.get("SERVER_PROTOCOL") == "HTTP/1.0":
             lines.append("Connection: keep-alive")
         lines.append("\r\n")
-        return "\r\n".join(lines).encode("latin-1")
+        if not stamped:
+            return "\r\n".join(lines), None
+        return "\r\n".join(lines[:at]) + "\r\n", "\r\n" + "\r\n".join(lines[at:])
 
     def _sendHead(self):
         """Send the status line and headers once."""
@@ -449,7 +487,8 @@ class Responder:
             else:
                 fields.append(checkHeader(name, value))
         self.status = line
-        self.headers = Hict(fields)
+        self._fields = fields  # made into the .headers Hict only when someone asks for it
+        self._hict = None
         self.started = True
         return self.write
 
@@ -515,7 +554,7 @@ class Responder:
             return False
         if len(body) > HIGH_WATER:
             return False
-        head = self.build()
+        head = self._wholeHead(parts, body)
         self.headed = True
         length = self.length
         code = int(self.status[:3])
@@ -534,6 +573,42 @@ class Responder:
         self.iterable = None  # a plain list or tuple has nothing to close
         self.closed = True
         return True
+
+    def _wholeHead(self, parts, body: bytes) -> bytes:
+        """Return the head for whole body made of parts, as build does.
+
+        Applications answer with the same few heads over and over: the head
+        of a one piece body is kept by everything that makes it (status,
+        fields, persistence, method, protocol, body length), and only the
+        Date line is new each second.
+        """
+        fields = self._fields
+        if (
+            fields is None
+            or len(parts) != 1
+            or type(parts[0]) is not bytes
+            or type(self).build is not Responder.build
+            or type(self).HttpVersionString is not Responder.HttpVersionString
+        ):
+            return self.build()
+        key = (
+            self.status,
+            tuple(fields),
+            self.persisted,
+            self.head,
+            self.environ.get("SERVER_PROTOCOL"),
+            len(body),
+        )
+        known = _heads.get(key)
+        if known is None:
+            before, after = self._headParts()
+            if after is None:
+                return before.encode("latin-1")
+            known = (before.encode("latin-1"), after.encode("latin-1"), self.length, self.persisted)
+            if len(_heads) < MEMO_SIZE:
+                _heads[key] = known
+        before, after, self.length, self.persisted = known
+        return before + _stampBytes() + after
 
     def _end(self):
         """Finish the response after the body iterator is exhausted."""

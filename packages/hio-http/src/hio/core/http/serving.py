@@ -193,6 +193,8 @@ class Server(Conductor):
         self.reqs = reqs if reqs is not None else {}
         self.reps = reps if reps is not None else {}
         self._base = None  # (servant ha, the environ part every request shares)
+        self._bases = {}  # ca -> that part with the connection's REMOTE_ADDR and REMOTE_PORT
+        self._spares = {}  # ca -> its Responder that ended, to reset for the next request
 
     def close(self):
         """Close all reqs, reps, and ixes"""
@@ -212,6 +214,8 @@ class Server(Conductor):
         if responder is not None:
             responder.close()
         self.reqs.pop(ca, None)
+        self._bases.pop(ca, None)
+        self._spares.pop(ca, None)
 
     def _busy(self, ca) -> bool:
         """True while a response is in process on ca."""
@@ -235,13 +239,17 @@ class Server(Conductor):
         if path != "*" and ("%" in path or not path.isascii()):
             path = unquote_to_bytes(path.encode("latin-1")).decode("latin-1")
         body = bytes(requestant.body) if requestant.body else b""
-        environ = self._baseEnviron().copy()
+        base = self._baseEnviron()
+        known = self._bases.get(ca)
+        if known is None or known[0] is not base:  # the first request on ca, or the servant moved
+            known = (base, {**base, "REMOTE_ADDR": str(ca[0]), "REMOTE_PORT": str(ca[1])})
+            if ca in self.reqs:  # kept while the connection is
+                self._bases[ca] = known
+        environ = known[1].copy()
         environ["REQUEST_METHOD"] = requestant.method
         environ["PATH_INFO"] = path
         environ["QUERY_STRING"] = requestant.query
         environ["SERVER_PROTOCOL"] = requestant.protocol
-        environ["REMOTE_ADDR"] = str(ca[0])
-        environ["REMOTE_PORT"] = str(ca[1])
         environ["wsgi.input"] = io.BytesIO(body)
         headers = requestant.headers
         if "content-type" in headers:
@@ -303,10 +311,14 @@ class Server(Conductor):
             return
         self._stirred = {}
         reqs = self.reqs
+        serviceReq = self._serviceReq
         for ca in stirred:
             requestant = reqs.get(ca)
             if requestant is not None:
-                self._guard(ca, self._serviceReq, requestant)
+                try:  # as _guard does, without a call in between
+                    serviceReq(ca, requestant)
+                except Exception as ex:
+                    self._fault(ca, ex)
 
     def _serviceReq(self, ca, requestant):
         """Parse on ca and start a Responder for a whole request."""
@@ -315,13 +327,18 @@ class Server(Conductor):
         if not self._advance(ca, requestant):
             return
         environ = self.buildEnviron(requestant)
-        responder = Responder(
-            incomer=requestant.remoter,
-            app=self.app,
-            environ=environ,
-            chunkable=requestant.version == 11,
-            delay=self.delay,
-        )
+        responder = self._spares.pop(ca, None)
+        if responder is not None and responder.app is self.app and responder.incomer is requestant.remoter:
+            responder.delay = self.delay
+            responder.reset(environ, chunkable=requestant.version == 11)
+        else:
+            responder = Responder(
+                incomer=requestant.remoter,
+                app=self.app,
+                environ=environ,
+                chunkable=requestant.version == 11,
+                delay=self.delay,
+            )
         self.reps[ca] = responder
         self._serviceRep(ca, responder)  # at once: most responses are whole in their first pass
 
@@ -333,23 +350,28 @@ class Server(Conductor):
     def _serviceRep(self, ca, responder):
         """Run responder; on its end keep the connection for the next request or close it.
 
-        What it queued is sent by serviceSends, for all connections together
-        at the end of the pass.
+        What it queued is sent at once, so that its client has it while the
+        others are served; what the socket does not take now is sent by
+        serviceSends on later passes.
         """
         responder.service()
-        self._sending[ca] = None
         if responder.ended:
             self.reps.pop(ca, None)
             responder.close()
             requestant = self.reqs.get(ca)
             if responder.persisted and requestant is not None and requestant.persisted:
+                self._spares[ca] = responder
                 requestant.reinit()
                 self.tymers[ca].start()
-                self._stirred[ca] = None  # a pipelined request may wait in .rxbs
+                ix = requestant.remoter
+                if ix is None or ix.rxbs or ca in self.cutoffs:  # a pipelined request may wait in .rxbs
+                    self._stirred[ca] = None
             else:
                 self.finish(ca)
         elif ca in self.cutoffs:  # client went away while its response streams
             self.closeConnection(ca)
+            return
+        self._sending[ca] = None
 
     def service(self):
         """Service request response

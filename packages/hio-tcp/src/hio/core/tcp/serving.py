@@ -821,18 +821,21 @@ class Remoter(tyming.Tymee):
     def serviceReceives(self) -> None:
         """Service receives until no more
 
-        Reads until the socket has nothing more to give, at most Reads times
-        in one service so that a peer that never stops sending cannot hold
-        the others up.
+        Reads until the socket is drained (a read shorter than .bs), at most
+        Reads times in one service so that a peer that never stops sending
+        cannot hold the others up.
         """
         if self.cutoff:
             return
         rxbs = self.rxbs
+        bs = self.bs
         for _ in range(self.Reads):
             data = self.receive()
             if not data:  # None nothing waiting, empty closed
                 return
             rxbs.extend(data)
+            if len(data) < bs:  # drained: anything later waits for the next service
+                return
 
     def serviceReceiveOnce(self) -> None:
         """Retrieve from server only one reception"""
@@ -1094,13 +1097,16 @@ class EchoServerDoer(ServerDoer):
         """Echoes back what each connection received, in the same cycle. Never done."""
         server = self.server
         server.serviceConnects()
-        server.serviceReceivesAllIx()
-        for ix in server.ixes.values():
+        for ca, ix in server.readyIxes():
+            ix.serviceReceives()
             if ix.rxbs:
                 if ix.txbs:
                     ix.tx(ix.rxbs)
                     ix.clearRxbs()
                 else:  # nothing waits to be sent: hand the received bytes over whole, without copying
                     ix.txbs, ix.rxbs = ix.rxbs, ix.txbs
-        server.serviceSendsAllIx()
+                ix.serviceSends()  # at once: its client gets the echo while the others are read
+            if ix.cutoff:  # stays readable at end of stream, nothing more to read
+                server._unregister(ca)
+        server.serviceSendsAllIx()  # what a full socket did not take before
         return False
