@@ -360,3 +360,39 @@ def test_fuzzed_whole_requests_parse_at_once_as_byte_by_byte(base, edits):
         data[at : at + drop] = insert
     data = bytes(data)
     assert outcome(whole(data, maxBodySize=4096)) == outcome(feed(data, maxBodySize=4096))
+
+
+def test_kept_parses_answer_as_fresh_ones():
+    """Request lines and header blocks parsed once are kept; what they parse into is the same every time."""
+    from hio.core.http import requesting
+
+    for data in (GET, POST, CHUNKED, b"OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", b"GET / HTTP/1.0\r\n\r\n"):
+        first, again = whole(data), whole(data)
+        assert outcome(first) == outcome(again) == outcome(feed(data))
+    line = GET.split(b"\r\n")[0].decode()
+    assert requesting._lines[line][:2] == ("GET", "/echo?name=fish")
+
+
+def test_kept_parses_honour_each_requestants_own_limits_and_methods():
+    """What one Requestant kept does not lift another's stricter limits or methods."""
+    assert whole(POST).ended  # kept: the line, the block and its framing (13 bytes of body)
+    assert whole(POST, maxBodySize=12).fault.status == httping.REQUEST_ENTITY_TOO_LARGE
+    assert whole(POST, maxHeaders=2).fault.status == httping.REQUEST_HEADER_FIELDS_TOO_LARGE
+    assert whole(POST, maxHeaderBytes=40).fault.status == httping.REQUEST_HEADER_FIELDS_TOO_LARGE
+    assert whole(POST, methods=("GET",)).fault.status == httping.NOT_IMPLEMENTED
+    assert whole(GET, methods=("GET",)).ended
+
+
+def test_kept_parses_are_bounded(monkeypatch):
+    from hio.core.http import requesting
+
+    monkeypatch.setattr(requesting, "_lines", {})
+    monkeypatch.setattr(requesting, "_blocks", {})
+    monkeypatch.setattr(requesting, "_framings", {})
+    for n in range(requesting.KEPT_SIZE + 10):
+        requestant = whole(b"GET /%d HTTP/1.1\r\nHost: a\r\nX-N: %d\r\n\r\n" % (n, n))
+        assert requestant.ended and requestant.path == f"/{n}" and requestant.headers["x-n"] == str(n)
+    assert len(requesting._lines) == len(requesting._blocks) == len(requesting._framings) == requesting.KEPT_SIZE
+    big = b"GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + b"b" * requesting.KEPT_BLOCK + b"\r\n\r\n"
+    monkeypatch.setattr(requesting, "_blocks", {})
+    assert whole(big).ended and not requesting._blocks  # too long to keep, parsed all the same

@@ -78,6 +78,16 @@ FIELD_NAMES_SIZE = 512
 
 _fieldNames: set = set()  # header field names found to be tokens
 
+KEPT_SIZE = 256
+"""Most request lines and most header blocks whose parse is kept (see Requestant._quickHead)."""
+
+KEPT_BLOCK = 4096
+"""Longest header block (in bytes) whose parse is kept."""
+
+_lines: dict = {}  # request line -> what it parsed into, for the methods served by default
+_blocks: dict = {}  # block of header field lines -> its fields, checked
+_framings: dict = {}  # (block, version) -> (length, chunked, expecting, persisted) it frames a request with
+
 
 class Requestant(Parsent):
     """Nonblocking HTTP Server Requestant class Parses request msg
@@ -184,8 +194,13 @@ class Requestant(Parsent):
         self.fragment = ""
         self.version = None
         self.protocol = ""
-        self.headers = Hict()
-        self.trails = Hict()
+        trails = getattr(self, "trails", None)
+        if trails is None or trails:  # an empty one is kept: most requests carry no trailer
+            self.trails = Hict()
+        blank = getattr(self, "_blank", None)
+        if blank is None or blank:
+            self._blank = blank = Hict()
+        self.headers = blank  # until a head is parsed: an empty Hict, the same while it stays empty
         self.length = None
         self.chunked = False
         self.expecting = False
@@ -422,9 +437,16 @@ class Requestant(Parsent):
 
         Plain means: no empty lines before the request line, every line ended
         by CRLF and printable (no control byte, not even a tab), every field
-        well formed and all within the limits. Anything else (and a head still arriving) is left untouched
-        for the careful line by line parse, which names what is wrong. The
-        request line is checked by the same code either way.
+        well formed and all within the limits. Anything else (and a head
+        still arriving) is left untouched for the careful line by line parse,
+        which names what is wrong. The request line is checked by the same
+        code either way.
+
+        Clients send the same request lines and the same header blocks over
+        and over (a keep-alive connection repeats its fields with every
+        request): what a request line parsed into and the fields of a block
+        once checked, with the framing they give, are kept, at most KEPT_SIZE
+        of each, so that their next arrival costs a lookup.
 
         Returns:
             bool: True when the head was parsed (and consumed from .msg)
@@ -433,37 +455,77 @@ class Requestant(Parsent):
         end = msg.find(b"\r\n\r\n")
         if end <= 0 or end > self.maxRequestLine + self.maxHeaderBytes + 2:
             return False
-        head = msg[:end].decode("latin-1")
-        lines = head.split("\r\n")
-        line = lines[0]
-        if not line or len(line) > self.maxRequestLine or len(lines) > self.maxHeaders + 1:
+        head = msg[: end + 2].decode("latin-1")  # every line with its CRLF
+        at = head.find("\r\n")
+        line = head[:at]
+        block = head[at + 2 :]
+        if not line or at > self.maxRequestLine or len(block) > self.maxHeaderBytes:
             return False
-        if len(head) - len(line) - 2 > self.maxHeaderBytes:
+        stock = self._stock and self._servedFrom is self.methods
+        parsed = _lines.get(line) if stock else None
+        if parsed is None and not line.isprintable():  # printable: no control byte, no CR, no LF (nor a tab)
             return False
-        if not line.isprintable():  # printable holds no control byte, no CR, no LF (nor a tab)
+        fields = _blocks.get(block)
+        if fields is None:
+            fields = self._quickFields(block)
+            if fields is None:
+                return False
+        if len(fields) > self.maxHeaders:
             return False
+        del msg[: end + 4]
+        self.started = True
+        if parsed is None:
+            self._parseRequestLine(line)
+            if stock and len(_lines) < KEPT_SIZE:
+                _lines[line] = (
+                    self.method,
+                    self.target,
+                    self.path,
+                    self.query,
+                    self.fragment,
+                    self.version,
+                    self.protocol,
+                )
+        else:
+            self.method, self.target, self.path, self.query, self.fragment, self.version, self.protocol = parsed
+        self.headers = Hict(fields)
+        key = (block, self.version)
+        framing = _framings.get(key)
+        if framing is None or (framing[0] or 0) > self.maxBodySize:
+            self._checkFraming()  # raises for a request that cannot be framed
+            self.checkPersisted()
+            if len(block) <= KEPT_BLOCK and len(_framings) < KEPT_SIZE:
+                _framings[key] = (self.length, self.chunked, self.expecting, self.persisted)
+        else:
+            self.length, self.chunked, self.expecting, self.persisted = framing
+        self.headed = True
+        return True
+
+    @staticmethod
+    def _quickFields(block: str) -> tuple | None:
+        """Return the (name, value) fields of block, lines of printable text each ended by CRLF.
+
+        None when a line is not a plain field: a control byte (or tab), no
+        colon, a name that is not a token. Kept in _blocks when short enough.
+        """
         names = _fieldNames
         fields = []
-        for field in lines[1:]:
+        for field in block.split("\r\n")[:-1]:
             if not field.isprintable():
-                return False
+                return None
             name, colon, value = field.partition(":")
             if not colon:
-                return False
+                return None
             if name not in names:
                 if not _TOKEN_TEXT.match(name):
-                    return False
+                    return None
                 if len(names) < FIELD_NAMES_SIZE:
                     names.add(name)
             fields.append((name, value.strip(" ")))
-        del msg[: end + 4]
-        self.started = True
-        self._parseRequestLine(line)
-        self.headers = Hict(fields)
-        self._checkFraming()
-        self.checkPersisted()
-        self.headed = True
-        return True
+        fields = tuple(fields)
+        if len(block) <= KEPT_BLOCK and len(_blocks) < KEPT_SIZE:
+            _blocks[block] = fields
+        return fields
 
     def _parseRequestLine(self, line: str):
         """Parse request line (latin-1 decoded) into method, target, path, query, fragment and version."""
@@ -531,6 +593,7 @@ class Requestant(Parsent):
         """Map each method name in .methods that can appear in a request line to itself."""
         self._served = {name: name for name in self.methods if isinstance(name, str) and _TOKEN_TEXT.match(name)}
         self._servedFrom = self.methods
+        self._stock = self.methods == SERVED_METHODS  # request lines parsed for these are kept for all
 
     def _checkFraming(self):
         """Check Host, Transfer-Encoding, Content-Length and Expect fields."""

@@ -229,6 +229,12 @@ class Responder:
 
     HttpVersionString = httping.HTTP_11_VERSION_STRING
     Delay = 1.0
+    _keepsHeads = True  # heads are built as here, so whole ones may be kept (see _wholeHead)
+
+    def __init_subclass__(cls, **kwa):
+        """A subclass that builds heads its own way does not share the kept ones."""
+        super().__init_subclass__(**kwa)
+        cls._keepsHeads = cls.build is Responder.build and cls.HttpVersionString == Responder.HttpVersionString
 
     def __init__(self, incomer, app, environ: dict, chunkable: bool = False, delay: float | None = None):
         """Initialize instance.
@@ -583,13 +589,7 @@ class Responder:
         Date line is new each second.
         """
         fields = self._fields
-        if (
-            fields is None
-            or len(parts) != 1
-            or type(parts[0]) is not bytes
-            or type(self).build is not Responder.build
-            or type(self).HttpVersionString is not Responder.HttpVersionString
-        ):
+        if fields is None or len(parts) != 1 or type(parts[0]) is not bytes or not self._keepsHeads:
             return self.build()
         key = (
             self.status,
