@@ -479,7 +479,7 @@ class Conductor:
             return True
         requestant.msg = ix.rxbs
         if requestant.parser is None and not requestant.errored:
-            if not ix.rxbs and ca not in self.cutoffs:
+            if not ix.rxbs and ca not in self.cutoffs and not requestant.headed:
                 return False
             if requestant.parseWhole():  # the usual case: a whole request at once
                 return True
