@@ -292,3 +292,28 @@ def test_headers_made_a_hict_only_when_asked(incomer):
     responder.headers = {"X-C": "4"}
     head = responder.build()
     assert b"X-C: 4\r\n" in head and b"X-A" not in head
+
+
+def test_response_fields_checked_once_and_still_refused_when_bad(incomer, monkeypatch):
+    """Fields found good are kept as found; anything else is checked (and refused) every time."""
+    from hio.core.http import responding
+
+    monkeypatch.setattr(responding, "_checkedFields", set())
+    good = [("Content-Type", "text/plain"), ("X-A", "1")]
+    for _ in range(2):
+        responder = Responder(incomer, None, environ(), chunkable=True)
+        responder.start("200 OK", list(good))
+        assert list(responder.headers.items()) == good
+    assert tuple(good) in responding._checkedFields
+    responder = Responder(incomer, None, environ(), chunkable=True)
+    responder.start("200 OK", [(b"X-B", b"2"), ("X-C", 3)])  # bytes and a number: made text, not kept
+    assert list(responder.headers.items()) == [("X-B", "2"), ("X-C", "3")]
+    assert len(responding._checkedFields) == 1
+    for bad in ([("X-A", "1\r\nSet-Cookie: evil=1")], [("Bad Name", "x")], [["X-A", "1\n"]]):
+        responder = Responder(incomer, None, environ(), chunkable=True)
+        with pytest.raises(ValueError):
+            responder.start("200 OK", bad)
+    monkeypatch.setattr(responding, "_checkedFields", set())
+    for n in range(responding.MEMO_SIZE + 5):
+        Responder(incomer, None, environ(), chunkable=True).start("200 OK", [("X-N", str(n))])
+    assert len(responding._checkedFields) == responding.MEMO_SIZE

@@ -59,6 +59,7 @@ _statusLines: dict = {}  # status string as given -> validated status line
 _goodNames: set = set()  # header field names already checked to be tokens
 _dated = (0, "", "", b"")  # (second, its Date value, its Date and Server lines, the same as bytes): once per second
 _heads: dict = {}  # what makes a whole response's head -> its parts around the Date and Server lines
+_checkedFields: set = set()  # tuples of response header fields already found good as they are
 
 
 def statusLine(status) -> str:
@@ -486,12 +487,23 @@ class Responder:
         line = _statusLines.get(status) if type(status) is str else None
         if line is None:
             line = statusLine(status)
-        fields = []
-        for name, value in response_headers:
-            if type(name) is str and type(value) is str and name in _goodNames and value.isprintable():
-                fields.append((name, value))  # checked before, and printable holds no control byte
-            else:
-                fields.append(checkHeader(name, value))
+        try:
+            fields = tuple(response_headers)
+            known = fields in _checkedFields  # applications send the same few sets of fields over and over
+        except TypeError:  # unhashable: checked field by field below
+            fields, known = tuple(tuple(field) for field in response_headers), False
+        if not known:
+            good = True
+            checked = []
+            for name, value in fields:
+                if type(name) is str and type(value) is str and name in _goodNames and value.isprintable():
+                    checked.append((name, value))  # checked before, and printable holds no control byte
+                else:
+                    checked.append(checkHeader(name, value))
+                    good = False
+            if good and len(_checkedFields) < MEMO_SIZE and all(type(field) is tuple for field in fields):
+                _checkedFields.add(fields)
+            fields = tuple(checked)
         self.status = line
         self._fields = fields  # made into the .headers Hict only when someone asks for it
         self._hict = None
@@ -593,7 +605,7 @@ class Responder:
             return self.build()
         key = (
             self.status,
-            tuple(fields),
+            fields,
             self.persisted,
             self.head,
             self.environ.get("SERVER_PROTOCOL"),
