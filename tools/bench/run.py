@@ -396,7 +396,8 @@ def main() -> int:
     if SERVER_CPUS is not None:
         summary += [
             f"Servers run on CPU {min(SERVER_CPUS)}, load generators on the others; "
-            f"network figures are the median of {rounds} runs, engines taking turns.",
+            f"network figures are the median of {rounds} runs and scheduler figures the fastest "
+            f"of {rounds}, engines taking turns.",
             "",
         ]
     summary += sections
