@@ -57,7 +57,7 @@ application can make them grow without bound."""
 
 _statusLines: dict = {}  # status string as given -> validated status line
 _goodNames: set = set()  # header field names already checked to be tokens
-_dated = (0, "", "", b"")  # (second, its Date value, its Date and Server lines, the same as bytes): once per second
+_dated = (0, "", b"")  # (second, its Date value, its Date and Server lines as bytes): made once per second
 _heads: dict = {}  # what makes a whole response's head -> its parts around the Date and Server lines
 _checkedFields: set = set()  # tuples of response header fields already found good as they are
 
@@ -108,23 +108,15 @@ def httpDate() -> str:
     now = int(time.time())
     if now != _dated[0]:
         date = email.utils.formatdate(now, usegmt=True)
-        lines = f"Date: {date}\r\nServer: {SERVER_SOFTWARE}"
-        _dated = (now, date, lines, lines.encode("latin-1"))
+        _dated = (now, date, f"Date: {date}\r\nServer: {SERVER_SOFTWARE}".encode("latin-1"))
     return _dated[1]
 
 
-def _stamp() -> str:
+def _stamp() -> bytes:
     """Return the Date and Server header lines (without the final CRLF), formatted once per second."""
     if int(time.time()) != _dated[0]:
         httpDate()
     return _dated[2]
-
-
-def _stampBytes() -> bytes:
-    """Return the Date and Server header lines of _stamp as bytes."""
-    if int(time.time()) != _dated[0]:
-        httpDate()
-    return _dated[3]
 
 
 def checkHeader(name, value) -> tuple[str, str]:
@@ -339,12 +331,10 @@ class Responder:
         Decides the framing of the body: Content-Length, chunked or to close.
         """
         before, after = self._headParts()
-        if after is None:
-            return before.encode("latin-1")
-        return (before + _stamp() + after).encode("latin-1")
+        return before if after is None else before + _stamp() + after
 
-    def _headParts(self) -> tuple[str, str | None]:
-        """Return the head as the text before the Date and Server lines and the text after them.
+    def _headParts(self) -> tuple[bytes, bytes | None]:
+        """Return the head as the bytes before the Date and Server lines and the bytes after them.
 
         Sets .length, .chunked and .persisted as the framing decides. When the
         application gave Date or Server itself the whole head is the first
@@ -410,8 +400,10 @@ class Responder:
             lines.append("Connection: keep-alive")
         lines.append("\r\n")
         if not stamped:
-            return "\r\n".join(lines), None
-        return "\r\n".join(lines[:at]) + "\r\n", "\r\n" + "\r\n".join(lines[at:])
+            return "\r\n".join(lines).encode("latin-1"), None
+        return ("\r\n".join(lines[:at]) + "\r\n").encode("latin-1"), ("\r\n" + "\r\n".join(lines[at:])).encode(
+            "latin-1"
+        )
 
     def _sendHead(self):
         """Send the status line and headers once."""
@@ -615,12 +607,12 @@ class Responder:
         if known is None:
             before, after = self._headParts()
             if after is None:
-                return before.encode("latin-1")
-            known = (before.encode("latin-1"), after.encode("latin-1"), self.length, self.persisted)
+                return before
+            known = (before, after, self.length, self.persisted)
             if len(_heads) < MEMO_SIZE:
                 _heads[key] = known
         before, after, self.length, self.persisted = known
-        return before + _stampBytes() + after
+        return before + _stamp() + after
 
     def _end(self):
         """Finish the response after the body iterator is exhausted."""
