@@ -479,10 +479,10 @@ class Conductor:
             return True
         requestant.msg = ix.rxbs
         if requestant.parser is None and not requestant.errored:
-            if not ix.rxbs and ca not in self.cutoffs and not requestant.headed:
-                return False
             if requestant.parseWhole():  # the usual case: a whole request at once
                 return True
+            if not ix.rxbs and ca not in self.cutoffs and not requestant.headed:
+                return False  # nothing arrived (a head parsed just now waits for its body below)
             if not requestant.errored:
                 requestant.makeParser()
         for _ in range(4):  # head, then body: a whole buffered request in one pass

@@ -323,14 +323,7 @@ class Server(Conductor):
         """Parse on ca and start a Responder for a whole request."""
         if ca in self.reps:
             return  # one response at a time; pipelined requests wait in .rxbs
-        ix = requestant.remoter
-        whole = (  # the usual case: a whole request arrived at once
-            ix is not None and requestant.msg is ix.rxbs and requestant.parser is None and requestant.parseWhole()
-        )
-        if not whole:
-            if not self._advance(ca, requestant):  # the rest: partial, bad, or a body still arriving
-                return
-        elif ca in self.closings:
+        if not self._advance(ca, requestant):
             return
         environ = self.buildEnviron(requestant)
         responder = self._spares.pop(ca, None)
