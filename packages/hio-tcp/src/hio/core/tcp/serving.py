@@ -470,10 +470,18 @@ class Server(Acceptor):
         Only remoters whose sockets are readable are read, plus each remoter
         once right after it was added (see readyIxes).
         """
+        for _ in self.receivedIxes():
+            pass
+
+    def receivedIxes(self) -> Iterator[tuple[tuple, Remoter]]:
+        """Services the receives of the remoters worth reading now (see readyIxes),
+        yielding each (ca, remoter) as soon as it is read, so that what it
+        received can be answered before the next one is read."""
         for ca, ix in self.readyIxes():
             ix.serviceReceives()
             if ix.cutoff:  # stays readable at end of stream, nothing more to read
                 self._unregister(ca)
+            yield ca, ix
 
     def transmitIx(self, data: bytes | bytearray | memoryview, ca: tuple) -> None:
         """Queue data onto .txbs for remoter given by connection address ca"""
@@ -1097,8 +1105,7 @@ class EchoServerDoer(ServerDoer):
         """Echoes back what each connection received, in the same cycle. Never done."""
         server = self.server
         server.serviceConnects()
-        for ca, ix in server.readyIxes():
-            ix.serviceReceives()
+        for _, ix in server.receivedIxes():
             if ix.rxbs:
                 if ix.txbs:
                     ix.tx(ix.rxbs)
@@ -1106,7 +1113,5 @@ class EchoServerDoer(ServerDoer):
                 else:  # nothing waits to be sent: hand the received bytes over whole, without copying
                     ix.txbs, ix.rxbs = ix.rxbs, ix.txbs
                 ix.serviceSends()  # at once: its client gets the echo while the others are read
-            if ix.cutoff:  # stays readable at end of stream, nothing more to read
-                server._unregister(ca)
         server.serviceSendsAllIx()  # what a full socket did not take before
         return False
