@@ -89,6 +89,11 @@ _blocks: dict = {}  # block of header field lines -> its fields, checked
 _framings: dict = {}  # (block, version) -> (length, chunked, expecting, persisted) it frames a request with
 
 
+def _empty(hict) -> Hict:
+    """Return hict while it is an empty Hict (nothing to make anew), else a new empty Hict."""
+    return hict if isinstance(hict, Hict) and not hict else Hict()
+
+
 class Requestant(Parsent):
     """Nonblocking HTTP Server Requestant class Parses request msg
 
@@ -194,13 +199,9 @@ class Requestant(Parsent):
         self.fragment = ""
         self.version = None
         self.protocol = ""
-        trails = getattr(self, "trails", None)
-        if trails is None or trails:  # an empty one is kept: most requests carry no trailer
-            self.trails = Hict()
-        blank = getattr(self, "_blank", None)
-        if blank is None or blank:
-            self._blank = blank = Hict()
-        self.headers = blank  # until a head is parsed: an empty Hict, the same while it stays empty
+        self.trails = _empty(getattr(self, "trails", None))  # most requests carry no trailer
+        self._blank = _empty(getattr(self, "_blank", None))
+        self.headers = self._blank  # until a head is parsed
         self.length = None
         self.chunked = False
         self.expecting = False
