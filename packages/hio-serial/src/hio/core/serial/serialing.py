@@ -428,7 +428,36 @@ def _rawMode(attrs: list, speed: int) -> list:
     return [iflag, oflag, cflag, lflag, baud, baud, cc]
 
 
-class Device:
+class _Port:
+    """What Device and Serial share: the port they open, its speed, how much one read takes."""
+
+    def __init__(self, port: str | None = None, speed: int = 9600, bs: int = 1024):
+        """Initialize instance. Does not open the port; call .reopen.
+
+        Parameters:
+            port: serial port device path. None or '' means os.ctermid().
+            speed: bit rate, e.g. 9600 or 115200.
+            bs: max bytes returned by one .receive.
+        """
+        self.port = port
+        self.speed = speed
+        self.bs = bs
+        self.opened = False
+
+    def _renew(self, port: str | None, speed: int | None, bs: int | None) -> str:
+        """Close the port (.close of the subclass), take port, speed and bs where given (None keeps
+        each), and return the path to open."""
+        self.close()
+        if port is not None:
+            self.port = port
+        if speed is not None:
+            self.speed = speed
+        if bs is not None:
+            self.bs = bs
+        return _terminalPath(self.port)
+
+
+class Device(_Port):
     """Class to manage non blocking IO on serial device port.
 
     Opens non blocking read file descriptor on serial port and configures it
@@ -449,18 +478,9 @@ class Device:
     """
 
     def __init__(self, port: str | None = None, speed: int = 9600, bs: int = 1024):
-        """Initialize instance. Does not open the port; call .reopen.
-
-        Parameters:
-            port: serial port device path. None or '' means os.ctermid().
-            speed: bit rate, e.g. 9600 or 115200.
-            bs: max bytes returned by one .receive.
-        """
-        self.port = port
-        self.speed = speed
-        self.bs = bs
+        """Initialize instance. Does not open the port; call .reopen. Parameters: see _Port."""
+        super().__init__(port=port, speed=speed, bs=bs)
         self.fd = None
-        self.opened = False
         self._attrs = None  # termios attributes the port had before opening
 
     def reopen(self, port: str | None = None, speed: int | None = None, bs: int | None = None) -> bool:
@@ -489,14 +509,7 @@ class Device:
             OSError: port cannot be opened or is not a terminal (ENOTTY).
             ValueError: speed is not a rate termios knows.
         """
-        self.close()
-        if port is not None:
-            self.port = port
-        if speed is not None:
-            self.speed = speed
-        if bs is not None:
-            self.bs = bs
-        path = _terminalPath(self.port)
+        path = self._renew(port, speed, bs)
         if self.speed not in _Speeds:
             raise ValueError(f"Unsupported speed {self.speed} for serial port {path!r}.")
         fd = _openTerminal(path)
@@ -553,7 +566,7 @@ class Device:
         return _write(self.fd, data)
 
 
-class Serial:
+class Serial(_Port):
     """Class to manage non blocking IO on serial device port using pyserial
 
     Same interface as Device. Opens the port with pyserial with read and
@@ -573,18 +586,9 @@ class Serial:
     MaxSendSize = 65536  # most bytes handed to pyserial by one .send
 
     def __init__(self, port: str | None = None, speed: int = 9600, bs: int = 1024):
-        """Initialize instance. Does not open the port; call .reopen.
-
-        Parameters:
-            port: serial port device path. None or '' means os.ctermid().
-            speed: bit rate, e.g. 9600 or 115200.
-            bs: max bytes returned by one .receive.
-        """
-        self.port = port
-        self.speed = speed
-        self.bs = bs
+        """Initialize instance. Does not open the port; call .reopen. Parameters: see _Port."""
+        super().__init__(port=port, speed=speed, bs=bs)
         self.serial = None
-        self.opened = False
 
     def reopen(self, port: str | None = None, speed: int | None = None, bs: int | None = None) -> bool:
         """Opens fd on serial port in non blocking mode, closing it first when opened.
@@ -608,14 +612,7 @@ class Serial:
                 terminal (ENOTTY).
             ValueError: speed is not a valid bit rate.
         """
-        self.close()
-        if port is not None:
-            self.port = port
-        if speed is not None:
-            self.speed = speed
-        if bs is not None:
-            self.bs = bs
-        path = _terminalPath(self.port)
+        path = self._renew(port, speed, bs)
         mode = os.stat(path).st_mode  # raises FileNotFoundError naming path
         if not stat.S_ISCHR(mode):
             raise OSError(errno.ENOTTY, "Not a terminal", path)
