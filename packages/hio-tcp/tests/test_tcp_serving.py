@@ -48,6 +48,30 @@ def test_acceptor_external_address():
     assert server.ixes == {} and server.wl is None
 
 
+def test_opened_listener_reports_the_address_it_bound(certs):
+    """Once open, .ha is the bound address: "" reads 0.0.0.0 and a name its ip address."""
+    with serving.openServer(host="", port=0) as anywhere:
+        host, port = anywhere.ha
+        assert host == "0.0.0.0" and port != 0
+        assert anywhere.eha == (LOOPBACK, port)
+    with serving.openServer(ha=("localhost", 0)) as named:
+        assert named.ha == (LOOPBACK, named.ha[1]) and named.eha == named.ha
+    with serving.openServer(
+        cls=serving.ServerTls, host="localhost", port=0, certpath=certs.server, keypath=certs.serverKey
+    ) as tls:
+        assert tls.ha == (LOOPBACK, tls.ha[1]) and tls.eha == tls.ha
+    acceptor = serving.Acceptor(ha=("", 0))
+    assert acceptor.ha == ("", 0)  # as given until bound
+    try:
+        acceptor.reopen()
+        assert acceptor.ha[0] == "0.0.0.0" and acceptor.ha[1] != 0
+        port = acceptor.ha[1]
+        acceptor.reopen()  # reopening binds the same address again
+        assert acceptor.ha == ("0.0.0.0", port)
+    finally:
+        acceptor.close()
+
+
 def test_server_bind_conflict_raises():
     """A port already taken fails with a clear OSError and leaves the server closed."""
     with serving.openServer(host=LOOPBACK, port=0) as first:

@@ -74,7 +74,9 @@ class Acceptor(tyming.Tymee):
 
     Attributes:
         ha (tuple): (host, port) to listen on; host "" or "0.0.0.0" means all
-            interfaces; port 0 means any free port, ha then holds the port bound
+            interfaces; port 0 means any free port. Once opened ha holds the
+            address actually bound, host as a normalized ip address ("" becomes
+            "0.0.0.0", "localhost" becomes "127.0.0.1") and the port bound
         eha (tuple): normalized (host, port) as external facing address for TLS context
         bs (int): buffer size, the least socket buffer sizes
         bl (int): backlog of connections waiting to be accepted
@@ -138,7 +140,7 @@ class Acceptor(tyming.Tymee):
         if hasattr(select, "poll"):
             self._ready = select.poll()
             self._ready.register(ss.fileno(), _READABLE)
-        port = ss.getsockname()[1]
+        host, port = ss.getsockname()[:2]  # the interface and port actually bound
         self.ha = (host, port)
         self.eha = (self.eha[0], port)
         self.opened = True
