@@ -146,9 +146,40 @@ def test_tymee_wind_changes_base():
 def test_tymee_tyme_is_read_only():
     tymee = Tymee(tymth=Tymist().tymen())
     with pytest.raises(AttributeError):
-        tymee.tyme = 3.0
-    with pytest.raises(AttributeError):
-        tymee.tymth = None
+        tymee.tyme = 3.0  # tyme belongs to the Tymist: read it, never set it here
+
+
+def test_tymee_tymth_assignment_winds():
+    first, second = Tymist(tyme=1.0, tock=0.5), Tymist(tyme=20.0, tock=0.25)
+    tymee = Tymee(tymth=first.tymen())
+    tymth = second.tymen()
+    tymee.tymth = tymth  # the same as tymee.wind(tymth)
+    assert tymee.tymth is tymth
+    assert tymee.tyme == 20.0
+    first.tick()
+    second.tick()
+    assert tymee.tyme == 20.25
+    tymee.tymth = None  # unwound again
+    assert tymee.tymth is None
+    assert tymee.tyme is None
+
+
+def test_tymee_tymth_assignment_goes_through_wind():
+    class Follower(Tymee):
+        """Tymee that keeps a dependent on its own tyme base."""
+
+        def __init__(self, **kwa):
+            self.dependent = Tymee()
+            super().__init__(**kwa)
+
+        def wind(self, tymth):
+            super().wind(tymth)
+            self.dependent.wind(tymth)
+
+    tymist = Tymist(tyme=3.0)
+    follower = Follower()
+    follower.tymth = tymist.tymen()
+    assert follower.dependent.tyme == follower.tyme == 3.0
 
 
 def test_tymee_cooperative_kwa():
@@ -310,6 +341,25 @@ def test_tymer_unwound():
     tymist = Tymist(tyme=5.0)
     tymer.wind(tymist.tymen())  # winding starts it on the new base
     assert (tymer.elapsed, tymer.remaining, tymer.expired) == (0.0, 2.0, False)
+
+
+def test_tymer_tymth_assignment_restarts_on_new_base():
+    early, late = Tymist(tock=0.25), Tymist(tyme=8.0, tock=0.25)
+    tymer = Tymer(tymth=early.tymen(), duration=1.0)
+    early.tick()
+    assert tymer.elapsed == 0.25
+    tymer.tymth = late.tymen()  # as wind: started over at the new base's tyme
+    assert (tymer.tyme, tymer.elapsed, tymer.remaining) == (8.0, 0.0, 1.0)
+
+
+def test_tymer_unwinding_keeps_start_and_stop():
+    tymist = Tymist(tyme=2.0, tock=0.5)
+    tymer = Tymer(tymth=tymist.tymen(), duration=1.0)
+    tymer.wind(None)
+    assert tymer.tymth is None and tymer.tyme is None
+    assert tymer.duration == 1.0
+    tymer.tymth = tymist.tymen()
+    assert (tymer.elapsed, tymer.remaining) == (0.0, 1.0)
 
 
 def test_tymer_bad_input():

@@ -99,7 +99,8 @@ class Tymee(Mixin):
 
     Properties:
         tyme (float | None): the associated Tymist's .tyme, None when no tymth is wound in
-        tymth (Callable | None): the injected closure, for passing on to related objects
+        tymth (Callable | None): the injected closure, for passing on to related objects;
+            assigning it winds the Tymee, as .wind() does
     """
 
     def __init__(self, tymth: Callable[[], float] | None = None, **kwa):
@@ -118,11 +119,19 @@ class Tymee(Mixin):
 
     @property
     def tymth(self) -> Callable[[], float] | None:
-        """The injected tymth closure, for injection into objects that share this tyme base."""
+        """The injected tymth closure, for injection into objects that share this tyme base.
+
+        Assigning it is the same as calling .wind(), so subclasses that keep
+        dependents on the same tyme base update them either way.
+        """
         return self._tymth
 
-    def wind(self, tymth: Callable[[], float]) -> None:
-        """Injects a new tymth, changing the tyme base. Subclasses update their dependents too."""
+    @tymth.setter
+    def tymth(self, tymth: Callable[[], float] | None) -> None:
+        self.wind(tymth)
+
+    def wind(self, tymth: Callable[[], float] | None) -> None:
+        """Injects a new tymth, changing the tyme base; None unwinds it. Subclasses update their dependents too."""
         self._tymth = tymth
 
 
@@ -175,10 +184,14 @@ class Tymer(Tymee):
         """True when .tyme >= stop."""
         return self.tyme >= self._stop
 
-    def wind(self, tymth: Callable[[], float]) -> None:
-        """Injects a new tymth and starts over, with the same duration, at the new base's tyme."""
+    def wind(self, tymth: Callable[[], float] | None) -> None:
+        """Injects a new tymth and starts over, with the same duration, at the new base's tyme.
+
+        None unwinds it: it keeps its start and stop until wound again.
+        """
         super().wind(tymth)
-        self.start()
+        if tymth is not None:
+            self.start()
 
     def start(self, duration: float | None = None, start: float | None = None) -> None:
         """Starts the Tymer for ``duration`` (else the current duration) at ``start`` (else now).
