@@ -24,6 +24,11 @@ def mode(path):
     return stat.S_IMODE(os.lstat(path).st_mode)
 
 
+def tempHead(filer):
+    """The temporary directory holding a temporary Filer's <tail>/<name> path (no base)."""
+    return os.path.dirname(os.path.dirname(filer.path))
+
+
 def test_class_defaults():
     assert Filer.HeadDirPath == "/usr/local/var"
     assert Filer.TailDirPath == "hio"
@@ -132,7 +137,7 @@ def test_temp(heads):
     head = os.path.dirname(os.path.dirname(filer.path))
     assert os.path.dirname(head) == str(heads.temp)
     assert os.path.basename(head).startswith("hio_") and head.endswith("_test")
-    assert filer.headDirPath == head
+    assert filer.headDirPath == str(heads.head)  # the head asked for; a temporary path lives elsewhere
     assert filer.path == os.path.join(head, "hio", "tmp")
     assert mode(head) == mode(filer.path) == Filer.Perm
     assert not heads.head.exists()
@@ -154,13 +159,13 @@ def test_temp_uses_system_temp_when_temp_head_missing(tmp_path, monkeypatch):
 
 def test_temp_reopen_makes_fresh_dir_and_drops_old(heads):
     filer = Filer(name="t", temp=True)
-    first = filer.headDirPath
+    first = tempHead(filer)
     (heads.temp / os.path.basename(first) / "hio" / "t" / "f.txt").write_text("x")
     filer.reopen(reuse=True)
-    assert filer.headDirPath == first  # reuse keeps the same temporary path and what it holds
+    assert tempHead(filer) == first  # reuse keeps the same temporary path and what it holds
     assert os.path.exists(os.path.join(filer.path, "f.txt"))
     filer.reopen()
-    assert filer.headDirPath != first  # a fresh temporary directory ...
+    assert tempHead(filer) != first  # a fresh temporary directory ...
     assert not os.path.exists(first)  # ... and the previous one is not left behind
     assert os.listdir(filer.path) == []
     filer.close(clear=True)
@@ -172,7 +177,7 @@ def test_alt_fallback_when_head_unusable(tmp_path, heads, monkeypatch):
     blocker.write_text("a regular file, not a directory")
     monkeypatch.setattr(Filer, "HeadDirPath", str(blocker / "var"))
     filer = Filer(name="main", base="b")
-    assert filer.headDirPath == str(heads.alt)
+    assert filer.headDirPath == str(blocker / "var")  # asked for; .path shows the fallback
     assert filer.path == str(heads.alt / ".hio" / "b" / "main")
     assert mode(filer.path) == Filer.Perm
     assert blocker.read_text() == "a regular file, not a directory"  # left alone
@@ -268,7 +273,7 @@ def test_permissions_exact_whatever_the_umask(heads, umask, perm, mask):
     umask(0o022)  # permissive again so that the checks can read everything
     for path in (heads.head / "hio", heads.head / "hio" / "b", directory.path, heads.head / "hio" / "c", filed.path):
         assert mode(path) == perm, path
-    assert mode(temp.path) == mode(temp.headDirPath) == perm
+    assert mode(temp.path) == mode(tempHead(temp)) == perm
     for filer in (directory, filed, temp):
         filer.close(clear=True)
 
@@ -412,3 +417,121 @@ def test_filer_doer_leaves_open_filer_open_until_exit(heads):
     Doist(tock=0.25, limit=0.25).do([doer])
     assert filer.path == path  # entered without reopening
     assert filer.opened is False
+
+
+def test_close_keeps_the_closed_file_and_clear_drops_it(heads):
+    filer = Filer(name="f", filed=True)
+    first = filer.file
+    filer.close()
+    assert filer.opened is False
+    assert filer.file is first and first.closed  # closed, still there to look at
+    assert os.path.exists(filer.path)
+    filer.reopen()
+    assert filer.file is not first and not filer.file.closed
+    filer.close(clear=True)
+    assert filer.file is None  # what it named is gone
+    assert filer.path is not None and not os.path.exists(filer.path)  # .path still says where it was
+    filer.reopen(reuse=True)  # nothing left to reuse: made again
+    assert filer.opened and not filer.file.closed and os.path.exists(filer.path)
+    filer.close(clear=True)
+
+
+def test_filer_doer_clears_a_temporary_filed_filer_and_its_file(heads):
+    filers = [Filer(name=name, temp=True, filed=True, reopen=False) for name in ("a", "b")]
+    doist = Doist(real=False, tock=0.25, limit=0.5)
+    doist.do([FilerDoer(filer=filer) for filer in filers])
+    for filer in filers:
+        assert filer.opened is False
+        assert filer.file is None
+        assert not os.path.exists(filer.path)
+    doist.do([FilerDoer(filer=filer) for filer in filers])  # again from the start
+    assert all(filer.file is None and not os.path.exists(filer.path) for filer in filers)
+    assert os.listdir(heads.temp) == []
+
+
+def test_reopen_after_fallback_stays_on_the_alternate_path(tmp_path, heads):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("")
+    filer = Filer(name="x", headDirPath=str(blocker / "var"))
+    first = filer.path
+    assert first == str(heads.alt / ".hio" / "x")
+    for options in ({}, {"reuse": True}, {"reuse": True, "clear": True}, {"clear": True}):
+        filer.reopen(**options)
+        assert filer.path == first, options
+        assert filer.opened and os.path.isdir(first)
+    filer.close(clear=True)
+    assert not (heads.alt / ".hio").exists()
+    assert not (heads.alt / "hio").exists()  # never the normal tail under the alternate head
+
+
+def test_extensioned_directory(heads):
+    filer = Filer(name="peer", fext="uxd", extensioned=True)
+    assert filer.extensioned is True
+    assert filer.path == str(heads.head / "hio" / "peer.uxd")
+    assert os.path.isdir(filer.path)
+    filer.close(clear=True)
+    again = Filer(name="peer.uxd", fext="uxd", extensioned=True)  # ends with it already
+    assert again.path == str(heads.head / "hio" / "peer.uxd")
+    again.close(clear=True)
+    assert Filer(name="plain", reopen=False).extensioned is False
+
+
+def test_exists_for_a_directory(heads):
+    filer = Filer(name="db", reopen=False)
+    assert filer.exists(name="db") is False
+    assert not heads.head.exists()  # asking makes nothing
+    filer.reopen()
+    assert filer.exists(name="db") is True
+    assert filer.exists() is True  # name defaults to .name
+    assert filer.exists(name="other") is False
+    filer.close()
+    assert filer.exists(name="db") is True  # closing keeps it
+    filer.close(clear=True)
+    assert filer.exists(name="db") is False
+
+
+def test_exists_for_clean_base_filed_and_extensioned_paths(heads):
+    clean = Filer(name="db", clean=True)
+    assert clean.exists(name="db", clean=True) is True
+    assert clean.exists(name="db") is False  # the normal path is another one
+    conf = Filer(name="cfg", base="conf", filed=True, fext="json")
+    assert conf.exists(name="cfg", base="conf", filed=True) is True  # fext defaults to .fext
+    assert conf.exists(name="cfg", base="conf", filed=True, fext="text") is False
+    assert conf.exists(name="cfg", base="conf") is False  # no cfg without its extension
+    assert conf.exists(name="cfg") is False  # nor without its base
+    assert conf.exists(name="cfg", base="conf", extensioned=True, fext="json") is True
+    sock = Filer(name="peer", fext="uxd", extensioned=True)
+    assert sock.exists(name="peer", extensioned=True) is True
+    assert sock.exists(name="peer") is False
+    for filer in (clean, conf, sock):
+        filer.close(clear=True)
+
+
+def test_exists_where_the_filer_falls_back(tmp_path, heads):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("")
+    head = str(blocker / "var")
+    filer = Filer(name="x", headDirPath=head, reopen=False)
+    assert filer.exists(name="x", headDirPath=head) is False
+    filer.reopen()
+    assert filer.path == str(heads.alt / ".hio" / "x")
+    assert filer.exists(name="x", headDirPath=head) is True  # the alternate path it would use
+    assert filer.exists(name="x") is False  # the default head is usable: the alternate is not looked at
+    filer.close(clear=True)
+    assert filer.exists(name="x", headDirPath=head) is False
+    assert blocker.read_text() == ""
+
+
+def test_exists_keeps_the_path_protections(tmp_path, heads):
+    filer = Filer(reopen=False)
+    for bad in BAD_COMPONENTS:
+        with pytest.raises(FilerError):
+            filer.exists(name=bad)
+        with pytest.raises(FilerError):
+            filer.exists(name="ok", base=bad)
+    outside = tmp_path / "outside"
+    (outside / "x").mkdir(parents=True)
+    heads.head.mkdir()
+    (heads.head / "hio").symlink_to(outside)
+    with pytest.raises(FilerError):
+        filer.exists(name="x")  # there, but out of the head: a Filer would refuse it too

@@ -24,18 +24,30 @@ import tempfile
 from collections.abc import Iterator
 from typing import IO, Any
 
+from .. import hioing
 from ..help import helping
 from ..help.helping import ocfn
 from ..hioing import HioError, Mixin
 from .doing import Doer
 
-__all__ = ["Filer", "FilerDoer", "FilerError", "openFiler"]
+__all__ = ["Filer", "FilerDoer", "FilerError", "SizeError", "openFiler"]
 
 logger = logging.getLogger(__name__)
 
+if hasattr(hioing, "FilerError"):
+    FilerError = hioing.FilerError
+else:  # until hio.hioing defines it: the same name, for the same failures
 
-class FilerError(HioError):
-    """A Filer path that is not allowed, such as a name that would escape its head directory."""
+    class FilerError(HioError):
+        """A Filer path that is not allowed, such as a name that would escape its head directory."""
+
+
+if hasattr(hioing, "SizeError"):
+    SizeError = hioing.SizeError
+else:  # until hio.hioing defines it
+
+    class SizeError(HioError):
+        """Something larger than its container holds, such as a socket path too long for its address."""
 
 
 def checkComponent(value: str, what: str, empty: bool = False) -> str:
@@ -55,6 +67,36 @@ def _within(path: str, head: str) -> bool:
     return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
 
 
+def _makeable(head: str, parts: list[str]) -> bool:
+    """True when the directories ``head``/``parts`` exist or this process may make them.
+
+    Answers, without making anything, whether a Filer could use ``head``:
+    the head itself (or its nearest existing ancestor, when it is missing)
+    must be a directory this process may write and search, each missing
+    directory below it must have a writable parent, and each existing one
+    with more below it must be a directory.
+    """
+    probe = head
+    while not os.path.lexists(probe):
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            return False
+        probe = parent
+    if not os.path.isdir(probe) or not os.access(probe, os.W_OK | os.X_OK):
+        return False
+    if probe != head:  # everything from head down would be made by this process
+        return True
+    current = head
+    for index, part in enumerate(parts):
+        below = os.path.join(current, part)
+        if not os.path.lexists(below):
+            return os.access(current, os.W_OK | os.X_OK)
+        if index < len(parts) - 1 and not os.path.isdir(below):
+            return False  # something below it would have to be made
+        current = below
+    return True
+
+
 class Filer(Mixin):
     """Manages a directory, or a file in a directory, at a safe, predictable path.
 
@@ -62,12 +104,16 @@ class Filer(Mixin):
         name (str): unique path component used in the directory or file name
         base (str): another path component inserted before name, may be empty
         temp (bool): True means a temporary directory, removed on close
-        headDirPath (str): head directory path actually in use
+        headDirPath (str): head directory asked for, default .HeadDirPath; a
+            temporary path lives elsewhere and an unusable head falls back
+            to .AltHeadDirPath, so .path tells where things really are
         perm (int): permissions of the directories and file made
         filed (bool): True means .path is a file, False a directory
         mode (str): file open mode when filed
         fext (str): file extension when filed
-        file (IO | None): the open file when filed
+        extensioned (bool): True means .path ends with .fext also when not filed
+        file (IO | None): the file when filed: open while .opened, closed after
+            close(), None after close(clear=True) (its path is gone)
         path (str | None): full path of the directory or file
         opened (bool): True when the directory exists (and the file is open)
     """
@@ -99,6 +145,7 @@ class Filer(Mixin):
         filed: bool = False,
         mode: str | None = None,
         fext: str | None = None,
+        extensioned: bool = False,
         **kwa: Any,
     ):
         """Initializes the Filer and, unless ``reopen`` is False, makes and opens its path.
@@ -116,16 +163,18 @@ class Filer(Mixin):
             filed: True means the path is a file
             mode: file open mode, default .Mode
             fext: file extension, default .Fext
+            extensioned: True means the path ends with .fext also when not filed
         """
         super().__init__(**kwa)
         self.name = checkComponent(name, "name")
         self.base = checkComponent(base, "base", empty=True)
         self.temp = bool(temp)
-        self.headDirPath = headDirPath
+        self.headDirPath = headDirPath if headDirPath is not None else self.HeadDirPath
         self.perm = perm if perm is not None else self.Perm
         self.filed = bool(filed)
         self.mode = mode if mode is not None else self.Mode
         self.fext = fext if fext is not None else self.Fext
+        self.extensioned = bool(extensioned)
         self.file: IO | None = None
         self.path: str | None = None
         self.opened = False
@@ -203,6 +252,7 @@ class Filer(Mixin):
         filed: bool = False,
         mode: str | None = None,
         fext: str | None = None,
+        extensioned: bool | None = None,
         **kwa: Any,
     ) -> tuple[str, IO | None]:
         """Makes the directory (and opens or creates the file) at the path for these parts.
@@ -217,6 +267,8 @@ class Filer(Mixin):
             filed: True means the path is a file
             mode: file open mode when filed
             fext: file extension when filed
+            extensioned: True means the path ends with fext also when not
+                filed; None means .extensioned
 
         Returns:
             tuple: (path, file), file None unless filed
@@ -230,7 +282,7 @@ class Filer(Mixin):
         perm = self.perm if perm is None else perm
         mode = self.mode if mode is None else mode
         fext = self.fext if fext is None else fext
-        leaf = f"{name}.{fext}" if filed and fext else name
+        leaf = self._leaf(name, fext, filed, self.extensioned if extensioned is None else extensioned)
         if temp if temp is not None else self.temp:
             tempDir = self.TempHeadDir if os.path.isdir(self.TempHeadDir) else None
             if self._tempHead:  # one temporary directory at a time: the previous one is out of reach now
@@ -241,23 +293,89 @@ class Filer(Mixin):
             self._tempHead = head
             tail = self.CleanTailDirPath if clean else self.TailDirPath
             path = self._make(head, tail, base, leaf, perm, clean, filed)
-            self.headDirPath = head
         else:
-            head = os.path.abspath(os.path.expanduser(headDirPath or self.HeadDirPath))
-            tail = self.CleanTailDirPath if clean else self.TailDirPath
+            (head, tail), (alt, altTail) = self._heads(headDirPath, clean)
             try:
                 path = self._make(head, tail, base, leaf, perm, clean, filed)
             except OSError as ex:  # not permitted or not a directory: the alternate head
-                alt = os.path.abspath(os.path.expanduser(self.AltHeadDirPath))
                 logger.info("Filer: %s not usable (%s), falling back to %s", head, ex, alt)
-                head = alt
-                tail = self.AltCleanTailDirPath if clean else self.AltTailDirPath
+                head, tail = alt, altTail
                 path = self._make(head, tail, base, leaf, perm, clean, filed)
-            self.headDirPath = head
         file = ocfn(path, mode=mode, perm=perm) if filed else None
         if filed:
             os.chmod(path, perm)
         return path, file
+
+    @staticmethod
+    def _leaf(name: str, fext: str, filed: bool, extensioned: bool) -> str:
+        """Returns the last path component: ``name``, with ``.fext`` when filed or extensioned.
+
+        A filed name always gets the extension; an extensioned directory name
+        gets it unless it already ends with it.
+        """
+        if not fext or not (filed or extensioned):
+            return name
+        if not filed and name.endswith(f".{fext}"):
+            return name
+        return f"{name}.{fext}"
+
+    def _heads(self, headDirPath: str | None, clean: bool) -> tuple[tuple[str, str], tuple[str, str]]:
+        """Returns ((head, tail), (alternate head, alternate tail)) of a persistent path.
+
+        Parameters:
+            headDirPath: head directory, None or empty means .HeadDirPath
+            clean: True means the clean tails
+        """
+        head = os.path.abspath(os.path.expanduser(headDirPath or self.HeadDirPath))
+        alt = os.path.abspath(os.path.expanduser(self.AltHeadDirPath))
+        if clean:
+            return (head, self.CleanTailDirPath), (alt, self.AltCleanTailDirPath)
+        return (head, self.TailDirPath), (alt, self.AltTailDirPath)
+
+    def exists(
+        self,
+        name: str = "",
+        base: str = "",
+        headDirPath: str | None = None,
+        clean: bool = False,
+        filed: bool = False,
+        extensioned: bool = False,
+        fext: str | None = None,
+    ) -> bool:
+        """Tells whether the persistent directory or file a Filer with these parts would use exists.
+
+        Makes nothing. The path is the one .remake would use: under
+        ``headDirPath`` when this process may use that head, otherwise under
+        the alternate head (``~/.hio/...``). Temporary paths are always made
+        fresh, so they are not asked about here.
+
+        Parameters:
+            name: unique path component, default .name
+            base: optional path component before name
+            headDirPath: head directory, None means .HeadDirPath
+            clean: True means the clean tail
+            filed: True means the path is a file ending in .fext
+            extensioned: True means a directory path ending in .fext
+            fext: file extension, default .fext
+
+        Returns:
+            bool: True when something is at that path
+
+        Raises:
+            FilerError: a name or base that is not one path component, or a
+                path that would resolve outside its head directory
+        """
+        name = checkComponent(name or self.name, "name")
+        base = checkComponent(base, "base", empty=True)
+        leaf = self._leaf(name, self.fext if fext is None else fext, filed, extensioned)
+        for head, tail in self._heads(headDirPath, clean):
+            parts = [p for p in tail.split("/") if p] + ([base] if base else [])
+            if _makeable(head, parts if filed else [*parts, leaf]):
+                break
+        path = os.path.join(head, *parts, leaf)
+        if not _within(path, head):
+            raise FilerError(f"Filer path {path} resolves outside its head directory {head}")
+        return os.path.exists(path)
 
     def _make(self, head: str, tail: str, base: str, leaf: str, perm: int, clean: bool, filed: bool) -> str:
         """Makes every missing directory from head to the path with ``perm``; returns the path."""
@@ -297,6 +415,10 @@ class Filer(Mixin):
     def close(self, clear: bool = False) -> None:
         """Closes .file if any and, when ``clear``, removes what this Filer made.
 
+        Without clear, .file stays the closed file and .path stays in place.
+        With clear, .file becomes None since what it named is removed; .path
+        still names where it was.
+
         Parameters:
             clear: True means remove the directory or file at .path
         """
@@ -305,6 +427,7 @@ class Filer(Mixin):
         self.opened = False
         if clear:
             self._clearPath()
+            self.file = None
 
     def _clearPath(self) -> None:
         """Removes the directory or file at .path, then the directories this Filer made, if empty."""
