@@ -5,6 +5,7 @@ venv holding only that distribution, what it declares and the test tools,
 installed non-editable from a wheelhouse built fresh from ``packages/``.
 Every install from the wheelhouse pins the one version in ``VERSION``, so a
 release of the same name on the package index can never stand in for ours.
+For day-to-day work, ``uv sync`` at the root gives one editable venv instead.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import os
 import pathlib
 import shutil
 import sys
+import tarfile
+import tempfile
+import zipfile
 
 import nox
 
@@ -103,23 +107,87 @@ def tests_all(session: nox.Session) -> None:
     session.run(*pytest_args(session, *(PACKAGES / d / "tests" for d in DISTRIBUTIONS), ROOT / "tools" / "tests"))
 
 
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+
+
 @nox.session(tags=["ci"])
 def lint(session: nox.Session) -> None:
-    """ruff check and ruff format --check, configured once in the root pyproject.toml."""
-    session.install("ruff==0.17.6")  # pinned: formatting must not drift between runs
+    """ruff check and ruff format --check; the CI workflows and the Read the Docs config against their schemas."""
+    # Pinned: formatting and the schemas bundled with check-jsonschema must not drift between runs.
+    session.install("ruff==0.17.6", "check-jsonschema==0.39.0")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    # The schemas ship inside check-jsonschema: nothing is fetched at run time.
+    session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *(str(p) for p in WORKFLOWS))
+    session.run("check-jsonschema", "--builtin-schema", "vendor.readthedocs", str(ROOT / ".readthedocs.yaml"))
 
 
 @nox.session
 def build(session: nox.Session) -> None:
-    """A wheel and an sdist for every distribution into ``dist/``, each checked with twine."""
+    """A wheel and an sdist for every distribution into ``dist/``, each checked.
+
+    twine checks the metadata; no two wheels may ship the same file; and each
+    sdist, unpacked alone outside the repository, must build the same wheel.
+    """
     dist = ROOT / "dist"
     shutil.rmtree(dist, ignore_errors=True)
-    session.install("build>=1.0", "twine>=5")
+    session.install("build[uv]>=1.2", "twine>=5")
     for name in DISTRIBUTIONS:
-        session.run("python", "-m", "build", "--outdir", str(dist), str(PACKAGES / name))
+        session.run("python", "-m", "build", "--installer", "uv", "--outdir", str(dist), str(PACKAGES / name))
     session.run("twine", "check", "--strict", *(str(p) for p in sorted(dist.iterdir())))
+    wheels = sorted(dist.glob("*.whl"))
+    sdists = sorted(dist.glob("*.tar.gz"))
+    if len(wheels) != len(DISTRIBUTIONS) or len(sdists) != len(DISTRIBUTIONS):
+        session.error(f"expected {len(DISTRIBUTIONS)} wheels and sdists, got {len(wheels)} and {len(sdists)}")
+    check_disjoint_wheels(session, wheels)
+    for sdist in sdists:
+        build_from_lone_sdist(session, sdist, dist)
+
+
+def wheel_files(wheel: pathlib.Path) -> set[str]:
+    """The paths ``wheel`` installs into site-packages, its own ``.dist-info`` left out."""
+    with zipfile.ZipFile(wheel) as archive:
+        return {name for name in archive.namelist() if ".dist-info/" not in name}
+
+
+def check_disjoint_wheels(session: nox.Session, wheels: list[pathlib.Path]) -> None:
+    """Fails when two wheels ship the same path (installing one would clobber, removing it would break, the other)."""
+    owner: dict[str, str] = {}
+    for wheel in wheels:
+        for path in wheel_files(wheel):
+            if path in owner:
+                session.error(f"{path} is shipped by both {owner[path]} and {wheel.name}")
+            owner[path] = wheel.name
+    session.log(f"{len(wheels)} wheels ship {len(owner)} distinct paths, none twice")
+
+
+def build_from_lone_sdist(session: nox.Session, sdist: pathlib.Path, dist: pathlib.Path) -> None:
+    """Unpacks ``sdist`` alone, outside the repository, builds a wheel from it and compares it with ``dist``'s."""
+    with tempfile.TemporaryDirectory(prefix="hio-sdist-") as tmp:
+        with tarfile.open(sdist) as archive:
+            if hasattr(tarfile, "data_filter"):
+                archive.extractall(tmp, filter="data")
+            else:  # pragma: no cover - Python releases without extraction filters
+                archive.extractall(tmp)
+        (source,) = pathlib.Path(tmp).iterdir()
+        out = pathlib.Path(tmp) / "out"
+        session.run(
+            "python", "-m", "build", "--installer", "uv", "--wheel", "--outdir", str(out), str(source), silent=True
+        )
+        (rebuilt,) = out.glob("*.whl")
+        if not (dist / rebuilt.name).is_file():
+            session.error(f"{sdist.name} alone builds {rebuilt.name}, which is not in dist/")
+        if wheel_files(rebuilt) != wheel_files(dist / rebuilt.name):
+            session.error(f"{sdist.name} alone builds a wheel with other files than {rebuilt.name} in dist/")
+        session.log(f"{sdist.name} alone builds {rebuilt.name}")
+
+
+@nox.session(venv_backend="none")
+def bump(session: nox.Session) -> None:
+    """Sets the one version everywhere: ``nox -s bump -- 0.8.1`` (VERSION, every pyproject and sibling pin)."""
+    if len(session.posargs) != 1:
+        session.error("usage: nox -s bump -- NEW_VERSION")
+    session.run(sys.executable, str(ROOT / "tools" / "bump_version.py"), *session.posargs, external=True)
 
 
 @nox.session
@@ -164,7 +232,7 @@ DOCS = ROOT / "docs"
 @nox.session
 def docs(session: nox.Session) -> None:
     """The Sphinx site (guide and API reference) into docs/_build/html, warnings as errors."""
-    install_pinned(session, "hio", extra=["sphinx>=7.2", "furo>=2024.1", "myst-parser>=2"])
+    install_pinned(session, "hio", extra=nox.project.load_toml(ROOT / "pyproject.toml")["dependency-groups"]["docs"])
     session.run("sphinx-build", "-W", "--keep-going", "-b", "html", str(DOCS), str(DOCS / "_build" / "html"))
 
 
