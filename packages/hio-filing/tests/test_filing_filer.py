@@ -403,10 +403,11 @@ def test_filer_doer_persistent_and_temp_option(heads):
     assert filer.opened is False
     assert os.path.isdir(filer.path)  # persistent: kept
     other = Filer(name="t", reopen=False)
-    doer = FilerDoer(filer=other, temp=True)  # the temp option reaches enter
-    Doist(tock=0.25, limit=0.5).do([doer])
-    assert other.temp is True
-    assert not os.path.exists(other.path)
+    dog = FilerDoer(filer=other)(tymth=Doist(real=False).tymen(), tock=0.0, temp=True)  # temp injected
+    next(dog)  # enter context
+    assert other.temp is True and other.opened
+    dog.close()  # exit context: a temporary Filer is cleared
+    assert not other.opened and not os.path.exists(other.path)
     assert os.listdir(heads.temp) == []
 
 

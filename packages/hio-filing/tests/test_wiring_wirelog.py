@@ -42,7 +42,8 @@ def test_unopened():
     wl = WireLog()
     assert (wl.rxed, wl.txed, wl.samed, wl.filed) == (True, True, False, False)
     assert wl.fmt == WireLog.Format
-    assert (wl.name, wl.temp, wl.prefix, wl.headDirPath) == ("main", False, "hio", None)
+    assert (wl.name, wl.temp, wl.prefix) == ("main", False, "hio")
+    assert wl.headDirPath == WireLog.HeadDirPath  # the default head, filled in
     assert wl.dirPath is None and wl.rxl is None and wl.txl is None
     assert wl.opened is False
     wl.writeRx(b"ignored")  # not open: nothing to log into, and no error
@@ -61,8 +62,8 @@ def test_memory_separate():
     wl.writeRx(b"GET / HTTP/1.1\r\n", who=("127.0.0.1", 8080))
     wl.writeTx(b"HTTP/1.1 200 OK\r\n", who=("127.0.0.1", 8080))
     wl.writeRx(b"more", who=b"peer")
-    assert wl.readRx() == b"\nrx 127.0.0.1:8080:\nGET / HTTP/1.1\r\n\n" + b"\nrx peer:\nmore\n"
-    assert wl.readTx() == b"\ntx 127.0.0.1:8080:\nHTTP/1.1 200 OK\r\n\n"
+    assert wl.readRx() == b"\nRx ('127.0.0.1', 8080):\nGET / HTTP/1.1\r\n\n" + b"\nRx peer:\nmore\n"
+    assert wl.readTx() == b"\nTx ('127.0.0.1', 8080):\nHTTP/1.1 200 OK\r\n\n"
     wl.close()
 
 
@@ -71,7 +72,7 @@ def test_memory_same():
     assert wl.rxl is wl.txl
     wl.writeTx(b"ping", who=b"b")
     wl.writeRx(b"pong", who=b"b")
-    both = b"\ntx b:\nping\n\nrx b:\npong\n"
+    both = b"\nTx b:\nping\n\nRx b:\npong\n"
     assert wl.readRx() == wl.readTx() == both
     wl.close()
 
@@ -84,7 +85,7 @@ def test_who_forms():
     wl.writeRx(b"", who=("::1", 80, 0, 0))
     wl.writeRx(b"", who=("host", 443))
     wl.writeRx(b"")  # default who is empty
-    assert wl.readRx() == b"bytes|array|text|::1:80:0:0|host:443||"
+    assert wl.readRx() == b"bytes|array|text|('::1', 80, 0, 0)|('host', 443)||"
 
 
 def test_data_forms_and_raw_format():
@@ -103,11 +104,11 @@ def test_rxed_txed_off():
     wl.writeRx(b"r")
     wl.writeTx(b"t", who=b"w")
     assert wl.readRx() == b""
-    assert wl.readTx() == b"\ntx w:\nt\n"
+    assert wl.readTx() == b"\nTx w:\nt\n"
     wl.reopen(rxed=True, txed=False)
     wl.writeRx(b"r", who=b"w")
     wl.writeTx(b"t")
-    assert wl.readRx() == b"\nrx w:\nr\n"
+    assert wl.readRx() == b"\nRx w:\nr\n"
     assert wl.readTx() == b""
 
 
@@ -116,9 +117,10 @@ def test_memory_close_and_reopen():
     wl.writeRx(b"kept")
     wl.close()
     assert wl.opened is False
-    assert wl.readRx() == b"\nrx :\nkept\n"  # readable after close, until the next reopen
+    assert wl.rxl.closed and wl.txl.closed  # the buffers are closed ...
+    assert wl.readRx() == b"\nRx :\nkept\n"  # ... what they held stays readable until the next reopen
     wl.writeRx(b"after close")  # ignored
-    assert wl.readRx() == b"\nrx :\nkept\n"
+    assert wl.readRx() == b"\nRx :\nkept\n"
     wl.reopen()
     assert wl.readRx() == b"" and wl.readTx() == b""
 
@@ -129,15 +131,19 @@ def test_files_separate(heads):
     assert wl.dirPath == str(heads.head / "hio" / "wirelogs")
     assert sorted(os.listdir(wl.dirPath)) == ["link.rx.log", "link.tx.log"]
     assert mode(wl.dirPath) == mode(heads.head / "hio") == Filer.Perm
+    assert wl.rxl.name == os.path.join(wl.dirPath, "link.rx.log")  # file names are their paths
+    assert wl.txl.name == os.path.join(wl.dirPath, "link.tx.log")
     wl.writeRx(b"in", who=("10.0.0.1", 7))
     wl.writeTx(b"out", who=("10.0.0.1", 7))
-    wl.flush()
-    assert read(os.path.join(wl.dirPath, "link.rx.log")) == b"\nrx 10.0.0.1:7:\nin\n"
-    assert read(os.path.join(wl.dirPath, "link.tx.log")) == b"\ntx 10.0.0.1:7:\nout\n"
-    assert wl.readRx() is None and wl.readTx() is None  # reading is for memory buffers
+    assert wl.readRx() == b"\nRx ('10.0.0.1', 7):\nin\n"  # read back from the files, flushed first
+    assert wl.readTx() == b"\nTx ('10.0.0.1', 7):\nout\n"
+    assert read(wl.rxl.name) == wl.readRx() and read(wl.txl.name) == wl.readTx()
+    wl.writeRx(b"again", who=b"w")  # reading does not disturb appending
+    assert wl.readRx() == b"\nRx ('10.0.0.1', 7):\nin\n\nRx w:\nagain\n"
     wl.close()
     assert wl.rxl.closed and wl.txl.closed
     assert os.path.exists(os.path.join(wl.dirPath, "link.rx.log"))  # persistent: kept
+    assert wl.readRx().endswith(b"again\n")  # still read from the kept file
 
 
 def test_files_same(heads):
@@ -146,8 +152,9 @@ def test_files_same(heads):
     assert wl.rxl is wl.txl
     wl.writeTx(b"1", who=b"x")
     wl.writeRx(b"2", who=b"x")
+    assert wl.readRx() == wl.readTx() == b"\nTx x:\n1\n\nRx x:\n2\n"
     wl.close()  # closing flushes
-    assert read(os.path.join(wl.dirPath, "both.log")) == b"\ntx x:\n1\n\nrx x:\n2\n"
+    assert read(os.path.join(wl.dirPath, "both.log")) == b"\nTx x:\n1\n\nRx x:\n2\n"
 
 
 def test_files_reopen_appends(heads):
@@ -186,7 +193,7 @@ def test_close_clear_and_clear_dir_path(heads):
     path = wl.dirPath
     wl.close(clear=True)
     assert not os.path.exists(path)
-    assert wl.dirPath is None
+    assert wl.dirPath == path  # still names where the logs were
     assert not (heads.head / "hio").exists()  # what it made, and only that
     wl.reopen()
     path = wl.dirPath
@@ -194,7 +201,7 @@ def test_close_clear_and_clear_dir_path(heads):
     assert os.path.exists(path)
     wl.clearDirPath()
     assert not os.path.exists(path)
-    assert wl.dirPath is None
+    assert wl.dirPath == path
     wl.clearDirPath()  # again: nothing to do
 
 
@@ -206,19 +213,59 @@ def test_clear_keeps_what_others_put_there(heads):
     wl.close(clear=True)
     assert not (shared / "wirelogs").exists()
     assert (shared / "other.txt").read_text() == "someone else's"
+    # logs of another WireLog in the same persistent directory stay
+    other = WireLog(filed=True, name="other", reopen=True)
+    mine = WireLog(filed=True, name="mine", reopen=True)
+    assert mine.dirPath == other.dirPath
+    mine.close(clear=True)
+    assert sorted(os.listdir(other.dirPath)) == ["other.rx.log", "other.tx.log"]
+    other.close(clear=True)
+    assert not (shared / "wirelogs").exists()
 
 
 def test_temp_files(heads):
     wl = WireLog(filed=True, temp=True, reopen=True)
-    top = os.path.dirname(os.path.dirname(wl.dirPath))
-    assert os.path.dirname(top) == str(heads.temp)
-    assert os.path.basename(top).startswith("test_") and top.endswith("_temp")
-    assert wl.dirPath == os.path.join(top, "hio", "wirelogs")
+    parent = heads.temp / "hio" / "wirelogs"
+    assert os.path.dirname(wl.dirPath) == str(parent)  # <TempHeadDir>/<prefix>/wirelogs/test_..._temp
+    name = os.path.basename(wl.dirPath)
+    assert name.startswith("test_") and name.endswith("_temp")
+    assert wl.headDirPath == WireLog.HeadDirPath  # the persistent head is not where temporary logs go
+    assert mode(wl.dirPath) == mode(parent) == mode(heads.temp / "hio") == 0o700
     wl.writeRx(b"x")
     wl.close()  # temporary: cleared on close
-    assert not os.path.exists(top)
-    assert os.listdir(heads.temp) == []
+    assert not os.path.exists(wl.dirPath)
+    assert os.listdir(parent) == []  # the shared parent stays for the next one
     assert not heads.head.exists()
+
+
+def test_temp_files_never_go_under_a_parent_that_is_not_ours_alone(heads):
+    parent = heads.temp / "hio"
+    parent.mkdir()
+    parent.chmod(0o777)  # others may write here: they could swap what is inside
+    wl = WireLog(filed=True, temp=True, reopen=True)
+    assert os.path.dirname(wl.dirPath) == str(heads.temp)  # straight in the temp head instead
+    assert os.path.basename(wl.dirPath).startswith("test_")
+    wl.close()
+    assert os.listdir(heads.temp) == ["hio"]
+    parent.rmdir()
+    (heads.temp / "elsewhere").mkdir()
+    parent.symlink_to(heads.temp / "elsewhere")  # a link is never followed
+    wl.reopen()
+    assert os.path.dirname(wl.dirPath) == str(heads.temp)
+    assert os.listdir(heads.temp / "elsewhere") == []
+    wl.close()
+
+
+def test_log_file_link_is_refused(heads):
+    wl = WireLog(filed=True, reopen=True)
+    wl.close()
+    target = heads.head / "target"
+    target.write_bytes(b"")
+    os.remove(wl.rxl.name)
+    os.symlink(target, wl.rxl.name)  # planted where the rx log goes
+    with pytest.raises(OSError):
+        wl.reopen()
+    assert target.read_bytes() == b""
 
 
 def test_reopen_parameters(heads):
@@ -265,8 +312,9 @@ def test_open_wl_defaults(heads):
         assert wl.name == "test" and wl.temp is True and wl.opened
         assert wl.filed is False
         wl.writeRx(b"abc", who=("127.0.0.1", 1))
-        assert wl.readRx() == b"\nrx 127.0.0.1:1:\nabc\n"
+        assert wl.readRx() == b"\nRx ('127.0.0.1', 1):\nabc\n"
     assert wl.opened is False
+    assert wl.rxl.closed and wl.txl.closed
     assert not heads.head.exists() and os.listdir(heads.temp) == []
 
 
@@ -276,11 +324,10 @@ def test_open_wl_files_and_class(heads):
 
     with openWL(cls=Sub, name="eve", filed=True) as wl:
         assert isinstance(wl, Sub)
-        assert wl.dirPath.endswith(os.path.join("hio", "sublogs"))
-        assert wl.dirPath.startswith(str(heads.temp))
+        assert os.path.dirname(wl.dirPath) == str(heads.temp / "hio" / "sublogs")
         path = wl.dirPath
     assert not os.path.exists(path)
-    assert os.listdir(heads.temp) == []
+    assert os.listdir(heads.temp / "hio" / "sublogs") == []
     with openWL(name="kept", filed=True, temp=False) as wl:
         wl.writeRx(b"k")
     assert os.path.exists(os.path.join(wl.dirPath, "kept.rx.log"))  # persistent: kept
@@ -291,7 +338,7 @@ def test_open_wl_closes_on_error(heads):
     with pytest.raises(KeyError), openWL(filed=True) as wl:
         raise KeyError("inside")
     assert wl.opened is False
-    assert os.listdir(heads.temp) == []
+    assert not os.path.exists(wl.dirPath)
 
 
 def test_wirelog_doer_under_doist(heads):
@@ -312,13 +359,14 @@ def test_wirelog_doer_under_doist(heads):
     assert seen == [(0.0, True), (0.25, True), (0.5, True)]
     assert doer.done is False  # runs until closed
     assert wl.opened is False
-    assert os.listdir(heads.temp) == []  # temporary: cleared on exit
+    assert not os.path.exists(wl.dirPath)  # temporary: cleared on exit
 
 
 def test_wirelog_doer_memory_and_temp_option(heads):
     wl = WireLog()
-    doer = WireLogDoer(wl=wl, temp=True)  # the temp option reaches enter
-    Doist(tock=0.25, limit=0.25).do([doer])
-    assert wl.temp is True
+    dog = WireLogDoer(wl=wl)(tymth=Doist(real=False).tymen(), tock=0.0, temp=True)  # temp injected
+    next(dog)  # enter context
+    assert wl.temp is True and wl.opened
+    dog.close()  # exit context
     assert wl.opened is False
     assert wl.readTx() == b""

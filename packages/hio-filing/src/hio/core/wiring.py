@@ -1,14 +1,19 @@
 """hio.core.wiring module
 
 WireLog records the bytes a transport sends and receives — "over the wire" —
-for debugging and for tests: in memory buffers, or in log files under a
-Filer-managed directory, rx and tx apart or together. Each record is
-formatted with a printf-style bytes format; the default is::
+for debugging and for tests: in memory buffers, or in log files, rx and tx
+apart or together. Each record is formatted with a printf-style bytes
+format; the default is::
 
     b'\\n%(dx)b %(who)b:\\n%(data)b\\n'
 
-where ``dx`` is ``b'rx'`` or ``b'tx'``, ``who`` the source or destination
-address, and ``data`` the bytes themselves.
+where ``dx`` is ``b'Rx'`` or ``b'Tx'``, ``who`` the source or destination
+(an address tuple is written as Python shows it, ``('127.0.0.1', 5000)``),
+and ``data`` the bytes themselves.
+
+Log files live in ``<head>/<prefix>/wirelogs/`` (``~/.<prefix>/wirelogs/``
+when the head cannot be used), or, for a temporary WireLog, in a fresh
+directory ``<TempHeadDir>/<prefix>/wirelogs/test_..._temp`` removed on close.
 """
 
 from __future__ import annotations
@@ -17,13 +22,14 @@ import contextlib
 import io
 import logging
 import os
+import shutil
 import stat
+import tempfile
 from collections.abc import Iterator
 from typing import IO, Any
 
 from ..base.doing import Doer
 from ..base.filing import Filer, checkComponent
-from ..help.helping import ocfn
 
 __all__ = ["WireLog", "WireLogDoer", "openWL"]
 
@@ -33,12 +39,37 @@ LogPerm = stat.S_IRUSR | stat.S_IWUSR  # 0o600: log files are the owner's alone
 
 
 def whoBytes(who: Any) -> bytes:
-    """Returns ``who`` (bytes, str, or an address tuple such as (host, port)) as bytes."""
+    """Returns ``who`` as bytes: bytes as they are, anything else (str, an address tuple) as str() shows it."""
     if isinstance(who, (bytes, bytearray, memoryview)):
         return bytes(who)
-    if isinstance(who, tuple):
-        return ":".join(str(part) for part in who).encode()
-    return str(who).encode()
+    return str(who).encode("utf-8", "surrogateescape")
+
+
+def _openLog(path: str) -> IO:
+    """Opens the log file at ``path`` to append and read; a new one is the owner's alone (0o600).
+
+    The file's ``.name`` is its path. A link at ``path`` is refused (OSError),
+    never followed.
+    """
+
+    def opener(path: str, flags: int) -> int:
+        try:
+            fd = os.open(path, flags | os.O_EXCL | os.O_NOFOLLOW, LogPerm)
+        except FileExistsError:
+            return os.open(path, (flags & ~os.O_CREAT) | os.O_NOFOLLOW)
+        os.fchmod(fd, LogPerm)  # exactly, whatever the umask
+        return fd
+
+    return open(path, "a+b", opener=opener)
+
+
+def _ownedDir(path: str) -> bool:
+    """True when ``path`` is a real directory (not a link) of this user that no one else may write."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid() and not info.st_mode & 0o022
 
 
 class WireLog:
@@ -53,8 +84,9 @@ class WireLog:
         name (str): used in file names
         temp (bool): True means files in a temporary directory, cleared on close
         prefix (str): path component before the tail, default .Prefix
-        headDirPath (str | None): head of the directory path
-        dirPath (str | None): directory of the log files when filed
+        headDirPath (str): head of a persistent directory path, default .HeadDirPath
+        dirPath (str | None): directory of the log files when filed (still
+            naming it after it is cleared), None when in memory
         rxl (IO | None): rx log file or buffer
         txl (IO | None): tx log file or buffer (the same as rxl when samed)
         opened (bool): True when the logs are open
@@ -106,12 +138,14 @@ class WireLog:
         self.name = checkComponent(name, "name")
         self.temp = bool(temp)
         self.prefix = checkComponent(prefix if prefix is not None else self.Prefix, "prefix")
-        self.headDirPath = headDirPath
+        self.headDirPath = headDirPath if headDirPath is not None else self.HeadDirPath
         self.dirPath: str | None = None
         self.rxl: IO | None = None
         self.txl: IO | None = None
         self.opened = False
-        self._filer: Filer | None = None
+        self._filer: Filer | None = None  # made the persistent directory
+        self._tempDir: str | None = None  # the temporary directory this WireLog made
+        self._kept: dict[str, bytes] = {}  # what closed memory logs held, by direction
         if reopen:
             self.reopen(clear=clear)
 
@@ -139,8 +173,10 @@ class WireLog:
         """
         self.close(clear=clear)
         # What was closed is no longer this WireLog's: a later clear (say, once it is
-        # temporary) must never remove the directory of logs it kept on closing.
+        # temporary) must never remove the logs it kept on closing.
         self._filer = None
+        self._tempDir = None
+        self._kept = {}
         self.dirPath = None
         for attr, value in (("rxed", rxed), ("txed", txed), ("samed", samed), ("filed", filed), ("temp", temp)):
             if value is not None:
@@ -160,61 +196,116 @@ class WireLog:
         return self.opened
 
     def _openFiles(self) -> None:
-        """Makes the log directory with a Filer and opens the log files in it."""
-        filer = Filer(name=self.TailDirPath, temp=self.temp, headDirPath=self.headDirPath, reopen=False)
-        filer.TailDirPath = self.prefix  # <head>/<prefix>/wirelogs
-        filer.AltTailDirPath = "." + self.prefix
-        filer.TempHeadDir, filer.TempPrefix, filer.TempSuffix = self.TempHeadDir, self.TempPrefix, self.TempSuffix
-        filer.HeadDirPath, filer.AltHeadDirPath = self.HeadDirPath, self.AltHeadDirPath
-        filer.reopen()
-        self._filer = filer
-        self.dirPath = filer.path
-        if self.samed:
-            self.rxl = self.txl = ocfn(os.path.join(filer.path, f"{self.name}.log"), mode="a+b", perm=LogPerm)
+        """Makes the log directory and opens the log files in it."""
+        if self.temp:
+            self.dirPath = self._tempDir = tempfile.mkdtemp(
+                prefix=self.TempPrefix, suffix=self.TempSuffix, dir=self._tempParent()
+            )
         else:
-            self.rxl = ocfn(os.path.join(filer.path, f"{self.name}.rx.log"), mode="a+b", perm=LogPerm)
-            self.txl = ocfn(os.path.join(filer.path, f"{self.name}.tx.log"), mode="a+b", perm=LogPerm)
+            filer = Filer(name=self.TailDirPath, headDirPath=self.headDirPath, reopen=False)
+            filer.TailDirPath, filer.AltTailDirPath = self.prefix, "." + self.prefix  # <head>/<prefix>/wirelogs
+            filer.HeadDirPath, filer.AltHeadDirPath = self.HeadDirPath, self.AltHeadDirPath
+            filer.reopen()
+            self._filer = filer
+            self.dirPath = filer.path
+        if self.samed:
+            self.rxl = self.txl = _openLog(os.path.join(self.dirPath, f"{self.name}.log"))
+        else:
+            self.rxl = _openLog(os.path.join(self.dirPath, f"{self.name}.rx.log"))
+            self.txl = _openLog(os.path.join(self.dirPath, f"{self.name}.tx.log"))
+
+    def _tempParent(self) -> str:
+        """Returns the directory that holds temporary log directories: <TempHeadDir>/<prefix>/<tail>.
+
+        Makes what is missing of it, for this user alone. When a part of it
+        is not safely this user's (a link, another user's, writable by
+        others), the temporary directory goes straight into the temp head.
+        """
+        top = self.TempHeadDir if os.path.isdir(self.TempHeadDir) else tempfile.gettempdir()
+        current = top
+        for part in [self.prefix, *(p for p in self.TailDirPath.split("/") if p)]:
+            current = os.path.join(current, part)
+            try:
+                os.mkdir(current, 0o700)
+            except FileExistsError:
+                pass  # checked below like any other
+            except OSError as ex:
+                logger.info("WireLog: cannot make %s (%s), using %s", current, ex, top)
+                return top
+            if not _ownedDir(current):
+                logger.info("WireLog: %s is not this user's alone, using %s", current, top)
+                return top
+        return current
+
+    def _logs(self) -> list[IO]:
+        """The open or closed log files or buffers, each once."""
+        return list({id(x): x for x in (self.rxl, self.txl) if x is not None}.values())
 
     def flush(self) -> None:
         """Flushes the log files, if open, from the program's buffers to the operating system."""
-        for log in {id(x): x for x in (self.rxl, self.txl) if x is not None}.values():
+        for log in self._logs():
             if not log.closed:
                 log.flush()
 
     def close(self, clear: bool = False) -> None:
-        """Closes the log files; removes the directory when ``clear`` or temporary.
+        """Closes the logs; removes the log directory when ``clear`` or temporary.
 
-        Memory buffers stay readable after close until the next reopen.
+        What memory logs held stays readable with readRx and readTx until the
+        next reopen.
 
         Parameters:
-            clear: True means remove the log directory
+            clear: True means remove the log files and what was made for them
         """
-        if self.filed:
-            for log in {id(x): x for x in (self.rxl, self.txl) if x is not None}.values():
-                if not log.closed:
-                    log.close()
+        for log in self._logs():
+            if not log.closed:
+                if not self.filed:
+                    self._kept[id(log)] = log.getvalue()
+                log.close()
         self.opened = False
         if clear or self.temp:
             self.clearDirPath()
 
     def clearDirPath(self) -> None:
-        """Removes the log directory at .dirPath, if any, and what its Filer made."""
+        """Removes the log files and the log directory made for them; .dirPath still names it.
+
+        A temporary directory goes whole. From a persistent directory only
+        this WireLog's own log files go, then the directory and what was made
+        for it, when nothing else is left in them.
+        """
+        if self._tempDir is not None:
+            shutil.rmtree(self._tempDir, ignore_errors=True)
+            self._tempDir = None
         if self._filer is not None:
-            self._filer.close(clear=True)
+            for log in self._logs():
+                with contextlib.suppress(OSError):
+                    os.remove(log.name)
+            with contextlib.suppress(OSError):
+                if not os.listdir(self._filer.path):
+                    self._filer.close(clear=True)
             self._filer = None
-        self.dirPath = None
+
+    def _read(self, log: IO | None) -> bytes | None:
+        """Returns all that ``log`` holds: its file's bytes or its buffer's, None when there is none."""
+        if log is None:
+            return None
+        if not self.filed:
+            return log.getvalue() if not log.closed else self._kept.get(id(log), b"")
+        if not log.closed:
+            log.flush()
+            return os.pread(log.fileno(), os.fstat(log.fileno()).st_size, 0)
+        try:
+            with open(log.name, "rb") as f:
+                return f.read()
+        except OSError:
+            return None
 
     def readRx(self) -> bytes | None:
-        """Returns what the rx memory buffer holds, None when logging to files."""
-        if self.filed or self.rxl is None:
-            return None
-        return self.rxl.getvalue()
+        """Returns everything logged for rx (with tx too when samed), None when never opened."""
+        return self._read(self.rxl)
 
     def readTx(self) -> bytes | None:
-        """Returns what the tx memory buffer holds, None when logging to files."""
-        if self.filed or self.txl is None:
-            return None
-        return self.txl.getvalue()
+        """Returns everything logged for tx (with rx too when samed), None when never opened."""
+        return self._read(self.txl)
 
     def writeRx(self, data: bytes, who: Any = b"") -> None:
         """Logs ``data`` received from source ``who``.
@@ -224,7 +315,7 @@ class WireLog:
             who: the source address
         """
         if self.rxed and self.opened:
-            self.rxl.write(self.fmt % {b"dx": b"rx", b"who": whoBytes(who), b"data": bytes(data)})
+            self.rxl.write(self.fmt % {b"dx": b"Rx", b"who": whoBytes(who), b"data": bytes(data)})
 
     def writeTx(self, data: bytes, who: Any = b"") -> None:
         """Logs ``data`` transmitted to destination ``who``.
@@ -234,7 +325,7 @@ class WireLog:
             who: the destination address
         """
         if self.txed and self.opened:
-            self.txl.write(self.fmt % {b"dx": b"tx", b"who": whoBytes(who), b"data": bytes(data)})
+            self.txl.write(self.fmt % {b"dx": b"Tx", b"who": whoBytes(who), b"data": bytes(data)})
 
 
 class WireLogDoer(Doer):
