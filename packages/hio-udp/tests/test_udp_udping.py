@@ -13,7 +13,7 @@ from hio.base import doing
 from hio.base.waking import waker
 from hio.core import udp
 from hio.core.udp import udping
-from hio.core.wiring import WireLog
+from hio.core.wiring import WireLog, openWL
 
 LOOPBACK = "127.0.0.1"
 
@@ -39,6 +39,7 @@ def test_constants_and_package_exports():
 def test_peer_defaults_and_port_zero():
     """A new Peer is closed on port 55000 by default; port 0 binds a free port shown in .ha."""
     peer = udping.Peer()
+    assert peer.name == "main"
     assert peer.ha == ("", 55000)
     assert peer.bs == 1024 and peer.wl is None and not peer.bcast
     assert not peer.opened and peer.ls is None
@@ -234,9 +235,9 @@ def test_wirelog_records_rx_and_tx_with_addresses():
             beta.send(b"in", alpha.ha)
             assert arrived(alpha) == (b"in", beta.ha)
             log = wl.readTx()
-            assert b"tx 127.0.0.1:%d:\nout\n" % beta.port in log
-            assert b"rx 127.0.0.1:%d:\nin\n" % beta.port in log
-            assert log.index(b"tx") < log.index(b"rx")
+            assert b"\nTx ('127.0.0.1', %d):\nout\n" % beta.port in log
+            assert b"\nRx ('127.0.0.1', %d):\nin\n" % beta.port in log
+            assert log.index(b"Tx") < log.index(b"Rx")
             alpha.receive()  # nothing: nothing logged
             assert wl.readRx() == log
     finally:
@@ -312,5 +313,41 @@ def test_peer_doers_under_doist():
     # Doist.do runs them to its limit and closes them
     doist = doing.Doist(real=False, tock=0.25, limit=1.0)
     doist.do(doers=[udping.PeerDoer(peer=alpha), udping.PeerDoer(peer=beta)])
-    assert doist.done is True and doist.tyme == 1.0
+    assert doist.done is False and doist.tyme == 1.0  # the limit stopped deeds that had not completed
     assert not alpha.opened and not beta.opened
+
+
+def test_named_peer():
+    """A Peer carries the name it is given; the name changes nothing else."""
+    peer = udping.Peer(name="beta", host=LOOPBACK, port=0)
+    assert peer.name == "beta"
+    with udping.openPeer(name="gamma", host=LOOPBACK, port=0) as other:
+        assert other.name == "gamma" and other.opened
+
+
+def test_peer_on_every_interface_shows_the_wildcard_address():
+    """A Peer on host "" binds every interface; once open its .ha is ('0.0.0.0', port) and loopback reaches it."""
+    with udping.openPeer(host="", port=0) as anyone, udping.openPeer(host=LOOPBACK, port=0) as sender:
+        host, port = anyone.ha
+        assert host == "0.0.0.0" and port > 0
+        assert anyone.ha == anyone.ls.getsockname()
+        sender.send(b"to any", (LOOPBACK, port))
+        assert arrived(anyone) == (b"to any", sender.ha)
+        anyone.send(b"back", sender.ha)
+        assert arrived(sender) == (b"back", (LOOPBACK, port))
+
+
+def test_wirelog_in_files_holds_both_directions_in_order():
+    """A filed, samed WireLog reads back every datagram each way, addresses as Python shows them."""
+    with (
+        openWL(samed=True, filed=True) as wl,
+        udping.openPeer(host=LOOPBACK, port=0, wl=wl) as alpha,
+        udping.openPeer(host=LOOPBACK, port=0, wl=wl) as beta,
+    ):
+        alpha.send(b"ping", beta.ha)
+        assert arrived(beta) == (b"ping", alpha.ha)
+        beta.send(b"pong", alpha.ha)
+        assert arrived(alpha) == (b"pong", beta.ha)
+        a, b = (repr(peer.ha).encode() for peer in (alpha, beta))
+        expected = b"\nTx %s:\nping\n\nRx %s:\nping\n\nTx %s:\npong\n\nRx %s:\npong\n" % (b, a, a, b)
+        assert wl.readRx() == wl.readTx() == expected

@@ -88,7 +88,9 @@ class Peer:
     """Nonblocking UDP socket bound to a local address, sending and receiving whole datagrams.
 
     Attributes:
-        ha (tuple): local (host, port) address; after open, the address actually bound
+        name (str): name of this Peer, for telling Peers apart in logs
+        ha (tuple): local (host, port) address; after open, the address actually
+            bound, so a Peer on host "" (every interface) shows ('0.0.0.0', port)
         bs (int): smallest socket send and receive buffer size requested
         wl (WireLog | None): logs every rx and tx with the remote address when given
         bcast (bool): True means the socket may send to broadcast addresses
@@ -115,6 +117,7 @@ class Peer:
         bufsize: int = 1024,
         wl: Any = None,
         bcast: bool = False,
+        name: str = "main",
     ):
         """Initializes the Peer, not yet open.
 
@@ -125,7 +128,9 @@ class Peer:
             bufsize: smallest socket send and receive buffer size to request
             wl: WireLog instance to record rx and tx, if any
             bcast: True means allow sending to broadcast addresses
+            name: name of this Peer, for logs
         """
+        self.name = name
         host, port = ha if ha else (host, port)
         self.ha = (coring.normalizeHost(host) if host else "", int(port))
         self.bs = int(bufsize)
@@ -210,13 +215,13 @@ class Peer:
             ls.bind(self.ha)
         except OSError as ex:
             ls.close()
-            logger.error("UDP Peer: cannot open at %s: %s", self.ha, ex)
+            logger.error("UDP Peer %s: cannot open at %s: %s", self.name, self.ha, ex)
             raise
         self.ls = ls
         self.ha = ls.getsockname()[:2]
         self.opened = True
         waker.watch(ls)
-        logger.info("UDP Peer: opened at %s", self.ha)
+        logger.info("UDP Peer %s: opened at %s", self.name, self.ha)
         return True
 
     def reopen(self) -> bool:
@@ -234,7 +239,7 @@ class Peer:
             waker.unwatch(self.ls)
             self.ls.close()
             self.ls = None
-            logger.info("UDP Peer: closed at %s", self.ha)
+            logger.info("UDP Peer %s: closed at %s", self.name, self.ha)
         self.opened = False
 
     def _socket(self) -> socket.socket:
