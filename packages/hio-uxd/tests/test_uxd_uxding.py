@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from hio.base import doing
-from hio.base.filing import Filer, FilerError
+from hio.base.filing import Filer, FilerError, SizeError
 from hio.base.waking import waker
 from hio.core import uxd
 from hio.core.uxd import uxding
@@ -24,6 +24,11 @@ if not hasattr(socket, "AF_UNIX"):
 def mode(path):
     """The permission bits of path."""
     return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def tempHead(peer):
+    """The temporary directory holding a temporary Peer's <tail>/<name>.uxd path (no base)."""
+    return os.path.dirname(os.path.dirname(os.path.dirname(peer.path)))
 
 
 def isSocket(path):
@@ -214,7 +219,7 @@ def test_permissions_follow_umask_not_process_umask(umask, processMask):
     with uxding.openPeer(name="deflt") as peer:
         assert mode(peer.path) == 0o755  # default Umask 0o022
         assert mode(os.path.dirname(peer.path)) == peer.perm == Filer.Perm
-        assert mode(peer.headDirPath) == peer.perm
+        assert mode(tempHead(peer)) == peer.perm
     for mask, expected in ((0o077, 0o700), (0, 0o777), (0o027, 0o750)):
         with uxding.openPeer(name="masked", umask=mask, perm=0o700) as peer:
             assert mode(peer.path) == expected
@@ -260,19 +265,20 @@ def test_close_clears_only_what_the_peer_made(heads):
 def test_temp_peer_clears_its_temporary_directory():
     """A temporary Peer removes its whole temporary directory on close, and gets a new one on reopen."""
     peer = uxding.Peer(name="tmp", temp=True, reopen=True)
-    first = peer.headDirPath
+    first = tempHead(peer)
     assert os.path.basename(first).startswith(uxding.Peer.TempPrefix)
+    assert peer.headDirPath == uxding.Peer.HeadDirPath  # the head asked for: a temporary path lives elsewhere
     peer.reopen()
     try:
-        assert peer.headDirPath != first and not os.path.exists(first)
+        assert tempHead(peer) != first and not os.path.exists(first)
         assert isSocket(peer.path)
     finally:
         peer.close()
-    assert not os.path.exists(peer.headDirPath)
+    assert not os.path.exists(tempHead(peer))
     peer.close()  # twice is harmless
 
     peer.reopen()
-    left = peer.headDirPath
+    left = tempHead(peer)
     peer.close(clear=False)
     assert isSocket(peer.path)
     peer.reopen()  # a temporary Peer moves on and removes what it left
@@ -286,7 +292,7 @@ def test_reopen_switches_between_temporary_and_persistent(heads):
     """reopen(temp=False) moves a temporary Peer under the persistent head, and back."""
     peer = uxding.Peer(name="mover", temp=True, reopen=True)
     try:
-        first = peer.headDirPath
+        first = tempHead(peer)
         peer.reopen(temp=False)
         assert peer.path == os.path.join(heads.head, "hio", "uxd", "mover.uxd")
         assert not os.path.exists(first) and isSocket(peer.path)
@@ -360,7 +366,7 @@ def test_unusable_head_falls_back_to_alternate_head(heads, monkeypatch):
 
 
 def test_path_longer_than_max_is_refused_before_any_socket(heads, monkeypatch):
-    """A path longer than MaxUxdPathSize raises FilerError; no socket is made and nothing is left."""
+    """A path longer than MaxUxdPathSize raises SizeError; no socket is made and nothing is left."""
 
     def noSocket(*pa, **kwa):
         raise AssertionError("a socket was made for a path that is too long")
@@ -382,12 +388,12 @@ def test_path_longer_than_max_is_refused_before_any_socket(heads, monkeypatch):
     assert os.listdir(heads.head) == []
 
     monkeypatch.setattr(uxding.socket, "socket", noSocket)
-    with pytest.raises(FilerError, match="MaxUxdPathSize"):
+    with pytest.raises(SizeError, match="MaxUxdPathSize"):
         uxding.Peer(name="n" * (fit + 1), reopen=True)
     assert os.listdir(heads.head) == []  # no directory made
 
     monkeypatch.setattr(uxding.Peer, "TempHeadDir", heads.alt)
-    with pytest.raises(FilerError, match="longer than"):
+    with pytest.raises(SizeError, match="longer than"):
         uxding.Peer(name="n" * 120, temp=True, reopen=True)
     assert os.listdir(heads.alt) == []  # the temporary directory was removed again
 
@@ -401,9 +407,9 @@ def test_wirelog_records_rx_and_tx_with_paths():
             beta.send(b"in", alpha.path)
             assert alpha.receive() == (b"in", beta.path)
             log = wl.readTx()
-            assert b"tx %s:\nout\n" % beta.path.encode() in log
-            assert b"rx %s:\nin\n" % beta.path.encode() in log
-            assert log.index(b"tx") < log.index(b"rx")
+            assert b"\nTx %s:\nout\n" % beta.path.encode() in log
+            assert b"\nRx %s:\nin\n" % beta.path.encode() in log
+            assert log.index(b"Tx") < log.index(b"Rx")
     finally:
         wl.close()
 
@@ -459,6 +465,6 @@ def test_peer_doer_opens_temp_and_exchanges_under_doist():
             yield tock
 
     doist.do(doers=[uxding.PeerDoer(peer=temp, temp=True), watcher])
-    assert doist.done is True
+    assert doist.done is False  # the limit stopped it before its deeds completed
     assert seen and all(opened for opened, _, _ in seen)
     assert not temp.opened and not os.path.exists(seen[0][2])

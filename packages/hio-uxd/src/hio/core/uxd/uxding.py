@@ -14,7 +14,9 @@ both directions every time it runs.
 
 A datagram is never cut: ``send`` refuses one larger than MaxGramSize with a
 GramSizeError and ``receive`` raises GramSizeError for a received datagram
-that did not fit (only a foreign sender can make one).
+that did not fit (only a foreign sender can make one). A uxd path longer than
+a Unix domain socket address holds (MaxUxdPathSize) raises SizeError before
+anything is made.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from typing import Any
 
 from hio import help
 from hio.base import doing
-from hio.base.filing import Filer, FilerError, checkComponent
+from hio.base.filing import Filer, FilerError, SizeError, checkComponent
 from hio.base.waking import waker
 from hio.hioing import HioError
 
@@ -140,20 +142,18 @@ class Peer(Filer):
         self.bc = bc
         self.bs = int(bs) if bs is not None else self.BufSize
         self.wl = wl
-        self.extensioned = bool(extensioned)
         self.ls: socket.socket | None = None
         self.rxgs: deque = deque()
         self.txgs: deque = deque()
         self.undelivered: deque = deque(maxlen=self.UndeliveredSize)
         self._dirs: list[str] = []  # directories this Peer made, outermost first
         self._tempDir: str | None = None  # temporary head directory this Peer made
-        self._lastTempDir: str | None = None  # the last one, never a persistent head
         self._bound: tuple[int, int] | None = None  # (device, inode) of the uxd file this Peer bound
         self._rxbuf = bytearray(self.MaxGramSize)
         self._rxview = memoryview(self._rxbuf)
         clean = kwa.pop("clean", False)
         kwa.pop("reuse", None)  # a uxd file is never reused: each socket binds a fresh one
-        super().__init__(reopen=False, filed=filed, **kwa)
+        super().__init__(reopen=False, filed=filed, extensioned=extensioned, **kwa)
         if reopen:
             self.reopen(clear=clear, clean=clean)
 
@@ -195,15 +195,16 @@ class Peer(Filer):
             tuple: (path, None)
 
         Raises:
-            FilerError: a name or base that is not one path component, a path
-                longer than .MaxUxdPathSize bytes, or a path that would resolve
-                outside its head directory; nothing is left made
+            FilerError: a name or base that is not one path component, or a
+                path that would resolve outside its head directory
+            SizeError: a path longer than .MaxUxdPathSize bytes
+            (either way nothing is left made)
         """
         name = checkComponent(name or self.name, "name")
         base = checkComponent(base, "base", empty=True)
         perm = self.perm if perm is None else perm
         fext = self.fext if fext is None else fext
-        leaf = f"{name}.{fext}" if fext and (filed or self.extensioned) else name
+        leaf = self._leaf(name, fext, filed, self.extensioned)
         temp = self.temp if temp is None else bool(temp)
         if temp:
             tempDir = self.TempHeadDir if os.path.isdir(self.TempHeadDir) else None
@@ -215,28 +216,21 @@ class Peer(Filer):
             except BaseException:
                 _rmdirEmpty(head)
                 raise
-            self._tempDir = self._lastTempDir = head
+            self._tempDir = head
         else:
-            if headDirPath and headDirPath == self._lastTempDir:  # .headDirPath of a former temporary path
-                headDirPath = None
-            head = os.path.abspath(os.path.expanduser(headDirPath or self.HeadDirPath))
-            tail = self.CleanTailDirPath if clean else self.TailDirPath
+            (head, tail), (alt, altTail) = self._heads(headDirPath, clean)
             try:
                 path = self._makeDirs(head, tail, base, leaf, perm, clean)
             except OSError as ex:  # not permitted or not a directory: the alternate head
-                alt = os.path.abspath(os.path.expanduser(self.AltHeadDirPath))
                 logger.info("UXD Peer: %s not usable (%s), falling back to %s", head, ex, alt)
-                head = alt
-                tail = self.AltCleanTailDirPath if clean else self.AltTailDirPath
-                path = self._makeDirs(head, tail, base, leaf, perm, clean)
-        self.headDirPath = head
+                path = self._makeDirs(alt, altTail, base, leaf, perm, clean)
         return path, None
 
     def checkPathSize(self, path: str) -> str:
-        """Returns ``path`` when it fits a Unix domain socket address, raising FilerError otherwise."""
+        """Returns ``path`` when it fits a Unix domain socket address, raising SizeError otherwise."""
         size = len(os.fsencode(path))
         if size > self.MaxUxdPathSize:
-            raise FilerError(
+            raise SizeError(
                 f"UXD path {path!r} is {size} bytes, longer than the {self.MaxUxdPathSize} bytes "
                 f"a Unix domain socket address holds (MaxUxdPathSize)."
             )
@@ -328,7 +322,7 @@ class Peer(Filer):
             bool: True when opened
 
         Raises:
-            FilerError: .path is longer than .MaxUxdPathSize (no socket is made)
+            SizeError: .path is longer than .MaxUxdPathSize (no socket is made)
             OSError: (EADDRINUSE) another socket is bound at .path, or
                 (EEXIST) something that is not a socket is at .path
         """
