@@ -1,10 +1,13 @@
 """Tests of hio.help.helping."""
 
+import base64
 import json
 import os
 import stat
 from collections import OrderedDict, deque
 from collections.abc import Generator
+from dataclasses import dataclass, field
+from fractions import Fraction
 
 import cbor2
 import msgpack
@@ -15,15 +18,25 @@ from hio.help.helping import (
     NonStringIterable,
     NonStringSequence,
     attributize,
+    b64ToInt,
+    codeB2ToB64,
+    codeB64ToB2,
     copyfunc,
+    datify,
+    dictify,
     dump,
+    intToB64,
+    intToB64b,
+    isign,
     isIterator,
     just,
     load,
+    nabSextets,
     nonStringIterable,
     nonStringSequence,
     ocfn,
     repack,
+    sceil,
 )
 
 
@@ -242,8 +255,8 @@ def test_just_default_and_bad_count():
         (iter([1]), True, False),
         ("abc", False, False),
         (b"abc", False, False),
-        (bytearray(b"abc"), False, False),
-        (memoryview(b"abc"), False, False),
+        (bytearray(b"abc"), True, True),  # a mutable buffer of ints, not a string
+        (memoryview(b"abc"), True, True),
         (5, False, False),
         (None, False, False),
         (object(), False, False),
@@ -377,3 +390,146 @@ def test_load_missing_and_corrupt(tmp_path):
 def test_module_names():
     for name in helping.__all__:
         assert hasattr(helping, name)
+
+
+@pytest.mark.parametrize(
+    "number, sign, ceiling",
+    [
+        (0, 0, 0),
+        (0.0, 0, 0),
+        (-0.0, 0, 0),
+        (3, 1, 3),
+        (-3, -1, -3),
+        (0.25, 1, 1),
+        (-0.25, -1, -1),
+        (2.01, 1, 3),
+        (-2.01, -1, -3),
+        (Fraction(7, 3), 1, 3),
+        (Fraction(-7, 3), -1, -3),
+        (Fraction(0), 0, 0),
+    ],
+)
+def test_isign_and_sceil(number, sign, ceiling):
+    assert isign(number) == sign and type(isign(number)) is int
+    assert sceil(number) == ceiling and type(sceil(number)) is int
+    assert sceil(-number) == -ceiling  # symmetric about zero
+
+
+def test_int_base64_codes():
+    assert intToB64(0) == "A" and intToB64b(0) == b"A"
+    assert intToB64(0, l=0) == "" and intToB64(None, l=0) == ""
+    assert intToB64(None) == "A"
+    assert intToB64(63) == "_" and intToB64(64) == "BA"
+    assert intToB64(5, l=3) == "AAF" and intToB64b(5, l=3) == b"AAF"  # padded with the zero digit
+    assert intToB64(64**3 - 1, l=2) == "___"  # l is a minimum, never a cut
+    with pytest.raises(ValueError):
+        intToB64(-1)
+
+    for number in (0, 1, 62, 63, 64, 4095, 4096, 123456789, 2**100):
+        for code in (intToB64(number), intToB64b(number), intToB64(number, l=30)):
+            assert b64ToInt(code) == number
+    for bad in ("", b"", "A=", "A+", "A/", "Ä"):
+        with pytest.raises(ValueError):
+            b64ToInt(bad)
+
+
+def test_code_bits_round_trip_agrees_with_base64():
+    raw = bytes(range(200, 230))  # 30 bytes: 40 sextets, whole
+    code = base64.urlsafe_b64encode(raw).decode()
+    assert codeB64ToB2(code) == raw
+    assert codeB2ToB64(raw, len(code)) == code
+
+    for size in range(1, 9):  # every remainder of sextets to bytes
+        part = code[:size]
+        bits = codeB64ToB2(part)
+        assert len(bits) == (size * 6 + 7) // 8
+        assert codeB2ToB64(bits, size) == part
+        assert codeB2ToB64(raw, size) == part  # later bits are ignored
+        assert nabSextets(raw, size) == bits  # the same sextets, zero padded
+    assert codeB64ToB2(b"-A") == b"\xf8\x00"  # bytes codes too
+    assert codeB2ToB64("ok", 2) == codeB2ToB64(b"ok", 2)  # a str is taken as its UTF-8 bytes
+    assert nabSextets(b"\xff\xff", 1) == b"\xfc"  # two trailing bits cleared
+
+    with pytest.raises(ValueError):
+        codeB2ToB64(b"\x00", 2)  # two sextets need two bytes
+    with pytest.raises(ValueError):
+        nabSextets(b"", 1)
+
+
+def test_reb64_matches_only_base64_characters():
+    assert helping.Reb64.match(b"AZaz09-_")
+    assert helping.Reb64.match(b"")
+    for bad in (b"A=", b"A+", b"A/", b"A B", b"A\n"):
+        assert helping.Reb64.match(bad) is None
+
+
+@dataclass
+class Spot:
+    x: int
+    y: int
+
+
+@dataclass
+class Route:
+    start: Spot
+    end: Spot
+    name: str = "route"
+    tags: list = field(default_factory=list)
+
+
+@dataclass
+class Temperature:
+    celsius: float
+
+    def _ser(self):
+        return {"fahrenheit": self.celsius * 9 / 5 + 32}
+
+    @classmethod
+    def _der(cls, d):
+        return cls(celsius=(d["fahrenheit"] - 32) * 5 / 9)
+
+
+@dataclass
+class Reading:
+    place: Spot
+    temperature: Temperature
+
+
+def test_dictify_turns_dataclasses_into_dicts():
+    route = Route(Spot(1, 2), Spot(3, 4), tags=[Spot(5, 6), "x"])
+    assert dictify(route) == {
+        "start": {"x": 1, "y": 2},
+        "end": {"x": 3, "y": 4},
+        "name": "route",
+        "tags": [{"x": 5, "y": 6}, "x"],
+    }
+    assert dictify(Temperature(100.0)) == {"fahrenheit": 212.0}  # the class's own form
+    assert dictify(Reading(Spot(0, 0), Temperature(0.0))) == {
+        "place": {"x": 0, "y": 0},
+        "temperature": {"fahrenheit": 32.0},
+    }
+    assert dictify({"k": (Spot(1, 1),)}) == {"k": ({"x": 1, "y": 1},)}
+    assert dictify(7) == 7 and dictify("text") == "text"
+    assert dictify(Spot) is Spot  # a class is not an instance
+
+
+def test_datify_makes_dataclasses_from_dicts():
+    route = Route(Spot(1, 2), Spot(3, 4), name="home")
+    assert datify(Route, dictify(route)) == route
+    assert datify(Spot, {"x": 3, "y": 4}) == Spot(3, 4)
+    assert datify(Temperature, {"fahrenheit": 212.0}) == Temperature(100.0)  # the class's own maker
+    reading = datify(Reading, {"place": {"x": 1, "y": 1}, "temperature": {"fahrenheit": 32.0}})
+    assert reading == Reading(Spot(1, 1), Temperature(0.0))
+    assert datify(Spot, Spot(1, 1)) == Spot(1, 1)  # already made
+    assert datify(int, 5) == 5  # not a dataclass: as it is
+
+    @dataclass
+    class Local:  # a class local to a function
+        spot: Spot
+        later: "Spot"  # a string annotation, resolved in the class's module
+
+    assert datify(Local, {"spot": {"x": 1, "y": 2}, "later": {"x": 0, "y": 0}}) == Local(Spot(1, 2), Spot(0, 0))
+    with pytest.raises(TypeError):
+        datify(Spot, [1, 2])
+    with pytest.raises(TypeError):
+        datify(Spot, {"x": 1, "y": 2, "z": 3})

@@ -102,3 +102,28 @@ def test_repr_round_trips(cls):
 def test_keys_must_be_str(cls):
     with pytest.raises(TypeError):
         cls([(1, "one")])
+
+
+@pytest.mark.parametrize("cls", [Hict, Mict])
+def test_keys_and_iteration_give_a_key_per_item(cls):
+    d = cls([("a", 1), ("b", 2)])
+    d.add("a", 3)
+    assert list(d.keys()) == ["a", "b", "a"]  # parallel to values() and items()
+    assert list(d) == ["a", "b", "a"]
+    assert list(zip(d.keys(), d.values(), strict=True)) == list(d.items())
+    keys = d.keys()
+    assert len(keys) == len(d) == 3
+    assert "a" in keys and "z" not in keys
+    assert d.firsts() == [("a", 1), ("b", 2)]  # distinct keys still there
+    assert list(cls(d).items()) == list(d.items())  # copies keep every item
+
+
+def test_hict_keys_keep_each_items_spelling():
+    hict = Hict(A=1, b=2)
+    hict.add("a", 3)
+    hict.add("B", 4)
+    assert list(hict.keys()) == ["A", "b", "a", "B"]
+    keys = hict.keys()
+    assert "a" in keys and "B" in keys and "c" not in keys  # membership is case insensitive
+    assert hict.firsts() == [("A", 1), ("b", 2)]
+    assert hict.lasts() == [("A", 3), ("b", 4)]

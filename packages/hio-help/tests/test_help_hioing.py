@@ -61,3 +61,12 @@ def test_version_and_separators():
     assert isinstance(hioing.SEPARATOR, str) and "\n" in hioing.SEPARATOR
     assert hioing.SEPARATOR.encode("utf-8") == hioing.SEPARATOR_BYTES
     assert isinstance(hioing.SEPARATOR_BYTES, bytes)
+
+
+def test_filer_and_size_errors():
+    from hio.hioing import FilerError, SizeError
+
+    assert issubclass(FilerError, HioError) and issubclass(SizeError, HioError)
+    assert not issubclass(FilerError, SizeError) and not issubclass(SizeError, FilerError)
+    with pytest.raises(HioError, match="too long"):
+        raise SizeError("path too long")

@@ -76,10 +76,115 @@ def test_package_ogler():
     assert ogler.level == logging.CRITICAL
     assert ogler.prefix == "hio"
     assert ogler.opened is False and ogler.dirPath is None
+    assert ogler.consoled and ogler.syslogged and ogler.filed
+    logger = ogler.getLogger(name="hio.test.package")
+    assert logger.handlers == [ogler.baseConsoleHandler, ogler.baseSysLogHandler]
+
+
+def test_handlers_console_syslog_file_in_order(heads):
+    ogler = Ogler(name="pi", level=logging.DEBUG, temp=True)
+    logger = ogler.getLogger(name="hio.test.pi")
+    assert logger.handlers == [ogler.baseConsoleHandler, ogler.baseSysLogHandler]  # no file before reopen
+    ogler.reopen()
+    try:
+        logger = ogler.getLogger(name="hio.test.pi")
+        assert logger.handlers == [ogler.baseConsoleHandler, ogler.baseSysLogHandler, ogler.baseFileHandler]
+        assert len(ogler.getLogger(name="hio.test.pi").handlers) == 3  # asking again adds nothing
+
+        other = Ogler(name="rho", syslogged=False, filed=False)  # another Ogler takes the logger over
+        assert other.getLogger(name="hio.test.pi").handlers == [other.baseConsoleHandler]
+    finally:
+        ogler.close(clear=True)
+
+
+def test_logger_name_and_propagation(heads):
+    ogler = Ogler(name="sigma", syslogged=False, filed=False)
+    logger = ogler.getLogger()
+    assert logger.name == "hio.help.ogling"  # the module's name by default
+    assert logger.propagate is True  # left on: applications' root handlers see records too
+    quiet = logging.getLogger("hio.test.sigma.quiet")
+    quiet.propagate = False
+    assert ogler.getLogger(name="hio.test.sigma.quiet").propagate is False  # left as the application set it
+    quiet.propagate = True
+
+
+def test_reset_level_globally_sets_the_oglers_level(heads):
+    ogler = Ogler(name="tau", level=logging.CRITICAL, syslogged=False, filed=False)
+    logger = ogler.getLogger(name="hio.test.tau")
+    ogler.resetLevel(name="hio.test.tau", level=logging.INFO)
+    assert logger.level == logging.INFO and ogler.level == logging.CRITICAL  # one logger only
+    ogler.resetLevel(name="hio.test.tau", level=logging.DEBUG, globally=True)
+    assert logger.level == logging.DEBUG and ogler.level == logging.DEBUG
+    assert ogler.getLogger(name="hio.test.tau.later").level == logging.DEBUG
+
+
+def test_temp_reopen_after_close_keeps_the_directory(heads):
+    ogler = Ogler(name="upsilon", level=logging.INFO, temp=True, consoled=False, syslogged=False, reopen=True)
+    try:
+        logger = ogler.getLogger(name="hio.test.upsilon")
+        logger.info("one")
+        first = ogler.dirPath
+        ogler.close()  # no clear: the file stays
+        ogler.reopen(temp=True)  # same temp setting: same directory, same file
+        assert ogler.dirPath == first
+        logger.info("two")
+        ogler.baseFileHandler.flush()
+        with open(ogler.path) as f:
+            assert f.read() == "hio: one\nhio: two\n"
+    finally:
+        ogler.close(clear=True)
+
+
+def test_temp_head_is_the_platforms_temp_dir(tmp_path, monkeypatch):
+    system = tmp_path / "system"
+    system.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system))  # what tempfile.gettempdir() returns
+    monkeypatch.setattr(ogling.sys, "platform", "linux")
+    assert Ogler.TempHeadDir == "/tmp"
+    ogler = Ogler(name="phi", temp=True, consoled=False, syslogged=False, reopen=True)
+    try:
+        assert os.path.dirname(ogler.dirPath) == str(system / "hio" / "logs")
+    finally:
+        ogler.close(clear=True)
+
+    monkeypatch.setattr(Ogler, "TempHeadDir", str(tmp_path / "own"))  # any other TempHeadDir is used as it is
+    (tmp_path / "own").mkdir()
+    ogler = Ogler(name="phi", temp=True, consoled=False, syslogged=False, reopen=True)
+    try:
+        assert os.path.dirname(ogler.dirPath) == str(tmp_path / "own" / "hio" / "logs")
+    finally:
+        ogler.close(clear=True)
+
+
+@pytest.mark.parametrize("hostile", ["writable", "symlink"])
+def test_shared_temp_dir_not_safe_falls_back_to_private(heads, hostile):
+    shared = heads / "tmp" / "hio"
+    elsewhere = heads / "elsewhere"
+    elsewhere.mkdir()
+    if hostile == "writable":  # others could swap what lies in it
+        shared.mkdir()
+        shared.chmod(0o777)
+    else:  # someone pointed it somewhere else
+        shared.symlink_to(elsewhere, target_is_directory=True)
+    ogler = Ogler(name="chi", temp=True, consoled=False, syslogged=False, reopen=True)
+    try:
+        real = os.path.realpath(ogler.dirPath)
+        assert not real.startswith(str(elsewhere)) and not real.startswith(str(shared) + os.sep)
+        assert real.startswith(str(heads / "tmp"))
+        assert ogler.dirPath.endswith("_temp") and ogler.path.endswith(os.sep + "chi.log")
+        private = os.path.relpath(ogler.dirPath, heads / "tmp").split(os.sep)[0]
+        assert os.stat(heads / "tmp" / private).st_mode & 0o777 == 0o700
+    finally:
+        ogler.close(clear=True)
+    assert not os.path.exists(heads / "tmp" / private)  # the whole private tree is cleared
+    assert os.listdir(elsewhere) == []
+    if hostile == "writable":
+        assert os.listdir(shared) == [] and shared.stat().st_mode & 0o777 == 0o777  # left as found
 
 
 def test_init_ogler(heads):
     ogler = initOgler()
+    assert ogler.name == "main" and ogler.prefix == "hio"
     assert isinstance(ogler, Ogler)
     assert ogler.level == logging.CRITICAL
     assert ogler.opened is False
@@ -90,29 +195,27 @@ def test_init_ogler(heads):
 
 def test_temp_reopen_log_close_clear(heads):
     ogler = Ogler(name="alpha", level=logging.DEBUG, temp=True, reopen=True, consoled=False, syslogged=False)
+    shared = heads / "tmp" / "hio" / "logs"
     try:
         assert ogler.opened
-        root = heads / "tmp"
-        assert ogler.dirPath.startswith(str(root))
-        assert ogler.dirPath.endswith(os.path.join("hio", "logs"))
-        tempdir = os.path.relpath(ogler.dirPath, root).split(os.sep)[0]
+        # a fresh test_..._temp directory inside the shared {temp head}/{prefix}/logs
+        assert os.path.dirname(ogler.dirPath) == str(shared)
+        tempdir = os.path.basename(ogler.dirPath)
         assert tempdir.startswith("test_") and tempdir.endswith("_temp")
         assert ogler.path == os.path.join(ogler.dirPath, "alpha.log")
 
         logger = ogler.getLogger(name="hio.test.alpha")
         assert logger.level == logging.DEBUG
-        assert logger.propagate is False
         logger.debug("first message")
         for handler in logger.handlers:
             handler.flush()
         with open(ogler.path) as f:
-            text = f.read()
-        assert "hio.test.alpha DEBUG: first message" in text
+            assert f.read() == "hio: first message\n"  # file lines are "{prefix}: {message}"
     finally:
         ogler.close(clear=True)
     assert not ogler.opened
     assert not os.path.exists(ogler.dirPath)
-    assert os.listdir(heads / "tmp") == []  # temp root removed too
+    assert os.listdir(shared) == []  # only the shared parents stay
     logger.error("after close")  # detached from the file: nothing recreated
     assert not os.path.exists(ogler.path)
 
@@ -142,15 +245,35 @@ def test_persistent_head_dir(heads):
 
 
 def test_default_head_is_class_head(heads):
-    ogler = Ogler(name="gamma", consoled=False, syslogged=False, filed=False, reopen=True)
+    ogler = Ogler(name="gamma", syslogged=False, filed=False, reopen=True)
     try:
         assert ogler.dirPath == str(heads / "var" / "hio" / "logs")
         assert os.path.isdir(ogler.dirPath)
         assert ogler.baseFileHandler is None  # not filed
         logger = ogler.getLogger(name="hio.test.gamma")
-        assert logger.handlers == []
+        assert logger.handlers == [ogler.baseConsoleHandler]
     finally:
         ogler.close(clear=True)
+
+
+def test_unfiled_reopen_still_makes_an_empty_private_file(heads):
+    ogler = Ogler(name="nu", temp=True, syslogged=False, filed=False, reopen=True)
+    try:
+        assert ogler.opened and ogler.baseFileHandler is None
+        assert os.path.isfile(ogler.path) and os.path.getsize(ogler.path) == 0
+        assert os.stat(ogler.path).st_mode & 0o777 == 0o600
+        ogler.getLogger(name="hio.test.nu").error("console only")
+        assert os.path.getsize(ogler.path) == 0
+    finally:
+        ogler.close(clear=True)
+
+
+def test_an_ogler_needs_somewhere_to_log(heads):
+    with pytest.raises(OglerError, match="at least one"):
+        Ogler(name="xi", consoled=False, syslogged=False, filed=False)
+    for kwa in ({"consoled": True}, {"syslogged": True}, {"filed": True}):
+        flags = {"consoled": False, "syslogged": False, "filed": False, **kwa}
+        assert isinstance(Ogler(name="xi", **flags), Ogler)
 
 
 def test_unwritable_head_falls_back_to_alt(heads, monkeypatch, unwritable):
@@ -248,12 +371,28 @@ def test_syslog_to_local_socket(heads, monkeypatch):
     assert b"app: hio.test.theta ERROR: to syslog" in msg
 
 
-def test_syslog_absent(heads, monkeypatch, tmp_path):
-    monkeypatch.setattr(ogling, "SYSLOG_ADDRESSES", (str(tmp_path / "nolog"),))
-    ogler = Ogler(name="iota", consoled=False, filed=False)
-    logger = ogler.getLogger(name="hio.test.iota")
-    assert ogler.baseSysLogHandler is None
-    assert logger.handlers == []
+def test_syslog_absent_drops_records_until_a_socket_appears(heads, monkeypatch, capsys):
+    with tempfile.TemporaryDirectory() as sockdir:  # short path for AF_UNIX
+        address = os.path.join(sockdir, "log")
+        monkeypatch.setattr(ogling, "SYSLOG_ADDRESSES", (address,))
+        ogler = Ogler(name="iota", consoled=False, filed=False)
+        logger = ogler.getLogger(name="hio.test.iota")
+        try:
+            assert logger.handlers == [ogler.baseSysLogHandler]  # there even without a syslog
+            logger.error("nowhere to go")  # dropped quietly: no logging error report
+            assert capsys.readouterr().err == ""
+            assert ogler.baseSysLogHandler.socket is None
+
+            with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server:
+                server.bind(address)
+                server.settimeout(5.0)
+                logger.error("now delivered")  # the next record looks again
+                assert b"now delivered" in server.recv(4096)
+        finally:
+            logger.removeHandler(ogler.baseSysLogHandler)
+            ogler.baseSysLogHandler.close()
+        logger.error("daemon gone")  # nothing raised, nothing printed
+    assert capsys.readouterr().err == ""
 
 
 def test_open_ogler(heads):
@@ -288,7 +427,7 @@ def test_bad_rotation_when(heads):
         ogler.reopen()
     assert not ogler.opened
     ogler.close(clear=True)
-    assert os.listdir(heads / "tmp") == []
+    assert os.listdir(heads / "tmp" / "hio" / "logs") == []
 
 
 @pytest.mark.parametrize(

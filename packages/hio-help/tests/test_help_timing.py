@@ -173,3 +173,35 @@ def test_monotimer_prograde_not_detected(clock):
     clock.now = 2000.0  # clock moved forward: indistinguishable from elapsed time
     assert timer.expired
     assert timer.elapsed == 1000.0
+
+
+def test_monotimer_start_in_the_future_counts_as_retrograde(clock):
+    timer = MonoTimer(duration=2.0, start=1000.5)  # half a second ahead of the clock
+    assert timer._last == 1000.5
+    assert timer.elapsed == 0.0  # the first reading moves start (and stop) back to it
+    assert (timer._start, timer._stop) == (1000.0, 1002.0)
+    clock.now = 1001.0
+    assert timer.remaining == 1.0
+
+    past = MonoTimer(duration=2.0, start=1000.0)  # a start in the past is kept
+    assert past.elapsed == 1.0 and past._last == 1001.0
+
+    strict = MonoTimer(duration=2.0, start=1002.0, retro=False)
+    with pytest.raises(RetroTimerError):
+        strict.elapsed  # noqa: B018 the reading is what raises
+
+    timer.start(duration=2.0, start=1003.0)  # start() as well as the constructor
+    assert timer.remaining == 2.0 and timer._start == 1001.0
+
+
+def test_timer_start_in_the_future_is_kept(clock):
+    timer = Timer(duration=2.0, start=1000.5)
+    assert timer.elapsed == -0.5 and timer.remaining == 2.5  # the plain Timer keeps it
+
+
+def test_monotimer_remaining_on_the_reading_that_finds_a_retrograde(clock):
+    timer = MonoTimer(duration=10.0)
+    clock.now = 1004.0
+    assert timer.remaining == 6.0
+    clock.now = 904.0  # retrograded by 100: the same reading shifts ._stop
+    assert timer.remaining == 6.0

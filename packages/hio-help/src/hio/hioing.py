@@ -53,6 +53,24 @@ class OglerError(HioError):
     """
 
 
+class FilerError(HioError):
+    """Error using or configuring a Filer, such as a path component that would
+    escape its head directory.
+
+    Usage:
+        raise FilerError("error message")
+    """
+
+
+class SizeError(HioError):
+    """Something larger than its container allows, such as a socket path too
+    long for its address family.
+
+    Usage:
+        raise SizeError("error message")
+    """
+
+
 class Mixin:
     """Base class to enable a consistent MRO for mixin multiple inheritance.
 

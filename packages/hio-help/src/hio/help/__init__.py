@@ -5,7 +5,8 @@ Helpers used throughout hio: decking (Deck), hicting (Hict, Mict), helping
 support) and timing (real-time Timer and MonoTimer).
 
 Package level:
-    ogler: the package global Ogler, at level CRITICAL until reset; no
+    ogler: the package global Ogler (prefix "hio", console and local syslog,
+        and a log file once reopened), at level CRITICAL until reset; no
         directory is made until ``ogler.reopen()``
 """
 
@@ -28,4 +29,4 @@ __all__ = [
     "openOgler",
 ]
 
-ogler = initOgler(prefix="hio", syslogged=False)  # package global Ogler instance
+ogler = initOgler(prefix="hio")  # package global Ogler instance

@@ -1,43 +1,63 @@
 """hio.help.helping module
 
 Small general purpose helpers: function copies, generators with attributes,
-unpacking helpers, non-string iterable checks, atomic open-or-create of files
-and serialization of data to and from files by extension.
+unpacking helpers, non-string iterable checks, atomic open-or-create of files,
+serialization of data to and from files by extension, sign and symmetric
+ceiling of numbers, Base64 (URL-safe alphabet) codes of integers and bits, and
+conversion of dataclass instances to and from plain dicts.
 """
 
 from __future__ import annotations
 
 import abc
+import dataclasses
 import functools
 import inspect
 import json
+import math
 import os
+import re
 import stat
 import types
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+import typing
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import cbor2
 import msgpack
 
 __all__ = [
+    "B64_CHARS",
     "NonStringIterable",
     "NonStringSequence",
+    "Reb64",
     "attributize",
+    "b64ToInt",
     "checkComponent",
+    "codeB2ToB64",
+    "codeB64ToB2",
     "copyfunc",
+    "datify",
+    "dictify",
     "dump",
+    "intToB64",
+    "intToB64b",
     "isIterator",
+    "isign",
     "just",
     "load",
+    "nabSextets",
     "nonStringIterable",
     "nonStringSequence",
     "ocfn",
     "repack",
+    "sceil",
 ]
 
-# Types that are iterable sequences of characters or bytes but count as strings.
-_STRINGS = (str, bytes, bytearray, memoryview)
+# Types that are iterable sequences of characters or bytes but count as strings:
+# the immutable text and byte strings. Mutable buffers (bytearray, memoryview)
+# are containers of ints and count as non-strings.
+_STRINGS = (str, bytes)
 
 # Serializations selected by file extension.
 _EXTENSIONS = (".json", ".mgpk", ".cbor")
@@ -237,7 +257,7 @@ def _just(n: int, it: Iterator, default: Any) -> Iterator:
 class NonStringIterable(abc.ABC):  # noqa: B024 a pure isinstance check, nothing to implement
     """Allows an isinstance check for an iterable that is not a string.
 
-    str, bytes, bytearray and memoryview count as strings.
+    str and bytes count as strings; bytearray and memoryview do not.
 
     Usage:
         if isinstance(x, NonStringIterable):
@@ -258,7 +278,7 @@ class NonStringIterable(abc.ABC):  # noqa: B024 a pure isinstance check, nothing
 class NonStringSequence(abc.ABC):  # noqa: B024 a pure isinstance check, nothing to implement
     """Allows an isinstance check for a sequence that is not a string.
 
-    str, bytes, bytearray and memoryview count as strings.
+    str and bytes count as strings; bytearray and memoryview do not.
 
     Usage:
         if isinstance(x, NonStringSequence):
@@ -414,3 +434,215 @@ def load(path: str | os.PathLike) -> Any:
     if ext == ".mgpk":
         return msgpack.unpackb(raw)
     return cbor2.loads(raw)
+
+
+def isign(i: float) -> int:
+    """Returns the sign of the number i as an int: 1 when positive, -1 when negative, 0 when zero.
+
+    Parameters:
+        i: int, float, Fraction or any other real number
+    """
+    return (i > 0) - (i < 0)
+
+
+def sceil(r: float) -> int:
+    """Returns the symmetric ceiling of the number r as an int: rounded away from zero.
+
+    Positive numbers round up and negative numbers round down to the next
+    whole number, so sceil(-r) == -sceil(r): sceil(1.1) == 2, sceil(-1.1) == -2,
+    sceil(2) == 2 and sceil(0.0) == 0.
+
+    Parameters:
+        r: int, float, Fraction or any other real number
+    """
+    return isign(r) * math.ceil(abs(r))
+
+
+B64_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+"""The 64 characters of the URL-safe Base64 alphabet (RFC 4648), the digit of value n at index n."""
+
+_B64_VALUES = {char: value for value, char in enumerate(B64_CHARS)}
+_B64_VALUES.update({ord(char): value for char, value in _B64_VALUES.items()})  # bytes iterate as ints
+
+Reb64 = re.compile(rb"^[A-Za-z0-9\-_]*\Z")
+"""Compiled regular expression that matches bytes made only of URL-safe Base64 characters (or empty)."""
+
+
+def intToB64(i: int | None, l: int = 1) -> str:  # noqa: E741 l is the published keyword
+    """Returns the non-negative int i as a Base64 (URL-safe alphabet) string of at least l characters.
+
+    Each character is one base 64 digit, most significant first; the string is
+    left padded with "A" (the zero digit) to l characters. None counts as 0,
+    and 0 with l=0 is the empty string.
+
+    Parameters:
+        i: the int to encode, >= 0, or None for 0
+        l: the minimum number of characters
+
+    Raises:
+        ValueError: when i is negative
+    """
+    i = 0 if i is None else int(i)
+    if i < 0:
+        raise ValueError(f"Invalid int {i} for Base64 code: must be >= 0.")
+    digits = []
+    while i:
+        i, digit = divmod(i, 64)
+        digits.append(B64_CHARS[digit])
+    return "".join(reversed(digits)).rjust(l, "A")
+
+
+def intToB64b(i: int | None, l: int = 1) -> bytes:  # noqa: E741 l is the published keyword
+    """Returns the non-negative int i as Base64 (URL-safe alphabet) bytes of at least l characters.
+
+    The bytes version of intToB64.
+    """
+    return intToB64(i, l=l).encode("ascii")
+
+
+def b64ToInt(s: str | bytes) -> int:
+    """Returns the int whose Base64 (URL-safe alphabet) code is s, most significant digit first.
+
+    Parameters:
+        s: str or bytes of Base64 characters, at least one
+
+    Raises:
+        ValueError: when s is empty or holds a character outside the alphabet
+    """
+    if not s:
+        raise ValueError("Empty Base64 code: no int to decode.")
+    i = 0
+    try:
+        for char in s:
+            i = (i << 6) | _B64_VALUES[char]
+    except KeyError:
+        raise ValueError(f"Invalid Base64 code {s!r}: character outside the URL-safe alphabet.")
+    return i
+
+
+def _sextetBytes(l: int) -> int:  # noqa: E741 l counts sextets, as in the callers
+    """Returns how many whole bytes hold l sextets (6-bit groups)."""
+    return (l * 3 + 3) // 4
+
+
+def codeB64ToB2(s: str | bytes) -> bytes:
+    """Returns the bits of the Base64 (URL-safe alphabet) code s as bytes, left aligned.
+
+    Each character is 6 bits (a sextet); when they do not fill whole bytes the
+    last byte is padded on the right with zero bits. For example "-BAC" is the
+    24 bits b'\\xf8\\x10\\x02' and "-BA" is b'\\xf8\\x10\\x00'.
+
+    Parameters:
+        s: str or bytes of Base64 characters
+
+    Raises:
+        ValueError: when s is empty or holds a character outside the alphabet
+    """
+    size = len(s)
+    return (b64ToInt(s) << (2 * (size % 4))).to_bytes(_sextetBytes(size), "big")
+
+
+def codeB2ToB64(b: bytes | str, l: int) -> str:  # noqa: E741 l is the published parameter name
+    """Returns the first l sextets (6-bit groups) of the bits b as a Base64 (URL-safe alphabet) string.
+
+    The inverse of codeB64ToB2: codeB2ToB64(codeB64ToB2(s), len(s)) == s.
+
+    Parameters:
+        b: bytes (a str is taken as its UTF-8 encoding) holding at least l sextets
+        l: number of sextets, so characters, to convert
+
+    Raises:
+        ValueError: when b is too short to hold l sextets
+    """
+    return intToB64(_leadSextets(b, l), l=l)
+
+
+def nabSextets(b: bytes | str, l: int) -> bytes:  # noqa: E741 l is the published parameter name
+    """Returns the first l sextets (6-bit groups) of the bits b as bytes, left aligned.
+
+    The bytes hold exactly the l sextets followed by zero bits up to the next
+    byte boundary, so any bits of b past the sextets are cleared.
+
+    Parameters:
+        b: bytes (a str is taken as its UTF-8 encoding) holding at least l sextets
+        l: number of sextets to take
+
+    Raises:
+        ValueError: when b is too short to hold l sextets
+    """
+    size = _sextetBytes(l)
+    return (_leadSextets(b, l) << (2 * (l % 4))).to_bytes(size, "big")
+
+
+def _leadSextets(b: bytes | str, l: int) -> int:  # noqa: E741 l counts sextets, as in the callers
+    """Returns the int value of the first l sextets of b, right aligned."""
+    if isinstance(b, str):
+        b = b.encode("utf-8")
+    if l < 0:
+        raise ValueError(f"Invalid sextet count {l}: must be >= 0.")
+    size = _sextetBytes(l)
+    if len(b) < size:
+        raise ValueError(f"Need {size} bytes to hold {l} sextets, got {len(b)}.")
+    return int.from_bytes(b[:size], "big") >> (2 * (l % 4))
+
+
+def dictify(val: Any) -> Any:
+    """Returns val with every dataclass instance in it turned into a dict, recursively.
+
+    A dataclass instance becomes a dict of its fields, each value dictified in
+    turn, unless its class defines a ``_ser()`` method: then what ``_ser()``
+    returns is used instead, so a class chooses its own serialized form.
+    Lists, tuples and dicts are dictified element by element; anything else is
+    returned as it is. The inverse is datify.
+
+    Parameters:
+        val: dataclass instance, or data that may hold them
+    """
+    if dataclasses.is_dataclass(val) and not isinstance(val, type):
+        ser = getattr(val, "_ser", None)
+        if callable(ser):
+            return ser()
+        return {field.name: dictify(getattr(val, field.name)) for field in dataclasses.fields(val)}
+    if type(val) is list:
+        return [dictify(item) for item in val]
+    if type(val) is tuple:
+        return tuple(dictify(item) for item in val)
+    if type(val) is dict:
+        return {key: dictify(item) for key, item in val.items()}
+    return val
+
+
+def _fieldTypes(cls: type) -> dict[str, Any]:
+    """Returns the types of the fields of the dataclass cls, resolving string annotations where possible."""
+    try:
+        hints = typing.get_type_hints(cls)
+    except Exception:  # e.g. a class local to a function, with string annotations
+        hints = {}
+    return {field.name: hints.get(field.name, field.type) for field in dataclasses.fields(cls)}
+
+
+def datify(cls: type, d: Any) -> Any:
+    """Returns an instance of the dataclass cls made from the dict d, recursively.
+
+    Every value in d whose field is itself typed as a dataclass is datified
+    into that class in turn. When cls defines a ``_der(d)`` static or class
+    method, what it returns is used instead, so a class chooses how it is
+    made from its serialized form. The inverse of dictify: for plain
+    dataclasses datify(cls, dictify(obj)) == obj.
+
+    Parameters:
+        cls: the dataclass to make; anything that is not a dataclass returns d unchanged
+        d: dict (mapping) of field names to values
+
+    Raises:
+        TypeError: when d is not a mapping, or names fields that cls does not take
+    """
+    if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)) or isinstance(d, cls):
+        return d
+    der = getattr(cls, "_der", None)
+    if callable(der):
+        return der(d)
+    if not isinstance(d, Mapping):
+        raise TypeError(f"Cannot datify {type(d).__name__} into {cls.__name__}: need a mapping.")
+    kinds = _fieldTypes(cls)
+    return cls(**{name: datify(kinds.get(name), value) for name, value in d.items()})

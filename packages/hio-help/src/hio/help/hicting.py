@@ -6,6 +6,7 @@ insensitive keys, for HTTP headers) and Mict, built on the multidict package.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, KeysView
 from typing import Any
 
 from multidict import CIMultiDict, MultiDict
@@ -27,10 +28,29 @@ def _default(name: str, pa: tuple, kwa: dict) -> Any:
 class LifoAccess:
     """Last in, first out access to the value lists of a multidict: what Hict and Mict add.
 
-    The class mixed with it provides ``getone``, ``getall``, ``keys`` and
-    ``items`` (multidict's interface) and ``_keys``, its distinct keys in
-    insertion order.
+    The class mixed with it provides ``getone``, ``getall`` and ``items``
+    (multidict's interface) and ``_keys``, its distinct keys in insertion
+    order.
+
+    Keys, values and items run in parallel: iteration and ``keys()`` give one
+    key for each item, so a key with several values appears once per value,
+    and ``len(d.keys()) == len(d)``, whatever the multidict release (release 7
+    changed its own ``keys()`` to give each distinct key once).
     """
+
+    def __iter__(self) -> Iterator[str]:
+        """Iterates over the keys, one for each item, in insertion order, duplicates included."""
+        for key, _ in self.items():
+            yield key
+
+    def keys(self) -> KeysView:
+        """Returns a view of the keys, one for each item, in insertion order, duplicates included.
+
+        Each key is spelled as it was added, and the view's ``in`` is the
+        dict's own (case insensitive for Hict). ``firsts()`` and ``lasts()``
+        give the distinct keys.
+        """
+        return KeysView(self)
 
     def __repr__(self) -> str:
         """Returns a repr that evaluates back to an equal dict of this class, e.g. Hict([('a', 1)])."""
@@ -111,7 +131,7 @@ class Hict(LifoAccess, CIMultiDict):
     def _keys(self) -> list[str]:
         """Returns the distinct keys in insertion order, each as first inserted."""
         seen = CIMultiDict()
-        for key in self.keys():
+        for key, _ in self.items():
             if key not in seen:
                 seen[key] = None
         return list(seen.keys())
@@ -139,4 +159,4 @@ class Mict(LifoAccess, MultiDict):
 
     def _keys(self) -> list[str]:
         """Returns the distinct keys in insertion order."""
-        return list(dict.fromkeys(self.keys()))
+        return list(dict.fromkeys(key for key, _ in self.items()))

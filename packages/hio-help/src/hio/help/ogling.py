@@ -1,8 +1,8 @@
 """hio.help.ogling module
 
 Provides python stdlib logging module support: an Ogler hands out loggers
-that log to the console (stderr), to syslog where available and to a timed
-rotating log file in a persistent or temporary directory.
+that log to the console (stderr), to the local syslog where there is one and
+to a timed rotating log file in a persistent or temporary directory.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import socket
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -23,6 +25,12 @@ __all__ = ["Ogler", "initOgler", "openOgler"]
 
 # Local syslog sockets in order of preference (Linux, macOS).
 SYSLOG_ADDRESSES = ("/dev/log", "/var/run/syslog")
+
+# The TempHeadDir that stands for the platform's temporary directory.
+SYSTEM_TEMP_DIR = "/tmp"
+
+# Windows has no syslog: there an Ogler logs to the console and the file only.
+_SYSLOG_PLATFORM = not sys.platform.startswith("win")
 
 # Name of the attribute that marks a handler as made by an Ogler.
 _MARK = "_hioOgled"
@@ -49,6 +57,7 @@ class _StderrHandler(logging.StreamHandler):
 
 DirPerm = 0o700  # log directories: the owner's alone
 FilePerm = 0o600  # log files: the owner's alone
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # never open a log file through a symlink
 
 
 class _OwnerFileHandler(loghandlers.TimedRotatingFileHandler):
@@ -62,6 +71,95 @@ class _OwnerFileHandler(loghandlers.TimedRotatingFileHandler):
             errors=self.errors,
             opener=lambda path, flags: os.open(path, flags, FilePerm),
         )
+
+
+class _LocalSysLogHandler(loghandlers.SysLogHandler):
+    """Syslog handler for the local syslog socket, connected when a record is first emitted.
+
+    It looks for the first socket of SYSLOG_ADDRESSES that accepts a
+    connection (datagram, else stream). While there is none, records are
+    dropped silently, and the next record looks again; records never go over
+    the network. When the syslog daemon goes away (restarted), the handler
+    reconnects once per record and otherwise drops the record.
+    """
+
+    def __init__(self):
+        logging.Handler.__init__(self)
+        self.address = None  # the socket path connected to, None until connected
+        self.facility = self.LOG_USER
+        self.socktype = None
+        self.unixsocket = True
+        self.socket = None
+
+    def _connect(self) -> bool:
+        """Connects to the first local syslog socket that accepts; returns True when connected."""
+        for address in SYSLOG_ADDRESSES:
+            if not os.path.exists(address):
+                continue
+            for socktype in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+                sock = socket.socket(socket.AF_UNIX, socktype)
+                try:
+                    sock.connect(address)
+                except OSError:
+                    sock.close()
+                    continue
+                self.socket, self.socktype, self.address = sock, socktype, address
+                return True
+        return False
+
+    def _disconnect(self) -> None:
+        """Closes the socket, if any, so that the next record connects anew."""
+        sock, self.socket = self.socket, None
+        if sock is not None:
+            sock.close()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Sends the formatted record, with its syslog priority, to the local syslog, if there is one."""
+        try:
+            msg = self.format(record)
+            if self.ident:
+                msg = self.ident + msg
+            if self.append_nul:
+                msg += "\0"
+            priority = self.encodePriority(self.facility, self.mapPriority(record.levelname))
+            data = f"<{priority}>".encode() + msg.encode("utf-8")
+        except Exception:
+            self.handleError(record)
+            return
+        for _ in range(2):  # a second try reconnects after the daemon went away
+            if self.socket is None and not self._connect():
+                return  # no local syslog: the record is dropped
+            try:
+                if self.socktype == socket.SOCK_STREAM:
+                    self.socket.sendall(data)
+                else:
+                    self.socket.send(data)
+                return
+            except OSError:
+                self._disconnect()
+
+    def close(self) -> None:
+        """Closes the socket, if connected, and the handler."""
+        self.acquire()
+        try:
+            self._disconnect()
+            logging.Handler.close(self)
+        finally:
+            self.release()
+
+
+def _owned(path: str) -> bool:
+    """Returns True if path is a real directory (no symlink) of this user that no one else may write."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    geteuid = getattr(os, "geteuid", None)
+    return (
+        stat.S_ISDIR(st.st_mode)
+        and (geteuid is None or st.st_uid == geteuid())
+        and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    )
 
 
 def _mark(handler: logging.Handler) -> logging.Handler:
@@ -83,12 +181,26 @@ class Ogler:
     reference to the same Logger object, reconfigured with this Ogler's
     handlers.
 
+    Each logger handed out has up to three handlers, in this order: the
+    console (stderr) when .consoled, the local syslog when .syslogged (not on
+    Windows), and the log file when .filed and opened. Log file lines are
+    "{prefix}: {message}".
+
     The log file is .path = .dirPath/{name}.log. A persistent .dirPath is
     {headDirPath}/{prefix}/{TailDirPath}, e.g. /usr/local/var/hio/logs; when
     that directory cannot be made or written the Ogler falls back to
     {AltHeadDirPath}/.{prefix}/{TailDirPath}, e.g. ~/.hio/logs. A temporary
-    .dirPath is {mkdtemp in TempHeadDir}/{prefix}/{TailDirPath} and is removed
-    by close(clear=True).
+    .dirPath is a fresh {TempPrefix}...{TempSuffix} directory made in
+    {temp head}/{prefix}/{TailDirPath}, e.g. /tmp/hio/logs/test_1a2b3c_temp,
+    and is removed by close(clear=True). The temp head is the platform's
+    temporary directory (tempfile.gettempdir(), /tmp on macOS) while
+    TempHeadDir is "/tmp", else TempHeadDir.
+
+    Log directories that an Ogler makes are its owner's alone (0o700) and log
+    files are 0o600. The shared {temp head}/{prefix}/{TailDirPath} is used
+    only while it, and {temp head}/{prefix}, are real directories of this
+    user that no one else may write; otherwise the temporary .dirPath is made
+    in a private mkdtemp directory of the temp head instead.
 
     Attributes:
         name (str): usage specific component used in file name
@@ -142,12 +254,19 @@ class Ogler:
             reopen: True means open the log file now
             clear: True means clear the log directory first when reopening
             consoled: True means log to console (stderr)
-            syslogged: True means log to syslog where a local syslog socket exists
+            syslogged: True means log to the local syslog (records are dropped
+                while there is none)
             filed: True means log to a timed rotating file at .path
             when: interval type for the timed rotating file handler ('S', 'M', 'H', 'D', 'midnight', 'W0'-'W6')
             interval: length of interval of type when
             count: backup count, number of rotated files to keep
+
+        Raises:
+            OglerError: when consoled, syslogged and filed are all False, or
+                name or prefix is not a single path component
         """
+        if not (consoled or syslogged or filed):
+            raise OglerError("An Ogler needs at least one of consoled, syslogged or filed.")
         self.name = checkComponent(name, "Ogler name", error=OglerError)
         self.level = level
         self.temp = bool(temp)
@@ -163,16 +282,19 @@ class Ogler:
         self.interval = interval
         self.count = count
 
-        self._tempRoot = None  # mkdtemp directory holding a temporary .dirPath
+        self._tempRoot = None  # directory whose removal clears a temporary .dirPath
         self._loggers: dict[str, logging.Logger] = {}  # loggers handed out by .getLogger
 
         self.baseFormatter = logging.Formatter("%(name)s %(levelname)s: %(message)s")
         self.syslogFormatter = logging.Formatter(f"{self.prefix}: %(name)s %(levelname)s: %(message)s")
-        self.fileFormatter = logging.Formatter("%(asctime)s %(name)s %(levelname)s: %(message)s")
+        self.fileFormatter = logging.Formatter(f"{self.prefix}: %(message)s")
 
         self.baseConsoleHandler = _mark(_StderrHandler())
         self.baseConsoleHandler.setFormatter(self.baseFormatter)
-        self.baseSysLogHandler = None  # made on first need, when a local syslog socket exists
+        self.baseSysLogHandler = None  # no syslog on Windows
+        if _SYSLOG_PLATFORM:  # connects to the local syslog only when a record is first emitted
+            self.baseSysLogHandler = _mark(_LocalSysLogHandler())
+            self.baseSysLogHandler.setFormatter(self.syslogFormatter)
         self.baseFileHandler = None  # made by reopen when filed
 
         if reopen:
@@ -206,11 +328,51 @@ class Ogler:
         return dirPath
 
     def _tempHead(self) -> str:
-        """Returns TempHeadDir when it is a writable directory, else the platform temp dir."""
+        """Returns the head of temporary log directories.
+
+        That is the platform's temporary directory (tempfile.gettempdir(), so
+        TMPDIR counts; /tmp itself on macOS) while TempHeadDir is "/tmp", else
+        TempHeadDir, or the platform's temporary directory when TempHeadDir is
+        not a writable directory.
+        """
         head = self.TempHeadDir
+        if head == SYSTEM_TEMP_DIR and sys.platform != "darwin":
+            return tempfile.gettempdir()
         if head and os.path.isdir(head) and os.access(head, os.W_OK | os.X_OK):
             return head
         return tempfile.gettempdir()
+
+    def _sharedTempDir(self, head: str) -> str | None:
+        """Returns {head}/{prefix}/{TailDirPath}, made when missing, if it is safe to share, else None.
+
+        Safe means it and {head}/{prefix} are real directories of this user
+        that no one else may write, so no one else can swap what lies in them.
+        """
+        current = head
+        for part in (self.prefix, self.TailDirPath):
+            current = os.path.join(current, part)
+            try:
+                os.mkdir(current, DirPerm)
+            except FileExistsError:
+                pass
+            except OSError:
+                return None
+            else:
+                os.chmod(current, DirPerm)  # the owner's alone, whatever the umask
+            if not _owned(current):
+                return None
+        return current
+
+    def _makeTempDirPath(self) -> str:
+        """Makes a fresh temporary log directory and returns its path; sets ._tempRoot to what clears it."""
+        head = self._tempHead()
+        parent = self._sharedTempDir(head)
+        if parent is None:  # not ours to share: a private tree instead
+            self._tempRoot = tempfile.mkdtemp(prefix=self.TempPrefix, suffix=self.TempSuffix, dir=head)
+            parent = self._makeDirPath(self._tempRoot)
+            return tempfile.mkdtemp(prefix=self.TempPrefix, suffix=self.TempSuffix, dir=parent)
+        self._tempRoot = tempfile.mkdtemp(prefix=self.TempPrefix, suffix=self.TempSuffix, dir=parent)
+        return self._tempRoot
 
     def reopen(
         self,
@@ -222,8 +384,9 @@ class Ogler:
         """Uses or creates the directory .dirPath for the log file .path and opens it.
 
         First closes .path if already opened. If clear is True then also
-        clears the directory before reopening. Loggers handed out earlier log
-        to the reopened file.
+        clears the directory before reopening. The file .path is created
+        (empty, 0o600) when missing, also when not .filed. Loggers handed out
+        earlier log to the reopened file.
 
         Parameters:
             name: if None or unchanged then ignore, otherwise recreate path with it
@@ -255,8 +418,10 @@ class Ogler:
         if renew:
             self._removeTempRoot()
             if self.temp:
-                self._tempRoot = tempfile.mkdtemp(prefix=self.TempPrefix, suffix=self.TempSuffix, dir=self._tempHead())
-                self.dirPath = self._makeDirPath(self._tempRoot)
+                try:
+                    self.dirPath = self._makeTempDirPath()
+                except OSError as ex:
+                    raise OglerError(f"Cannot make temporary log directory: {ex}") from ex
             else:
                 try:
                     self.dirPath = self._makeDirPath(self.headDirPath)
@@ -279,6 +444,11 @@ class Ogler:
             self.baseFileHandler = _mark(handler)
             for logger in self._loggers.values():
                 logger.addHandler(handler)
+        else:  # the file exists all the same, empty
+            try:
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | _NOFOLLOW, FilePerm))
+            except OSError as ex:
+                raise OglerError(f"Cannot make log file {self.path!r}: {ex}") from ex
         self.opened = True
 
     def close(self, clear: bool = False) -> None:
@@ -300,7 +470,7 @@ class Ogler:
             self.clearDirPath()
 
     def clearDirPath(self) -> None:
-        """Removes the log file directory at .dirPath, and its temporary root if temp."""
+        """Removes the log file directory at .dirPath, and the private directory holding it if temp."""
         if self.dirPath and os.path.exists(self.dirPath):
             shutil.rmtree(self.dirPath)
         self._removeTempRoot()
@@ -311,31 +481,20 @@ class Ogler:
             shutil.rmtree(self._tempRoot)
         self._tempRoot = None
 
-    def _sysLogHandler(self) -> logging.Handler | None:
-        """Returns the syslog handler, made on first call, or None when there is no local syslog."""
-        if self.baseSysLogHandler is None:
-            for address in SYSLOG_ADDRESSES:
-                if os.path.exists(address):
-                    try:
-                        handler = loghandlers.SysLogHandler(address=address)
-                    except OSError:
-                        continue
-                    handler.setFormatter(self.syslogFormatter)
-                    self.baseSysLogHandler = _mark(handler)
-                    break
-        return self.baseSysLogHandler
-
     def resetLevel(self, name: str = __name__, level: int | None = None, globally: bool = False) -> None:
         """Resets the level of preexisting loggers to level.
 
         Parameters:
             name: name of the logger to reset
             level: new level, None means use .level
-            globally: True means also reset every other logger that an Ogler configured
+            globally: True means level also becomes this Ogler's .level, the
+                level of loggers it hands out from now on, and every other
+                logger that an Ogler configured is reset too
         """
         level = self.level if level is None else level
         logging.getLogger(name).setLevel(level)
         if globally:
+            self.level = level
             for logger in list(logging.Logger.manager.loggerDict.values()):
                 if isinstance(logger, logging.Logger) and any(_ogled(h) for h in logger.handlers):
                     logger.setLevel(level)
@@ -344,23 +503,24 @@ class Ogler:
         """Returns a basic logger configured with this Ogler's handlers.
 
         Handlers an Ogler attached to this logger earlier are replaced, so
-        repeated calls never duplicate output. The logger does not propagate to
-        the root logger.
+        repeated calls never duplicate output; other handlers are kept. The
+        logger's propagation is left as it is (on by default), so records
+        also reach handlers an application put on ancestor loggers.
 
         Parameters:
-            name: logger name, default is to name the logger after the module
+            name: logger name, default is to name the logger after the module,
+                "hio.help.ogling"
             level: logging level, None means use .level
         """
         logger = logging.getLogger(name)
-        logger.propagate = False
         logger.setLevel(self.level if level is None else level)
         for handler in list(logger.handlers):
             if _ogled(handler):
                 logger.removeHandler(handler)
         if self.consoled:
             logger.addHandler(self.baseConsoleHandler)
-        if self.syslogged and (handler := self._sysLogHandler()) is not None:
-            logger.addHandler(handler)
+        if self.syslogged and self.baseSysLogHandler is not None:
+            logger.addHandler(self.baseSysLogHandler)
         if self.filed and self.opened and self.baseFileHandler is not None:
             logger.addHandler(self.baseFileHandler)
         self._loggers[name] = logger

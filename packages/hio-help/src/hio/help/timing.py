@@ -130,7 +130,8 @@ class MonoTimer(Timer):
 
     If the system clock is retrograded while the timer is running, time.time()
     could move to before the start time. MonoTimer detects any backward step of
-    the clock since its last measurement. If .retro is True it retrogrades
+    the clock since its last measurement, and any reading before the start
+    time. If .retro is True it retrogrades
     ._start and ._stop by the same step, so elapsed and remaining continue as
     if no step happened. Otherwise it raises RetroTimerError. A prograded clock
     (moved forward in time) cannot be detected.
@@ -186,7 +187,8 @@ class MonoTimer(Timer):
     @property
     def remaining(self) -> float:
         """Remaining time in seconds (fractional) before ._stop, negative once expired."""
-        return self._stop - self.latest
+        latest = self.latest  # first: reading it may move ._stop back
+        return self._stop - latest
 
     @property
     def expired(self) -> bool:
@@ -196,7 +198,11 @@ class MonoTimer(Timer):
     def start(self, duration: float | None = None, start: float | None = None) -> float:
         """Starts the timer for duration seconds at start time start in seconds.
 
-        Resets retrograde detection to the current time.
+        Resets retrograde detection to the later of the current time and
+        start: a clock reading before the start time counts as retrograded.
+        So a start time in the future is, at the first reading, moved back to
+        that reading (with ._stop moved by the same step) when .retro is True,
+        and raises RetroTimerError when .retro is False.
 
         Parameters:
             duration: new duration in seconds; None keeps the current duration
@@ -205,8 +211,10 @@ class MonoTimer(Timer):
         Returns:
             float: the start time
         """
-        self._last = time.time()
-        return super().start(duration=duration, start=start if start is not None else self._last)
+        now = time.time()
+        start = super().start(duration=duration, start=start if start is not None else now)
+        self._last = max(now, start)
+        return start
 
     def restart(self, duration: float | None = None) -> float:
         """Lossless restart at start = ._stop, after accounting for any retrograde.
