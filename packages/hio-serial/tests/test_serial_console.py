@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import errno
 import os
+import subprocess
+import sys
 import termios
 
 import pytest
@@ -194,11 +196,9 @@ def test_console_open_on_given_port_after_other(pty, tmp_path):
 def test_console_nonexistent_port(tmp_path):
     path = str(tmp_path / "no-such-tty")
     console = Console(port=path)
-    with pytest.raises(FileNotFoundError) as info:
-        console.open()
-    assert info.value.filename == path
-    assert path in str(info.value)
+    assert console.open() is False  # not opened (the reason is logged), nothing raised
     assert console.fd is None and not console.opened
+    assert console.reopen() is False
 
 
 def test_console_regular_file_is_not_a_terminal(tmp_path):
@@ -206,10 +206,43 @@ def test_console_regular_file_is_not_a_terminal(tmp_path):
     path.write_bytes(b"not a terminal\n")
     console = Console(port=str(path))
     fds = set(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
-    with pytest.raises(OSError) as info:
-        console.open()
-    assert info.value.errno == errno.ENOTTY
-    assert info.value.filename == str(path)
+    assert console.open() is False
     assert console.fd is None and not console.opened
     if fds is not None:
         assert set(os.listdir("/proc/self/fd")) == fds  # nothing leaked
+
+
+NoTerminal = """
+import sys
+from hio.core.serial.serialing import Console
+console = Console()
+assert console.bs == 256 and console.fd is None and not console.opened and len(console.rxbs) == 0
+result = console.reopen()
+sys.stdout.write(repr((result, console.opened, console.fd)))
+"""
+
+
+def test_console_without_a_controlling_terminal_does_not_open():
+    """In a session with no terminal, Console().reopen() returns False instead of raising."""
+    done = subprocess.run(  # start_new_session: the child has no controlling terminal
+        [sys.executable, "-c", NoTerminal],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "(False, False, None)"
+
+
+def test_failed_open_after_an_open_one_leaves_it_closed(pty, tmp_path):
+    console = Console(port=pty.path)
+    assert console.open() is True
+    first = console.fd
+    assert console.open(str(tmp_path / "gone")) is False  # the open one is closed first
+    assert console.fd is None and not console.opened
+    with pytest.raises(OSError):
+        os.fstat(first)
+    assert console.open(pty.path) is True
+    console.close()

@@ -5,8 +5,6 @@ from __future__ import annotations
 import termios
 import time
 
-import pytest
-
 from hio.base import doing
 from hio.core.serial.serialing import Console, ConsoleDoer, EchoConsoleDoer
 
@@ -138,10 +136,12 @@ def test_echo_console_doer_in_real_time_doist(pty):
     assert pty.read(10) == b"one\r\ntwo\r\n"
 
 
-def test_console_doer_bad_port(tmp_path):
-    path = str(tmp_path / "ttyMissing")
-    doer = ConsoleDoer(console=Console(port=path))
-    with pytest.raises(FileNotFoundError) as info:
-        doer.enter()
-    assert info.value.filename == path
-    assert not doer.console.opened
+def test_console_doers_without_a_terminal_run_to_the_limit(tmp_path):
+    """Doers whose console cannot be opened run quietly until the Doist's limit, then close it."""
+    console = Console(port=str(tmp_path / "ttyMissing"))
+    echo = EchoConsoleDoer(console=Console(port=str(tmp_path / "ttyGone")))
+    doist = doing.Doist(real=False, tock=0.03125, limit=0.25)
+    doist.do(doers=[ConsoleDoer(console=console), echo])
+    assert doist.tyme == 0.25
+    assert not console.opened and not echo.console.opened
+    assert list(echo.lines) == [] and echo.txbs == b""

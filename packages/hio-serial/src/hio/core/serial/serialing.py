@@ -12,9 +12,12 @@ waiting:
 - :class:`Driver` moves bytes between such a port and its ``.rxbs`` and
   ``.txbs`` buffers, queueing what the port cannot take at once.
 
-Opening a path that does not exist raises :class:`FileNotFoundError`; opening
-one that is not a terminal raises :class:`OSError` with ``errno.ENOTTY``. Both
-carry the path as ``.filename``. Closing twice is harmless.
+Opening a port (Device, Serial) at a path that does not exist raises
+:class:`FileNotFoundError`; opening one that is not a terminal raises
+:class:`OSError` with ``errno.ENOTTY``. Both carry the path as ``.filename``.
+A Console that cannot open its terminal (none at all, as in a service or a
+test run without one) logs why and returns False instead, so that a console
+doer simply does nothing. Closing twice is harmless.
 """
 
 from __future__ import annotations
@@ -177,27 +180,29 @@ class Console:
                 '/dev/tty'. None (default) means .port.
 
         Returns:
-            bool: .opened, True.
-
-        Raises:
-            FileNotFoundError: port does not exist.
-            OSError: port cannot be opened or is not a terminal (ENOTTY).
+            bool: .opened: True when opened, False when the terminal cannot be
+                opened (no controlling terminal, no such port, not a terminal,
+                not permitted); why is logged and .fd stays None.
         """
         if self.opened:
             self.close()
         if port is not None:
             self.port = port
-        self.fd = _openTerminal(_terminalPath(self.port))
-        self.opened = True
         self.rxbs.clear()
         self._dropping = False
+        try:
+            self.fd = _openTerminal(_terminalPath(self.port))
+        except OSError as ex:
+            logger.error("Console: cannot open %s: %s", self.port or "the controlling terminal", ex)
+            return self.opened
+        self.opened = True
         return self.opened
 
     def reopen(self) -> bool:
         """Idempotently opens console on .port, closing it first if opened.
 
         Returns:
-            bool: .opened, True.
+            bool: .opened: True when opened, False when the terminal cannot be opened.
         """
         return self.open()
 
@@ -298,7 +303,7 @@ class ConsoleDoer(doing.Doer):
         self.console = console
 
     def enter(self, *, temp: bool | None = None) -> None:
-        """Opens the console.
+        """Opens the console; when it cannot be opened the doer runs without it.
 
         Parameters:
             temp: injected by the scheduler for doers with temporary
@@ -342,7 +347,7 @@ class EchoConsoleDoer(doing.Doer):
         self.txbs = txbs if txbs is not None else bytearray()
 
     def enter(self, *, temp: bool | None = None) -> None:
-        """Opens the console.
+        """Opens the console; when it cannot be opened the doer runs without it.
 
         Parameters:
             temp: injected by the scheduler for doers with temporary
@@ -357,8 +362,11 @@ class EchoConsoleDoer(doing.Doer):
             tyme: current tyme of the Doist, unused.
 
         Returns:
-            bool: False, an echo console runs until closed.
+            bool: False, an echo console runs until closed. While its console
+                is not open (no terminal) it does nothing.
         """
+        if not self.console.opened:
+            return False
         while True:
             try:
                 line = self.console.get()
