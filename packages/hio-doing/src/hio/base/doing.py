@@ -294,6 +294,33 @@ class Doist(_Scheduler, Tymist):
         finally:
             self.exit()
 
+    async def ado(
+        self,
+        doers: Iterable | None = None,
+        limit: float | None = None,
+        tyme: float | None = None,
+        *,
+        temp: bool | None = None,
+    ) -> None:
+        """Runs like .do(), as a coroutine on the running asyncio event loop.
+
+        ``asyncio.run(doist.ado())``, or a task among others. The same
+        contexts run in the same order at the same tymes as under .do();
+        artificial tyme yields to the loop once a cycle; real time follows the
+        loop's clock and wakes for readable transports. Cancelling it closes
+        every open doer before CancelledError goes on. See
+        :func:`hio.base.adoing.ado`.
+
+        Parameters:
+            doers: replaces .doers when given
+            limit: replaces .limit when given
+            tyme: resets .tyme when given
+            temp: True means the doers use temporary resources, None means leave it to each
+        """
+        from .adoing import ado  # asyncio is imported only by those who use it
+
+        await ado(self, doers=doers, limit=limit, tyme=tyme, temp=temp)
+
     def enter(self, doers: Iterable | None = None) -> deque:
         """Makes each doer's dog, injecting this Doist's tymth, and runs its enter context.
 

@@ -1,0 +1,343 @@
+"""hio.base.adoing module
+
+hio and asyncio together, in both directions:
+
+- A Doist runs inside an asyncio event loop: ``await doist.ado()`` (see
+  :func:`ado`) runs the doers exactly as ``doist.do()`` would, with the same
+  contexts in the same order at the same tymes, as one task among the loop's
+  others. On artificial tyme it yields to the loop once a cycle; on real time
+  it waits for the next tock boundary on the loop's clock, and the loop
+  watches the transports' descriptors (see :mod:`hio.base.waking`), so a
+  readable socket wakes the Doist at once, as the waker does for ``do()``.
+- Doers await asyncio work without blocking one another: ``result = yield
+  from awaiting(aw)`` inside a doer's generator (see :func:`awaiting`), or an
+  :class:`AwaitDoer`, starts an awaitable as a task on the loop and resumes
+  the doer with its result, or raises its exception there, once it finishes;
+  every other doer keeps running meanwhile. A doer closed before its
+  awaitable finishes cancels it, and ``ado()`` returns only once every task
+  its doers started is finished: nothing is left running.
+
+Usage::
+
+    import asyncio
+    from hio.base import doing
+    from hio.base.adoing import awaiting
+
+    def fetch(tymth=None, tock=0.0, **opts):
+        reply = yield from awaiting(asyncio.sleep(0.01, result="hello"))
+        print(reply)
+        return True
+
+    doist = doing.Doist(tock=0.03125, real=True)
+    asyncio.run(doist.ado(doers=[doing.doify(fetch)]))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable, Generator, Iterable
+from contextvars import ContextVar
+from typing import Any, TypeVar
+
+from .doing import Doer, Doist
+
+__all__ = ["AwaitDoer", "ado", "awaiting"]
+
+T = TypeVar("T")
+
+
+class _Run:
+    """One run of ``Doist.ado()``: its loop, its wait for the next tock boundary, the tasks its doers started.
+
+    Attributes:
+        loop (asyncio.AbstractEventLoop): the running event loop
+        tasks (set[asyncio.Task]): tasks started by ``awaiting`` that are not finished yet
+    """
+
+    __slots__ = ("_future", "_woken", "loop", "tasks")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.tasks: set[asyncio.Task] = set()
+        self._future: asyncio.Future | None = None  # set while waiting for a tock boundary
+        self._woken = False  # a task finished while not waiting: the next wait returns at once
+
+    def ready(self) -> None:
+        """A watched descriptor is readable: ends a wait in progress (readiness lasts, so none is kept)."""
+        future = self._future
+        if future is not None and not future.done():
+            future.set_result(True)
+
+    def wake(self, task: asyncio.Task | None = None) -> None:
+        """A task finished: ends a wait in progress, or the next one, so the doer awaiting it resumes soon."""
+        if task is not None:
+            self.tasks.discard(task)
+            if not task.cancelled():
+                task.exception()  # retrieved: the doer that awaits it takes it; a closed one no longer cares
+        future = self._future
+        if future is not None and not future.done():
+            future.set_result(True)
+        else:
+            self._woken = True
+
+    async def wait(self, when: float) -> bool:
+        """Waits until loop time ``when``; returns True when woken earlier (a readable descriptor, a finished task)."""
+        if self._woken:
+            self._woken = False
+            return True
+        loop = self.loop
+        future = self._future = loop.create_future()
+        handle = loop.call_at(when, _expire, future)
+        try:
+            return await future
+        finally:
+            handle.cancel()
+            self._future = None
+
+    def start(self, aw: Awaitable) -> asyncio.Task:
+        """Starts awaitable ``aw`` as a task of this run."""
+        task = asyncio.ensure_future(aw, loop=self.loop)
+        self.tasks.add(task)
+        task.add_done_callback(self.wake)
+        return task
+
+    async def settle(self) -> None:
+        """Cancels every task still running and waits until all have finished."""
+        while self.tasks:
+            tasks = list(self.tasks)
+            for task in tasks:
+                task.cancel()
+            await asyncio.wait(tasks)
+            for task in tasks:
+                self.tasks.discard(task)  # their done callbacks may not have run yet
+                if not task.cancelled():
+                    task.exception()
+
+
+def _expire(future: asyncio.Future) -> None:
+    """Ends a wait at its tock boundary."""
+    if not future.done():
+        future.set_result(False)
+
+
+_run: ContextVar[_Run | None] = ContextVar("hio.base.adoing.run", default=None)
+"""The ado() run of the doers running now, None outside any."""
+
+
+async def ado(
+    doist: Doist,
+    doers: Iterable | None = None,
+    limit: float | None = None,
+    tyme: float | None = None,
+    *,
+    temp: bool | None = None,
+) -> None:
+    """Runs ``doist`` like ``doist.do()``, as a coroutine on the running asyncio event loop.
+
+    What ``Doist.ado`` runs. It enters every doer, then runs cycles until all
+    are done or the limit is reached, through the Doist's own enter, recur
+    and exit, so the contexts run in the same order at the same tymes as
+    under ``do()``. On artificial tyme it yields to the loop once a cycle, so
+    other tasks run in between. On real time it waits for each tock boundary
+    on the loop's clock (``loop.time()``); meanwhile the loop watches every
+    descriptor of the Doist's waker, and one becoming readable, or a task
+    started by :func:`awaiting` finishing, runs an extra cycle at the tyme of
+    the cycle just run (only the deeds due then, those of tock 0, run; tyme
+    never runs ahead of real time), as ``Doist.wait`` does for ``do()``.
+
+    Cancelling the task that runs it closes every open doer (close context,
+    then exit context, last entered first) before ``CancelledError`` goes
+    on; an exception in a doer closes the rest and propagates; a
+    KeyboardInterrupt raised in a doer closes every doer and returns, as in
+    ``do()``. In every case ``.done`` is set as ``do()`` sets it, and the
+    tasks the doers started are cancelled and finished before it returns.
+
+    Parameters:
+        doist: the Doist to run
+        doers: replaces .doers when given
+        limit: replaces .limit when given
+        tyme: resets .tyme when given
+        temp: True means the doers use temporary resources (passed to their
+            enter contexts as ``temp``), None means leave it to each doer
+    """
+    loop = asyncio.get_running_loop()
+    if doers is not None:
+        doist.doers = doers
+    if limit is not None:
+        doist.limit = abs(float(limit))
+    if tyme is not None:
+        doist.tyme = tyme
+    run = _Run(loop)
+    token = _run.set(run)
+    real = doist.real
+    waker = doist.waker
+    doist.done = False
+    try:
+        if real:
+            waker.attach(loop, run.ready)
+        try:
+            doist.deeds = _enter(doist, temp)
+            stop = doist.tyme + doist.limit if doist.limit is not None else None
+            boundary = loop.time() + doist.tock
+            while True:
+                doist.recur()
+                if not doist.deeds:
+                    doist.done = True
+                    break
+                if stop is not None and doist.tyme >= stop:
+                    break  # the limit: those still running are closed, so not done
+                if real:
+                    boundary = await _wait(doist, run, boundary)
+                else:
+                    await asyncio.sleep(0)
+        except KeyboardInterrupt:  # forced exit, as in do()
+            doist.done = False
+        except BaseException:  # CancelledError included: every doer closes, then it goes on
+            doist.done = False
+            raise
+        finally:
+            try:
+                doist.exit()
+            finally:
+                if real:
+                    waker.detach(loop, run.ready)
+                await run.settle()
+    finally:
+        _run.reset(token)
+
+
+def _enter(doist: Doist, temp: bool | None) -> Any:
+    """Enters the Doist's doers as ``do()`` does; a given ``temp`` reaches each doer's enter context.
+
+    A Doist whose enter takes ``temp`` gets it; otherwise ``temp`` joins each
+    doer's injected options while it is entered (a Doer hands it to its
+    enter context), and their options are left as they were.
+    """
+    if temp is None:
+        return doist.enter()
+    if "temp" in inspect.signature(doist.enter).parameters:
+        return doist.enter(temp=temp)
+    saved = []
+    try:
+        for doer in doist.doers:
+            opts = getattr(doer, "opts", None)
+            if isinstance(opts, dict):
+                saved.append((opts, "temp" in opts, opts.get("temp")))
+                opts["temp"] = temp
+        return doist.enter()
+    finally:
+        for opts, had, value in saved:
+            if had:
+                opts["temp"] = value
+            else:
+                opts.pop("temp", None)
+
+
+async def _wait(doist: Doist, run: _Run, boundary: float) -> float:
+    """Waits for the tock boundary on the loop, running an extra cycle on each early wake; returns the next one.
+
+    The same rules as ``Doist.wait``: each early wake runs the deeds due at
+    the tyme of the cycle just run; a cycle that overran its tock is made up
+    by starting the next at once; one that fell behind by more than a whole
+    tock starts the count afresh.
+    """
+    loop = run.loop
+    tock = doist.tock
+    remaining = boundary - loop.time()
+    if remaining <= 0.0:
+        await asyncio.sleep(0)  # behind: no wait, but the loop's other tasks still get their turn
+    while remaining > 0.0 and await run.wait(boundary):
+        now, doist.tyme = doist.tyme, doist._prior
+        try:
+            doist._cycle(doist.deeds, doist._prior)
+        finally:
+            doist.tyme = now
+        if not doist.deeds:
+            return boundary
+        remaining = boundary - loop.time()
+    if remaining < -tock:
+        return loop.time() + tock
+    return boundary + tock
+
+
+def awaiting(aw: Awaitable[T], *, tock: float = 0.0) -> Generator[float, float, T]:
+    """Runs awaitable ``aw`` as an asyncio task while the doer keeps yielding; returns its result.
+
+    For a doer's generator, under ``Doist.ado()``::
+
+        reply = yield from awaiting(session.get(url))
+
+    It starts ``aw`` on the running loop at once and yields ``tock`` each
+    run until the task finishes, so every other doer keeps running; then it
+    returns the task's result, or raises its exception in the doer. A task
+    cancelled by someone else raises ``asyncio.CancelledError``. When the
+    doer is closed first (forced close, or the Doist exiting), the task is
+    cancelled, and ``ado()`` waits for it to finish before it returns. A
+    task finishing wakes a real-time Doist, so a tock-0 doer resumes at
+    once rather than at the next tock boundary.
+
+    Parameters:
+        aw: a coroutine, task or future
+        tock: tyme between runs while waiting, 0.0 means every cycle
+
+    Raises:
+        RuntimeError: when no ``Doist.ado()`` runs the doer (for example under
+            ``Doist.do()``, which runs no event loop)
+    """
+    run = _run.get()
+    if run is None:
+        if inspect.iscoroutine(aw):
+            aw.close()  # never to be awaited: no warning about it
+        raise RuntimeError(
+            "awaiting() needs an asyncio event loop: run the Doist with "
+            "'await doist.ado()' (or 'asyncio.run(doist.ado())') instead of 'doist.do()'"
+        )
+    task = run.start(aw)
+    try:
+        while not task.done():
+            yield tock
+    except BaseException:  # closed (GeneratorExit), or an exception thrown in: the task goes too
+        task.cancel()
+        raise
+    return task.result()
+
+
+class AwaitDoer(Doer):
+    """Doer that awaits one awaitable under ``Doist.ado()`` and is done when it finishes.
+
+    Give ``work``, a callable that returns a fresh awaitable each time the
+    doer is entered (a coroutine function, or a lambda around a call), or
+    override :meth:`work` in a subclass. Its result lands in ``.result`` and
+    the doer completes; its exception aborts the doer and propagates, as any
+    doer's does; closing the doer first cancels it.
+
+    Usage::
+
+        fetcher = AwaitDoer(work=lambda: session.get(url))
+        await doist.ado(doers=[fetcher, serverDoer])
+
+    Attributes:
+        result (Any): the result of the last awaitable that finished, None before
+    """
+
+    def __init__(self, work: Callable[[], Awaitable] | None = None, **kwa):
+        """Initializes the AwaitDoer.
+
+        Parameters:
+            work: returns the awaitable to await, None means the :meth:`work` method
+            kwa: Doer parameters (tymth, tock, opts)
+        """
+        super().__init__(**kwa)
+        if work is not None:
+            self.work = work
+        self.result = None
+
+    def work(self) -> Awaitable:
+        """Returns the awaitable to await. Override, or give ``work`` to the constructor."""
+        raise NotImplementedError("give AwaitDoer a work callable or override its work method")
+
+    def recur(self) -> Generator[float, float, bool]:
+        """Starts the awaitable and yields until it finishes; keeps its result and returns True."""
+        self.result = yield from awaiting(self.work(), tock=self.tock)
+        return True
