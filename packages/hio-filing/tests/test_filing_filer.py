@@ -517,7 +517,8 @@ def test_exists_where_the_filer_falls_back(tmp_path, heads):
     filer.reopen()
     assert filer.path == str(heads.alt / ".hio" / "x")
     assert filer.exists(name="x", headDirPath=head) is True  # the alternate path it would use
-    assert filer.exists(name="x") is False  # the default head is usable: the alternate is not looked at
+    assert filer.exists(name="x") is True  # its own head, the blocked one, by default
+    assert filer.exists(name="x", headDirPath=str(heads.head)) is False  # a usable head: no alternate
     filer.close(clear=True)
     assert filer.exists(name="x", headDirPath=head) is False
     assert blocker.read_text() == ""
@@ -536,3 +537,13 @@ def test_exists_keeps_the_path_protections(tmp_path, heads):
     (heads.head / "hio").symlink_to(outside)
     with pytest.raises(FilerError):
         filer.exists(name="x")  # there, but out of the head: a Filer would refuse it too
+
+
+def test_exists_asks_about_the_filers_own_head(tmp_path, heads):
+    own = str(tmp_path / "own")
+    filer = Filer(name="db", base="b", headDirPath=own)
+    assert filer.path == os.path.join(own, "hio", "b", "db")
+    assert filer.exists(name="db", base="b") is True  # no headDirPath: the one it was given
+    assert filer.exists(name="db", base="b", headDirPath=str(heads.head)) is False
+    filer.close(clear=True)
+    assert filer.exists(name="db", base="b") is False

@@ -344,7 +344,7 @@ class Filer(Mixin):
     ) -> bool:
         """Tells whether the persistent directory or file a Filer with these parts would use exists.
 
-        Makes nothing. The path is the one .remake would use: under
+        Makes nothing. The path is the one .reopen would use: under
         ``headDirPath`` when this process may use that head, otherwise under
         the alternate head (``~/.hio/...``). Temporary paths are always made
         fresh, so they are not asked about here.
@@ -352,7 +352,8 @@ class Filer(Mixin):
         Parameters:
             name: unique path component, default .name
             base: optional path component before name
-            headDirPath: head directory, None means .HeadDirPath
+            headDirPath: head directory, None means .headDirPath (the one this
+                Filer was given, else .HeadDirPath)
             clean: True means the clean tail
             filed: True means the path is a file ending in .fext
             extensioned: True means a directory path ending in .fext
@@ -368,6 +369,7 @@ class Filer(Mixin):
         name = checkComponent(name or self.name, "name")
         base = checkComponent(base, "base", empty=True)
         leaf = self._leaf(name, self.fext if fext is None else fext, filed, extensioned)
+        headDirPath = headDirPath if headDirPath is not None else self.headDirPath
         for head, tail in self._heads(headDirPath, clean):
             parts = [p for p in tail.split("/") if p] + ([base] if base else [])
             if _makeable(head, parts if filed else [*parts, leaf]):
