@@ -191,7 +191,7 @@ class Ogler:
     that directory cannot be made or written the Ogler falls back to
     {AltHeadDirPath}/.{prefix}/{TailDirPath}, e.g. ~/.hio/logs. A temporary
     .dirPath is a fresh {TempPrefix}...{TempSuffix} directory made in
-    {temp head}/{prefix}/{TailDirPath}, e.g. /tmp/hio/logs/test_1a2b3c_temp,
+    {temp head}/{prefix}/{TailDirPath}, e.g. hio/logs/test_1a2b3c_temp there,
     and is removed by close(clear=True). The temp head is the platform's
     temporary directory (tempfile.gettempdir(), /tmp on macOS) while
     TempHeadDir is "/tmp", else TempHeadDir.
