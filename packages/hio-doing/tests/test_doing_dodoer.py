@@ -45,11 +45,11 @@ def test_dodoer_defaults():
 
 def test_dodoer_init_and_properties():
     doers = [ExDoer(), ExDoer()]
-    dodoer = DoDoer(doers=doers, always=1, tock=0.5, color="green")
+    dodoer = DoDoer(doers=doers, always=1, tock=0.5, opts={"color": "green"}, shade="dark")
     assert dodoer.doers == doers and dodoer.doers is not doers
     assert dodoer.always is True
     assert dodoer.tock == 0.5
-    assert dodoer.opts == {"color": "green"}
+    assert dodoer.opts == {"color": "green"}  # extra keywords are not options
     dodoer.doers = iter(doers[:1])
     assert dodoer.doers == doers[:1]
     dodoer.always = 0
@@ -64,7 +64,7 @@ def test_nested_trace_with_limit(trace):
     a = trace.dodoer("A", doers=[b, trace.doer("a1", stop=1)])
     doist = Doist(tock=0.25, limit=1.0)
     doist.do([a])
-    assert doist.done is True
+    assert doist.done is False
     assert (a.done, b.done, c.done) == (False, False, False)
     assert trace.log == [
         (0.0, "enter", "A"),
@@ -147,7 +147,7 @@ def test_dodoer_tyme_is_the_root_doists():
             seen.append((self.tyme, outer.tyme, inner.tyme, doist.tyme, tyme))
             return super().recur(tyme)
 
-    probe = Probe(stop=2, tock=0.5)
+    probe = Probe(stop=1, tock=0.5)
     inner = DoDoer(doers=[probe])
     outer = DoDoer(doers=[inner])
     doist = Doist(tock=0.5, tyme=3.0)
@@ -171,49 +171,51 @@ def test_dodoer_with_generator_doers(trace):
             doify(tryDo, tock=1.0, states=tryStates),
         ]
     )
-    Doist(tock=0.25).do([inner])
+    doist = Doist(tock=0.25)
+    doist.do([inner])
     assert inner.done is True
-    assert [(s.tyme, s.context) for s in re.states] == [
+    assert [(s.tyme, s.context) for s in re.states] == [  # done on its second recur
         (0.0, "enter"),
         (0.0, "recur"),
         (0.5, "recur"),
-        (0.5, "clean"),
         (0.5, "exit"),
     ]
-    assert [(s.tyme, s.context) for s in ex.states] == [
+    assert [(s.tyme, s.context) for s in ex.states] == [  # done on the recur whose count passes 2
         (0.0, "enter"),
         (0.0, "recur"),
         (0.25, "recur"),
-        (0.25, "clean"),
-        (0.25, "exit"),
+        (0.5, "recur"),
+        (0.5, "exit"),
     ]
     assert tr.states == [
-        State(0.0, "enter", None, 1),
-        State(0.0, "recur", 0.0, 2),
-        State(0.25, "recur", 0.25, 3),
-        State(0.25, "clean", None, 4),
-        State(0.25, "exit", None, 5),
+        State(0.0, "enter", "Default", 0),
+        State(0.0, "recur", 0.0, 1),
+        State(0.25, "recur", 0.25, 2),
+        State(0.5, "recur", 0.5, 3),
+        State(0.75, "recur", 0.75, 4),
+        State(0.75, "exit", None, 5),
     ]
     assert [(s.tyme, s.context) for s in exStates] == [
         (0.0, "enter"),
         (0.0, "recur"),
         (0.5, "recur"),
         (1.0, "recur"),
-        (1.0, "clean"),
-        (1.0, "exit"),
+        (1.5, "recur"),
+        (1.5, "exit"),
     ]
-    assert [(s.tyme, s.context) for s in tryStates] == [
+    assert [(s.tyme, s.context) for s in tryStates] == [  # tryDo yields its count: 0, 1, 2, 3 later
         (0.0, "enter"),
         (0.0, "recur"),
         (1.0, "recur"),
-        (2.0, "recur"),
-        (2.0, "clean"),
-        (2.0, "exit"),
+        (3.0, "recur"),
+        (6.0, "recur"),
+        (6.0, "exit"),
     ]
+    assert doist.tyme == 6.25
 
 
 def test_dodoer_do_parameters_by_hand():
-    x = ExDoer(stop=1)
+    x = ExDoer(stop=0)
     dodoer = DoDoer(doers=[ExDoer()], always=False)
     tymist = Tymist(tock=0.5)
     dog = dodoer(tymth=tymist.tymen(), tock=0.5, doers=[x], always=True)
@@ -225,7 +227,8 @@ def test_dodoer_do_parameters_by_hand():
     dog.send(tymist.tyme)
     assert x.done is True
     assert len(dodoer.deeds) == 0
-    assert dog.send(tymist.tick()) == 0.5  # always: still running with nothing to do
+    assert dodoer.done is True  # every deed is done ...
+    assert dog.send(tymist.tick()) == 0.5  # ... yet always keeps it running with nothing to do
     dog.close()
     assert dodoer.done is False
 
@@ -264,13 +267,29 @@ def test_dodoer_enter_recur_exit_by_hand(trace):
     ]
 
 
-def test_dodoer_recur_done_when_empty_unless_always():
+def test_dodoer_recur_done_when_empty_even_when_always():
     tymist = Tymist()
     dodoer = DoDoer(tymth=tymist.tymen())
     dodoer.enter()
     assert dodoer.recur(0.0) is True
     dodoer.always = True
-    assert dodoer.recur(0.0) is False
+    assert dodoer.recur(0.0) is True  # recur reports the deeds; .always only keeps .do running
+
+
+def test_always_dodoer_reads_done_while_idle_then_not_once_extended():
+    dodoer = DoDoer(doers=[TryDoer(stop=0)], always=True)
+    doist = Doist(tock=1.0, doers=[dodoer])
+    doist.enter()
+    doist.recur()
+    assert dodoer.done is True and len(doist.deeds) == 1  # all its doers done, but it runs on
+    late = TryDoer(stop=1)
+    dodoer.extend([late])
+    doist.recur()
+    assert dodoer.done is False  # running a doer again
+    doist.recur()
+    assert late.done is True and dodoer.done is True
+    doist.exit()
+    assert dodoer.done is False  # only a close ends an always DoDoer
 
 
 def test_always_keeps_running_then_extend_adds(trace):
@@ -283,7 +302,7 @@ def test_always_keeps_running_then_extend_adds(trace):
 
     doist = Doist(tock=0.5, limit=3.0)
     doist.do([holder, trace.doer("feeder", stop=3, act=feed)])
-    assert doist.done is True
+    assert doist.done is False  # the holder was still running at the limit
     assert holder.done is False  # never done by itself: closed by the limit
     assert added.done is True
     assert holder.doers == [added]
@@ -355,11 +374,11 @@ def test_remove_from_inside_during_cycle(trace):
         if me.count == 2:
             dodoer.remove([z, me])  # a later sibling and itself
 
-    x, y, z, w = trace.doer("x"), trace.doer("y", act=prune), trace.doer("z"), trace.doer("w")
+    x, y, z, w = trace.doer("x"), trace.doer("y", stop=3, act=prune), trace.doer("z"), trace.doer("w")
     dodoer = trace.dodoer("D", doers=[x, y, z, w])
     Doist(tock=1.0, limit=4.0).do([dodoer])
-    assert dodoer.doers == [x, w]
-    assert (y.done, z.done) == (False, False)
+    assert dodoer.doers == [x, w]  # both gone from .doers at once
+    assert (y.done, z.done) == (True, False)
     assert trace.log == [
         (0.0, "enter", "D"),
         (0.0, "enter", "x"),
@@ -375,9 +394,10 @@ def test_remove_from_inside_during_cycle(trace):
         (1.0, "close", "z"),  # closed at once
         (1.0, "exit", "z"),
         (1.0, "recur", "w"),
-        (1.0, "close", "y"),  # itself: closed once its run is over, at the end of the cycle
-        (1.0, "exit", "y"),
         (2.0, "recur", "x"),
+        (2.0, "recur", "y"),  # itself: running when it asked, so it runs on until it completes
+        (2.0, "clean", "y"),
+        (2.0, "exit", "y"),
         (2.0, "recur", "w"),
         (3.0, "recur", "x"),
         (3.0, "recur", "w"),
@@ -387,6 +407,63 @@ def test_remove_from_inside_during_cycle(trace):
         (4.0, "close", "x"),
         (4.0, "exit", "x"),
         (4.0, "exit", "D"),
+    ]
+
+
+def test_doer_removing_every_doer_of_its_dodoer_runs_on_then_completes_it(trace):
+    def clear(me):
+        if me.count == 1:
+            dodoer.remove(list(dodoer.doers))  # itself included
+
+    a, b = trace.doer("a"), trace.doer("b")
+    clearer = trace.doer("clearer", stop=3, act=clear)
+    dodoer = trace.dodoer("D", doers=[a, clearer, b])
+    doist = Doist(tock=1.0, limit=10.0)
+    doist.do([dodoer])
+    assert dodoer.doers == []
+    assert dodoer.done is True and doist.done is True  # the clearer completed, and with it the DoDoer
+    assert (a.done, clearer.done, b.done) == (False, True, False)
+    assert doist.tyme == 3.0
+    assert trace.log[4:] == [
+        (0.0, "recur", "a"),
+        (0.0, "recur", "clearer"),
+        (0.0, "close", "b"),  # the others close at once, last entered first
+        (0.0, "exit", "b"),
+        (0.0, "close", "a"),
+        (0.0, "exit", "a"),
+        (1.0, "recur", "clearer"),
+        (2.0, "recur", "clearer"),
+        (2.0, "clean", "clearer"),
+        (2.0, "exit", "clearer"),
+        (2.0, "clean", "D"),
+        (2.0, "exit", "D"),
+    ]
+
+
+def test_doer_removing_its_own_dodoer_runs_on(trace):
+    doist = Doist(tock=1.0, limit=10.0)
+
+    def cut(me):
+        if me.count == 1:
+            doist.remove([outer])  # the DoDoer running this very doer
+
+    inner = trace.doer("inner", stop=2, act=cut)
+    outer = trace.dodoer("O", doers=[inner])
+    doist.do([outer, trace.doer("z", stop=3)])
+    assert [doer.label for doer in doist.doers] == ["z"]
+    assert outer.done is True and inner.done is True  # running when removed: ran on to completion
+    assert trace.log[3:] == [
+        (0.0, "recur", "inner"),
+        (0.0, "recur", "z"),
+        (1.0, "recur", "inner"),
+        (1.0, "clean", "inner"),
+        (1.0, "exit", "inner"),
+        (1.0, "clean", "O"),
+        (1.0, "exit", "O"),
+        (1.0, "recur", "z"),
+        (2.0, "recur", "z"),
+        (2.0, "clean", "z"),
+        (2.0, "exit", "z"),
     ]
 
 
@@ -642,13 +719,13 @@ def test_deterministic_replay():
     log = first["log"]
     assert len(log) == 44
     assert log[:4] == [
-        ("grower", State(0.0, "enter", None, 0)),
-        ("l1", State(0.0, "enter", None, 0)),
-        ("pruner", State(0.0, "enter", None, 0)),
-        ("solo", State(0.0, "enter", None, 0)),
+        ("grower", State(0.0, "enter", 0.0, 0)),
+        ("l1", State(0.0, "enter", 0.0, 0)),
+        ("pruner", State(0.0, "enter", 0.0, 0)),
+        ("solo", State(0.0, "enter", 0.0, 0)),
     ]
     assert log[12:14] == [  # entered by grower's third run, at once, before grower records it
-        ("grown", State(0.5, "enter", None, 0)),
+        ("grown", State(0.5, "enter", 0.5, 0)),
         ("grower", State(0.5, "recur", 0.5, 3)),
     ]
     assert [(s.tyme, s.context) for s in first["victim"][-3:]] == [(1.5, "recur"), (1.5, "close"), (1.5, "exit")]
@@ -657,15 +734,23 @@ def test_deterministic_replay():
         (0.0, "recur"),
         (0.5, "recur"),
         (1.0, "recur"),
-        (1.0, "clean"),
         (1.0, "exit"),
     ]
+    assert [(s.tyme, s.context) for s in first["try"]] == [  # tryDo's count is its tock: runs at 0, 1, 3
+        (0.0, "enter"),
+        (0.0, "recur"),
+        (1.0, "recur"),
+        (3.0, "recur"),
+        (5.0, "close"),
+        (5.0, "exit"),
+    ]
     assert log[-5:] == [
-        ("pruner", State(4.0, "clean", None, 9)),
-        ("pruner", State(4.0, "exit", None, 9)),
+        ("pruner", State(4.5, "recur", 4.5, 10)),  # its count passes stop 9: done
+        ("pruner", State(4.5, "exit", None, 11)),
         ("solo", State(4.5, "recur", 4.5, 4)),
-        ("solo", State(5.0, "close", None, 4)),  # the limit closes what is left
-        ("solo", State(5.0, "exit", None, 4)),
+        ("solo", State(5.0, "close", None, 5)),  # the limit closes what is left
+        ("solo", State(5.0, "exit", None, 6)),
     ]
     assert first["tyme"] == 5.0
-    assert first["done"] == (True, False, True, True, False, True)  # doist, top (always), mid, leaf, victim, redoer
+    # doist (solo still running at the limit), top (always), mid, leaf, victim (removed), redoer
+    assert first["done"] == (False, False, True, True, False, True)

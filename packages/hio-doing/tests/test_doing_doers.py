@@ -96,10 +96,11 @@ def test_doer_defaults():
 
 def test_doer_init():
     tymist = Tymist(tyme=2.0)
-    doer = Doer(tymth=tymist.tymen(), tock=0.5, temp=True, color="blue")
+    opts = {"color": "blue"}
+    doer = Doer(tymth=tymist.tymen(), tock=0.5, opts=opts)
     assert doer.tyme == 2.0
     assert doer.tock == 0.5
-    assert doer.opts == {"temp": True, "color": "blue"}
+    assert doer.opts is opts  # kept as given: the scheduler passes it back into .do
     doer.tock = 1
     assert doer.tock == 1.0 and isinstance(doer.tock, float)
     with pytest.raises(ValueError, match="tock"):
@@ -109,25 +110,44 @@ def test_doer_init():
     assert doer.tock == 1.0
 
 
+def test_doer_extra_keywords_are_not_options():
+    doer = Doer(color="blue", temp=True)  # left for cooperative base classes, which ignore them here
+    assert doer.opts == {}
+    assert not hasattr(doer, "color")
+
+
+def test_doer_opts_reach_do_as_keywords():
+    seen = []
+
+    class Painter(Doer):
+        def do(self, tymth, *, tock=0.0, color=None, **opts):
+            seen.append(color)
+            return (yield from super().do(tymth, tock=tock, **opts))
+
+    Doist(tock=0.25, limit=0.25).do([Painter(opts={"color": "red"})])
+    assert seen == ["red"]
+
+
 def test_doer_call_returns_unstarted_generator():
     doer = ExDoer()
+    assert doer.count is None  # nothing counted before entering
     tymist = Tymist(tock=0.25)
     dog = doer(tymth=tymist.tymen(), tock=0.25)
     assert inspect.isgenerator(dog)
     assert inspect.getgeneratorstate(dog) == inspect.GEN_CREATED
     assert doer.states == []  # enter runs at the first next(), not at the call
     assert next(dog) == 0.25
-    assert doer.states == [S(0.0, "enter")]
+    assert doer.states == [S(0.0, "enter", 0.0, 0)]
     assert doer.done is False
     tymist.tick()
     assert dog.send(tymist.tyme) == 0.25
     dog.close()
     assert doer.done is False
     assert doer.states == [
-        S(0.0, "enter"),
+        S(0.0, "enter", 0.0, 0),
         S(0.25, "recur", 0.25, 1),
-        S(0.25, "close", None, 1),
-        S(0.25, "exit", None, 1),
+        S(0.25, "close", None, 2),  # close and exit advance the count too
+        S(0.25, "exit", None, 3),
     ]
     assert inspect.getgeneratorstate(dog) == inspect.GEN_CLOSED
 
@@ -136,7 +156,7 @@ def test_doer_base_runs_until_closed():
     doer = Doer(tock=0.5)
     doist = Doist(tock=0.25, limit=2.0)
     doist.do([doer])
-    assert doist.done is True
+    assert doist.done is False  # the limit ended the run with a doer still running
     assert doer.done is False  # forced close by the limit
     assert doist.tyme == 2.0
 
@@ -147,42 +167,57 @@ def test_exdoer_trace():
     doist.do([doer])
     assert doist.done is True
     assert doer.done is True
-    assert doer.count == 3
-    assert doer.states == [
-        S(0.0, "enter"),
+    assert doer.count == 5
+    assert doer.states == [  # done on the recur whose count passes stop; no clean record
+        S(0.0, "enter", 0.0, 0),
         S(0.0, "recur", 0.0, 1),
         S(0.25, "recur", 0.25, 2),
         S(0.5, "recur", 0.5, 3),
-        S(0.5, "clean", None, 3),
-        S(0.5, "exit", None, 3),
+        S(0.75, "recur", 0.75, 4),
+        S(0.75, "exit", None, 5),
     ]
-    assert doist.tyme == 0.625  # the cycle at 0.5 was the last
+    assert doist.tyme == 0.875  # the cycle at 0.75 was the last
 
 
-def test_exdoer_temp_option_reaches_enter():
-    doer = ExDoer(tock=0.0, stop=1, temp=True)
+def test_exdoer_enter_records_its_tyme():
+    tymist = Tymist(tyme=1.5)
+    doer = ExDoer(stop=0)
+    dog = doer(tymth=tymist.tymen(), tock=0.0)
+    next(dog)
+    assert doer.states == [S(1.5, "enter", 1.5, 0)]
+    dog.close()
+
+
+def test_exdoer_reentered_counts_afresh():
+    doer = ExDoer(tock=0.5, stop=1)
+    doist = Doist(tock=0.5)
+    doist.do([doer])
+    doist.do([doer])
+    assert [(s.context, s.count) for s in doer.states] == [("enter", 0), ("recur", 1), ("recur", 2), ("exit", 3)] * 2
+
+
+def test_trydoer_enter_records_the_temp_option():
+    doer = TryDoer(stop=0, opts={"temp": True})
     Doist(tock=0.25).do([doer])
-    assert doer.states == [
-        S(0.0, "enter", True, 0),
-        S(0.0, "recur", 0.0, 1),
-        S(0.0, "clean", None, 1),
-        S(0.0, "exit", None, 1),
-    ]
+    assert doer.states == [S(0.0, "enter", True, 0), S(0.0, "recur", 0.0, 1), S(0.0, "exit", None, 2)]
+    plain = TryDoer(stop=0)
+    Doist(tock=0.25).do([plain])
+    assert plain.states[0] == S(0.0, "enter", "Default", 0)
 
 
 def test_exdoer_forced_close_by_limit():
     doer = ExDoer(tock=0.25, stop=10)
     doist = Doist(tock=0.25, limit=0.75)
     doist.do([doer])
-    assert doist.done is True  # reaching the limit is a normal end for the Doist ...
-    assert doer.done is False  # ... and a forced one for the doer
+    assert doist.done is False  # the limit closed a doer still running ...
+    assert doer.done is False  # ... a forced end for the doer
     assert doer.states == [
-        S(0.0, "enter"),
+        S(0.0, "enter", 0.0, 0),
         S(0.0, "recur", 0.0, 1),
         S(0.25, "recur", 0.25, 2),
         S(0.5, "recur", 0.5, 3),
-        S(0.75, "close", None, 3),
-        S(0.75, "exit", None, 3),
+        S(0.75, "close", None, 4),
+        S(0.75, "exit", None, 5),
     ]
 
 
@@ -213,11 +248,11 @@ def test_exdoer_raise_in_recur_aborts_then_exits():
     assert doist.done is False
     assert doer.done is False
     assert doer.states == [
-        S(0.0, "enter"),
+        S(0.0, "enter", 0.0, 0),
         S(0.0, "recur", 0.0, 1),
         S(0.25, "recur", 0.25, 2),
-        S(0.25, "abort", info.value, 2),
-        S(0.25, "exit", None, 2),
+        S(0.25, "abort", info.value, 3),
+        S(0.25, "exit", None, 4),
     ]
 
 
@@ -228,24 +263,33 @@ def test_exdoer_raise_in_enter_aborts_then_exits():
         doist.do([doer])
     assert doist.done is False
     assert doer.done is False
-    assert doer.states == [S(0.0, "enter"), S(0.0, "abort", info.value, 0), S(0.0, "exit")]
+    assert doer.states == [S(0.0, "enter", 0.0, 0), S(0.0, "abort", info.value, 1), S(0.0, "exit", None, 2)]
     assert len(doist.deeds) == 0
 
 
 def test_trydoer_trace():
     doer = TryDoer(tock=0.5, stop=3)
-    assert doer.count == 0 and doer.stop == 3 and doer.states == []
+    assert doer.count is None and doer.stop == 3 and doer.states == []
     doist = Doist(tock=0.25)
     doist.do([doer])
     assert doer.done is True
-    assert doer.states == [  # the count advances with every context
-        S(0.0, "enter", None, 1),
-        S(0.0, "recur", 0.0, 2),
-        S(0.5, "recur", 0.5, 3),
-        S(0.5, "clean", None, 4),
-        S(0.5, "exit", None, 5),
+    assert doer.states == [  # enter counts 0; every later context advances the count
+        S(0.0, "enter", "Default", 0),
+        S(0.0, "recur", 0.0, 1),
+        S(0.5, "recur", 0.5, 2),
+        S(1.0, "recur", 1.0, 3),
+        S(1.5, "recur", 1.5, 4),  # the count passes stop: done
+        S(1.5, "exit", None, 5),
     ]
-    assert doist.tyme == 0.75
+    assert doist.tyme == 1.75
+
+
+def test_trydoer_stop_one_completes_on_its_second_recur():
+    doer = TryDoer(stop=1)
+    doist = Doist(tock=1.0)
+    doist.do([doer])
+    assert [(s.tyme, s.context) for s in doer.states] == [(0.0, "enter"), (0.0, "recur"), (1.0, "recur"), (1.0, "exit")]
+    assert doist.tyme == 2.0
 
 
 def test_trydoer_forced_close():
@@ -253,11 +297,11 @@ def test_trydoer_forced_close():
     Doist(tock=0.25, limit=0.5).do([doer])
     assert doer.done is False
     assert doer.states == [
-        S(0.0, "enter", None, 1),
-        S(0.0, "recur", 0.0, 2),
-        S(0.25, "recur", 0.25, 3),
-        S(0.5, "close", None, 4),
-        S(0.5, "exit", None, 5),
+        S(0.0, "enter", "Default", 0),
+        S(0.0, "recur", 0.0, 1),
+        S(0.25, "recur", 0.25, 2),
+        S(0.5, "close", None, 3),
+        S(0.5, "exit", None, 4),
     ]
 
 
@@ -266,11 +310,14 @@ def test_trydoer_abort_by_hand():
     tymist = Tymist(tock=0.25)
     dog = doer(tymth=tymist.tymen(), tock=0.0)
     next(dog)
-    error = RuntimeError("boom")
     with pytest.raises(RuntimeError, match="boom"):
-        dog.throw(error)
+        dog.throw(RuntimeError("boom"))
     assert doer.done is False
-    assert doer.states == [S(0.0, "enter", None, 1), S(0.0, "abort", error, 2), S(0.0, "exit", None, 3)]
+    assert doer.states == [  # an abort records the exception's message
+        S(0.0, "enter", "Default", 0),
+        S(0.0, "abort", "boom", 1),
+        S(0.0, "exit", None, 2),
+    ]
 
 
 def test_redoer_generator_method_recur():
@@ -280,13 +327,25 @@ def test_redoer_generator_method_recur():
     doist.do([doer])
     assert doer.done is True
     assert doer.states == [
-        S(0.0, "enter"),
+        S(0.0, "enter", 0.0, 0),
         S(0.0, "recur", 0.0, 1),
         S(0.5, "recur", 0.5, 2),
         S(1.0, "recur", 1.0, 3),
-        S(1.0, "clean", None, 3),
-        S(1.0, "exit", None, 3),
+        S(1.0, "exit", None, 4),
     ]
+
+
+def test_redoer_runs_afresh_after_a_completed_run():
+    doer = ReDoer(stop=2)
+    tymist = Tymist(tock=0.5)
+    for _ in range(2):  # each new dog starts counting from its enter
+        dog = doer(tymth=tymist.tymen(), tock=0.0)
+        assert next(dog) == 0.0
+        assert dog.send(tymist.tick()) == 0.0
+        with pytest.raises(StopIteration) as info:
+            dog.send(tymist.tick())
+        assert info.value.value is True
+    assert [s.context for s in doer.states] == ["enter", "recur", "recur", "exit"] * 2
 
 
 def test_redoer_forced_close_and_abort():
@@ -294,11 +353,11 @@ def test_redoer_forced_close_and_abort():
     Doist(tock=0.25, limit=0.5).do([doer])
     assert doer.done is False
     assert doer.states == [
-        S(0.0, "enter"),
+        S(0.0, "enter", 0.0, 0),
         S(0.0, "recur", 0.0, 1),
         S(0.25, "recur", 0.25, 2),
-        S(0.5, "close", None, 2),
-        S(0.5, "exit", None, 2),
+        S(0.5, "close", None, 3),
+        S(0.5, "exit", None, 4),
     ]
 
     doer = ReDoer(stop=10)
@@ -309,7 +368,7 @@ def test_redoer_forced_close_and_abort():
     error = KeyError("gone")
     with pytest.raises(KeyError):
         dog.throw(error)  # thrown into the yield of the generator method recur
-    assert doer.states[-2:] == [S(0.0, "abort", error, 1), S(0.0, "exit", None, 1)]
+    assert doer.states[-2:] == [S(0.0, "abort", error, 2), S(0.0, "exit", None, 3)]
 
 
 def test_redoer_tock_follows_changes():
@@ -333,16 +392,16 @@ def test_doer_tock_change_takes_effect_next_run():
             self.tock = 0.5 if self.count else 0.25
             return super().recur(tyme)
 
-    doer = Changer(tock=0.0, stop=4)
+    doer = Changer(tock=0.0, stop=3)
     Doist(tock=0.25).do([doer])
     assert [s.tyme for s in doer.states if s.context == "recur"] == [0.0, 0.25, 0.75, 1.25]
 
 
 def test_recur_done_at_once():
-    doer = ExDoer(tock=1.0, stop=1)
+    doer = ExDoer(tock=1.0, stop=0)
     doist = Doist(tock=0.25)
     doist.do([doer])
-    assert doer.states == [S(0.0, "enter"), S(0.0, "recur", 0.0, 1), S(0.0, "clean", None, 1), S(0.0, "exit", None, 1)]
+    assert doer.states == [S(0.0, "enter", 0.0, 0), S(0.0, "recur", 0.0, 1), S(0.0, "exit", None, 2)]
     assert doist.tyme == 0.25
 
 
@@ -352,8 +411,8 @@ def test_doify_exdo_copies():
     g = doify(doifyExDo, name="g", tock=0.5, states=second)
     assert f is not g and f is not doifyExDo
     assert f.__name__ == "f" and g.__name__ == "g"
-    assert (f.tock, f.done, f.opts) == (0.25, None, {"states": first})
-    assert (g.tock, g.done, g.opts) == (0.5, None, {"states": second})
+    assert (f.tock, f.done, f.temp, f.opts) == (0.25, None, None, {"states": first})
+    assert (g.tock, g.done, g.temp, g.opts) == (0.5, None, None, {"states": second})
     assert f.opts is not g.opts
     assert f.__doc__ == doifyExDo.__doc__
     assert not hasattr(doifyExDo, "tock")  # the original is left alone
@@ -361,21 +420,21 @@ def test_doify_exdo_copies():
     doist = Doist(tock=0.25)
     doist.do([f, g])
     assert f.done is True and g.done is True
-    assert first == [
-        S(0.0, "enter"),
+    assert first == [  # the same trace as ExDoer: done on the fourth recur
+        S(0.0, "enter", 0.0, 0),
         S(0.0, "recur", 0.0, 1),
         S(0.25, "recur", 0.25, 2),
         S(0.5, "recur", 0.5, 3),
-        S(0.5, "clean", None, 3),
-        S(0.5, "exit", None, 3),
+        S(0.75, "recur", 0.75, 4),
+        S(0.75, "exit", None, 5),
     ]
     assert second == [
-        S(0.0, "enter"),
+        S(0.0, "enter", 0.0, 0),
         S(0.0, "recur", 0.0, 1),
         S(0.5, "recur", 0.5, 2),
         S(1.0, "recur", 1.0, 3),
-        S(1.0, "clean", None, 3),
-        S(1.0, "exit", None, 3),
+        S(1.5, "recur", 1.5, 4),
+        S(1.5, "exit", None, 5),
     ]
 
 
@@ -383,11 +442,27 @@ def test_doify_default_name_and_independent_attributes():
     f = doify(doifyExDo)
     g = doify(doifyExDo)
     assert f.__name__ == g.__name__ == "doifyExDo"
-    assert (f.tock, f.done, f.opts) == (0.0, None, {})
+    assert (f.tock, f.done, f.temp, f.opts) == (0.0, None, None, {})
     f.tock = 1.0
+    f.temp = True
     f.opts["x"] = 1
-    assert g.tock == 0.0 and g.opts == {}
+    assert g.tock == 0.0 and g.temp is None and g.opts == {}
     assert inspect.isgeneratorfunction(f)
+
+
+def test_doified_temp_is_passed_as_the_temp_option():
+    seen = []
+
+    def gen(tymth=None, tock=0.0, temp=None, **opts):
+        seen.append(temp)
+        yield tock
+
+    plain, temporary, overridden = doify(gen), doify(gen, temp=True), doify(gen, temp=True)
+    assert (plain.temp, temporary.temp) == (None, True)
+    assert plain.opts == temporary.opts == {}  # temp is an attribute of its own, not one of the opts
+    overridden.opts["temp"] = False  # an explicit option wins
+    Doist(tock=0.25).do([plain, temporary, overridden])
+    assert seen == [None, True, False]
 
 
 def test_doify_forced_close():
@@ -395,7 +470,28 @@ def test_doify_forced_close():
     f = doify(doifyExDo, tock=0.25, states=states)
     Doist(tock=0.25, limit=0.25).do([f])
     assert f.done is False
-    assert states == [S(0.0, "enter"), S(0.0, "recur", 0.0, 1), S(0.25, "close", None, 1), S(0.25, "exit", None, 1)]
+    assert states == [
+        S(0.0, "enter", 0.0, 0),
+        S(0.0, "recur", 0.0, 1),
+        S(0.25, "close", None, 2),
+        S(0.25, "exit", None, 3),
+    ]
+
+
+def test_exdo_by_hand_returns_true_even_when_closed():
+    states = []
+    dog = doifyExDo(tymth=Tymist().tymen(), tock=0.5, states=states)
+    assert next(dog) == 0.5
+    assert dog.send("first") == 0.5
+    with pytest.raises(StopIteration) as info:
+        dog.throw(GeneratorExit)  # what close() does, but showing the value it returns
+    assert info.value.value is True
+    assert [(s.context, s.feed, s.count) for s in states] == [
+        ("enter", 0.0, 0),
+        ("recur", "first", 1),
+        ("close", None, 2),
+        ("exit", None, 3),
+    ]
 
 
 def test_doify_bound_method():
@@ -419,8 +515,8 @@ def test_doify_bound_method():
     assert inspect.ismethod(a) and inspect.ismethod(b)
     assert a.__self__ is worker and b.__self__ is worker
     assert a.__func__ is not b.__func__ is not Worker.run
-    assert (a.tock, a.opts, a.__name__) == (0.5, {"label": "a"}, "a")
-    assert (b.tock, b.opts, b.__name__) == (1.0, {"label": "b"}, "b")
+    assert (a.tock, a.temp, a.opts, a.__name__) == (0.5, None, {"label": "a"}, "a")
+    assert (b.tock, b.temp, b.opts, b.__name__) == (1.0, None, {"label": "b"}, "b")
     assert not hasattr(Worker.run, "tock")  # the class's method is left alone
     doist = Doist(tock=0.5, limit=10.0)
     doist.do([a, b])
@@ -442,15 +538,30 @@ def test_doize_in_place():
     def gen(tymth=None, tock=0.0, **opts):
         yield tock
 
-    decorated = doize(tock=0.5, color="red")(gen)
+    decorated = doize(tock=0.5, temp=False, color="red")(gen)
     assert decorated is gen  # in place: the function itself carries the attributes
-    assert (gen.tock, gen.done, gen.opts) == (0.5, None, {"color": "red"})
+    assert (gen.tock, gen.done, gen.temp, gen.opts) == (0.5, None, False, {"color": "red"})
     again = doize()(gen)
-    assert again is gen and gen.tock == 0.0 and gen.opts == {}
+    assert again is gen and gen.tock == 0.0 and gen.temp is None and gen.opts == {}
+
+
+def test_doize_bound_method_attributes_read_through():
+    class Worker:
+        @doize(tock=0.25)
+        def run(self, tymth=None, tock=0.0, **opts):
+            yield tock
+
+    worker = Worker()
+    assert (worker.run.tock, worker.run.done, worker.run.temp, worker.run.opts) == (0.25, None, None, {})
+    with pytest.raises(AttributeError):
+        worker.run.tock = 0.5  # a bound method's attributes live on its function
+    worker.run.__func__.tock = 0.5
+    assert worker.run.tock == 0.5
 
 
 def test_doize_exdo(monkeypatch):
-    assert (doizeExDo.tock, doizeExDo.done, doizeExDo.opts) == (0.0, None, {})
+    assert (doizeExDo.tock, doizeExDo.done, doizeExDo.temp) == (0.0, None, None)
+    assert doizeExDo.opts == {"states": None}  # a place for the list that receives its States
     states = []
     monkeypatch.setattr(doizeExDo, "tock", 0.25)
     monkeypatch.setattr(doizeExDo, "done", None)
@@ -458,46 +569,60 @@ def test_doize_exdo(monkeypatch):
     Doist(tock=0.25).do([doizeExDo])
     assert doizeExDo.done is True
     assert states == [
-        S(0.0, "enter"),
+        S(0.0, "enter", 0.0, 0),
         S(0.0, "recur", 0.0, 1),
         S(0.25, "recur", 0.25, 2),
         S(0.5, "recur", 0.5, 3),
-        S(0.5, "clean", None, 3),
-        S(0.5, "exit", None, 3),
+        S(0.75, "recur", 0.75, 4),
+        S(0.75, "exit", None, 5),
     ]
 
 
 def test_trydo():
+    assert (tryDo.tock, tryDo.temp, tryDo.opts) == (0.0, None, {})  # doized in place
     states = []
     t = doify(tryDo, name="t", tock=0.5, states=states)
-    Doist(tock=0.5).do([t])
+    doist = Doist(tock=0.5)
+    doist.do([t])
     assert t.done is True
-    assert states == [
-        S(0.0, "enter"),
+    assert states == [  # it yields its count, so each run comes later than the last
+        S(0.0, "enter", "Default", 0),
         S(0.0, "recur", 0.0, 1),
-        S(0.5, "recur", 0.5, 2),
-        S(1.0, "recur", 1.0, 3),
-        S(1.0, "clean", None, 3),
-        S(1.0, "exit", None, 3),
+        S(1.0, "recur", 1.0, 2),
+        S(3.0, "recur", 3.0, 3),
+        S(6.0, "recur", 6.0, 4),
+        S(6.0, "exit", 6.0, 5),  # the last feed goes on in every record
     ]
+    assert doist.tyme == 6.5
 
 
 def test_trydo_abort_by_hand():
     states = []
     tymist = Tymist(tock=0.5)
     dog = tryDo(states, tymth=tymist.tymen(), tock=0.5)
-    assert next(dog) == 0.5
+    assert next(dog) == 0  # its count, not its tock
     tymist.tick()
-    assert dog.send(tymist.tyme) == 0.5
+    assert dog.send(tymist.tyme) == 1
     error = ValueError("bad")
     with pytest.raises(ValueError, match="bad"):
         dog.throw(error)
     assert states == [
-        S(0.0, "enter"),
+        S(0.0, "enter", "Default", 0),
         S(0.5, "recur", 0.5, 1),
-        S(0.5, "abort", error, 1),
-        S(0.5, "exit", None, 1),
+        S(0.5, "abort", 0.5, 2),  # what it was last fed, not the exception
+        S(0.5, "exit", 0.5, 3),
     ]
+
+
+def test_trydo_close_by_hand_returns_true():
+    states = []
+    dog = tryDo(states, tymth=Tymist().tymen())
+    next(dog)
+    dog.send("Hello")
+    with pytest.raises(StopIteration) as info:
+        dog.throw(GeneratorExit)
+    assert info.value.value is True
+    assert states[-2:] == [S(0.0, "close", "Hello", 2), S(0.0, "exit", "Hello", 3)]
 
 
 def test_baredo():

@@ -12,7 +12,7 @@ from collections import deque
 import pytest
 
 from hio.base.basing import State
-from hio.base.doing import Doist, ExDoer
+from hio.base.doing import Doist, ExDoer, TryDoer, doize
 from hio.base.tyming import Tymist
 from hio.help.timing import MonoTimer
 
@@ -28,6 +28,14 @@ def test_doist_defaults():
     assert isinstance(doist.timer, MonoTimer)
     assert doist.tyme == 0.0
     assert doist.tock == Doist.Tock == 0.03125
+    assert doist.name == "doist"
+    assert doist.timer.duration == doist.tock
+
+
+def test_doist_name():
+    assert Doist(name="main").name == "main"
+    with pytest.raises(TypeError):
+        Doist(False, None, None, "main")  # name is keyword only
 
 
 def test_doist_init():
@@ -74,7 +82,7 @@ def test_do_parameters(trace):
     doist.do(doers=[second], limit=2.0, tyme=10.0)  # replaces .doers, .limit and the tyme
     assert doist.doers == [second]
     assert doist.limit == 2.0
-    assert doist.done is True
+    assert doist.done is False  # the limit came with second still running
     assert first.done is None  # never run
     assert trace.log == [
         (10.0, "enter", "second"),
@@ -89,7 +97,7 @@ def test_do_parameters(trace):
 def test_do_uses_init_doers_and_limit(trace):
     doist = Doist(tock=0.5, limit=1.0, doers=[trace.doer("a")])
     doist.do()
-    assert doist.done is True
+    assert doist.done is False
     assert trace.log == [
         (0.0, "enter", "a"),
         (0.0, "recur", "a"),
@@ -102,7 +110,7 @@ def test_do_uses_init_doers_and_limit(trace):
 def test_limit_closes_in_reverse_order_of_enters(trace):
     doist = Doist(tock=0.25, limit=0.5)
     doist.do([trace.doer("a"), trace.doer("b", stop=1), trace.doer("c"), trace.doer("d", tock=1.0)])
-    assert doist.done is True
+    assert doist.done is False
     assert trace.log == [
         (0.0, "enter", "a"),
         (0.0, "enter", "b"),
@@ -222,7 +230,7 @@ def test_exception_in_exit_does_not_keep_others_open(trace):
     doist = Doist(tock=0.5, limit=0.5)
     with pytest.raises(OSError, match="exit failed"):
         doist.do([trace.doer("a"), bad, trace.doer("c")])
-    assert doist.done is True  # the limit was reached; the exit failure is then reported
+    assert doist.done is False  # the limit closed doers still running; the exit failure is then reported
     assert trace.log[-4:] == [(0.5, "close", "c"), (0.5, "exit", "c"), (0.5, "close", "a"), (0.5, "exit", "a")]
     assert [s.context for s in bad.states][-2:] == ["close", "exit"]
     assert len(doist.deeds) == 0
@@ -331,7 +339,7 @@ def test_extend_and_remove_from_inside_a_cycle(trace):
 
     gone = trace.doer("gone")
     doist.do([trace.doer("a"), trace.doer("manager", act=manage), gone])
-    assert doist.done is True
+    assert doist.done is False  # a and manager were still running at the limit
     assert late.done is True and gone.done is False
     assert [doer.label for doer in doist.doers] == ["a", "manager", "late"]
     assert trace.log == [
@@ -362,22 +370,103 @@ def test_extend_and_remove_from_inside_a_cycle(trace):
 
 
 def test_doer_removes_itself(trace):
-    doist = Doist(tock=0.5, limit=2.0)
+    doist = Doist(tock=0.5, limit=5.0)
 
     def quit(me):
         if me.count == 2:
             doist.remove([me])
 
-    doist.do([trace.doer("a"), trace.doer("quitter", act=quit), trace.doer("c")])
-    assert [doer.label for doer in doist.doers] == ["a", "c"]
-    assert trace.log[6:12] == [
+    quitter = trace.doer("quitter", stop=3, act=quit)
+    doist.do([trace.doer("a", stop=4), quitter, trace.doer("c", stop=4)])
+    assert doist.done is True
+    assert [doer.label for doer in doist.doers] == ["a", "c"]  # gone from .doers at once ...
+    assert quitter.done is True  # ... but a running deed cannot be closed: it runs on until it completes
+    assert trace.log[6:] == [
         (0.5, "recur", "a"),
         (0.5, "recur", "quitter"),
         (0.5, "recur", "c"),
-        (0.5, "close", "quitter"),  # closed once its own run is over, at the end of the cycle
-        (0.5, "exit", "quitter"),
         (1.0, "recur", "a"),
+        (1.0, "recur", "quitter"),
+        (1.0, "clean", "quitter"),
+        (1.0, "exit", "quitter"),
+        (1.0, "recur", "c"),
+        (1.5, "recur", "a"),
+        (1.5, "clean", "a"),
+        (1.5, "exit", "a"),
+        (1.5, "recur", "c"),
+        (1.5, "clean", "c"),
+        (1.5, "exit", "c"),
     ]
+
+
+def test_doer_removing_itself_still_closed_by_the_limit(trace):
+    doist = Doist(tock=0.5, limit=1.0)
+
+    def quit(me):
+        doist.remove([me])
+
+    loner = trace.doer("loner", act=quit)
+    doist.do([loner])
+    assert doist.doers == []
+    assert doist.done is False and loner.done is False
+    assert trace.log == [
+        (0.0, "enter", "loner"),
+        (0.0, "recur", "loner"),
+        (0.5, "recur", "loner"),
+        (1.0, "close", "loner"),
+        (1.0, "exit", "loner"),
+    ]
+
+
+def test_remove_matches_doers_by_equality():
+    class Owner:
+        def __init__(self):
+            self.runs = []
+
+        @doize(tock=1.0)
+        def work(self, tymth=None, tock=0.0, **opts):
+            while True:
+                self.runs.append((yield tock))
+
+    owner = Owner()
+    doist = Doist(tock=1.0, doers=[owner.work])
+    doist.enter()
+    doist.recur()
+    assert owner.work is not doist.doers[0] and owner.work == doist.doers[0]  # a fresh bound method each time
+    doist.remove([owner.work])
+    assert doist.doers == [] and len(doist.deeds) == 0
+    assert owner.work.done is False
+    doist.recur()
+    assert owner.runs == [0.0]
+
+
+def test_remove_closes_the_others_when_one_exit_fails(trace):
+    class BadExit(ExDoer):
+        def exit(self):
+            super().exit()
+            raise OSError("exit failed")
+
+    a, bad, c = trace.doer("a"), BadExit(), trace.doer("c")
+    doist = Doist(tock=0.5, doers=[a, bad, c])
+    doist.enter()
+    doist.recur()
+    with pytest.raises(OSError, match="exit failed"):
+        doist.remove([a, bad, c])
+    assert doist.doers == [] and len(doist.deeds) == 0
+    assert (a.done, bad.done, c.done) == (False, False, False)
+    assert trace.log[-4:] == [(0.5, "close", "c"), (0.5, "exit", "c"), (0.5, "close", "a"), (0.5, "exit", "a")]
+
+
+def test_removed_doers_keep_a_clean_done():
+    early, late = TryDoer(stop=0), TryDoer(stop=5)
+    doist = Doist(tock=1.0, doers=[early, late])
+    doist.enter()
+    doist.recur()
+    assert early.done is True
+    doist.remove([early, late])
+    assert early.done is True  # already completed: its deed was gone, so nothing to force
+    assert late.done is False  # forced close
+    assert [s.context for s in late.states][-2:] == ["close", "exit"]
 
 
 def test_exception_after_extend_in_same_cycle_closes_the_new_one(trace):
@@ -412,10 +501,27 @@ def test_rerun_enters_fresh_dogs():
     doer = ExDoer(tock=0.5, stop=2)
     doist = Doist(tock=0.5)
     doist.do([doer])
-    doer.count = 0
     doist.do([doer], tyme=0.0)
     assert doist.done is True and doer.done is True
-    assert [s.context for s in doer.states] == ["enter", "recur", "recur", "clean", "exit"] * 2
+    assert [s.context for s in doer.states] == ["enter", "recur", "recur", "recur", "exit"] * 2
+
+
+def test_limit_reached_as_the_last_doer_completes_is_done():
+    doer = ExDoer(tock=0.5, stop=1)  # recurs at 0.0 and 0.5, done at 0.5
+    doist = Doist(tock=0.5, limit=1.0)
+    doist.do([doer])
+    assert doist.done is True and doer.done is True
+    assert doist.tyme == 1.0
+
+
+def test_limit_counts_from_the_starting_tyme_of_each_run():
+    doer = ExDoer(stop=100)
+    doist = Doist(tock=1.0, limit=2.0)
+    doist.do([doer])
+    assert doist.tyme == 2.0
+    doist.do([doer])  # goes on from where the last run left the tyme
+    assert doist.tyme == 4.0
+    assert doist.done is False
 
 
 def test_real_time_short_run():
@@ -424,7 +530,7 @@ def test_real_time_short_run():
     start = time.monotonic()
     doist.do([doer])
     wall = time.monotonic() - start
-    assert doist.done is True
+    assert doist.done is False
     assert doer.done is False  # closed by the limit
     tymes, tyme = [], 0.0
     while tyme < 0.05:  # tyme advances by tock per cycle, exactly as the Doist adds it

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import operator
 import types
 from collections import deque, namedtuple
 from collections.abc import Callable, Generator, Iterable
@@ -92,6 +93,7 @@ class _Scheduler:
     def _initDeeds(self) -> None:
         self._deeds: deque = deque()
         self._cycling = False  # True while a cycle runs through the deeds
+        self._progress = iter(())  # the running cycle's iterator of deed indices: what is left to run
         self._staged: list = []  # deeds entered during a cycle, joined at its end
         self._dropped: set = set()  # ids of doers removed during a cycle
         self._opened = False  # True from enter until exit: extensions are entered at once
@@ -102,7 +104,11 @@ class _Scheduler:
         try:
             for doer in doers:
                 _setDone(doer, False)
-                dog = doer(tymth=tymth, tock=doer.tock, **doer.opts)
+                opts = doer.opts
+                temp = getattr(doer, "temp", None)  # a doified function's temp option
+                if temp is not None and "temp" not in opts:
+                    opts = {**opts, "temp": temp}
+                dog = doer(tymth=tymth, tock=doer.tock, **opts)
                 try:
                     next(dog)  # enter context
                 except StopIteration as ex:  # done while entering
@@ -124,8 +130,9 @@ class _Scheduler:
         self._cycling = True
         count = len(deeds)
         index = -1  # a signal may land before the first deed runs
+        self._progress = progress = iter(range(count))  # its length hint tells _remove where the cycle is
         try:
-            for index in range(count):  # noqa: B007  (index is read when a deed raises)
+            for index in progress:  # noqa: B007  (index is read when a deed raises)
                 deed = popleft()
                 dog, retyme, doer = deed
                 if retyme <= tyme:
@@ -156,14 +163,10 @@ class _Scheduler:
             self._settle(deeds)
 
     def _settle(self, deeds: deque) -> None:
-        """Drops deeds removed during the cycle and joins those entered during it."""
+        """Drops deeds removed (and closed) during the cycle and joins those entered during it."""
         if self._dropped:
             dropped, self._dropped = self._dropped, set()
             kept = [deed for deed in deeds if id(deed[2]) not in dropped]
-            for dog, _, doer in reversed(deeds):  # last entered first
-                if id(doer) in dropped:
-                    dog.close()  # one that removed itself could not be closed while running
-                    _setDone(doer, False)
             deeds.clear()
             deeds.extend(kept)
         if self._staged:
@@ -195,26 +198,40 @@ class _Scheduler:
             self._deeds.extend(deeds)
 
     def _remove(self, doers: list) -> None:
-        """Removes doers and force-closes their deeds."""
-        gone = {id(doer) for doer in doers}
-        self._doers[:] = [doer for doer in self._doers if id(doer) not in gone]
-        staged = [deed for deed in self._staged if id(deed[2]) in gone]  # entered earlier this cycle
+        """Removes doers from .doers and force-closes their deeds, last entered first.
+
+        Doers match by equality, so a doized bound method matches a fresh
+        reference to the same method. A deed that is running at this moment
+        (the doer removed itself, or one of its ancestors) cannot be closed:
+        it keeps its deed and runs on until it completes by itself.
+        """
+        self._doers[:] = [doer for doer in self._doers if doer not in doers]
+        staged = [deed for deed in self._staged if deed[2] in doers]  # entered earlier this cycle
         if staged:
-            self._staged[:] = [deed for deed in self._staged if id(deed[2]) not in gone]
-        for dog, _, doer in reversed([*self._deeds, *staged]):  # last entered first, so exits nest
-            if id(doer) in gone:
+            self._staged[:] = [deed for deed in self._staged if deed[2] not in doers]
+        deeds = list(self._deeds)
+        if self._cycling:  # not yet run at the left, already run at the right: back to the order of enters
+            unrun = operator.length_hint(self._progress)
+            deeds = deeds[unrun:] + deeds[:unrun]
+        dropped = set()
+        error = None
+        for dog, _, doer in reversed([*deeds, *staged]):  # last entered first, so exits nest
+            if doer in doers and not getattr(dog, "gi_running", False):
+                dropped.add(id(doer))
                 try:
                     dog.close()
-                except ValueError:  # it is the one running now: closed at the end of the cycle
-                    pass
-                else:
-                    _setDone(doer, False)
-        if self._cycling:
-            self._dropped |= gone
-        else:
-            kept = [deed for deed in self._deeds if id(deed[2]) not in gone]
-            self._deeds.clear()
-            self._deeds.extend(kept)
+                except Exception as ex:  # one failing exit must not keep the others open
+                    error = error or ex
+                _setDone(doer, False)
+        if dropped:
+            if self._cycling:  # dropped at the end of the cycle, so that it runs on undisturbed
+                self._dropped |= dropped
+            else:
+                kept = [deed for deed in self._deeds if id(deed[2]) not in dropped]
+                self._deeds.clear()
+                self._deeds.extend(kept)
+        if error is not None:
+            raise error
 
 
 class Doist(_Scheduler, Tymist):
@@ -224,27 +241,39 @@ class Doist(_Scheduler, Tymist):
     True, in which case each cycle starts on a real-time tock boundary.
 
     Attributes:
+        name (str): what the Doist is called, default 'doist'
         real (bool): True means run in real time, otherwise as fast as possible
         limit (float | None): maximum run tyme, after which every dog is closed
-        done (bool | None): True when completed by limit or by all doers completing;
-            False when forced to stop early (KeyboardInterrupt or an exception)
+        done (bool | None): None until .do() runs; True when .do() ended because
+            every doer completed; False when it ended with doers still running
+            (the limit closed them, or a KeyboardInterrupt or an exception did)
         doers (list): Doer instances, doified generator functions or methods
         deeds (deque): triples (dog, retyme, doer)
         timer (MonoTimer): paces cycles in real time
     """
 
-    def __init__(self, real: bool = False, limit: float | None = None, doers: Iterable | None = None, **kwa):
+    def __init__(
+        self,
+        real: bool = False,
+        limit: float | None = None,
+        doers: Iterable | None = None,
+        *,
+        name: str = "doist",
+        **kwa,
+    ):
         """Initializes the Doist.
 
         Parameters:
             real: True means keep cycles on real-time tock boundaries
             limit: maximum run tyme in seconds, None means no limit
             doers: doers to run, may also be given to .do()
+            name: what the Doist is called, in logs and reports
             tyme: (in kwa) starting tyme
             tock: (in kwa) tyme increment per cycle, default Tymist.Tock
         """
         super().__init__(**kwa)
         self._initDeeds()
+        self.name = name
         self.real = bool(real)
         self.limit = abs(float(limit)) if limit is not None else None
         self.done = None
@@ -256,9 +285,12 @@ class Doist(_Scheduler, Tymist):
     def do(self, doers: Iterable | None = None, limit: float | None = None, tyme: float | None = None) -> None:
         """Enters every doer, then runs cycles until all are done or the limit is reached.
 
-        A KeyboardInterrupt forces every still-open dog through its close and
-        exit contexts and returns; any other exception does the same and is
-        then re-raised. Either way .done is False.
+        .done ends True when every doer completed. Reaching the limit first
+        forces the doers still running through their close and exit contexts
+        at the limit's tyme, and .done ends False. A KeyboardInterrupt does the
+        same and returns; any other exception does the same and is then
+        re-raised. Each cycle advances .tyme by one tock, so a run that ends
+        after the cycle at tyme t leaves .tyme at t + tock.
 
         Parameters:
             doers: replaces .doers when given
@@ -282,8 +314,7 @@ class Doist(_Scheduler, Tymist):
                     self.done = True
                     break
                 if stop is not None and self._tyme >= stop:
-                    self.done = True
-                    break
+                    break  # the limit: those still running are closed, so not done
                 if self.real:
                     self.wait()
         except KeyboardInterrupt:  # forced exit
@@ -414,24 +445,33 @@ class Doer(Tymee):
 
     Attributes:
         done (bool | None): True when completed, otherwise incomplete (running, closed or aborted)
-        opts (dict): options injected into .do by the scheduler
+        opts (dict): options the scheduler injects into .do as keyword arguments
 
     Properties:
         tock (float): desired tyme in seconds between runs, 0.0 means as soon as possible
     """
 
-    def __init__(self, *, tymth: Callable[[], float] | None = None, tock: float = 0.0, **opts):
+    def __init__(
+        self,
+        *,
+        tymth: Callable[[], float] | None = None,
+        tock: float = 0.0,
+        opts: dict | None = None,
+        **kwa,
+    ):
         """Initializes the Doer.
 
         Parameters:
             tymth: closure returned by Tymist.tymen(); the scheduler injects one
             tock: desired tyme between runs in seconds
-            opts: options the scheduler passes back into .do
+            opts: options the scheduler passes back into .do as keyword
+                arguments, kept as given; None means none
+            kwa: left for cooperative base classes, not options
         """
-        super().__init__(tymth=tymth, **opts)
+        super().__init__(tymth=tymth, **kwa)
         self.done = None
         self.tock = tock
-        self.opts = opts
+        self.opts = opts if opts is not None else {}
 
     @property
     def tock(self) -> float:
@@ -520,45 +560,58 @@ class Doer(Tymee):
 
 
 class _Recorder(Doer):
-    """Example doer base: records each context as a State in .states, .count recurs so far."""
+    """Example doer base: records each context as a State in .states.
+
+    .count is None until entered; entering resets it to 0 and every later
+    context (recur, close, abort, exit) advances it by one, so the count of
+    a State tells its place in the run. There is no clean record: a
+    completed run reads enter, recur..., exit.
+    """
 
     def __init__(self, stop: int = 3, **kwa):
         super().__init__(**kwa)
         self.states = []
-        self.count = 0
+        self.count = None
         self.stop = stop
 
-    def enter(self, *, temp: bool | None = None) -> None:
-        self.states.append(State(tyme=self.tyme, context="enter", feed=temp, count=self.count))
+    def _record(self, context: str, feed: Any = None) -> None:
+        self.count += 1
+        self.states.append(State(tyme=self.tyme, context=context, feed=feed, count=self.count))
 
-    def clean(self) -> None:
-        self.states.append(State(tyme=self.tyme, context="clean", feed=None, count=self.count))
+    def _entered(self, feed: Any) -> None:
+        self.count = 0
+        self.states.append(State(tyme=self.tyme, context="enter", feed=feed, count=0))
 
     def exit(self) -> None:
-        self.states.append(State(tyme=self.tyme, context="exit", feed=None, count=self.count))
+        self._record("exit")
 
     def close(self) -> None:
-        self.states.append(State(tyme=self.tyme, context="close", feed=None, count=self.count))
+        self._record("close")
 
     def abort(self, ex: Exception) -> None:
-        self.states.append(State(tyme=self.tyme, context="abort", feed=ex, count=self.count))
+        self._record("abort", ex)
 
 
 class ReDoer(_Recorder):
     """Example Doer whose .recur is a generator method, run by .do with ``yield from``.
 
+    Its first yield answers the enter (the scheduler's first next()), so it
+    is done on its .stop-th recur.
+
     Attributes:
         states (list[State]): what happened, for tests and demonstration
-        count (int): recurs so far
+        count (int | None): recurs so far, None until entered
         stop (int): recurs after which it is done
     """
+
+    def enter(self, *, temp: bool | None = None) -> None:
+        self._entered(self.tyme)
 
     def recur(self) -> Generator[float, float, bool]:
         """Yields the tock, is sent the tyme, and returns True after .stop runs."""
         while self.count < self.stop:
             tyme = yield self.tock
-            self.count += 1
-            self.states.append(State(tyme=self.tyme, context="recur", feed=tyme, count=self.count))
+            self._record("recur", tyme)
         return True
 
 
@@ -572,7 +625,8 @@ class DoDoer(_Scheduler, Doer):
         doers (list): the doers it runs
         deeds (deque): triples (dog, retyme, doer)
         always (bool): True means keep running when all deeds are done, so
-            doers may be added later with .extend()
+            doers may be added later with .extend(); .done then reads True
+            while no deed is left, and only a close (False) ends the run
     """
 
     def __init__(self, doers: Iterable | None = None, always: bool = False, **kwa):
@@ -625,9 +679,11 @@ class DoDoer(_Scheduler, Doer):
             self.done = False
             self.deeds = self.enter()
             self._opened = True
-            while not self.done:
+            while True:  # .done is True whenever every deed is done; .always keeps it running even so
                 tyme = yield self._tock
                 self.done = self.recur(tyme)
+                if self.done and not self._always:
+                    break
         except GeneratorExit:
             self.close()
             self.done = False
@@ -657,7 +713,10 @@ class DoDoer(_Scheduler, Doer):
         return deeds
 
     def recur(self, tyme: float, deeds: deque | None = None) -> bool:
-        """Runs each due deed once, in order. Returns True when all are done (unless .always).
+        """Runs each due deed once, in order. Returns True when every deed is done.
+
+        An .always DoDoer keeps running even then, with .done True until a
+        doer added by .extend() is running again.
 
         Parameters:
             tyme: the root Doist's tyme, fed down the hierarchy
@@ -665,7 +724,7 @@ class DoDoer(_Scheduler, Doer):
         """
         deeds = self._deeds if deeds is None else deeds
         self._cycle(deeds, tyme)
-        return not deeds and not self._always
+        return not deeds
 
     def exit(self, deeds: deque | None = None) -> None:
         """Force-closes every still-open nested deed, in reverse order of entering.
@@ -696,62 +755,53 @@ class DoDoer(_Scheduler, Doer):
 class ExDoer(_Recorder):
     """Example Doer for testing and demonstration: records each context in .states.
 
-    Attributes:
-        states (list[State]): (tyme, context, feed, count) of each context run
-        count (int): iteration count, advanced by each recur
-        stop (int): recurs after which it is done
-    """
-
-    def recur(self, tyme: float) -> bool:
-        self.count += 1
-        self.states.append(State(tyme=self.tyme, context="recur", feed=tyme, count=self.count))
-        return self.count >= self.stop
-
-
-class TryDoer(Doer):
-    """Test helper Doer: records every context in .states and completes after .stop contexts.
+    Done on the recur whose count passes .stop: with the default 3, its
+    fourth. Entering records the tyme it entered at as its feed.
 
     Attributes:
         states (list[State]): (tyme, context, feed, count) of each context run
-        count (int): context count, advanced by every context
-        stop (int): count at which recur reports done
+        count (int | None): context count since entering, None until entered
+        stop (int): the count that the recur that completes it passes
     """
-
-    def __init__(self, stop: int = 3, **kwa):
-        super().__init__(**kwa)
-        self.states = []
-        self.count = 0
-        self.stop = stop
-
-    def _record(self, context: str, feed: Any = None) -> None:
-        self.count += 1
-        self.states.append(State(tyme=self.tyme, context=context, feed=feed, count=self.count))
 
     def enter(self, *, temp: bool | None = None) -> None:
-        self._record("enter", temp)
+        self._entered(self.tyme)
 
     def recur(self, tyme: float) -> bool:
         self._record("recur", tyme)
-        return self.count >= self.stop
+        return self.count > self.stop
 
-    def clean(self) -> None:
-        self._record("clean")
 
-    def exit(self) -> None:
-        self._record("exit")
+class TryDoer(_Recorder):
+    """Test helper Doer: records every context in .states and completes after .stop recurs.
 
-    def close(self) -> None:
-        self._record("close")
+    Done on the recur whose count passes .stop: TryDoer(stop=1) completes
+    on its second recur. Entering records the temp option as its feed when
+    the scheduler gave one, else 'Default'; an abort records the
+    exception's message.
+
+    Attributes:
+        states (list[State]): (tyme, context, feed, count) of each context run
+        count (int | None): context count since entering, None until entered
+        stop (int): the count that the recur that completes it passes
+    """
+
+    def enter(self, *, temp: bool | None = None) -> None:
+        self._entered(temp if temp is not None else "Default")
+
+    def recur(self, tyme: float) -> bool:
+        self._record("recur", tyme)
+        return self.count > self.stop
 
     def abort(self, ex: Exception) -> None:
-        self._record("abort", ex)
+        self._record("abort", ex.args[0] if ex.args else None)
 
 
-def doify(f: Callable, *, name: str | None = None, tock: float = 0.0, **opts) -> Callable:
+def doify(f: Callable, *, name: str | None = None, tock: float = 0.0, temp: bool | None = None, **opts) -> Callable:
     """Returns a Doist-compatible copy of generator function (or method) ``f``.
 
-    Each call makes a unique copy with its own ``tock``, ``done`` and
-    ``opts`` attributes, so one generator function can serve many doers.
+    Each call makes a unique copy with its own ``tock``, ``done``, ``temp``
+    and ``opts`` attributes, so one generator function can serve many doers.
 
     Usage:
         g = doify(f, name="g", tock=0.5, states=states)
@@ -760,6 +810,8 @@ def doify(f: Callable, *, name: str | None = None, tock: float = 0.0, **opts) ->
         f: a generator function or bound generator method
         name: the copy's name, default f's
         tock: the copy's default tock
+        temp: the copy's temp option; when not None the scheduler passes it
+            as the ``temp`` keyword argument (True: use temporary resources)
         opts: options passed back as keyword arguments when the copy is called
     """
     method = inspect.ismethod(f)
@@ -769,13 +821,11 @@ def doify(f: Callable, *, name: str | None = None, tock: float = 0.0, **opts) ->
     g.__kwdefaults__ = dict(func.__kwdefaults__) if func.__kwdefaults__ else None
     g.__name__ = g.__qualname__ = name or func.__name__
     del g.__wrapped__
-    g.tock = tock
-    g.done = None
-    g.opts = dict(opts)
+    _imbue(g, tock, temp, opts)
     return types.MethodType(g, f.__self__) if method else g
 
 
-def doize(*, tock: float = 0.0, **opts) -> Callable[[Callable], Callable]:
+def doize(*, tock: float = 0.0, temp: bool | None = None, **opts) -> Callable[[Callable], Callable]:
     """Returns a decorator that makes a generator function Doist compatible in place.
 
     Unlike doify, the decorated function itself carries the attributes, so
@@ -788,16 +838,24 @@ def doize(*, tock: float = 0.0, **opts) -> Callable[[Callable], Callable]:
 
     Parameters:
         tock: default tock
+        temp: the temp option; when not None the scheduler passes it as the
+            ``temp`` keyword argument
         opts: options passed back as keyword arguments when it is called
     """
 
     def decorator(f: Callable) -> Callable:
-        f.tock = tock
-        f.done = None
-        f.opts = dict(opts)
+        _imbue(f, tock, temp, opts)
         return f
 
     return decorator
+
+
+def _imbue(f: Callable, tock: float, temp: bool | None, opts: dict) -> None:
+    """Gives function ``f`` the attributes a scheduler reads from a doer."""
+    f.tock = tock
+    f.done = None
+    f.temp = temp
+    f.opts = dict(opts)
 
 
 def bareDo(tymth: Callable[[], float] | None = None, tock: float = 0.0, **opts) -> Generator[float, float, bool]:
@@ -827,65 +885,89 @@ def bareDo(tymth: Callable[[], float] | None = None, tock: float = 0.0, **opts) 
     return tyme is not None
 
 
-def _exDo(tymth: Callable[[], float], tock: float, states: list | None, stop: int) -> Generator[float, float, bool]:
-    """The body shared by the example generator functions: records each context in states."""
+def doifyExDo(
+    tymth: Callable[[], float], tock: float = 0.0, states: list | None = None, **opts
+) -> Generator[float, float, bool]:
+    """Example generator function for doify: records each context in ``states``, done on its fourth recur.
+
+    The same trace as ExDoer: enter (fed the tyme it entered at, count 0),
+    one recur per run, done on the recur whose count passes 3; close, abort
+    and exit advance the count too. It returns True however it ends
+    without an error, a close included.
+
+    Parameters:
+        tymth: closure of the scheduler's Tymist
+        tock: initial tock
+        states: list that receives a State per context
+        opts: injected options
+    """
     states = states if states is not None else []
     count = 0
     try:
-        states.append(State(tyme=tymth(), context="enter", feed=None, count=count))
-        while count < stop:
+        states.append(State(tyme=tymth(), context="enter", feed=tymth(), count=count))
+        while count <= 3:
             tyme = yield tock
             count += 1
             states.append(State(tyme=tymth(), context="recur", feed=tyme, count=count))
     except GeneratorExit:
+        count += 1
         states.append(State(tyme=tymth(), context="close", feed=None, count=count))
     except Exception as ex:
+        count += 1
         states.append(State(tyme=tymth(), context="abort", feed=ex, count=count))
         raise
-    else:
-        states.append(State(tyme=tymth(), context="clean", feed=None, count=count))
-        return True
     finally:
+        count += 1
         states.append(State(tyme=tymth(), context="exit", feed=None, count=count))
-    return False
+    return True
 
 
-def doifyExDo(
-    tymth: Callable[[], float], tock: float = 0.0, states: list | None = None, **opts
-) -> Generator[float, float, bool]:
-    """Example generator function for doify: records each context in ``states``, done after 3 recurs.
+doizeExDo = doize(states=None)(doify(doifyExDo, name="doizeExDo"))
+doizeExDo.__doc__ = """Example generator function already doized: a copy of doifyExDo, with the same trace.
 
-    Parameters:
-        tymth: closure of the scheduler's Tymist
-        tock: initial tock
-        states: list that receives a State per context
-        opts: injected options
-    """
-    return (yield from _exDo(tymth, tock, states, 3))
+Its ``.opts`` holds ``states`` (None until a list is put there), passed
+back to it as a keyword argument when a scheduler calls it.
+
+Parameters:
+    tymth: closure of the scheduler's Tymist
+    tock: initial tock
+    states: list that receives a State per context
+    opts: injected options
+"""
 
 
 @doize()
-def doizeExDo(
-    tymth: Callable[[], float], tock: float = 0.0, states: list | None = None, **opts
-) -> Generator[float, float, bool]:
-    """Example generator function already doized: records each context in ``states``, done after 3 recurs.
-
-    Parameters:
-        tymth: closure of the scheduler's Tymist
-        tock: initial tock
-        states: list that receives a State per context
-        opts: injected options
-    """
-    return (yield from _exDo(tymth, tock, states, 3))
-
-
 def tryDo(states: list, tymth: Callable[[], float], tock: float = 0.0, **opts) -> Generator[float, float, bool]:
-    """Test example generator function: records each context in ``states``, done after 3 recurs.
+    """Test example generator function: records each context in ``states``, done on its fourth recur.
+
+    It yields its count, not a tock: 0 on entering, then the count of the
+    recur just run, so a scheduler runs it again ever later. Every State
+    carries the last value sent in as its feed ('Default' before any), so a
+    close or abort shows what it was last fed. It returns True however it
+    ends without an error, a close included.
 
     Parameters:
         states: list that receives a State per context
         tymth: closure of the scheduler's Tymist
-        tock: initial tock
+        tock: initial tock (unused: it yields its count)
         opts: injected options
     """
-    return (yield from _exDo(tymth, tock, states, 3))
+    feed = "Default"
+    count = 0
+    try:
+        states.append(State(tyme=tymth(), context="enter", feed=feed, count=count))
+        while count <= 3:
+            feed = yield count
+            count += 1
+            states.append(State(tyme=tymth(), context="recur", feed=feed, count=count))
+    except GeneratorExit:
+        count += 1
+        states.append(State(tyme=tymth(), context="close", feed=feed, count=count))
+    except Exception:
+        count += 1
+        states.append(State(tyme=tymth(), context="abort", feed=feed, count=count))
+        raise
+    finally:
+        count += 1
+        states.append(State(tyme=tymth(), context="exit", feed=feed, count=count))
+    return True
