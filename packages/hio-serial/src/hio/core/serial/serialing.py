@@ -30,6 +30,7 @@ import termios
 
 import serial
 from hio.base import doing
+from hio.base.waking import waker
 from hio.help import Deck, ogler
 from hio.hioing import HioError
 
@@ -195,6 +196,7 @@ class Console:
         except OSError as ex:
             logger.error("Console: cannot open %s: %s", self.port or "the controlling terminal", ex)
             return self.opened
+        waker.watch(self.fd)  # a real-time Doist wakes when a line is typed
         self.opened = True
         return self.opened
 
@@ -209,6 +211,7 @@ class Console:
     def close(self) -> None:
         """Closes fd. Closing a closed console does nothing."""
         if self.fd is not None:
+            waker.unwatch(self.fd)
             try:
                 os.close(self.fd)
             finally:
@@ -530,12 +533,14 @@ class Device(_Port):
             raise OSError(code, f"Cannot configure serial port: {reason}", path)
         self.fd = fd
         self._attrs = attrs
+        waker.watch(fd)  # a real-time Doist wakes when bytes arrive
         self.opened = True
         return self.opened
 
     def close(self) -> None:
         """Closes fd, restoring the port's former termios attributes. Closing twice is harmless."""
         if self.fd is not None:
+            waker.unwatch(self.fd)
             try:
                 if self._attrs is not None:
                     try:
@@ -629,12 +634,14 @@ class Serial(_Port):
         except serial.SerialException as ex:
             code = ex.errno if ex.errno is not None else errno.EIO
             raise OSError(code, f"Cannot open serial port: {ex}", path) from ex
+        waker.watch(self.serial)  # a real-time Doist wakes when bytes arrive
         self.opened = True
         return self.opened
 
     def close(self) -> None:
         """Closes .serial. Closing twice is harmless."""
         if self.serial is not None:
+            waker.unwatch(self.serial)
             try:
                 self.serial.close()
             finally:
