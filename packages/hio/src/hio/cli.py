@@ -22,7 +22,8 @@ The commands:
   clean shutdown.
 - ``hio serve``: the demo web app (and a directory, with ``--static``) on
   hio's own WSGI server under a real-time Doist, until SIGINT or SIGTERM;
-  prints the URL served on the first line.
+  prints the URL served on the first line. With ``--asyncio`` the Doist runs
+  with ``Doist.ado()`` inside an asyncio event loop instead of ``Doist.do()``.
 """
 
 from __future__ import annotations
@@ -79,6 +80,12 @@ serveParser.add_argument(
     "--period", type=float, default=0.5, help="seconds from one server sent event to the next (default %(default)s)"
 )
 serveParser.add_argument("-q", "--quiet", action="store_true", help="log only warnings and errors, not each request")
+serveParser.add_argument(
+    "--asyncio",
+    action="store_true",
+    help="run the Doist with ado() inside an asyncio event loop (asyncio.run) instead of do(); "
+    "the loop wakes it when a connection is readable",
+)
 
 
 def demo(opts: argparse.Namespace) -> int:
@@ -104,18 +111,29 @@ def serve(opts: argparse.Namespace) -> int:
         print(url, flush=True)
         log.info("the demo client app is at %sdemo/; Ctrl-C to stop", url)
 
+    serve = {
+        "host": opts.host,
+        "port": opts.port,
+        "staticDirPath": opts.static,
+        "tock": opts.tock,
+        "period": opts.period,
+        "announce": announce,
+    }
     try:
-        demo_web.run(
-            host=opts.host,
-            port=opts.port,
-            staticDirPath=opts.static,
-            tock=opts.tock,
-            period=opts.period,
-            announce=announce,
-        )
+        if opts.asyncio:
+            import asyncio
+
+            from hio.daemon import adoDemo
+
+            log.info("serving under Doist.ado() in an asyncio event loop")
+            asyncio.run(adoDemo(**serve))
+        else:
+            demo_web.run(**serve)
     except (OSError, ValueError) as ex:
         print(f"hio serve: {ex}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # asyncio's own SIGINT handling, before or after the doers ran
+        pass
     log.info("stopped")
     return 0
 

@@ -13,6 +13,10 @@ temporary directory removed on exit).
 The line it prints first on stdout is the URL it serves, so a supervisor (or
 a test) that starts it with ``--port 0`` learns the port.
 
+With ``--asyncio`` the same doers run under ``Doist.ado()`` inside an asyncio
+event loop (:func:`adoDemo`) instead of ``Doist.do()``: the way to serve hio
+beside asyncio code in one process.
+
 This module also holds the doers that end a Doist cleanly: :class:`UntilDoer`
 runs its doers until a condition holds and :class:`SignalDoer` until a
 signal arrives.
@@ -33,7 +37,7 @@ import hio
 from hio.base import doing
 from hio.help.ogling import Ogler
 
-__all__ = ["SignalDoer", "UntilDoer", "logger", "main", "parser"]
+__all__ = ["SignalDoer", "UntilDoer", "adoDemo", "logger", "main", "parser"]
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +129,56 @@ class SignalDoer(UntilDoer):
                 signal.signal(signum, prior if prior is not None else signal.SIG_DFL)
 
 
+async def adoDemo(
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    staticDirPath: str | None = None,
+    tock: float = 0.03125,
+    period: float = 0.5,
+    limit: float | None = None,
+    announce: Callable[[str], None] | None = None,
+    report: Callable[[str], None] | None = None,
+) -> doing.Doist:
+    """Serves the demo web app under ``Doist.ado()`` on the running asyncio event loop.
+
+    The same doers as :func:`hio.demo.web.demo_web.run`, until SIGINT or
+    SIGTERM (or ``limit`` tyme): a real-time Doist that the loop wakes when a
+    connection is readable, so other asyncio tasks share the process. Must run
+    in the main thread (it installs the signal handlers while it runs).
+    Cancelling it closes every doer, the server and its connections.
+
+    Usage::
+
+        asyncio.run(adoDemo(port=8080))
+
+    Parameters:
+        host: address to listen on, "" means every interface
+        port: port to listen on, 0 means any free port
+        staticDirPath: directory served at ``/``, None means the demo client app
+        tock: real-time seconds of one Doist cycle
+        period: seconds from one server sent event to the next
+        limit: tyme in seconds after which to stop, None means no limit
+        announce: takes the server's URL once it listens, None means log it
+        report: takes a one line summary of each answered request, None means log it
+
+    Returns:
+        doing.Doist: the Doist that ran
+
+    Raises:
+        OSError: when the server cannot listen on host and port
+        NotADirectoryError: when staticDirPath is not a directory
+    """
+    from hio.core.http import serving
+    from hio.demo.web import demoing
+    from hio.demo.web.demo_web import WebServerDoer
+
+    doist = doing.Doist(real=True, tock=tock, limit=limit)
+    app = demoing.createApp(tymth=doist.tymen(), staticDirPath=staticDirPath, period=period, report=report)
+    server = serving.Server(app=app, host=host, port=port)
+    await doist.ado(doers=[SignalDoer(doers=[WebServerDoer(server=server, announce=announce)])])
+    return doist
+
+
 LEVELS = ("debug", "info", "warning", "error", "critical")
 """Log level names the command line accepts."""
 
@@ -157,6 +211,9 @@ group = parser.add_mutually_exclusive_group()
 group.add_argument("--logdir", metavar="DIR", default=None, help="also log to DIR/hio/logs/NAME.log")
 group.add_argument("--temp", action="store_true", help="also log to a file in a temporary directory, removed on exit")
 parser.add_argument("--loglevel", choices=LEVELS, default="info", help="log level (default %(default)s)")
+parser.add_argument(
+    "--asyncio", action="store_true", help="run the Doist with ado() inside an asyncio event loop instead of do()"
+)
 
 
 def announce(url: str) -> None:
@@ -190,18 +247,27 @@ def main(args: Sequence[str] | None = None) -> int:
         from hio.demo.web import demo_web
 
         log.info("hiod %s starting%s", hio.__version__, f", logging to {ogler.path}" if filed else "")
+        serve = {
+            "host": opts.host,
+            "port": opts.port,
+            "staticDirPath": opts.static,
+            "tock": opts.tock,
+            "period": opts.period,
+            "announce": announce,
+        }
         try:
-            doist = demo_web.run(
-                host=opts.host,
-                port=opts.port,
-                staticDirPath=opts.static,
-                tock=opts.tock,
-                period=opts.period,
-                announce=announce,
-            )
+            if opts.asyncio:
+                import asyncio
+
+                doist = asyncio.run(adoDemo(**serve))
+            else:
+                doist = demo_web.run(**serve)
         except (OSError, ValueError) as ex:
             log.error("hiod cannot serve: %s", ex)
             return 1
+        except KeyboardInterrupt:  # asyncio's own SIGINT handling, before or after the doers ran
+            log.info("hiod interrupted")
+            return 0
         log.info("hiod stopped cleanly at tyme %.5f", doist.tyme)
         return 0
     finally:
