@@ -11,6 +11,7 @@ import tempfile
 
 import pytest
 
+from hio import hioing
 from hio.base import filing
 from hio.base.doing import Doer, Doist
 from hio.base.filing import Filer, FilerDoer, FilerError, openFiler
@@ -43,6 +44,7 @@ def test_class_defaults():
     assert Filer.Mode == "r+"
     assert Filer.Fext == "text"
     assert issubclass(FilerError, HioError)
+    assert FilerError is hioing.FilerError and filing.SizeError is hioing.SizeError  # the published names
     assert set(filing.__all__) >= {"Filer", "FilerDoer", "openFiler"}
 
 

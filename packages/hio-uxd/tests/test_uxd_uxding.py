@@ -11,11 +11,12 @@ import sys
 import pytest
 
 from hio.base import doing
-from hio.base.filing import Filer, FilerError, SizeError
+from hio.base.filing import Filer, FilerError
 from hio.base.waking import waker
 from hio.core import uxd
 from hio.core.uxd import uxding
 from hio.core.wiring import WireLog
+from hio.hioing import SizeError
 
 if not hasattr(socket, "AF_UNIX"):
     pytest.skip("the OS has no Unix domain sockets", allow_module_level=True)

@@ -24,30 +24,14 @@ import tempfile
 from collections.abc import Iterator
 from typing import IO, Any
 
-from .. import hioing
 from ..help import helping
 from ..help.helping import ocfn
-from ..hioing import HioError, Mixin
+from ..hioing import FilerError, Mixin, SizeError
 from .doing import Doer
 
 __all__ = ["Filer", "FilerDoer", "FilerError", "SizeError", "openFiler"]
 
 logger = logging.getLogger(__name__)
-
-if hasattr(hioing, "FilerError"):
-    FilerError = hioing.FilerError
-else:  # until hio.hioing defines it: the same name, for the same failures
-
-    class FilerError(HioError):
-        """A Filer path that is not allowed, such as a name that would escape its head directory."""
-
-
-if hasattr(hioing, "SizeError"):
-    SizeError = hioing.SizeError
-else:  # until hio.hioing defines it
-
-    class SizeError(HioError):
-        """Something larger than its container holds, such as a socket path too long for its address."""
 
 
 def checkComponent(value: str, what: str, empty: bool = False) -> str:
