@@ -54,7 +54,7 @@ TEST_NEEDS = {
     "hio-uxd": [],
     "hio-serial": [],
     "hio-http": ["trustme>=1.1", "bottle>=0.12", "hypothesis>=6"],
-    "hio": ["trustme>=1.1", "bottle>=0.12", "hypothesis>=6"],
+    "hio": ["trustme>=1.1", "bottle>=0.12", "hypothesis>=6", "aiohttp>=3.9"],
 }
 
 nox.options.default_venv_backend = "uv|virtualenv"
