@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import types
 from collections.abc import Awaitable, Callable, Generator, Iterable
 from contextvars import ContextVar
 from typing import Any, TypeVar
@@ -115,6 +116,12 @@ class _Run:
                     task.exception()
 
 
+@types.coroutine
+def _turn() -> Generator[None, None, None]:
+    """Gives the loop one turn, as ``asyncio.sleep(0)`` does, without making a coroutine for it."""
+    yield
+
+
 def _expire(future: asyncio.Future) -> None:
     """Ends a wait at its tock boundary."""
     if not future.done():
@@ -190,7 +197,7 @@ async def ado(
                 if real:
                     boundary = await _wait(doist, run, boundary)
                 else:
-                    await asyncio.sleep(0)
+                    await _turn()
         except KeyboardInterrupt:  # forced exit, as in do()
             doist.done = False
         except BaseException:  # CancelledError included: every doer closes, then it goes on
@@ -246,7 +253,7 @@ async def _wait(doist: Doist, run: _Run, boundary: float) -> float:
     tock = doist.tock
     remaining = boundary - loop.time()
     if remaining <= 0.0:
-        await asyncio.sleep(0)  # behind: no wait, but the loop's other tasks still get their turn
+        await _turn()  # behind: no wait, but the loop's other tasks still get their turn
     while remaining > 0.0 and await run.wait(boundary):
         now, doist.tyme = doist.tyme, doist._prior
         try:
