@@ -107,10 +107,10 @@ def soak(args: argparse.Namespace) -> int:
     loads: list[tuple[str, subprocess.Popen]] = []
     try:
         ready = readLine(server, STARTUP)
-        if not ready:
-            print(f"the server did not start; see {out / 'server.log'}", file=sys.stderr)
+        addresses = lastJson(ready)
+        if "http" not in addresses:
+            print(f"the server did not start ({ready.strip()}); see {out / 'server.log'}", file=sys.stderr)
             return 1
-        addresses = json.loads(ready)
         until = time.time() + args.duration
         print(f"soak: servers at {addresses}; load for {args.duration:.0f} s", flush=True)
         for role in load.ROLES:
