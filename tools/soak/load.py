@@ -23,9 +23,9 @@ Roles and their clients:
 Each client paces itself (the load is moderate on purpose: the soak looks for
 trends, not for the most the server can take) and starts no new work after
 EPOCH; what it started before (a stream, a held connection) it finishes, so
-that the load stays the same up to EPOCH. The process prints one JSON line: what went right and what went wrong,
-per kind. A well-behaved client's wrong or missing answer, and a hostile
-client's missing 4xx or close, is an error.
+that the load stays the same up to EPOCH. The process prints one JSON line:
+what went right and what went wrong, per kind. A well-behaved client's wrong
+or missing answer, and a hostile client's missing 4xx or close, is an error.
 """
 
 from __future__ import annotations
