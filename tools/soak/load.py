@@ -121,7 +121,7 @@ class Results:
     Attributes:
         ok (Counter): exchanges that went as they must, per kind
         errors (Counter): errors per "kind: what went wrong"
-        notes (list[str]): the first NOTES error messages
+        notes (list[str]): the first error message of each kind, at most NOTES
     """
 
     def __init__(self):
@@ -137,9 +137,10 @@ class Results:
 
     def bad(self, kind: str, ex: BaseException) -> None:
         """Counts one error of kind, named by what went wrong."""
+        name = f"{kind}: {failureOf(ex)}"
         with self._lock:
-            self.errors[f"{kind}: {failureOf(ex)}"] += 1
-            if len(self.notes) < NOTES:
+            self.errors[name] += 1
+            if self.errors[name] == 1 and len(self.notes) < NOTES:  # the first of each kind
                 self.notes.append(f"{kind}: {ex!r}"[:500])
 
 

@@ -107,7 +107,7 @@ class Tally:
         uxd: UXD datagrams echoed
         errors: count of each kind of error
         warnings: count of each kind of warning
-        notes: the first NOTES error and warning messages, verbatim
+        notes: the first error or warning message of each kind, verbatim, at most NOTES
     """
 
     http: int = 0
@@ -121,9 +121,10 @@ class Tally:
     notes: list[str] = field(default_factory=list)
 
     def note(self, kind: str, message: str, error: bool = True) -> None:
-        """Counts one error (or warning) of ``kind``, keeping its message while there is room."""
-        (self.errors if error else self.warnings)[kind] += 1
-        if len(self.notes) < NOTES:
+        """Counts one error (or warning) of ``kind``, keeping the message of the first of its kind."""
+        counts = self.errors if error else self.warnings
+        counts[kind] += 1
+        if counts[kind] == 1 and len(self.notes) < NOTES:  # the first of each kind
             self.notes.append(f"{'error' if error else 'warning'}: {message}")
 
 
