@@ -90,6 +90,6 @@ def test_hio_client_event_stream_from_hio_server():
     doist.doers = [serverDoer, clientDoer]
     client.request()
     assert runUntil(doist, lambda: len(client.events) == 3)
-    assert [event["json"] for event in client.events] == [{"n": 0}, {"n": 1}, {"n": 2}]
+    assert [event["data"] for event in client.events] == [{"n": 0}, {"n": 1}, {"n": 2}]
     assert [event["id"] for event in client.events] == ["0", "1", "2"]
     assert client.respondent.retry == 500

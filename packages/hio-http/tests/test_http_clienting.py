@@ -35,6 +35,100 @@ def test_requester_build_get():
     assert Requester.HttpVersionString == "HTTP/1.1" and Requester.Port == 80
 
 
+def test_requester_head_order():
+    """Host, Accept-Encoding and Content-Length come first, then the given
+    headers in their order, then a Content-Type the requester adds itself."""
+    requester = Requester(
+        hostname="localhost", port=8080, method="PUT", path="/item?id=3", headers={"Accept": "application/json"}
+    )
+    msg = requester.rebuild(data={"first": "Ann"})
+    assert requester.lines == [
+        b"PUT /item?id=3 HTTP/1.1",
+        b"Host: localhost:8080",
+        b"Accept-Encoding: identity",
+        b"Content-Length: 15",
+        b"Accept: application/json",
+        b"Content-Type: application/json; charset=utf-8",
+        b"",
+        b"",
+    ]
+    assert msg.endswith(b'\r\n\r\n{"first":"Ann"}')
+    # the added type is kept in .headers under its lower case name
+    assert list(requester.headers.items()) == [
+        ("Accept", "application/json"),
+        ("content-type", "application/json; charset=utf-8"),
+    ]
+    # and made anew for a body of another kind
+    requester.data = None
+    requester.fargs = {"a": "1"}
+    requester.build()
+    assert requester.lines[5] == b"Content-Type: application/x-www-form-urlencoded; charset=utf-8"
+    # a GET without body has no Content-Length; a given one is sent as given, in its place
+    requester = Requester(hostname="127.0.0.1", port=80, headers={"Accept": "text/plain", "Content-Length": 0})
+    assert requester.build() == (
+        b"GET / HTTP/1.1\r\nHost: 127.0.0.1:80\r\nAccept-Encoding: identity\r\n"
+        b"Accept: text/plain\r\nContent-Length: 0\r\n\r\n"
+    )
+    # names given in lower case go out capitalized, others as given
+    requester = Requester(headers={"x-trace-id": "7", "X-API-key": "k"})
+    assert requester.build().endswith(b"X-Trace-Id: 7\r\nX-API-key: k\r\n\r\n")
+
+
+def test_requester_multipart_form():
+    """A multipart/form-data Content-Type makes the form arguments a multipart body with a boundary."""
+    requester = Requester(
+        hostname="127.0.0.1",
+        port=8000,
+        method="POST",
+        path="/upload",
+        headers={"Content-Type": "multipart/form-data", "Accept": "*/*"},
+    )
+    msg = requester.rebuild(fargs={"note": "two\nlines", "raw": b"\x00\x01", "many": ["a", "b"]})
+    head, body = msg.split(b"\r\n\r\n", 1)
+    ctype = requester.headers["content-type"]
+    assert ctype.startswith("multipart/form-data; boundary=")
+    boundary = ctype.split("boundary=")[1]
+    assert len(boundary) == 24
+    assert head.split(b"\r\n")[3] == b"Content-Length: %d" % len(body)
+    assert head.endswith(b"Content-Type: " + ctype.encode() + b"\r\nAccept: */*")
+    mark = b"--" + boundary.encode()
+    assert body == (
+        mark + b'\r\nContent-Disposition: form-data; name="note"\r\n'
+        b"Content-Type: text/plain; charset=utf-8\r\n\r\ntwo\nlines\r\n"
+        + mark
+        + b'\r\nContent-Disposition: form-data; name="raw"\r\n'
+        b"Content-Type: application/octet-stream\r\n\r\n\x00\x01\r\n"
+        + mark
+        + b'\r\nContent-Disposition: form-data; name="many"\r\n'
+        b"Content-Type: text/plain; charset=utf-8\r\n\r\na\r\n"
+        + mark
+        + b'\r\nContent-Disposition: form-data; name="many"\r\n'
+        b"Content-Type: text/plain; charset=utf-8\r\n\r\nb\r\n" + mark + b"--\r\n"
+    )
+    # the python standard library reads it back
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    parsed = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + body)
+    parts = [
+        (part.get_param("name", header="content-disposition"), part.get_payload(decode=True))
+        for part in parsed.iter_parts()
+    ]
+    assert parts == [("note", b"two\nlines"), ("raw", b"\x00\x01"), ("many", b"a"), ("many", b"b")]
+    # a boundary given is kept; a name cannot break out of its quotes
+    body, boundary = clienting.packForm({'a"b\r\n': "v"}, boundary="given")
+    assert boundary == "given" and b'name="a%22b%0D%0A"' in body and body.endswith(b"--given--\r\n")
+
+
+def test_respondent_ready_to_parse():
+    """A Respondent is made ready: parse while .parser is not None."""
+    msg = bytearray(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: application/json\r\n\r\n{}")
+    respondent = Respondent(msg=msg, method="GET")
+    while respondent.parser:
+        respondent.parse()
+    assert respondent.ended and respondent.status == 200 and respondent.data == {} and not msg
+
+
 def test_requester_bodies_and_headers():
     requester = Requester(hostname="h", port=80, portOptional=True, method="post", path="/p", data={"a": [1, 2]})
     msg = requester.build()
@@ -183,8 +277,8 @@ def test_respondent_event_stream_every_split():
         respondent = respondAll(pieces, events=events, dictable=True)
         assert respondent.evented and respondent.headed and not respondent.ended
         assert list(events) == [
-            {"id": "5", "name": "hi", "data": "one", "json": None},
-            {"id": "5", "name": "", "data": '{"n": 2}', "json": {"n": 2}},
+            {"id": "5", "name": "hi", "data": "one"},
+            {"id": "5", "name": "", "data": {"n": 2}},
         ]
         assert respondent.retry == 2000 and respondent.leid == "5"
         assert respondent.body == bytearray()
@@ -297,18 +391,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
         elif path == "/redirect":
             self.reply(302, b"see /echo", headers=[("Location", "/echo?from=redirect")])
+        elif path == "/byname":  # the same server by its name
+            port = self.server.server_address[1]
+            self.reply(307, headers=[("Location", f"http://localhost:{port}/echo?from=byname")])
         elif path == "/loop":
             self.reply(302, headers=[("Location", "/loop")])
         elif path == "/away":
             self.reply(307, headers=[("Location", f"{self.other}/echo?from=away")])
-        elif path == "/events":
+        elif path == "/events":  # three events a connection, on from the Last-Event-Id
+            leid = self.headers.get("Last-Event-Id")
+            start = int(leid) + 1 if leid is not None else 0
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Cache-Control", "no-cache")
             self.send_header("Connection", "close")
             self.end_headers()
-            self.wfile.write(b"retry: 3000\n\n")
-            for i in range(3):
+            self.wfile.write(b"retry: 20\n\n")
+            for i in range(start, start + 3):
                 self.wfile.write(b'id: %d\nevent: tick\ndata: {"i": %d}\n\n' % (i, i))
                 self.wfile.flush()
             self.close_connection = True
@@ -393,7 +492,7 @@ def test_client_get_post_form_keep_alive(servers):
 
     hello, posted, formed, got = responses
     assert isinstance(hello, Response)
-    assert (hello.status, hello.reason, hello.version, hello.body) == (200, "OK", 11, b"Hello")
+    assert (hello.status, hello.reason, hello.version, hello.body) == (200, "OK", (1, 1), b"Hello")
     assert hello.headers["content-type"] == "text/plain" and not hello.errored and hello.error is None
     assert hello.request["method"] == "GET" and hello.request["path"] == "/hello"
 
@@ -440,8 +539,12 @@ def test_client_redirects(servers):
         responses = fetch(client, 3)
         redirected, seen, kept = responses
         assert redirected.status == 200 and redirected.data["query"] == {"from": ["redirect"]}
-        assert redirected.redirects[0]["status"] == 302
-        assert redirected.redirects[0]["location"] == f"http://127.0.0.1:{port}/echo?from=redirect"
+        # each redirect followed is kept as the response it was, with the request it answered
+        (first,) = redirected.redirects
+        assert first["status"] == 302 and first["headers"]["location"] == "/echo?from=redirect"
+        assert first["body"] == b"see /echo" and first["request"]["path"] == "/redirect"
+        assert redirected.request["path"] == "/echo" and redirected.request["qargs"] == {"from": "redirect"}
+        assert redirected.request["host"] == "127.0.0.1" and redirected.request["port"] == port
         assert seen.data["method"] == "GET" and seen.data["body"] == ""
         assert kept.data["method"] == "POST" and json.loads(kept.data["body"]) == {"kept": True}
         assert kept.data["query"] == {"kept": ["1"]}
@@ -465,6 +568,51 @@ def test_client_redirects(servers):
         assert there.body == b"Hello" and stays.data["host"] == f"127.0.0.1:{otherPort}"
 
 
+def test_client_redirect_to_same_server_by_name(servers):
+    """A Location naming the connected server by a name that resolves to its
+    address goes on with the same host, on the same kept-alive connection."""
+    port, _ = servers
+    with clienting.openClient(hostname="127.0.0.1", port=port) as client:
+        client.request(path="/echo")
+        client.request(path="/byname")
+        before, after = fetch(client, 2)
+    assert after.data["query"] == {"from": ["byname"]} and after.data["host"] == f"127.0.0.1:{port}"
+    assert after.data["port"] == before.data["port"]  # the same connection
+    assert after.request["host"] == "127.0.0.1" and after.request["path"] == "/echo"
+    assert [r["headers"]["location"] for r in after.redirects] == [f"http://localhost:{port}/echo?from=byname"]
+
+
+def test_client_response_records(servers):
+    """A response dict holds the version as a tuple and the request as sent,
+    with whatever else the queued request carried; redirects only when followed."""
+    port, _ = servers
+    with clienting.openClient(hostname="127.0.0.1", port=port) as client:
+        client.requests.append({"method": "GET", "path": "/echo?name=hio", "headers": {"Accept": "*/*"}, "mid": 7})
+        client.request(method="POST", path="/echo", data={"n": 1}, headers={})
+        serviceUntil(client, lambda: len(client.responses) == 2)
+        got, posted = client.responses
+    assert set(got) == {"version", "status", "reason", "headers", "body", "data", "request", "errored", "error"}
+    assert got["version"] == (1, 1) and got["status"] == 200 and not got["errored"]
+    assert got["request"] == {
+        "method": "GET",
+        "path": "/echo",
+        "qargs": {"name": "hio"},
+        "fragment": "",
+        "headers": {"Accept": "*/*"},
+        "body": b"",
+        "data": None,
+        "fargs": None,
+        "host": "127.0.0.1",
+        "port": port,
+        "scheme": "http",
+        "mid": 7,
+    }
+    assert posted["request"]["data"] == {"n": 1} and posted["request"]["body"] == b""
+    assert list(posted["request"]["headers"].items()) == [("content-type", "application/json; charset=utf-8")]
+    assert "reply" not in posted["request"]
+    assert Client.attrify(got) == Response(**got)  # redirects None
+
+
 def test_client_redirect_limit_and_not_redirectable(servers):
     port, _ = servers
     with clienting.openClient(hostname="127.0.0.1", port=port) as client:
@@ -481,19 +629,19 @@ def test_client_redirect_limit_and_not_redirectable(servers):
 
 
 def test_client_event_stream(servers):
+    """An event stream that the server closes is resumed after its retry time
+    on a new connection, with Last-Event-Id; it never ends as a response."""
     port, _ = servers
     with clienting.openClient(hostname="127.0.0.1", port=port, path="/events", dictable=True) as client:
         client.request()
-        serviceUntil(client, lambda: len(client.events) >= 3 and client.responses)
-        response = client.respond()
-        assert response.status == 200 and response.headers["content-type"] == "text/event-stream"
-        assert not response.errored and response.body == b""
-        assert [(e["id"], e["name"], e["json"]) for e in client.events] == [
-            ("0", "tick", {"i": 0}),
-            ("1", "tick", {"i": 1}),
-            ("2", "tick", {"i": 2}),
+        serviceUntil(client, lambda: len(client.events) >= 6)
+        assert [(e["id"], e["name"], e["data"]) for e in list(client.events)[:6]] == [
+            (str(i), "tick", {"i": i}) for i in range(6)
         ]
-        assert client.respondent.retry == 3000 and client.respondent.leid == "2"
+        assert client.waited and not client.responses  # the stream goes on
+        assert client.respondent.retry == 20
+        assert client.requester.headers["Last-Event-Id"] in ("2", "5")
+        assert client.requester.lines[-3] == b"Last-Event-Id: " + client.requester.headers["Last-Event-Id"].encode()
 
 
 def test_client_bad_responses_and_refused(servers):

@@ -109,7 +109,13 @@ def test_http_error():
     data = json.loads(err.render(jsonify=True))
     assert data == {"status": 404, "reason": "Not Found", "title": "Missing", "detail": "no such thing", "fault": 7}
     assert repr(err) == "HTTPError(404, 'Not Found', 'Missing', 'no such thing', 7)"
-    assert HTTPError(599).reason == "Unknown Error"
+    assert HTTPError(599).reason == "Unknown"
+    # a fault of None and an empty title and detail still take their lines
+    bare = HTTPError(409)
+    assert bare.render() == b"409 Conflict\n\n\n"
+    assert bare.render(jsonify=True) == (
+        b'{\n  "status": 409,\n  "reason": "Conflict",\n  "title": "",\n  "detail": "",\n  "fault": null\n}'
+    )
     assert HTTPError(400, reason="Nope").reason == "Nope"
     assert set(HTTPError.__slots__) == {"status", "reason", "title", "detail", "headers", "fault"}
     with pytest.raises(HTTPError):
@@ -511,11 +517,12 @@ def test_event_source_every_split():
         assert source.bom == codecs.BOM_UTF8
         assert source.retry == 1500
         events = list(source.events)
-        assert events[0] == {"id": "1", "name": "greet", "data": "hello\n two spaces\n", "json": None}
-        assert events[1] == {"id": "1", "name": "", "data": '{"a": 1}', "json": {"a": 1}}
-        assert events[2] == {"id": "7", "name": "bare", "data": "x", "json": None}
-        assert events[3] == {"id": "", "name": "", "data": "caf\xe9 \ufffd", "json": None}
-        assert events[4] == {"id": "", "name": "", "data": "last", "json": None}
+        # dictable: json data arrives deserialized, other data as text
+        assert events[0] == {"id": "1", "name": "greet", "data": "hello\n two spaces\n"}
+        assert events[1] == {"id": "1", "name": "", "data": {"a": 1}}
+        assert events[2] == {"id": "7", "name": "bare", "data": "x"}
+        assert events[3] == {"id": "", "name": "", "data": "caf\xe9 \ufffd"}
+        assert events[4] == {"id": "", "name": "", "data": "last"}
         assert len(events) == 5
 
 
@@ -525,7 +532,7 @@ def test_event_source_no_bom_no_json_and_shared_deque():
     source.makeParser()
     source.parse()
     assert source.bom is None
-    assert events[0]["json"] is None and events[0]["data"] == '{"a": 1}'
+    assert events[0] == {"id": None, "name": "", "data": '{"a": 1}'}  # no id seen, not dictable
     assert not source.ended
     source.close()
     source.parse()

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import time
 from collections import deque, namedtuple
 from contextlib import contextmanager
 from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 from hio.base import doing
-from hio.core import wiring
+from hio.core import coring, wiring
 from hio.core.http import httping
 from hio.core.http.httping import HTTPException, PrematureClosure
 from hio.core.tcp import clienting as tcpclienting
@@ -34,26 +35,36 @@ CRLF = b"\r\n"
 LF = b"\n"
 CR = b"\r"
 
-Response = namedtuple("Response", "version status reason headers body data request errored error redirects")
+Response = namedtuple(
+    "Response", "version status reason headers body data request errored error redirects", defaults=(None,)
+)
 Response.__doc__ = """A finished response as returned by Client.respond and Client.serviceWhileGen.
 
 Fields:
-    version (int | None): HTTP version of the response, 10 or 11
+    version (tuple | None): HTTP version of the response, (1, 1) or (1, 0)
     status (int | None): status code, None when the request failed before one
     reason (str | None): reason phrase
     headers (Hict | None): response headers
     body (bytes): response body
     data (object | None): body deserialized from json when applicable
-    request (dict | None): the request this answers
+    request (dict | None): the request this answers, as sent: method, path
+        (without query), qargs, fragment, headers, body, data, fargs, host,
+        port and scheme, with any other items the queued request carried
     errored (bool): True when the request or response failed
     error (str | None): what failed
-    redirects (list): redirect records followed for this request
+    redirects (list | None): the redirect responses followed on the way to
+        this one, each a response dict of its own; None when there were none
 """
 
 REDIRECT_STATUSES = (300, 301, 302, 303, 307, 308)
 
 # methods whose requests may be sent again when a kept-alive connection closed under them
 IDEMPOTENT_METHODS = ("GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE")
+
+# items of a request record that the client fills in; any others a queued request carries come along
+_RECORDED = frozenset(
+    ("method", "path", "qargs", "fragment", "headers", "body", "data", "fargs", "host", "port", "scheme")
+)
 
 # characters left unquoted in a request target path: RFC 3986 pchar, "/" and "%"
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
@@ -135,6 +146,7 @@ class Requester:
         self.lines = []
         self.head = b""
         self.msg = b""
+        self._typed = None  # the Content-Type value the last build added to .headers, if any
 
     def defaultPort(self) -> int:
         """Return the default port of .scheme."""
@@ -225,9 +237,21 @@ class Requester:
     def build(self) -> bytes:
         """Build and return request message from attributes.
 
-        Adds Host, Accept-Encoding (identity) and Content-Length (or chunks the
-        body when Transfer-Encoding is chunked) unless given. A json .data body
-        gets a json Content-Type, .fargs a form url encoded one.
+        The head is the request line, then Host and ``Accept-Encoding:
+        identity`` (each unless given in .headers), then Content-Length when
+        there is a body (or the method is POST, PUT or PATCH) and none is
+        given, then .headers in their order. A body chunked by a given
+        ``Transfer-Encoding: chunked`` gets no Content-Length.
+
+        The body is .data serialized as json, else .fargs as a form, else
+        .body. A json body or a form adds its Content-Type to .headers
+        (under the lower case name ``content-type``) unless one is given; a
+        given ``multipart/form-data`` Content-Type makes the form multipart
+        and gets its boundary parameter, any other makes it url encoded.
+
+        A header name given all in lower case goes on the wire capitalized
+        word by word (``content-type`` as ``Content-Type``); any other
+        spelling goes as given.
 
         Raises:
             ValueError: method, target or a header holds characters that would
@@ -239,37 +263,45 @@ class Requester:
         target = self.target()
         if any(ord(c) <= 0x20 or ord(c) >= 0x7F for c in target):
             raise ValueError(f"invalid request target {target!r}")
-        headers = Hict()
-        if "host" not in self.headers:  # Host first, as RFC 9110 7.2 recommends
+        headers = self.headers
+        if self._typed is not None and headers.get("content-type") == self._typed:
+            headers.popall("content-type")  # added by the last build: this body's type may differ
+        self._typed = None
+        lines = [f"{method} {target} {self.HttpVersionString}".encode("iso-8859-1")]
+        if "host" not in headers:  # Host first, as RFC 9110 7.2 recommends
             host = f"[{self.hostname}]" if ":" in self.hostname else self.hostname
             if not (self.portOptional and self.port == self.defaultPort()):
                 host = f"{host}:{self.port}"
-            headers["Host"] = host
-        headers.extend(self.headers)
+            lines.append(httping.packHeader("Host", host))
+        if "accept-encoding" not in headers:
+            lines.append(b"Accept-Encoding: identity")
 
         if self.data is not None:
             body = json.dumps(self.data, separators=(",", ":")).encode("utf-8")
             if "content-type" not in headers:
-                headers["Content-Type"] = "application/json; charset=utf-8"
+                headers["content-type"] = self._typed = "application/json; charset=utf-8"
         elif self.fargs is not None:
-            body = urlencode(self.fargs, doseq=True).encode("utf-8")
-            if "content-type" not in headers:
-                headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8"
+            ctype = headers.get("content-type", "")
+            if ctype.split(";", 1)[0].strip().lower() == "multipart/form-data":
+                body, boundary = packForm(self.fargs, boundary=_boundaryOf(ctype))
+                if not _boundaryOf(ctype):
+                    name = next(key for key in headers if key.lower() == "content-type")
+                    headers[name] = f"{ctype.rstrip('; ')}; boundary={boundary}"
+            else:
+                body = urlencode(self.fargs, doseq=True).encode("utf-8")
+                if not ctype:
+                    headers["content-type"] = self._typed = "application/x-www-form-urlencoded; charset=utf-8"
         else:
             body = self.body.encode("utf-8") if isinstance(self.body, str) else bytes(self.body)
 
-        if "accept-encoding" not in headers:
-            headers["Accept-Encoding"] = "identity"
-
-        chunked = "chunked" in headers.get("transfer-encoding", "").lower()
-        if chunked:
-            headers.popall("content-length", None)
+        if "chunked" in headers.get("transfer-encoding", "").lower():
             body = (httping.packChunk(body) if body else b"") + httping.packChunk(b"")
-        elif body or method in ("POST", "PUT", "PATCH"):
-            headers["Content-Length"] = str(len(body))
+        elif "content-length" not in headers and (body or method in ("POST", "PUT", "PATCH")):
+            lines.append(b"Content-Length: %d" % len(body))
 
-        lines = [f"{method} {target} {self.HttpVersionString}".encode("iso-8859-1")]
         for name, value in headers.items():
+            if name.islower():
+                name = "-".join(word.capitalize() for word in name.split("-"))
             lines.append(httping.packHeader(name, value))
         lines.extend([b"", b""])
         self.lines = lines
@@ -278,10 +310,67 @@ class Requester:
         return self.msg
 
 
+def _boundaryOf(ctype: str) -> str:
+    """Return the boundary parameter of a Content-Type value, "" when it has none."""
+    for param in ctype.split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "boundary":
+            return value.strip().strip('"')
+    return ""
+
+
+def _dispositionName(name) -> str:
+    """Return form field name as a quoted-string safe value: ``"``, CR and LF percent encoded."""
+    return str(name).replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def packForm(fargs: dict, boundary: str = "") -> tuple[bytes, str]:
+    """Return (body, boundary) of fargs as a ``multipart/form-data`` body (RFC 7578).
+
+    Each field is a part with its Content-Disposition: a str value (or any
+    other, as its str) is ``text/plain; charset=utf-8``, a bytes value
+    ``application/octet-stream``. A field with a list or tuple of values
+    gives a part for each value.
+
+    Parameters:
+        fargs (dict): form field names and values
+        boundary (str): boundary to use, "" makes a random one that no value holds
+
+    Example:
+        >>> body, boundary = packForm({"name": "hio"}, boundary="b0")
+        >>> body
+        b'--b0\\r\\nContent-Disposition: form-data; name="name"\\r\\nContent-Type: text/plain; charset=utf-8\\r\\n\\r\\nhio\\r\\n--b0--\\r\\n'
+    """
+    fields = []
+    for name, values in fargs.items():
+        for value in values if isinstance(values, (list, tuple)) else (values,):
+            if isinstance(value, (bytes, bytearray, memoryview)):
+                fields.append((name, bytes(value), "application/octet-stream"))
+            else:
+                fields.append((name, str(value).encode("utf-8"), "text/plain; charset=utf-8"))
+    while not boundary or any(boundary.encode("ascii") in content for _, content, _ in fields):
+        boundary = secrets.token_hex(12)
+    delimiter = b"--" + boundary.encode("ascii")
+    parts = []
+    for name, content, ctype in fields:
+        parts.append(
+            delimiter
+            + b'\r\nContent-Disposition: form-data; name="'
+            + _dispositionName(name).encode("utf-8")
+            + b'"\r\nContent-Type: '
+            + ctype.encode("ascii")
+            + b"\r\n\r\n"
+            + content
+            + b"\r\n"
+        )
+    parts.append(delimiter + b"--\r\n")
+    return b"".join(parts), boundary
+
+
 class Respondent(httping.Parsent):
     """Nonblocking HTTP client Respondent: parses response messages.
 
-    Skips interim (1xx) responses, knows responses without body (HEAD, 204,
+    Made ready to parse: call .parse while .parser is not None. Skips interim (1xx) responses, knows responses without body (HEAD, 204,
     304), detects redirects and parses ``text/event-stream`` bodies into
     events as they arrive.
 
@@ -328,6 +417,7 @@ class Respondent(httping.Parsent):
         self.leid = leid
         self.eventSource = None
         super().__init__(**kwa)
+        self.makeParser()  # ready to parse what arrives in .msg
 
     def reinit(self, redirectable: bool | None = None, **kwa):
         """Reinitialize instance, see Parsent.reinit.
@@ -566,6 +656,7 @@ class Client:
         self._reused = False  # request in progress went on a kept-alive connection
         self._received = False  # some response bytes arrived for the request in progress
         self._retried = False  # request in progress was sent again once
+        self._resumeAt = None  # tyme to resume an event stream that the server closed
 
         # a full url in path gives scheme host and port
         parts = urlsplit(path or "/")
@@ -686,8 +777,8 @@ class Client:
         A differential request: method, path, qargs, fragment and headers not
         given reuse those of the latest queued request (or of .requester).
         body, data and fargs are never reused. path may be a full url to
-        another server. reply and extra kwa are carried in the dict and come
-        back in the response's request.
+        another server. reply (when not None) and extra kwa are carried in the
+        dict and come back in the response's request.
 
         Example:
             client.request(method="POST", path="/echo", data={"name": "hio"},
@@ -709,8 +800,9 @@ class Client:
             "body": body if body is not None else b"",
             "data": data,
             "fargs": fargs,
-            "reply": reply,
         }
+        if reply is not None:
+            request["reply"] = reply
         request.update(kwa)
         self._last = {key: request[key] for key in ("method", "path", "qargs", "fragment", "headers")}
         self.requests.append(request)
@@ -775,7 +867,8 @@ class Client:
         otherwise it clobbers .requester attributes. If the parameters are all
         None, sends the request of the current .requester attributes again;
         otherwise reinits .requester with those given (body, data and fargs are
-        then replaced by those given or by empty) and .respondent.
+        then replaced by those given or by empty) and .respondent. The request
+        as sent is recorded in .pending, with the extra items of kwa.
         """
         if path is not None:
             path, qargs = self._target(path, qargs)
@@ -785,6 +878,12 @@ class Client:
             self.requester.data = data
             self.requester.fargs = fargs
         msg = self.requester.build()
+        self.pending = self._record(kwa)
+        self._send(msg)
+
+    def _send(self, msg: bytes):
+        """Send request msg, on a new connection unless the kept-alive one may
+        be reused, and make .respondent ready for its response."""
         self._reused = not (self._stale or self.connector.cs is None)
         if not self._reused:
             self.connector.close()
@@ -793,32 +892,81 @@ class Client:
             self.connector.reopen()
             self._stale = False
         self._received = False
+        self._resumeAt = None
         self.respondent.reinit(msg=self.connector.rxbs, method=self.requester.method, redirectable=self.redirectable)
         self.respondent.makeParser()
         self.connector.tx(msg)
         self.waited = True
 
+    def _record(self, extra: dict | None = None) -> dict:
+        """Return the record of the request .requester just built: extra's items,
+        then method, path (without query), qargs, fragment, headers, body,
+        data, fargs, host, port and scheme as sent."""
+        requester = self.requester
+        body = requester.body
+        record = dict(extra) if extra else {}
+        record.update(
+            method=requester.method,
+            path=_splitTarget(requester.path)[0] or "/",
+            qargs=requester.qargs,
+            fragment=requester.fragment,
+            headers=requester.headers,
+            body=body.encode("utf-8") if isinstance(body, str) else bytes(body or b""),
+            data=requester.data,
+            fargs=requester.fargs,
+            host=requester.hostname,
+            port=requester.port,
+            scheme=self.scheme,
+        )
+        return record
+
+    def _response(self, errored: bool = False, error: str | None = None) -> dict:
+        """Return the response dict of what .respondent parsed for the request in progress."""
+        respondent = self.respondent
+        version = respondent.version
+        return {
+            "version": None if version is None else divmod(version, 10),
+            "status": respondent.status,
+            "reason": respondent.reason,
+            "headers": respondent.headers,
+            "body": bytes(respondent.body),
+            "data": respondent.data,
+            "request": self.pending,
+            "errored": errored or respondent.errored,
+            "error": error if error is not None else respondent.error,
+        }
+
+    def _sameServer(self, scheme: str, hostname: str, port: int) -> bool:
+        """True when scheme hostname port name the server of the connection:
+        the same scheme and port, and the same host name or one that resolves
+        to the address connected to (``localhost`` for ``127.0.0.1``)."""
+        requester = self.requester
+        if scheme != self.scheme or port != requester.port:
+            return False
+        if hostname.lower() == requester.hostname.lower():
+            return True
+        try:
+            return coring.normalizeHost(hostname) == self.connector.ha[0]
+        except (OSError, UnicodeError):
+            return False
+
     def redirect(self):
         """Perform redirect: send the request again to the Location of the
         redirect response, on this server or another.
 
-        A 303 (and a 301 or 302 to a POST) becomes a GET without body; 307 and
-        308 keep method and body. Credentials (Authorization, Cookie) are not
-        sent to another server. More than .maxRedirects redirects for one
-        request ends it with an errored response.
+        The redirect response is kept in .redirects (and in the final
+        response's redirects). A Location naming the server of the connection,
+        by its name or another that resolves to its address, goes on with the
+        same host. A 303 (and a 301 or 302 to a POST) becomes a GET without
+        body; 307 and 308 keep method and body. Credentials (Authorization,
+        Cookie) are not sent to another server. More than .maxRedirects
+        redirects for one request ends it with an errored response.
         """
         respondent = self.respondent
         current = f"{self.scheme}://{self.requester.hostname}:{self.requester.port}{self.requester.target()}"
         location = urljoin(current, respondent.location or "")
         self._redirectCount += 1
-        record = {
-            "status": respondent.status,
-            "reason": respondent.reason,
-            "location": location,
-            "method": self.requester.method,
-            "headers": respondent.headers,
-        }
-        self.redirects.append(record)
+        self.redirects.append(self._response())
         if self._redirectCount > self.maxRedirects:
             self._finish(errored=True, error=f"more than {self.maxRedirects} redirects")
             return
@@ -843,7 +991,7 @@ class Client:
             for name in ("content-type", "content-length", "transfer-encoding"):
                 self.requester.headers.popall(name, None)
 
-        if (scheme, hostname, port) != (self.scheme, self.requester.hostname, self.requester.port):
+        if not self._sameServer(scheme, hostname, port):
             for name in ("authorization", "proxy-authorization", "cookie"):
                 self.requester.headers.popall(name, None)
             try:
@@ -860,9 +1008,12 @@ class Client:
         self.requester.reinit(method=method, path=path, fragment=parts.fragment or "")
         self.requester.qargs = {}
         self.requester.body, self.requester.data, self.requester.fargs = body, data, fargs
+        extra = {key: value for key, value in (self.pending or {}).items() if key not in _RECORDED}
         self.waited = False
         try:
-            self.transmit()
+            msg = self.requester.build()
+            self.pending = self._record(extra)
+            self._send(msg)
         except (ValueError, HTTPException) as ex:
             self.waited = True
             self._finish(errored=True, error=str(ex))
@@ -882,29 +1033,38 @@ class Client:
     def _finish(self, errored: bool = False, error: str | None = None):
         """Append the response to the request in progress to .responses and
         make ready for the next request."""
-        respondent = self.respondent
-        response = {
-            "version": respondent.version,
-            "status": respondent.status,
-            "reason": respondent.reason,
-            "headers": respondent.headers,
-            "body": bytes(respondent.body),
-            "data": respondent.data,
-            "request": self.pending,
-            "errored": errored or respondent.errored,
-            "error": error if error is not None else respondent.error,
-            "redirects": self.redirects[self._redirectMark :],
-        }
+        response = self._response(errored=errored, error=error)
+        redirects = self.redirects[self._redirectMark :]
+        if redirects:
+            response["redirects"] = redirects
         self.responses.append(response)
         if response["errored"]:
             logger.info("HTTP client %s request failed: %s", self.name, response["error"])
-        if response["errored"] or not respondent.persisted or self._cutoff():
+        if response["errored"] or not self.respondent.persisted or self._cutoff():
             self.connector.close()
             self._stale = True
         self.waited = False
         self.pending = None
+        self._resumeAt = None
         self._redirectCount = 0
         self._redirectMark = len(self.redirects)
+
+    def _suspend(self):
+        """The server closed the event stream in progress: close the connection
+        and resume the stream on a new one after the stream's retry time
+        (see _resume). The request stays in progress."""
+        self.connector.close()
+        self._stale = True
+        self._resumeAt = self._tyme()() + self.respondent.retry / 1000.0
+
+    def _resume(self):
+        """Send the event stream request again, with a Last-Event-Id header
+        when the stream gave event ids, so that the server goes on from there."""
+        requester = self.requester
+        requester.headers.popall("last-event-id", None)
+        if self.respondent.leid is not None:
+            requester.headers["Last-Event-Id"] = self.respondent.leid
+        self._send(requester.build())
 
     def serviceRequests(self):
         """Service requests deque: send the next queued request when none is pending."""
@@ -920,6 +1080,8 @@ class Client:
             here = (self.scheme, self.requester.hostname, self.requester.port)
             if not (parts.scheme and parts.netloc) and here != self._home:
                 self._retarget(*self._home)  # back from a redirect to another server
+            if request.get("headers") is None:
+                self.requester.headers.popall("last-event-id", None)  # resumes only its own stream
             self.transmit(
                 method=request.get("method"),
                 path=request.get("path"),
@@ -929,6 +1091,7 @@ class Client:
                 body=request.get("body") if request.get("body") is not None else b"",
                 data=request.get("data"),
                 fargs=request.get("fargs"),
+                **{key: value for key, value in request.items() if key not in _RECORDED},
             )
         except (ValueError, OSError, HTTPException) as ex:  # request that cannot be built or sent
             self.waited = True
@@ -959,7 +1122,11 @@ class Client:
                     self._retried = True
                     self._stale = True
                     self.waited = False
-                    self.transmit()  # the same request on a new connection
+                    self._send(self.requester.build())  # the same request on a new connection
+                    return
+                if respondent.evented and not respondent.errored:
+                    respondent.parse()  # events that came with the close
+                    self._suspend()
                     return
                 respondent.close()  # finishes a body read until close
         except HTTPException:
@@ -975,21 +1142,52 @@ class Client:
 
     def service(self):
         """Service request response: send queued requests, service the
-        connection and parse responses."""
+        connection and parse responses. An event stream that the server
+        closed is resumed here once its retry time has passed."""
+        if self._resumeAt is not None:
+            if self._tyme()() < self._resumeAt:
+                return
+            try:
+                self._resume()
+            except (ValueError, OSError, HTTPException) as ex:
+                self._finish(errored=True, error=str(ex))
+                return
         self.serviceRequests()
         if not self.waited and self.connector.cs is None:
             return  # nothing to send, no connection to keep
+        connector = self.connector
         try:
-            self.connector.serviceConnect()
-            if self.connector.connected:
-                self.connector.serviceSends()
+            connector.serviceConnect()
+            if connector.connected:
+                connector.serviceSends()
         except OSError as ex:  # connection refused or reset, TLS handshake failed
-            self.connector.close()
-            self._stale = True
-            if self.waited:
-                self._finish(errored=True, error=str(ex))
+            self._fail(ex)
+            return
+        if self._unreachable():
+            self._fail(connector.error)
             return
         self.serviceResponse()
+
+    def _unreachable(self) -> bool:
+        """True when the last attempt to connect failed (refused, unreachable,
+        TLS handshake rejected) while a request waits, and the connector does
+        not keep retrying (it is not reconnectable)."""
+        connector = self.connector
+        return (
+            self.waited
+            and not connector.connected
+            and not connector.opened
+            and getattr(connector, "error", None) is not None
+            and not getattr(connector, "reconnectable", False)
+        )
+
+    def _fail(self, ex: Exception):
+        """The connection failed: close it and end the request in progress, if
+        any, with an errored response."""
+        self.connector.close()
+        self._stale = True
+        if self.waited:
+            self._finish(errored=True, error=str(ex))
 
     def _tyme(self):
         """Return a function giving the current tyme: the wound tymth, else monotonic time."""

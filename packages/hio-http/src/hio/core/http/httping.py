@@ -307,7 +307,7 @@ class HTTPError(Exception):
 
     Attributes:
         status (int): HTTP status code, e.g. ``400``
-        reason (str): HTTP status text, "Unknown Error" when unknown
+        reason (str): HTTP status text, "Unknown" for a status without a standard reason
         title (str): title of error
         detail (str): detailed description of error
         fault (int | None): an internal application error code
@@ -330,7 +330,7 @@ class HTTPError(Exception):
             self.status = int(status)
         except (ValueError, TypeError):
             self.status = 400
-        self.reason = str(reason) if reason else STATUS_DESCRIPTIONS.get(self.status, "Unknown Error")
+        self.reason = str(reason) if reason else STATUS_DESCRIPTIONS.get(self.status, "Unknown")
         self.title = title
         self.detail = detail
         self.fault = fault if fault is None else int(fault)
@@ -348,7 +348,9 @@ class HTTPError(Exception):
             jsonify (bool): True means render as serialized json
 
         Returns:
-            bytes: ``b"400 Bad Request\\ntitle\\ndetail\\nfault"`` lines or json
+            bytes: four lines, ``b"400 Bad Request\\ntitle\\ndetail\\nfault"``,
+                an empty line for an empty title, detail or a fault of None;
+                or json with those five fields
         """
         if jsonify:
             err = {
@@ -359,10 +361,8 @@ class HTTPError(Exception):
                 "fault": self.fault,
             }
             return json.dumps(err, indent=2).encode("utf-8")
-        lines = [f"{self.status} {self.reason}", self.title, self.detail]
-        if self.fault is not None:
-            lines.append(str(self.fault))
-        return "\n".join(lines).encode("utf-8")
+        fault = "" if self.fault is None else str(self.fault)
+        return "\n".join((f"{self.status} {self.reason}", self.title, self.detail, fault)).encode("utf-8")
 
 
 _WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -913,10 +913,10 @@ class EventSource:
     Parses a ``text/event-stream`` body (https://html.spec.whatwg.org/multipage/server-sent-events.html)
     from .raw and appends each event to .events as a dict with items:
 
-    - ``id``: last event id, utf-8 decoded, empty if none seen
+    - ``id``: last event id, utf-8 decoded, None if none seen
     - ``name``: event name (the ``event`` field), empty if not given
-    - ``data``: event data, multiple ``data`` lines joined with LF
-    - ``json``: data deserialized from json when .dictable and it is json, else None
+    - ``data``: event data, multiple ``data`` lines joined with LF; when
+      .dictable and the data is json, what it deserializes to instead
 
     Attributes:
         raw (bytearray): bytes of the stream, consumed as parsed
@@ -1035,13 +1035,12 @@ class EventSource:
             if not line:  # dispatch
                 if data:
                     text = "\n".join(data)
-                    event = {"id": self.leid or "", "name": name, "data": text, "json": None}
                     if self.dictable:
                         try:
-                            event["json"] = json.loads(text)
+                            text = json.loads(text)
                         except ValueError:
-                            pass
-                    self.events.append(event)
+                            pass  # not json: the text as it came
+                    self.events.append({"id": self.leid, "name": name, "data": text})
                 name = ""
                 data = []
                 size = 0
