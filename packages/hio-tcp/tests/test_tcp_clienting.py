@@ -51,7 +51,7 @@ def test_client_receive_send_and_close_semantics(pump):
             assert client.accepted and client.connected
             (ca, ix) = next(iter(server.ixes.items()))
             assert ca == client.ca == client.cs.getsockname()
-            assert ix.ca == ca and ix.ha == server.ha
+            assert ix.ca == ca and ix.ha == client.ha == ix.cs.getsockname()
 
             assert client.receive() is None
             assert ix.receive() is None
@@ -67,9 +67,15 @@ def test_client_receive_send_and_close_semantics(pump):
             pump(lambda: None, until=lambda: client.receive() == b"")
             assert client.cutoff
             assert client.receive() == b""
-            server.serviceConnects()  # closed remoter leaves .ixes
+            server.serviceConnects()
+            assert server.ixes[ca] is ix and not ix.opened  # closed, kept until removed
+            with pytest.raises(AttributeError):  # a closed remoter has no socket
+                ix.receive()
+            server.removeIx(ca)
             assert ca not in server.ixes
         assert not client.opened and client.cs is None
+        with pytest.raises(AttributeError):  # nor has a closed client
+            client.receive()
 
 
 def test_client_partial_sends_keep_order_small_bs(pump):
@@ -109,26 +115,64 @@ def test_client_half_close_still_gets_reply(pump):
         assert ix.rxbs == b"request"
         ix.tx(b"reply")
         server.serviceSendsAllIx()
-        server.serviceConnects()  # nothing left to send, cut off: removed
-        assert not server.ixes
+        server.serviceConnects()
+        assert server.ixes == {client.ca: ix}  # cut off, still there for its caller
+        server.closeIx(client.ca)
         pump(client.serviceReceives, until=lambda: client.cutoff)
         assert client.rxbs == b"reply"
 
 
-def test_client_not_reconnectable_reports_refusal(freeport):
-    """Connecting to a port nobody listens on raises ConnectionRefusedError."""
+def test_refused_client_retries_without_raising(pump, freeport):
+    """A refused attempt never raises: it is kept in .error and retried at the next service."""
     with clienting.openClient(ha=(LOOPBACK, freeport)) as client:
-        with pytest.raises(ConnectionRefusedError, match=str(freeport)):
-            for _ in range(1000):
-                client.connect()
-        assert not client.connected and not client.opened
-        for _ in range(3):  # not reconnectable: stays closed until reopened
+        assert not client.reconnectable and client.error is None
+        pump(client.service, until=lambda: client.error is not None)
+        assert isinstance(client.error, ConnectionRefusedError)
+        assert f"{LOOPBACK}:{freeport}" in str(client.error)
+        assert not client.connected and not client.opened  # closed until the next attempt
+        for _ in range(50):  # each service opens anew and is refused again
+            assert client.connect() is False
             client.service()
-        assert not client.opened and client.cs is None
-        client.reopen()
-        with pytest.raises(ConnectionRefusedError):
-            for _ in range(1000):
-                client.service()
+        with serving.openServer(host=LOOPBACK, port=freeport) as server:
+            pump(client.service, server.service, until=lambda: client.connected and client.ca in server.ixes)
+            assert client.error is None  # cleared once connected
+            client.tx(b"got through")
+            ix = server.ixes[client.ca]
+            pump(client.service, server.service, until=lambda: ix.rxbs == b"got through")
+
+
+def test_client_closed_by_caller_reopens_on_service(pump):
+    """serviceConnect on a client closed by its caller opens it again and connects."""
+    with serving.openServer(host=LOOPBACK, port=0) as server, clienting.openClient(ha=server.eha) as client:
+        pump(client.serviceConnect, server.serviceConnects, until=lambda: client.ca in server.ixes)
+        first = client.ca
+        client.close()
+        assert not client.opened and client.cs is None and not client.connected
+        pump(client.serviceConnect, server.serviceConnects, until=lambda: client.connected and client.ca in server.ixes)
+        assert client.opened and client.ca != first
+
+
+def test_client_send_buffer_stays_bounded(pump):
+    """The kernel does not grow the client's send buffer: what send takes stays near bs."""
+    with (
+        serving.openServer(host=LOOPBACK, port=0) as server,
+        clienting.openClient(ha=server.eha, bs=16384) as client,
+    ):
+        pump(client.connect, server.serviceConnects, until=lambda: client.connected and server.ixes)
+        ix = server.ixes[client.ca]
+        payload = bytes(range(256)) * 16384  # 4 MiB
+        client.tx(payload)
+        received = bytearray()
+
+        def drain():
+            ix.serviceReceives()
+            received.extend(ix.rxbs)
+            ix.clearRxbs()
+
+        pump(client.serviceSends, drain, until=lambda: len(received) == len(payload), limit=100_000)
+        assert received == payload
+        sndbuf = client.actualBufSizes()[0]
+        assert 16384 <= sndbuf <= 1 << 18  # fixed (the kernel reports twice what was set), not grown to megabytes
 
 
 def test_client_reconnects_before_server_starts(pump, freeport):
@@ -144,6 +188,7 @@ def test_client_reconnects_before_server_starts(pump, freeport):
         assert not client.connected
 
         pump(client.service, until=lambda: not client.opened)  # refused again, waits out tymeout
+        assert isinstance(client.error, ConnectionRefusedError)
         with serving.openServer(host=LOOPBACK, port=freeport) as server:
             for _ in range(10):  # tymer not yet expired: no attempt even though the server is up
                 client.service()
@@ -159,8 +204,9 @@ def test_client_reconnects_before_server_starts(pump, freeport):
             server.closeIx(ix.ca)
             pump(client.service, server.service, until=lambda: not client.opened)  # cut off, closed, waits tymeout
             tymist.tick(0.5)
-            pump(client.service, server.service, until=lambda: client.connected and server.ixes)
-            assert ix.ca not in server.ixes
+            pump(client.service, server.service, until=lambda: client.connected and client.ca in server.ixes)
+            assert not server.ixes[ix.ca].opened  # the closed one stays until its caller removes it
+            server.removeIx(ix.ca)
             client.tx(b"again")
             ix = next(iter(server.ixes.values()))
             pump(client.service, server.service, until=lambda: ix.rxbs == b"again")

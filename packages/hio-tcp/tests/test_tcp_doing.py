@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from hio.base import doing
 from hio.core.tcp import clienting, serving
 
@@ -39,7 +37,8 @@ def test_echo_doers_under_doist(freeport):
         assert ix.tyme == doist.tyme
     finally:
         doist.exit()
-    assert not server.opened and not client.opened and not server.ixes
+    assert not server.opened and not client.opened
+    assert server.ixes == {client.ca: ix} and not ix.opened  # kept, closed, after the run
 
 
 def test_reconnecting_client_doer_before_server_doer(freeport):
@@ -98,11 +97,24 @@ def test_doist_do_runs_to_limit_and_closes(freeport):
     assert not server.opened and not client.opened
 
 
-def test_refused_client_doer_reports_through_doist(freeport):
-    """A ClientDoer whose client is not reconnectable ends the Doist with the refusal, closed."""
+def test_refused_client_doer_never_ends_the_doist(freeport):
+    """A ClientDoer whose connection is refused keeps retrying; the Doist runs on to its limit."""
     client = clienting.Client(ha=(LOOPBACK, freeport))
     doist = doing.Doist(real=False, tock=0.03125, limit=1.0)
-    with pytest.raises(ConnectionRefusedError, match=f"{LOOPBACK}:{freeport}"):
-        doist.do(doers=[clienting.ClientDoer(client=client)])
-    assert not doist.done
-    assert not client.opened and client.cs is None
+    doist.do(doers=[clienting.ClientDoer(client=client)])  # does not raise
+    assert doist.tyme == 1.0
+    assert isinstance(client.error, ConnectionRefusedError)
+    assert not client.opened and client.cs is None  # exit closed it
+
+
+def test_server_doer_run_keeps_connections_with_what_they_received(freeport):
+    """After a ServerDoer run the server's remoters are still in .ixes, closed, with their .rxbs."""
+    server = serving.Server(host="", port=freeport)
+    client = clienting.Client(host="localhost", port=freeport)
+    client.tx(b"kept for after the run")
+    doist = doing.Doist(real=False, tock=0.03125, limit=0.5)
+    doist.do(doers=[serving.ServerDoer(server=server), clienting.ClientDoer(client=client)])
+    assert not server.opened and not client.opened and not client.txbs
+    ((ca, ix),) = server.ixes.items()
+    assert ca == client.ca and not ix.opened
+    assert ix.rxbs == b"kept for after the run"

@@ -109,7 +109,8 @@ def test_server_echo_many_clients_at_once(pump):
         finally:
             for client in clients:
                 client.close()
-        pump(server.service, until=lambda: not server.ixes)
+        pump(server.service, until=lambda: all(ix.cutoff for ix in server.ixes.values()))
+        assert len(server.ixes) == 40  # gone peers are marked cut off, kept for the caller to remove
 
 
 def test_server_transfers_ten_megabytes_both_ways_small_bs(pump):
@@ -134,7 +135,7 @@ def test_server_transfers_ten_megabytes_both_ways_small_bs(pump):
 
 
 def test_server_survives_peers_leaving_mid_stream(pump):
-    """A reset or a disconnect mid message closes and removes that remoter only."""
+    """A reset or a disconnect mid message cuts off that remoter only."""
     with serving.openServer(host=LOOPBACK, port=0) as server:
         steady = clienting.Client(ha=server.ha)
         steady.reopen()
@@ -155,7 +156,11 @@ def test_server_survives_peers_leaving_mid_stream(pump):
             resetter.close()  # RST while the server still has data queued for it
             quitter.close()  # FIN in the middle of a message
 
-            pump(server.service, until=lambda: resetCa not in server.ixes and quitCa not in server.ixes)
+            pump(server.service, until=lambda: server.ixes[resetCa].cutoff and server.ixes[quitCa].cutoff)
+            assert not server.ixes[resetCa].txbs  # undeliverable, dropped
+            assert server.ixes[quitCa].rxbs == b"half a mes"  # what came before the end is kept
+            server.removeIx(resetCa)
+            server.removeIx(quitCa)
             steady.tx(b"still there?")
             pump(
                 server.service,
@@ -193,7 +198,7 @@ def test_server_five_hundred_connections_no_fd_left(pump, fds):
         finally:
             for client in clients:
                 client.close()
-        pump(server.service, until=lambda: not server.ixes)
+        pump(lambda: echoer.recur(tyme=0.0), until=lambda: not server.ixes)  # the echo server removes the gone
     assert not server.opened
     assert fds() == before
 
@@ -208,8 +213,8 @@ def test_server_close_releases_everything(pump, fds):
         pump(server.service, until=lambda: len(server.ixes) == 5)
         ixes = list(server.ixes.values())
         server.close()
-        assert not server.opened and not server.ixes
-        assert all(not ix.opened for ix in ixes)
+        assert not server.opened and list(server.ixes.values()) == ixes  # kept, closed
+        assert all(not ix.opened and ix.cs is None for ix in ixes)
         for peer in peers:
             assert peer.recv(10) == b""
     finally:
@@ -219,7 +224,8 @@ def test_server_close_releases_everything(pump, fds):
     server.reopen()  # opens again on the same port
     try:
         with clienting.openClient(ha=server.ha) as client:
-            pump(client.service, server.service, until=lambda: client.connected and server.ixes)
+            pump(client.service, server.service, until=lambda: client.connected and client.ca in server.ixes)
+            assert len(server.ixes) == 6
     finally:
         server.close()
 
@@ -261,15 +267,19 @@ def test_server_ix_operations(pump):
         assert not ix.opened
 
 
-def test_server_closeAllIx_then_serviceConnects_removes(pump):
-    """closeAllIx closes every remoter; the next serviceConnects removes them."""
+def test_server_closeAllIx_keeps_until_removed(pump):
+    """closeAllIx closes every remoter; they stay in .ixes until removed."""
     with serving.openServer(host=LOOPBACK, port=0) as server:
         peers = [socket.create_connection(server.ha) for _ in range(3)]
         try:
             pump(server.service, until=lambda: len(server.ixes) == 3)
             server.closeAllIx()
             assert len(server.ixes) == 3 and all(not ix.opened for ix in server.ixes.values())
-            server.serviceConnects()
+            for _ in range(3):
+                server.service()  # closed remoters are neither read nor written
+            assert len(server.ixes) == 3
+            for ca in list(server.ixes):
+                server.removeIx(ca)
             assert not server.ixes
         finally:
             for peer in peers:
@@ -286,7 +296,8 @@ def test_remoter_direct_close_and_reused_descriptor(pump):
             old.close()  # behind the server's back
             second = socket.create_connection(server.ha)
             try:
-                pump(server.service, until=lambda: second.getsockname() in server.ixes and old.ca not in server.ixes)
+                pump(server.service, until=lambda: second.getsockname() in server.ixes)
+                assert server.ixes[old.ca] is old  # closed behind the server's back: still there
                 second.sendall(b"fresh")
                 new = server.ixes[second.getsockname()]
                 pump(server.service, until=lambda: new.rxbs == b"fresh")
@@ -409,3 +420,59 @@ def test_echo_server_doer_hands_over_received_bytes_in_order(pump):
             assert got == data
     finally:
         doist.exit()
+
+
+def test_remoter_ha_is_the_local_end_of_its_connection(pump):
+    """A server on all interfaces gives each remoter the address its client actually reached."""
+    with serving.openServer(host="", port=0) as server, clienting.openClient(ha=server.eha) as client:
+        pump(client.serviceConnect, server.serviceConnects, until=lambda: client.ca in server.ixes)
+        ix = server.ixes[client.ca]
+        assert server.ha[0] == "0.0.0.0"
+        assert ix.ha == ix.cs.getsockname() == client.cs.getpeername() == client.ha == server.eha
+        assert ix.ca == client.ca == ix.cs.getpeername()
+
+
+def test_remoter_send_raises_on_a_dead_connection_but_serviceSends_does_not(pump):
+    """send raises BrokenPipeError once sending is shut down; serviceSends marks cutoff instead."""
+    with serving.openServer(host=LOOPBACK, port=0) as server:
+        with socket.create_connection(server.eha) as peer:
+            pump(server.serviceConnects, until=lambda: server.ixes)
+            (ix,) = server.ixes.values()
+            assert ix.send(b"before") == 6
+            ix.shutdownSend()
+            with pytest.raises(BrokenPipeError):
+                ix.send(b"after")
+            assert ix.cutoff
+            ix.tx(b"queued after")
+            ix.serviceSends()  # does not raise
+            assert not ix.txbs
+            server.serviceSendsAllIx()
+            assert peer.recv(100) == b"before"
+            ix.close()
+            assert ix.cs is None
+            with pytest.raises(AttributeError):
+                ix.receive()
+            ix.tx(b"to a closed remoter")
+            ix.serviceSends()
+            ix.serviceReceives()
+            ix.serviceReceiveOnce()
+
+
+def test_echo_server_doer_removes_connections_whose_clients_left(pump):
+    """The echo server answers a half closed client, then drops the connection once it is sent."""
+    server = serving.Server(ha=(LOOPBACK, 0))
+    server.reopen()
+    echoer = serving.EchoServerDoer(server=server)
+    try:
+        with socket.create_connection(server.eha) as peer:
+            stay = socket.create_connection(server.eha)
+            pump(lambda: echoer.recur(tyme=0.0), until=lambda: len(server.ixes) == 2)
+            peer.sendall(b"last words")
+            peer.shutdown(socket.SHUT_WR)
+            pump(lambda: echoer.recur(tyme=0.0), until=lambda: peer.getsockname() not in server.ixes)
+            assert peer.recv(100) == b"last words"  # echoed before it was dropped
+            assert list(server.ixes) == [stay.getsockname()]
+            stay.close()
+            pump(lambda: echoer.recur(tyme=0.0), until=lambda: not server.ixes)
+    finally:
+        server.close()

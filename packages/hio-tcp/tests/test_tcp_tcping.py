@@ -45,7 +45,10 @@ def test_peers_connect_both_ways(pump):
 
         alpha.closeOx(beta.eha)
         assert not toBeta.opened and beta.eha in alpha.oxes
-        pump(alpha.service, beta.service, until=lambda: toBeta.ca not in beta.ixes)
+        pump(alpha.service, beta.service, until=lambda: beta.ixes[toBeta.ca].cutoff)
+        for _ in range(3):  # closed by closeOx and not reconnectable: stays closed
+            alpha.service()
+        assert not toBeta.opened
         alpha.removeOx(beta.eha)
         assert alpha.oxes == {}
     finally:

@@ -8,9 +8,16 @@ from hio.core.tcp import clienting, serving
 LOOPBACK = "127.0.0.1"
 
 
-def who(address):
-    """Returns the wire log label of address."""
-    return ("%s:%s" % address).encode()
+def expected(records, **kwa):
+    """Returns (rx, tx) a fresh WireLog holds after records, (dx, data, who) triples, in order.
+
+    Compares what the transports wrote with what the WireLog writes itself,
+    whatever its record format.
+    """
+    with wiring.openWL(name="expected", **kwa) as wl:
+        for dx, data, who in records:
+            (wl.writeRx if dx == "rx" else wl.writeTx)(data, who=who)
+        return wl.readRx(), wl.readTx()
 
 
 def test_wirelog_records_rx_and_tx_both_sides(pump):
@@ -29,11 +36,11 @@ def test_wirelog_records_rx_and_tx_both_sides(pump):
             start = len(client.rxbs)
             pump(client.service, lambda: echoer.recur(tyme=0.0), until=lambda s=start, m=message: client.rxbs[s:] == m)
 
-        remote, local = who(server.eha), who(client.ca)
-        assert clientWl.readTx() == b"\ntx %s:\nfirst\n\ntx %s:\nsecond\n" % (remote, remote)
-        assert clientWl.readRx() == b"\nrx %s:\nfirst\n\nrx %s:\nsecond\n" % (remote, remote)
-        assert serverWl.readRx() == b"\nrx %s:\nfirst\n\nrx %s:\nsecond\n" % (local, local)
-        assert serverWl.readTx() == b"\ntx %s:\nfirst\n\ntx %s:\nsecond\n" % (local, local)
+        remote, local = server.eha, client.ca  # each side labels a record with its remote end
+        both = [(dx, m, remote) for m in (b"first", b"second") for dx in ("tx", "rx")]
+        assert (clientWl.readRx(), clientWl.readTx()) == expected(both)
+        both = [(dx, m, local) for m in (b"first", b"second") for dx in ("rx", "tx")]
+        assert (serverWl.readRx(), serverWl.readTx()) == expected(both)
 
 
 def test_wirelog_records_plaintext_of_tls(pump, certs):
@@ -49,4 +56,5 @@ def test_wirelog_records_plaintext_of_tls(pump, certs):
         client.tx(b"plain words")
         ix = server.ixes[client.ca]
         pump(client.service, server.service, until=lambda: ix.rxbs == b"plain words")
-        assert wl.readRx() == (b"\ntx %s:\nplain words\n\nrx %s:\nplain words\n" % (who(server.eha), who(client.ca)))
+        records = [("tx", b"plain words", server.eha), ("rx", b"plain words", client.ca)]
+        assert wl.readRx() == expected(records, samed=True)[0]

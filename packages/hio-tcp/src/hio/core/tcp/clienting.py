@@ -26,6 +26,10 @@ logger = help.ogler.getLogger()
 
 _READABLE = getattr(select, "POLLIN", 1)
 
+# least fixed send buffer: one smaller than a loopback segment (64 KiB) leaves
+# the sender waiting on the peer's delayed acknowledgements, at a few MB/s
+_LEAST_SNDBUF = 1 << 16
+
 # connect_ex results that mean the attempt is still under way
 _PENDING = frozenset((errno.EINPROGRESS, errno.EALREADY, errno.EWOULDBLOCK, errno.EAGAIN, errno.EINTR))
 
@@ -62,14 +66,16 @@ class Client(tyming.Tymee):
     See tyming.Tymee for inherited attributes, properties, and methods
 
     Attributes:
-        tymeout (float): seconds to wait before retrying a refused or lost
-            connection when reconnectable; 0.0 means retry at once
+        tymeout (float): seconds to wait after a failed connection attempt (or,
+            when reconnectable, a lost connection) before the next one; 0.0
+            means at the next service
         tymer (Tymer): retry tymer on the tyme base of .tymth
         hostname (str): dns name or ip address of the remote host as given
         ha (tuple): (host, port) of the remote host, host normalized to an ip address
-        reconnectable (bool): True means retry a refused connection attempt every
-            tymeout and reconnect after the peer closes the connection;
-            False means a refused attempt raises the OSError
+        reconnectable (bool): True means also reconnect, after .tymeout, once
+            the peer closed or reset an established connection; False means a
+            connection cut off stays so until reopened. Either way a refused or
+            otherwise failed connection attempt is retried, never raised
         bs (int): buffer size, the most bytes read from the socket at once
         txbs (bytearray): bytes waiting to be sent, in order
         rxbs (bytearray): bytes received and not yet consumed, in order
@@ -78,6 +84,9 @@ class Client(tyming.Tymee):
         ca (tuple): local (host, port) of the connection socket once accepted
         cutoff (bool): True when the peer closed or reset the connection
         opened (bool): True when .cs is open
+        error (OSError | None): why the last connection attempt failed (for
+            example ConnectionRefusedError, or an ssl.SSLError for a rejected
+            TLS handshake); None before any failure and again once connected
 
     Properties:
         host (str): host in .ha
@@ -134,6 +143,7 @@ class Client(tyming.Tymee):
         self.ca = (None, None)
         self.cutoff = False
         self.opened = False
+        self.error = None
         self._accepted = False
         self._waiting = False  # True while waiting out .tymer before the next attempt
         self._ready = None  # readiness poll over .cs, cheaper than a receive that finds nothing
@@ -200,9 +210,12 @@ class Client(tyming.Tymee):
         family = socket.AF_INET6 if ":" in self.ha[0] else socket.AF_INET
         cs = socket.socket(family, socket.SOCK_STREAM)
         try:
-            for option in (socket.SO_SNDBUF, socket.SO_RCVBUF):  # only ever enlarge
-                if cs.getsockopt(socket.SOL_SOCKET, option) < self.bs:
-                    cs.setsockopt(socket.SOL_SOCKET, option, self.bs)
+            # the send buffer is fixed, so the kernel does not grow it into
+            # megabytes that a send reports as sent long before the peer has
+            # them; the receive buffer only ever grows
+            cs.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, max(self.bs, _LEAST_SNDBUF))
+            if cs.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) < self.bs:
+                cs.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.bs)
             cs.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             cs.setblocking(False)
         except OSError:
@@ -249,6 +262,7 @@ class Client(tyming.Tymee):
         self._ready = None
         self.opened = False
         self._accepted = False
+        self._waiting = False
 
     def refresh(self) -> None:
         """Restart timer"""
@@ -261,49 +275,69 @@ class Client(tyming.Tymee):
         Returns True if successful
         Returns False if not so try again later
 
-        A refused or failed attempt closes .cs. When .reconnectable the next
-        attempt reopens .cs once .tymeout has passed; otherwise the attempt
-        raises the OSError (ConnectionRefusedError when refused) and the
-        client stays closed until reopened.
+        Never raises for a failed attempt: a refused, unreachable or otherwise
+        failed attempt is logged and kept in .error, .cs is closed, and the
+        next call (once .tymeout has passed) opens .cs anew and tries again.
+        A closed client, also one closed by the caller, is opened first.
         """
         if self._accepted:
             return True
         if not self.opened:
-            if not self.reconnectable or (self._waiting and not self._expired()):
+            if self._waiting and not self._expired():
                 return False
-            self.reopen()
-        result = self.cs.connect_ex(self.ha)
+            try:
+                self.reopen()
+            except OSError as ex:  # out of descriptors or buffers
+                return self._fail(ex)
+        cs = self.cs
+        try:
+            result = cs.connect_ex(self.ha)
+        except OSError as ex:
+            return self._fail(ex)
         if result == 0 or result == errno.EISCONN:
-            if self.cs.getsockname() == self.cs.getpeername():  # self connected to unbound port
-                return self._fail(OSError(errno.ECONNREFUSED, os.strerror(errno.ECONNREFUSED)))
+            if cs.getsockname() == cs.getpeername():  # self connected to unbound port
+                return self._fail(self._error(errno.ECONNREFUSED))
             self._accepted = True
             self.cutoff = False
-            self.ca = self.cs.getsockname()
+            self.ca = cs.getsockname()
+            if self.connected:  # a TLS client is connected only after its handshake
+                self.error = None
             logger.debug("Client %s accepted connection to %s.", self.ca, self.ha)
             return True
         if result in _PENDING:
             return False
-        return self._fail(OSError(result, os.strerror(result)))
+        return self._fail(self._error(result))
 
     def _expired(self) -> bool:
         """Returns True when .tymer has expired or there is no tyme base to wait on."""
         return self.tymth is None or self.tymer.expired
 
-    def _fail(self, ex: OSError) -> bool:
-        """Closes after a failed connection attempt and retries later or raises ex.
+    def _error(self, code: int) -> OSError:
+        """Returns the OSError (its subclass for code) of a failed attempt to connect to .ha."""
+        return OSError(code, f"{os.strerror(code)} connecting to {self.ha[0]}:{self.ha[1]}")
 
-        Returns False when .reconnectable. Raises ex otherwise.
+    def _fail(self, ex: Exception) -> bool:
+        """Records failed connection attempt ex in .error, closes and retries later.
+
+        The first failure of a kind is logged as an error, repeats of it only
+        for debugging, so a client retrying a peer that is down does not flood
+        the log. Returns False.
         """
+        last = self.error
+        if last is None or type(last) is not type(ex) or getattr(last, "errno", None) != getattr(ex, "errno", None):
+            logger.error("Client connection to %s failed: %s", self.ha, ex)
+        else:
+            logger.debug("Client connection to %s failed again: %s", self.ha, ex)
+        self.error = ex
+        self._retryLater()
+        return False
+
+    def _retryLater(self) -> None:
+        """Closes .cs; the next connection attempt waits until .tymeout has passed."""
         self.close()
-        if self.reconnectable:
-            self._waiting = True
-            if self.tymth is not None:
-                self.tymer.start(duration=self.tymeout)
-            return False
-        if ex.errno is None:
-            raise ex
-        reason = ex.strerror or os.strerror(ex.errno)
-        raise OSError(ex.errno, f"{reason} connecting to {self.ha[0]}:{self.ha[1]}") from ex
+        self._waiting = True
+        if self.tymth is not None:
+            self.tymer.start(duration=self.tymeout)
 
     def connect(self) -> bool:
         """Attempt nonblocking connect to .ha
@@ -318,14 +352,15 @@ class Client(tyming.Tymee):
     def serviceConnect(self) -> bool:
         """Service connection attempt.
 
-        If not already connected make a nonblocking attempt. A reconnectable
-        client whose peer closed the connection closes it and starts over
-        once .tymeout has passed.
+        If not already connected make a nonblocking attempt (see accept: a
+        failed attempt is retried, never raised). A reconnectable client whose
+        peer closed the connection closes it and starts over once .tymeout
+        has passed.
         Returns .connected
         """
         if self.cutoff and self.reconnectable and self.opened:
             logger.debug("Client to %s cut off, reconnecting.", self.ha)
-            self._fail(OSError(errno.ECONNRESET, os.strerror(errno.ECONNRESET)))
+            self._retryLater()
         if not self.connected:
             self.connect()
         return self.connected
@@ -336,8 +371,12 @@ class Client(tyming.Tymee):
         If no data then returns None
         If connection closed then returns empty bytes and sets .cutoff
         Otherwise returns data bytes
+
+        Raises AttributeError when the client is closed (it has no socket).
         """
         if not self._accepted:
+            if self.cs is None:
+                raise AttributeError("Client is closed: there is no socket to receive on.")
             return None
         try:
             data = self.cs.recv(self.bs)
@@ -532,22 +571,20 @@ class ClientTls(Client):
         Returns True if successful
         Returns False if not so try again later
 
-        A failed handshake closes .cs and raises the ssl.SSLError, for example
-        ssl.SSLCertVerificationError for an unknown authority, an expired
-        certificate or a host name mismatch.
+        A failed handshake is a failed connection attempt (see accept): it is
+        logged and kept in .error, for example an ssl.SSLCertVerificationError
+        for an unknown authority, an expired certificate or a host name
+        mismatch, .cs is closed and the attempt is made anew later. It never
+        raises, and no data moves over a connection whose handshake failed.
         """
         try:
             self.cs.do_handshake()
         except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError, InterruptedError):
             return False
-        except ssl.SSLError as ex:
-            logger.error("Client TLS handshake with %s failed: %s", self.ha, ex)
-            self.close()
-            raise
-        except OSError as ex:  # reset or closed during the handshake
-            logger.error("Client TLS handshake with %s failed: %s", self.ha, ex)
+        except OSError as ex:  # includes ssl.SSLError; reset or closed during the handshake
             return self._fail(ex)
         self._connected = True
+        self.error = None
         logger.debug("Client %s TLS handshake with %s done, %s.", self.ca, self.ha, self.cs.version())
         return True
 
@@ -573,10 +610,15 @@ class ClientTls(Client):
         If connection closed then returns empty bytes and sets .cutoff
         Otherwise returns data bytes
 
-        Raises the ssl.SSLError when the server rejects the connection with a
-        TLS alert, for instance because it does not accept the client certificate.
+        When the server rejects the connection with a TLS alert, for instance
+        because it does not accept the client certificate, keeps the
+        ssl.SSLError in .error and treats the connection as closed.
+
+        Raises AttributeError when the client is closed (it has no socket).
         """
         if not self._connected:
+            if self.cs is None:
+                raise AttributeError("Client is closed: there is no socket to receive on.")
             return None
         try:
             data = self.cs.recv(self.bs)
@@ -587,8 +629,9 @@ class ClientTls(Client):
             return b""
         except ssl.SSLError as ex:
             logger.error("Client TLS connection to %s failed: %s", self.ha, ex)
+            self.error = ex
             self.cutoff = True
-            raise
+            return b""
         except OSError as ex:
             logger.debug("Client to %s receive failed: %s.", self.ha, ex)
             self.cutoff = True

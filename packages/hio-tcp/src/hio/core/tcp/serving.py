@@ -210,10 +210,11 @@ class Server(Acceptor):
         wl (WireLog | None): WireLog instance if any
         ixes (dict): incoming connections, Remoters, indexed by remote (host, port) duple
 
-    Each Remoter whose peer went away (.cutoff) and that has nothing left
-    to send, and each closed Remoter, is noted by serviceSendsAllIx and, if
-    still so, closed and removed by the next serviceConnects: a service
-    cycle later, so that its .rxbs can still be read and answered.
+    A Remoter stays in .ixes, with what it received, until the caller
+    removes it (removeIx) or a new connection comes from the same remote
+    address: when its peer goes away it is only marked .cutoff, and closeIx,
+    closeAllIx and close close remoters without removing them, so that what
+    they received can still be read after a run.
     """
 
     Tymeout = 1.0
@@ -247,7 +248,6 @@ class Server(Acceptor):
         self._cafds = {}  # registered file descriptor by remoter ca
         self._fresh = {}  # cas of remoters not yet read since added, in order (an ordered set)
         self._carry = []  # cas of TLS remoters last found ready: their sockets may hold decrypted bytes
-        self._gone = set()  # cas of remoters seen gone by serviceSendsAllIx or closed by closeIx
 
     def wind(self, tymth: Callable[[], float]) -> None:
         """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
@@ -303,7 +303,9 @@ class Server(Acceptor):
 
     def _newRemoter(self, ca: tuple, cs: socket.socket) -> Remoter:
         """Returns a new Remoter for accepted socket cs from ca."""
-        return Remoter(ha=self.ha, ca=ca, cs=cs, tymeout=self.tymeout, bs=self.bs, wl=self.wl, tymth=self.tymth)
+        return Remoter(
+            ha=cs.getsockname(), ca=ca, cs=cs, tymeout=self.tymeout, bs=self.bs, wl=self.wl, tymth=self.tymth
+        )
 
     def serviceAxes(self) -> list[tuple]:
         """Service axes.
@@ -329,26 +331,11 @@ class Server(Acceptor):
             added.append(ca)
         return added
 
-    def _removeGone(self) -> None:
-        """Closes and removes the remoters last seen gone that still are.
-
-        Gone means closed, or cut off by the peer with nothing left to send.
-        """
-        ixes = self.ixes
-        for ca in self._gone:
-            ix = ixes.get(ca)
-            if ix is not None and (not ix.opened or (ix.cutoff and not ix.txbs)):
-                logger.debug("Server on %s removing connection from %s.", self.ha, ca)
-                self.removeIx(ca)
-        self._gone.clear()
-
     def serviceConnects(self) -> None:
         """Service connects is method name to be used.
 
-        Removes gone connections, accepts new ones and creates their Remoters.
+        Accepts new connections and creates their Remoters.
         """
-        if self._gone:
-            self._removeGone()
         self.serviceAccepts()
         if self.axes:
             self.serviceAxes()
@@ -375,30 +362,31 @@ class Server(Acceptor):
     def closeIx(self, ca: tuple) -> None:
         """Shutdown and close remoter given by connection address ca.
 
-        The closed remoter leaves .ixes at the next serviceConnects, so that
-        its .rxbs can still be read.
+        The closed remoter stays in .ixes, so that its .rxbs can still be
+        read, until removed with removeIx.
         """
         ix = self.ixes.get(ca)
         if ix is not None:
             self._unregister(ca)
+            self._fresh.pop(ca, None)
             ix.close()
-            self._gone.add(ca)
 
     def closeAllIx(self) -> None:
-        """Shutdown and close all remoter connections"""
+        """Shutdown and close all remoter connections, keeping them in .ixes"""
         for ca in list(self.ixes):
             self.closeIx(ca)
 
     def close(self) -> None:
-        """Close all sockets"""
-        for ca in list(self.ixes):
-            self.removeIx(ca)
+        """Close all sockets: the listen socket and every remoter.
+
+        The closed remoters stay in .ixes with what they received.
+        """
+        self.closeAllIx()
         while self.axes:
             _, cs = self.axes.popleft()
             cs.close()
         self._fresh.clear()
         self._carry.clear()
-        self._gone.clear()
         if self._poller is not None:
             if hasattr(self._poller, "close"):
                 self._poller.close()
@@ -440,7 +428,7 @@ class Server(Acceptor):
         if self._fresh:
             for ca in self._fresh:
                 ix = ixes.get(ca)
-                if ix is not None:
+                if ix is not None and ix.opened:
                     ready[ca] = ix
             self._fresh.clear()
         if self._carry:
@@ -490,19 +478,10 @@ class Server(Acceptor):
         self._ix(ca).tx(data)
 
     def serviceSendsAllIx(self) -> None:
-        """Service transmits for all remoters in .ixes
-
-        Also notes the remoters that are gone, closed or cut off with nothing
-        left to send, for the next serviceConnects to remove.
-        """
-        gone = self._gone
-        for ca, ix in self.ixes.items():
+        """Service transmits for all remoters in .ixes"""
+        for ix in self.ixes.values():
             if ix.txbs:
                 ix.serviceSends()
-                if ix.txbs:
-                    continue
-            if ix.cutoff or not ix.opened:
-                gone.add(ca)
 
     def service(self) -> None:
         """Service connects and service receives and sends for all ix."""
@@ -635,7 +614,7 @@ class ServerTls(Server):
                 old.close()
             try:
                 cx = RemoterTls(
-                    ha=self.ha,
+                    ha=cs.getsockname(),
                     ca=ca,
                     cs=cs,
                     context=self.context,
@@ -694,7 +673,7 @@ class Remoter(tyming.Tymee):
     Should only be used by an Acceptor subclass such as Server
 
     Attributes:
-        ha (tuple): (host, port) the server listens on
+        ha (tuple): local (host, port) of the connection, where its peer reached the server
         ca (tuple): remote (host, port) of the connection
         cs (socket.socket): connected socket
         tymeout (float): tymeout in seconds for connection refresh
@@ -726,7 +705,7 @@ class Remoter(tyming.Tymee):
         """Initialize instance.
 
         Parameters:
-            ha: (host, port) the server listens on
+            ha: local (host, port) of the connection
             ca: remote (host, port) of the connection
             cs: connected socket, made nonblocking here
             tymeout: tymeout in seconds for connection refresh, default .Tymeout
@@ -779,11 +758,12 @@ class Remoter(tyming.Tymee):
         self.shutdown(how=socket.SHUT_RD)
 
     def close(self) -> None:
-        """Shutdown and close connected socket .cs"""
+        """Shutdown and close connected socket .cs, leaving .cs None"""
         if self.opened:
             self.shutdown()
             waker.unwatch(self.cs)
             self.cs.close()
+            self.cs = None
             self.opened = False
 
     def refresh(self) -> None:
@@ -810,6 +790,8 @@ class Remoter(tyming.Tymee):
         If no data then returns None
         If connection closed then returns empty bytes and sets .cutoff
         Otherwise returns data bytes
+
+        Raises AttributeError once closed (.cs is None).
         """
         try:
             data = self.cs.recv(self.bs)
@@ -833,9 +815,9 @@ class Remoter(tyming.Tymee):
 
         Reads until the socket is drained (a read shorter than .bs), at most
         Reads times in one service so that a peer that never stops sending
-        cannot hold the others up.
+        cannot hold the others up. Does nothing once cut off or closed.
         """
-        if self.cutoff:
+        if self.cutoff or self.cs is None:
             return
         rxbs = self.rxbs
         bs = self.bs
@@ -849,7 +831,7 @@ class Remoter(tyming.Tymee):
 
     def serviceReceiveOnce(self) -> None:
         """Retrieve from server only one reception"""
-        if self.cutoff:
+        if self.cutoff or self.cs is None:
             return
         data = self.receive()
         if data:
@@ -863,18 +845,21 @@ class Remoter(tyming.Tymee):
         """Perform non blocking send on connected socket .cs.
 
         Return number of bytes sent, 0 when the socket cannot take more now.
-        When the connection failed sets .cutoff, drops .txbs (nothing can be
-        delivered any more) and returns 0.
+
+        Raises the OSError when the connection failed, for example
+        BrokenPipeError after its sending side was shut down, once it has set
+        .cutoff and dropped .txbs (nothing can be delivered any more);
+        serviceSends catches it. Raises AttributeError once closed.
         """
         try:
             count = self.cs.send(data)
         except (BlockingIOError, InterruptedError):
             return 0
-        except OSError as ex:  # broken pipe, reset, closed
+        except OSError as ex:  # broken pipe, reset
             logger.debug("Remoter %s send failed: %s.", self.ca, ex)
             self.cutoff = True
             self.txbs.clear()
-            return 0
+            raise
         if count:
             if self.wl:
                 self.wl.writeTx(data[:count], who=self.ca)
@@ -890,11 +875,17 @@ class Remoter(tyming.Tymee):
         """Service transmits.
 
         Send as much of .txbs as the socket takes; what it does not take now
-        stays at the front of .txbs, in order, for the next service.
+        stays at the front of .txbs, in order, for the next service. A failed
+        connection sets .cutoff and drops .txbs; a closed remoter sends nothing.
         """
         txbs = self.txbs
+        if not txbs or self.cs is None:
+            return
         while txbs:
-            count = self.send(txbs)
+            try:
+                count = self.send(txbs)
+            except OSError:  # logged, .cutoff set and .txbs dropped by send
+                return
             if not count:
                 return
             if count < len(txbs):  # partial, socket full for now
@@ -1030,7 +1021,8 @@ class RemoterTls(Remoter):
         """Perform non blocking send on connected socket .cs.
 
         Return number of bytes sent, 0 when the socket cannot take more now.
-        When the connection failed sets .cutoff, drops .txbs and returns 0.
+        Raises the OSError (including ssl.SSLError) when the connection
+        failed, once it has set .cutoff and dropped .txbs; see Remoter.send.
         """
         try:
             count = self.cs.send(data)
@@ -1040,7 +1032,7 @@ class RemoterTls(Remoter):
             logger.debug("Remoter %s send failed: %s.", self.ca, ex)
             self.cutoff = True
             self.txbs.clear()
-            return 0
+            raise
         if count:
             if self.wl:
                 self.wl.writeTx(data[:count], who=self.ca)
@@ -1101,13 +1093,29 @@ class EchoServerDoer(ServerDoer):
 
     Inherited Attributes:
         server (Server): TCP Server instance
+
+    As nothing else looks after the server's connections, the echo server
+    removes each connection whose client went away once everything it echoes
+    is sent (or can no longer be), so that its descriptor does not linger.
+    Connections still open at exit stay in .server.ixes.
     """
+
+    def __init__(self, server: Server, **kwa: Any):
+        """Initialize instance.
+
+        Parameters:
+            server: TCP Server instance to service
+            kwa: passed on to Doer
+        """
+        super().__init__(server=server, **kwa)
+        self._ending = {}  # remoters cut off by their clients, by ca, removed once sent out
 
     def recur(self, tyme: float) -> bool:
         """Echoes back what each connection received, in the same cycle. Never done."""
         server = self.server
+        ending = self._ending
         server.serviceConnects()
-        for _, ix in server.receivedIxes():
+        for ca, ix in server.receivedIxes():
             if ix.rxbs:
                 if ix.txbs:
                     ix.tx(ix.rxbs)
@@ -1115,5 +1123,23 @@ class EchoServerDoer(ServerDoer):
                 else:  # nothing waits to be sent: hand the received bytes over whole, without copying
                     ix.txbs, ix.rxbs = ix.rxbs, ix.txbs
                 ix.serviceSends()  # at once: its client gets the echo while the others are read
-        server.serviceSendsAllIx()  # what a full socket did not take before
+            if ix.cutoff:
+                ending[ca] = ix
+        for ca, ix in server.ixes.items():  # what a full socket did not take before
+            if ix.txbs:
+                ix.serviceSends()
+                if ix.cutoff:
+                    ending[ca] = ix
+        if ending:
+            self._removeEnded()
         return False
+
+    def _removeEnded(self) -> None:
+        """Removes the remoters whose clients went away that have nothing left to send."""
+        ixes = self.server.ixes
+        for ca, ix in list(self._ending.items()):
+            if ixes.get(ca) is not ix:  # removed or replaced meanwhile
+                del self._ending[ca]
+            elif not ix.txbs or not ix.opened:
+                self.server.removeIx(ca)
+                del self._ending[ca]

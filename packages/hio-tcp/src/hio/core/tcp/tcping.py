@@ -94,9 +94,13 @@ class Peer(serving.Server):
             ox.close()
 
     def serviceConnectsOx(self) -> None:
-        """Service connection attempts of every client in .oxes"""
+        """Service connection attempts of every client in .oxes
+
+        A client closed by closeOx stays closed unless it is reconnectable;
+        one whose attempt failed is retried (see Client.accept).
+        """
         for ox in self.oxes.values():
-            if ox.opened or ox.reconnectable:
+            if ox.opened or ox.reconnectable or ox._waiting:
                 ox.serviceConnect()
 
     def serviceReceivesAllOx(self) -> None:
