@@ -93,3 +93,38 @@ def test_hio_client_event_stream_from_hio_server():
     assert [event["data"] for event in client.events] == [{"n": 0}, {"n": 1}, {"n": 2}]
     assert [event["id"] for event in client.events] == ["0", "1", "2"]
     assert client.respondent.retry == 500
+
+
+def test_bottle_event_stream_paced_by_tyme():
+    """A bottle generator that yields events while a tymer runs sends one chunk
+    a pass: the events it gives match the tyme it had."""
+    import bottle
+
+    from hio.base import tyming
+
+    doist = doing.Doist(real=False, tock=0.125)
+    stream = bottle.Bottle()
+
+    @stream.get("/stream")
+    def events():
+        tymer = tyming.Tymer(tymth=doist.tymen(), duration=1.0)
+        bottle.response.set_header("Content-Type", "text/event-stream")
+        yield "retry: 1000\n\n"
+        n = 0
+        while not tymer.expired:
+            yield f"id: {n}\ndata: {n}\n\n"
+            n += 1
+        yield "data: END\n\n"
+
+    server = serving.Server(app=stream, host="127.0.0.1", port=0, tymth=doist.tymen())
+    server.reopen()
+    port = server.servant.ss.getsockname()[1]
+    client = clienting.Client(hostname="127.0.0.1", port=port)
+    doist.doers = [serving.ServerDoer(server=server), clienting.ClientDoer(client=client)]
+    client.request(method="GET", path="/stream")
+    assert runUntil(doist, lambda: client.events and client.events[-1]["data"] == "END", limit=100)
+    datas = [event["data"] for event in client.events]
+    # a chunk a pass of tock 0.125: the retry line with the call, then an event
+    # each pass while the tymer of 1.0 runs (seven passes more), then the end
+    assert datas == [str(n) for n in range(7)] + ["END"]
+    assert client.respondent.retry == 1000 and client.respondent.leid == "6"

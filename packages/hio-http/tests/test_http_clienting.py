@@ -746,7 +746,8 @@ def test_client_doer_and_backend_request(servers):
     doist.exit()
     response = client.respond()
     assert response.data["method"] == "POST" and json.loads(response.data["body"]) == {"via": "doer"}
-    assert results and results[0].data["query"] == {"b": ["2"]}
+    # backendRequest gives the response dict itself
+    assert results and results[0]["data"]["query"] == {"b": ["2"]} and results[0]["status"] == 200
     assert client.connector.cs is None  # exit closed it
 
 
@@ -847,3 +848,44 @@ def test_client_resends_idempotent_request_on_closed_keep_alive(method, retried)
     else:
         assert second.errored and second.status is None
         assert len(heads) == 2
+
+
+def test_client_event_stream_resumes_after_its_retry_time():
+    """The server closes an event stream: the client lets go of the connection
+    at once (no longer cut off), waits the stream's retry time on its tymth,
+    then asks again on a new connection with the Last-Event-Id."""
+    heads = []
+    stream = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
+
+    def script(listener):
+        conn, _ = listener.accept()
+        with conn:
+            heads.append(readRequest(conn))
+            conn.sendall(stream + b"retry: 2000\n\nid: 7\ndata: one\n\n")
+        conn, _ = listener.accept()
+        with conn:
+            heads.append(readRequest(conn))
+            conn.sendall(stream + b"id: 8\ndata: two\n\n")
+
+    port, thread = rawServer(script)
+    tyme = [0.0]
+    client = Client(hostname="127.0.0.1", port=port, path="/events", tymth=lambda: tyme[0])
+    client.reopen()
+    try:
+        client.request(headers={"Accept": "text/event-stream"})
+        serviceUntil(client, lambda: len(client.events) == 1 and not client.connector.connected)
+        assert not client.connector.cutoff and client.waited and not client.responses
+        tyme[0] = 1.9  # not yet the retry time of 2000 ms
+        for _ in range(20):
+            client.service()
+            time.sleep(0.002)
+        assert len(heads) == 1 and not client.connector.connected
+        tyme[0] = 2.0
+        serviceUntil(client, lambda: len(client.events) == 2)
+    finally:
+        client.close()
+    thread.join(timeout=5)
+    assert b"Last-Event-Id" not in heads[0]
+    assert heads[1].endswith(b"Accept: text/event-stream\r\nLast-Event-Id: 7\r\n\r\n")
+    assert list(client.events) == [{"id": "7", "name": "", "data": "one"}, {"id": "8", "name": "", "data": "two"}]
+    assert client.respondent.retry == 2000 and client.respondent.leid == "8" and not client.responses

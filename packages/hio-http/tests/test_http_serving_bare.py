@@ -19,21 +19,40 @@ def test_bare_server_echoes_requests_with_keep_alive(serve):
     def client():
         conn = http.client.HTTPConnection("127.0.0.1", harness.port, timeout=5)
         out = []
-        conn.request("POST", "/echo?x=1", body=b'{"a": 1}', headers={"Content-Type": "application/json"})
+        conn.request("POST", "/echo?x=1&y=a+b", body=b'{"a": 1}', headers={"Content-Type": "application/json"})
         response = conn.getresponse()
-        out.append((response.status, response.getheader("Content-Type"), json.loads(response.read())))
+        out.append((response.status, response.getheaders(), json.loads(response.read())))
         conn.request("GET", "/again")
         response = conn.getresponse()
-        out.append((response.status, response.getheader("Content-Type"), json.loads(response.read())))
-        conn.close()
-        return out
+        out.append((response.status, response.getheaders(), json.loads(response.read())))
+        return conn, out
 
-    (first, second) = harness.run(client)
-    assert first[0] == 200 and first[1] == "application/json"
-    echo = first[2]
-    assert echo["method"] == "POST" and echo["path"] == "/echo" and echo["query"] == "x=1"
-    assert echo["version"] == "HTTP/1.1" and echo["data"] == {"a": 1} and echo["body"] == '{"a": 1}'
-    assert second[2]["path"] == "/again"
+    conn, (first, second) = harness.run(client)
+    assert first[0] == 200 and dict(first[1])["Content-Type"] == "application/json"
+    # the echo: the query parsed into qargs, the headers as [name, value] pairs in their order
+    assert first[2] == {
+        "version": "HTTP/1.1",
+        "method": "POST",
+        "path": "/echo",
+        "qargs": {"x": "1", "y": "a b"},
+        "fragment": "",
+        "headers": [
+            ["Host", f"127.0.0.1:{harness.port}"],
+            ["Accept-Encoding", "identity"],
+            ["Content-Length", "8"],
+            ["Content-Type", "application/json"],
+        ],
+        "body": '{"a": 1}',
+        "data": {"a": 1},
+    }
+    assert second[2]["path"] == "/again" and second[2]["qargs"] == {}
+    # the last request answered stays with its steward, its response's fields as sent
+    harness.passes(3)
+    (steward,) = harness.server.stewards.values()
+    assert steward.requestant.ended and steward.requestant.url == "/again"
+    assert list(steward.responder.headers.items()) == second[1]
+    assert harness.server.idle()
+    conn.close()
 
 
 class HelloSteward(Steward):

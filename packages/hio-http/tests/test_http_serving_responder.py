@@ -88,10 +88,73 @@ def test_empty_yields_defer_head_and_end_each_pass(incomer):
     assert responder.started and not responder.headed and incomer.txbs == b""
     responder.service()
     assert not responder.headed and incomer.txbs == b""
-    responder.service()
-    assert responder.headed and responder.ended
+    responder.service()  # one chunk a pass from a generator: the head goes with it
+    assert responder.headed and not responder.ended
+    responder.service()  # and the generator's end in the next pass
+    assert responder.ended
     lines, _ = split(incomer.txbs)
     assert lines[0] == "HTTP/1.1 202 Accepted" and "X-Late: yes" in lines
+
+
+def test_generator_one_chunk_a_pass_lists_and_files_many(incomer):
+    """A generator paces the body: one chunk a pass. A list, a tuple or a
+    file wrapper is pulled up to PULLS chunks a pass."""
+    import io
+
+    from hio.core.http.responding import PULLS, FileWrapper
+
+    def paced(env, start):
+        start("200 OK", [("Content-Type", "text/plain")])
+        for i in range(3):
+            yield b"%d" % i
+
+    responder = Responder(incomer, paced, environ(), chunkable=True)
+    sizes = []
+    while not responder.ended:
+        responder.service()
+        sizes.append(responder.size)
+    assert sizes == [1, 2, 3, 3]
+
+    for body in ([b"x"] * (PULLS + 10), FileWrapper(io.BytesIO(b"y" * 100), blksize=1)):
+        incomer.txbs.clear()
+
+        def many(env, start, body=body):
+            start("200 OK", [("Content-Type", "text/plain")])
+            return body
+
+        responder = Responder(incomer, many, environ(), chunkable=True)
+        responder.service()
+        assert responder.size == PULLS
+        serviceAll(responder)
+        assert responder.ended and responder.size == (PULLS + 10 if isinstance(body, list) else 100)
+
+
+def test_generator_return_value_is_last_chunk_and_http_error_renders(incomer):
+    """A body generator may return its last chunk; an HTTPError raised before
+    the head is sent answers with its status and rendered lines."""
+    from hio.core.http.httping import HTTPError
+
+    def returning(env, start):
+        start("201 Created", [("Content-Type", "application/json")])
+        yield b""
+        return b'{"done": true}'
+
+    responder = serviceAll(Responder(incomer, returning, environ(), chunkable=True))
+    lines, body = split(incomer.txbs)
+    assert lines[0] == "HTTP/1.1 201 Created" and body == b'e\r\n{"done": true}\r\n0\r\n\r\n'
+    assert responder.headers["Transfer-Encoding"] == "chunked" and responder.size == 14
+
+    def refusing(env, start):
+        start("200 OK", [])
+        yield b""
+        raise HTTPError(409, title="Taken", detail="the name is taken", headers={"X-Why": "taken"})
+
+    incomer.txbs.clear()
+    responder = serviceAll(Responder(incomer, refusing, environ(), chunkable=True))
+    lines, body = split(incomer.txbs)
+    assert lines[0] == "HTTP/1.1 409 Conflict" and "X-Why: taken" in lines
+    assert body == b"409 Conflict\nTaken\nthe name is taken\n"
+    assert responder.errored and responder.headers["X-Why"] == "taken"
 
 
 def test_start_response_rules(incomer):

@@ -450,3 +450,62 @@ def test_each_response_on_a_connection_starts_fresh(serve):
     assert (status, body) == (202, b"other")
     conn.close()
     assert calls == ["/stream", "/plain", "/stream", "/plain"]
+
+
+def test_last_request_and_response_kept_until_the_next(serve):
+    """After a response the connection's requestant keeps the request and .reps
+    its responder, whose headers are then those sent, until the next request
+    arrives; the server is idle meanwhile."""
+    harness = serve(echoApp)
+    conn = http.client.HTTPConnection("127.0.0.1", harness.port, timeout=5)
+
+    def ask(path):
+        conn.request("GET", path, headers={"Accept": "application/json"})
+        response = conn.getresponse()
+        return response.status, response.getheaders(), response.read()
+
+    status, headers, _ = harness.run(lambda: ask("/first?x=1"))
+    harness.passes(3)
+    server = harness.server
+    assert status == 200 and server.idle()
+    (requestant,) = server.reqs.values()
+    (responder,) = server.reps.values()
+    assert requestant.ended and requestant.method == "GET" and requestant.url == "/first?x=1"
+    assert requestant.headers["Accept"] == "application/json"
+    assert responder.ended and responder.status == "200 OK"
+    assert list(responder.headers.items()) == headers  # Content-Length, Date, Server included
+    assert [name for name, _ in headers] == ["Content-Type", "Content-Length", "Date", "Server"]
+
+    status, headers, _ = harness.run(lambda: ask("/second"))
+    harness.passes(3)
+    assert status == 200 and requestant.url == "/second" and server.reps[next(iter(server.reps))] is responder
+    assert list(responder.headers.items()) == headers
+    conn.close()
+    harness.passes(5)
+    assert not server.reqs and not server.reps
+
+
+def test_environ_offers_a_file_wrapper(serve):
+    """wsgi.file_wrapper (PEP 3333) serves a file in blocks, closed after the response."""
+    import io
+
+    files = []
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "application/octet-stream")])
+        stream = io.BytesIO(bytes(range(256)) * 64)
+        files.append(stream)
+        return environ["wsgi.file_wrapper"](stream, 1000)
+
+    harness = serve(app)
+
+    def client():
+        conn = http.client.HTTPConnection("127.0.0.1", harness.port, timeout=5)
+        conn.request("GET", "/file")
+        response = conn.getresponse()
+        body = response.read()
+        conn.close()
+        return body
+
+    assert harness.run(client) == bytes(range(256)) * 64
+    assert files[0].closed

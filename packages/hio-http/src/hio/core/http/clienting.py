@@ -1040,9 +1040,11 @@ class Client:
         self.responses.append(response)
         if response["errored"]:
             logger.info("HTTP client %s request failed: %s", self.name, response["error"])
-        if response["errored"] or not self.respondent.persisted or self._cutoff():
+        if response["errored"]:
             self.connector.close()
             self._stale = True
+        elif not self.respondent.persisted or self._cutoff():
+            self._stale = True  # the next request goes on a new connection; the server closes this one
         self.waited = False
         self.pending = None
         self._resumeAt = None
@@ -1052,8 +1054,12 @@ class Client:
     def _suspend(self):
         """The server closed the event stream in progress: close the connection
         and resume the stream on a new one after the stream's retry time
-        (see _resume). The request stays in progress."""
+        (see _resume). The request stays in progress.
+
+        The connector is reopened at once, unconnected, so that it no longer
+        shows the cut off; it connects when the stream resumes."""
         self.connector.close()
+        self.connector.reopen()
         self._stale = True
         self._resumeAt = self._tyme()() + self.respondent.retry / 1000.0
 
@@ -1108,8 +1114,9 @@ class Client:
                 self._finish(errored=True, error=str(ex))
             return
         if not self.waited:
-            if self._cutoff():
+            if self._cutoff():  # the server closed the idle connection
                 self._stale = True
+                connector.close()  # nor is it reconnected until a request needs it
             return
         respondent = self.respondent
         if connector.rxbs:
@@ -1216,13 +1223,18 @@ class Client:
         Returns:
             Response | None: the next response, None on tymeout
         """
+        response = yield from self._serviceWhile(tymeout=tymeout, tock=tock)
+        return None if response is None else self.attrify(response)
+
+    def _serviceWhile(self, tymeout: float = 0.5, tock: float | None = None):
+        """Generator method as serviceWhileGen, returning the response dict itself."""
         waiting = b"" if tock is None else tock
         tyme = self._tyme()
         start = tyme()
         while True:
             self.service()
             if not self.requests and not self.waited and self.responses:
-                return self.respond()
+                return self.responses.popleft()
             if tyme() - start >= tymeout:
                 return None
             yield waiting
@@ -1291,8 +1303,9 @@ def backendRequest(
                                              tock=self.tock)
 
     Before the response is complete, the ``yield from`` yields up empty bytes
-    (or tock when given); once complete the response has its value: a
-    Response, or None on tymeout.
+    (or tock when given); once complete the response has its value: the
+    response dict (``response["status"]``, ``response["body"]``, ...; see
+    Response for its items), or None on tymeout.
     """
     wl = wiring.WireLog(samed=True, reopen=True) if buffered else None
     client = Client(
@@ -1309,7 +1322,7 @@ def backendRequest(
     try:
         client.reopen()
         client.request(method=method, path=client.requester.path, qargs=client.requester.qargs, data=data)
-        response = yield from client.serviceWhileGen(tymeout=tymeout, tock=tock)
+        response = yield from client._serviceWhile(tymeout=tymeout, tock=tock)
     finally:
         client.close()
         if wl is not None:

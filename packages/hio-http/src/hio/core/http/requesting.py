@@ -106,6 +106,7 @@ class Requestant(Parsent):
         msg (bytearray): bytes of the request as they arrive
         method (str): request method, e.g. "GET"
         target (str): request target as sent, e.g. "/a%20b?x=1"
+        url (str): the request target as sent, the same as .target
         path (str): path of the target, still percent-encoded
         query (str): query string of the target without "?"
         fragment (str): fragment of the target without "#", if a client sent one
@@ -218,6 +219,11 @@ class Requestant(Parsent):
         self.error = None
         self.fault = None
         self.parser = None
+
+    @property
+    def url(self) -> str:
+        """The request target as sent, e.g. "/echo?name=fame" (the same as .target)."""
+        return self.target
 
     @property
     def pending(self) -> bool:

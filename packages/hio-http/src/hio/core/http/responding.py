@@ -29,7 +29,10 @@ HIGH_WATER = 65536
 """A Responder stops pulling a body iterator while this many bytes wait to be sent."""
 
 PULLS = 64
-"""Most body chunks a Responder pulls in one service pass, so others get a turn."""
+"""Most body chunks a Responder pulls in one service pass from a list or tuple
+body or a file (a FileWrapper), so others get a turn. Any other iterator (a
+generator) gives one chunk a pass, so that a body that paces itself by tyme
+(an event stream yielding while a tymer runs) sends a chunk per pass."""
 
 STATUS = re.compile(r"([1-9][0-9]{2})(?: ([^\x00-\x08\x0a-\x1f\x7f]*))?\Z")
 """WSGI status string: three digit code, optional reason phrase."""
@@ -139,18 +142,27 @@ def checkHeader(name, value) -> tuple[str, str]:
     return name, value
 
 
-def errorMessage(status: int, detail: str = "", headers=None, close: bool = True, head: bool = False) -> bytes:
+def errorMessage(
+    status: int | str,
+    detail: str = "",
+    headers=None,
+    close: bool = True,
+    head: bool = False,
+    body: bytes | None = None,
+) -> bytes:
     """Return the bytes of a short plain text response with status.
 
     Parameters:
-        status (int): status code, e.g. 400
-        detail (str): what was wrong, appended to the body
+        status (int | str): status code, e.g. 400, or code and reason phrase
+        detail (str): what was wrong, appended to the status line in the body
         headers (dict | None): extra header fields
         close (bool): True adds ``Connection: close``
         head (bool): True leaves out the body (response to HEAD)
+        body (bytes | None): the body, None makes it of the status line and detail
     """
     line = statusLine(status)
-    body = (line + (f": {detail}" if detail else "") + "\n").encode("utf-8", "replace")
+    if body is None:
+        body = (line + (f": {detail}" if detail else "") + "\n").encode("utf-8", "replace")
     fields = [
         ("Date", httpDate()),
         ("Server", SERVER_SOFTWARE),
@@ -164,6 +176,57 @@ def errorMessage(status: int, detail: str = "", headers=None, close: bool = True
     lines = [f"{Responder.HttpVersionString} {line}"] + [f"{n}: {v}" for n, v in fields]
     msg = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
     return msg if head else msg + body
+
+
+class FileWrapper:
+    """The ``wsgi.file_wrapper`` of the environ (PEP 3333): iterates a file-like
+    object in blocks, and closes it with the response.
+
+    A Responder pulls up to PULLS blocks of it in a pass (a file does not pace
+    itself), where it pulls one chunk a pass from other iterators.
+
+    Attributes:
+        filelike: object with a .read(size) method
+        blksize (int): bytes read at a time
+    """
+
+    def __init__(self, filelike, blksize: int = 8192):
+        """
+        Parameters:
+            filelike: object with a .read(size) method, and maybe .close()
+            blksize (int): bytes read at a time
+        """
+        self.filelike = filelike
+        self.blksize = int(blksize)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> bytes:
+        data = self.filelike.read(self.blksize)
+        if not data:
+            raise StopIteration
+        return data
+
+    def close(self):
+        """Close the file-like object, if it can be closed."""
+        closer = getattr(self.filelike, "close", None)
+        if callable(closer):
+            closer()
+
+
+def headFields(msg: bytes) -> Hict:
+    """Return the header fields of the response head at the front of msg, in their order.
+
+    Parameters:
+        msg (bytes): a head built here (status line, fields, empty line), body may follow
+    """
+    head = bytes(msg).split(b"\r\n\r\n", 1)[0].decode("latin-1")
+    fields = Hict()
+    for line in head.split("\r\n")[1:]:
+        name, _, value = line.partition(":")
+        fields.add(name, value.strip())
+    return fields
 
 
 def persistedBy(environ: dict) -> bool:
@@ -206,7 +269,10 @@ class Responder:
             closes after this response, draining unread request bytes so that
             the response is not lost to a connection reset
         status (str): WSGI status string, e.g. "200 OK"
-        headers (Hict): response header fields from the application
+        headers (Hict): response header fields: the application's until the
+            head is sent, then the fields sent, in their order (with the
+            server's Content-Length or Transfer-Encoding, Date, Server and
+            Connection)
         started (bool): True once start_response was called
         headed (bool): True once the status line and headers were sent
         chunked (bool): True when the body is sent chunked
@@ -261,6 +327,8 @@ class Responder:
         self.status = "200 OK"
         self._fields = ()  # the application's header fields, until .headers makes them a Hict
         self._hict = None
+        self._sent = None  # the head as sent (bytes), once sent
+        self._told = None  # its header fields, a Hict made when first asked for
         self.started = False
         self.headed = False
         self.chunked = False
@@ -273,10 +341,16 @@ class Responder:
         self.errored = False
         self.iterable = None
         self.iterator = None
+        self._pulls = 1  # most body chunks pulled in a pass, set when the body iterator is made
 
     @property
     def headers(self) -> Hict:
-        """Response header fields from the application (a Hict, made when first asked for)."""
+        """Response header fields (a Hict, made when first asked for): the
+        application's, or once the head is sent, those sent."""
+        if self._sent is not None:
+            if self._told is None:
+                self._told = headFields(self._sent)
+            return self._told
         if self._hict is None:
             self._hict = Hict(self._fields)
             self._fields = None
@@ -412,6 +486,7 @@ class Responder:
         self._override()
         head = self.build()
         self.headed = True
+        self._sent = head
         self.incomer.tx(head)
 
     def write(self, msg: bytes):
@@ -511,10 +586,14 @@ class Responder:
         """Service wsgi compatible application
 
         Calls the application on the first pass, then pulls body chunks while
-        the transmit buffer has room, stopping at an empty chunk. Failures of
-        the application never escape: before the headers are sent they become
-        a 500 (or the status of a raised HTTPError), after that the connection
-        is closed so that the client sees a cut response.
+        the transmit buffer has room, stopping at an empty chunk: one chunk a
+        pass from a generator (or any other iterator), up to PULLS from a list,
+        tuple or FileWrapper. A generator that returns bytes (``return body``)
+        sends them as its last chunk. Failures of the application never
+        escape: before the headers are sent they become a 500, or a raised
+        HTTPError's status and headers with its rendered lines as the body;
+        after that the connection is closed so that the client sees a cut
+        response.
         """
         if self.ended or self.closed:
             return
@@ -524,12 +603,16 @@ class Responder:
                 if self._whole():
                     return
                 self.iterator = iter(self.iterable)
+                kind = type(self.iterable)
+                self._pulls = PULLS if kind in (list, tuple) or kind is FileWrapper else 1
             pulls = 0
-            while not self.ended and self._roomy() and pulls < PULLS:
+            while not self.ended and self._roomy() and pulls < self._pulls:
                 pulls += 1
                 try:
                     msg = next(self.iterator)
-                except StopIteration:
+                except StopIteration as stop:  # a generator may return its last chunk
+                    if stop.value and isinstance(stop.value, (bytes, bytearray, memoryview)):
+                        self.write(stop.value)
                     self._end()
                     break
                 if not msg:
@@ -566,6 +649,7 @@ class Responder:
             return False
         head = self._wholeHead(parts, body)
         self.headed = True
+        self._sent = head
         length = self.length
         code = int(self.status[:3])
         if self.head or code < 200 or code in (204, 304):  # .bodiless
@@ -639,14 +723,17 @@ class Responder:
         if self.headed:
             self.persisted = False
             return
-        status = ex.status if isinstance(ex, HTTPError) else httping.INTERNAL_SERVER_ERROR
-        detail = (ex.detail or ex.title) if isinstance(ex, HTTPError) else ""
-        headers = ex.headers if isinstance(ex, HTTPError) else None
+        close = not self.persisted
         try:
-            msg = errorMessage(status, detail=detail, headers=headers, close=not self.persisted, head=self.head)
+            if isinstance(ex, HTTPError):  # its status, headers and rendered lines
+                status = f"{ex.status} {ex.reason}" if 100 <= ex.status <= 999 else httping.INTERNAL_SERVER_ERROR
+                msg = errorMessage(status, headers=ex.headers, close=close, head=self.head, body=ex.render())
+            else:
+                msg = errorMessage(httping.INTERNAL_SERVER_ERROR, close=close, head=self.head)
         except ValueError:
             msg = errorMessage(httping.INTERNAL_SERVER_ERROR, close=not self.persisted, head=self.head)
         self.headed = True
+        self._sent = msg
         self.incomer.tx(msg)
 
 
@@ -664,7 +751,8 @@ class CustomResponder:
     Attributes:
         steward (Steward | None): steward of the connection
         status (int): status code
-        headers (Hict): header fields
+        headers (Hict): header fields; once built, those of the built message
+            (with Content-Type of data, Content-Length, Date and Server)
         body (bytes): body
         data (dict | list | None): body as data, sent as JSON when not None
         msg (bytearray): built message
@@ -731,5 +819,6 @@ class CustomResponder:
         if "server" not in fields:
             fields["Server"] = SERVER_SOFTWARE
         lines = [f"{self.HttpVersionString} {line}"] + [f"{n}: {v}" for n, v in fields.items()]
+        self.headers = fields
         self.msg = bytearray(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
         return self.msg

@@ -37,7 +37,7 @@ from hio.core.http.requesting import (
     MAX_REQUEST_LINE,
     Requestant,
 )
-from hio.core.http.responding import HIGH_WATER, SERVER_SOFTWARE, CustomResponder, Responder
+from hio.core.http.responding import HIGH_WATER, SERVER_SOFTWARE, CustomResponder, FileWrapper, Responder
 from hio.core.http.staticing import StaticSink
 
 __all__ = [
@@ -127,8 +127,11 @@ class Server(Conductor):
     Attributes:
         name (str): name of the server
         app (callable): WSGI application
-        reqs (dict): Requestant of each connection keyed by ca
-        reps (dict): Responder of the response in process keyed by ca
+        reqs (dict): Requestant of each connection keyed by ca; it holds the
+            last request parsed until the next one begins to arrive
+        reps (dict): Responder of each connection keyed by ca: of the
+            response in process, or of the last response, kept with its
+            status and headers until the next request is parsed
         servant (hio.core.tcp.serving.Server): TCP (TLS for https) server
         scheme (str): "http" or "https"
         tymeout (float): tyme in seconds before a stale connection is closed
@@ -194,7 +197,7 @@ class Server(Conductor):
         self.reps = reps if reps is not None else {}
         self._base = None  # (servant ha, the environ part every request shares)
         self._bases = {}  # ca -> that part with the connection's REMOTE_ADDR and REMOTE_PORT
-        self._spares = {}  # ca -> its Responder that ended, to reset for the next request
+        self._active = {}  # ca (an ordered set) of the responses in process
 
     def close(self):
         """Close all reqs, reps, and ixes"""
@@ -203,6 +206,7 @@ class Server(Conductor):
             responder.close()
         self.reps.clear()
         self.reqs.clear()
+        self._active.clear()
 
     def _admit(self, ca, ix):
         """Make the Requestant of new connection ix."""
@@ -215,11 +219,11 @@ class Server(Conductor):
             responder.close()
         self.reqs.pop(ca, None)
         self._bases.pop(ca, None)
-        self._spares.pop(ca, None)
+        self._active.pop(ca, None)
 
     def _busy(self, ca) -> bool:
         """True while a response is in process on ca."""
-        return ca in self.reps
+        return ca in self._active
 
     def _pending(self, ca) -> bool:
         """True while part of a request has arrived on ca."""
@@ -293,6 +297,7 @@ class Server(Conductor):
                     "wsgi.multiprocess": False,
                     "wsgi.run_once": False,
                     "wsgi.input_terminated": True,
+                    "wsgi.file_wrapper": FileWrapper,
                 },
             )
         return self._base[1]
@@ -320,13 +325,22 @@ class Server(Conductor):
                     self._fault(ca, ex)
 
     def _serviceReq(self, ca, requestant):
-        """Parse on ca and start a Responder for a whole request."""
-        if ca in self.reps:
+        """Parse on ca and start a Responder for a whole request.
+
+        The request answered last stays in the requestant (and its response in
+        .reps) until bytes of the next one arrive (or the client closes).
+        """
+        if ca in self._active:
             return  # one response at a time; pipelined requests wait in .rxbs
+        responder = self.reps.get(ca)
+        if responder is not None and requestant.ended:  # answered: the next request begins now
+            ix = requestant.remoter
+            if ix is not None and not ix.rxbs and ca not in self.cutoffs:
+                return
+            requestant.reinit()
         if not self._advance(ca, requestant):
             return
         environ = self.buildEnviron(requestant)
-        responder = self._spares.pop(ca, None)
         if responder is not None and responder.app is self.app and responder.incomer is requestant.remoter:
             responder.delay = self.delay
             responder.reset(environ, chunkable=requestant.version == 11)
@@ -339,12 +353,18 @@ class Server(Conductor):
                 delay=self.delay,
             )
         self.reps[ca] = responder
+        self._active[ca] = None
         self._serviceRep(ca, responder)  # at once: most responses are whole in their first pass
 
     def serviceReps(self):
-        """Service pending responders"""
-        for ca, responder in list(self.reps.items()):
-            self._guard(ca, self._serviceRep, responder)
+        """Service pending responders: those of the responses in process."""
+        reps = self.reps
+        for ca in list(self._active):
+            responder = reps.get(ca)
+            if responder is None:
+                self._active.pop(ca, None)
+            else:
+                self._guard(ca, self._serviceRep, responder)
 
     def _serviceRep(self, ca, responder):
         """Run responder; on its end keep the connection for the next request or close it.
@@ -356,12 +376,10 @@ class Server(Conductor):
         """
         responder.service()
         if responder.ended:
-            self.reps.pop(ca, None)
+            self._active.pop(ca, None)  # kept in .reps, with its request in .reqs, until the next request
             responder.close()
             requestant = self.reqs.get(ca)
             if responder.persisted and requestant is not None and requestant.persisted:
-                self._spares[ca] = responder
-                requestant.reinit()
                 self.tymers[ca].start()
                 ix = requestant.remoter
                 if ix is None or ix.rxbs or ca in self.cutoffs:  # a pipelined request may wait in .rxbs
@@ -432,16 +450,18 @@ class Steward:
     def respond(self):
         """Respond to request Override in subclass Echo request
 
-        Echoes the request as JSON: version, method, path, query, headers,
-        body and data.
+        Echoes the request as JSON: version ("HTTP/1.1"), method, path, qargs
+        (the query parsed), fragment, headers (a list of [name, value] pairs
+        in their order), body (text) and data.
         """
         requestant = self.requestant
         echo = {
             "version": requestant.protocol,
             "method": requestant.method,
             "path": requestant.path,
-            "query": requestant.query,
-            "headers": dict(requestant.headers.items()),
+            "qargs": httping.parseQuery(requestant.query),
+            "fragment": requestant.fragment,
+            "headers": [[name, value] for name, value in requestant.headers.items()],
             "body": bytes(requestant.body).decode("utf-8", "replace"),
             "data": requestant.data,
         }
@@ -597,9 +617,19 @@ class BareServer(Conductor):
                 self._pouring[ca] = None
 
     def _serviceSteward(self, ca, steward):
-        """Parse, respond and pour on connection ca."""
+        """Parse, respond and pour on connection ca.
+
+        The request answered last stays in the steward's requestant until
+        bytes of the next one arrive (or the client closes).
+        """
         if not steward.waited:
-            if not self._advance(ca, steward.requestant):
+            requestant = steward.requestant
+            if requestant.ended:  # answered: the next request begins now
+                ix = requestant.remoter
+                if ix is not None and not ix.rxbs and ca not in self.cutoffs:
+                    return
+                requestant.reinit()
+            if not self._advance(ca, requestant):
                 return
             try:
                 steward.respond()
@@ -610,7 +640,6 @@ class BareServer(Conductor):
             steward.waited = True
         if steward.pour():
             if steward.requestant.persisted:
-                steward.requestant.reinit()
                 self.tymers[ca].start()
                 self._stirred[ca] = None  # a pipelined request may wait in .rxbs
             else:

@@ -33,12 +33,27 @@ ENCODED_TYPES = {
 """Content types of compressed files: served as they are, never as a Content-Encoding."""
 
 
+TEXT_TYPES = ("application/javascript", "application/ecmascript")
+"""Content types of text files that are not text/*, which get a charset too."""
+
+CHARSET = "UTF-8"
+"""Charset given with the content type of text files."""
+
+
 def contentType(path: str) -> str:
-    """Return the content type of the file at path, by its name."""
+    """Return the content type of the file at path, by its name.
+
+    Text files (``text/*`` and javascript) are taken to be utf-8: their type
+    carries ``; charset=UTF-8``, as ``text/html; charset=UTF-8``.
+    """
     ctype, encoding = mimetypes.guess_type(path)
     if encoding:
         return ENCODED_TYPES.get(encoding, DEFAULT_CONTENT_TYPE)
-    return ctype or DEFAULT_CONTENT_TYPE
+    if ctype is None:
+        return DEFAULT_CONTENT_TYPE
+    if ctype.startswith("text/") or ctype in TEXT_TYPES:
+        return f"{ctype}; charset={CHARSET}"
+    return ctype
 
 
 class StaticSink:
@@ -99,6 +114,11 @@ class StaticSink:
             return None
         return target
 
+    @staticmethod
+    def missing(path: str) -> falcon.HTTPNotFound:
+        """Return the 404 error (titled "Missing Resource") for a path that names nothing servable."""
+        return falcon.HTTPNotFound(title="Missing Resource", description="No file is served at this path.")
+
     def __call__(self, req, rep, **kwa):
         """Serve the file named by req.path, or raise falcon.HTTPNotFound.
 
@@ -111,11 +131,11 @@ class StaticSink:
             raise falcon.HTTPMethodNotAllowed(["GET", "HEAD"])
         target = self.resolve(req.path)
         if target is None:
-            raise falcon.HTTPNotFound()
+            raise self.missing(req.path)
         rep.content_type = contentType(target)
         try:
             size = os.path.getsize(target)
             stream = open(target, "rb")  # noqa: SIM115 - falcon closes the stream
         except OSError:
-            raise falcon.HTTPNotFound()
+            raise self.missing(req.path)
         rep.set_stream(stream, size)
