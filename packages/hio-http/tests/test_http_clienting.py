@@ -889,3 +889,34 @@ def test_client_event_stream_resumes_after_its_retry_time():
     assert heads[1].endswith(b"Accept: text/event-stream\r\nLast-Event-Id: 7\r\n\r\n")
     assert list(client.events) == [{"id": "7", "name": "", "data": "one"}, {"id": "8", "name": "", "data": "two"}]
     assert client.respondent.retry == 2000 and client.respondent.leid == "8" and not client.responses
+
+
+def test_client_leaves_a_closing_connection_to_the_server():
+    """A response that does not keep its connection (Connection: close) leaves
+    the connection for the server to close; the next request goes on a new one."""
+    heads = []
+    release = threading.Event()
+
+    def script(listener):
+        conn, _ = listener.accept()
+        with conn:
+            heads.append(readRequest(conn))
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\none")
+            release.wait(5)
+        conn, _ = listener.accept()
+        with conn:
+            heads.append(readRequest(conn))
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo")
+
+    port, thread = rawServer(script)
+    with clienting.openClient(hostname="127.0.0.1", port=port) as client:
+        client.request(path="/first", headers={"Connection": "close"})
+        (first,) = fetch(client)
+        assert first.body == b"one" and not first.errored
+        assert client.connector.connected and not client.connector.cutoff  # not closed by the client
+        release.set()
+        client.request(path="/second", headers={})
+        (second,) = fetch(client)
+    thread.join(timeout=5)
+    assert second.body == b"two" and len(heads) == 2
+    assert b"Connection: close" in heads[0] and heads[1].startswith(b"GET /second ")
