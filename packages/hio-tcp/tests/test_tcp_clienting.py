@@ -202,7 +202,11 @@ def test_client_reconnects_before_server_starts(pump, freeport):
 
             # the server drops the connection: the client reconnects by itself
             server.closeIx(ix.ca)
-            pump(client.service, server.service, until=lambda: not client.opened)  # cut off, closed, waits tymeout
+            pump(client.service, server.service, until=lambda: not client.accepted)  # cut off: starts over
+            assert client.opened and not client.cutoff  # a new socket, waiting out tymeout
+            for _ in range(10):
+                client.service()
+            assert not client.accepted
             tymist.tick(0.5)
             pump(client.service, server.service, until=lambda: client.connected and client.ca in server.ixes)
             assert not server.ixes[ix.ca].opened  # the closed one stays until its caller removes it

@@ -282,9 +282,11 @@ class Client(tyming.Tymee):
         """
         if self._accepted:
             return True
-        if not self.opened:
-            if self._waiting and not self._expired():
+        if self._waiting:
+            if not self._expired():
                 return False
+            self._waiting = False
+        if not self.opened:
             try:
                 self.reopen()
             except OSError as ex:  # out of descriptors or buffers
@@ -332,9 +334,19 @@ class Client(tyming.Tymee):
         self._retryLater()
         return False
 
-    def _retryLater(self) -> None:
-        """Closes .cs; the next connection attempt waits until .tymeout has passed."""
+    def _retryLater(self, reopen: bool = False) -> None:
+        """Closes .cs; the next connection attempt waits until .tymeout has passed.
+
+        Parameters:
+            reopen: True means open a new .cs at once, ready for that attempt
+        """
         self.close()
+        if reopen:
+            try:
+                self.open()
+            except OSError as ex:  # out of descriptors or buffers: opened by the next attempt
+                logger.error("Client to %s cannot open a socket: %s", self.ha, ex)
+                self.error = ex
         self._waiting = True
         if self.tymth is not None:
             self.tymer.start(duration=self.tymeout)
@@ -354,13 +366,13 @@ class Client(tyming.Tymee):
 
         If not already connected make a nonblocking attempt (see accept: a
         failed attempt is retried, never raised). A reconnectable client whose
-        peer closed the connection closes it and starts over once .tymeout
-        has passed.
+        peer closed the connection closes it and opens a new socket at once
+        (so it is no longer .cutoff), and connects it once .tymeout has passed.
         Returns .connected
         """
         if self.cutoff and self.reconnectable and self.opened:
             logger.debug("Client to %s cut off, reconnecting.", self.ha)
-            self._retryLater()
+            self._retryLater(reopen=True)
         if not self.connected:
             self.connect()
         return self.connected
