@@ -284,6 +284,22 @@ def test_keyboard_interrupt_in_a_doer_closes_all_and_returns():
     assert log[-3:] == [(0.0, "exit", "x"), (0.0, "close", "a"), (0.0, "exit", "a")]
 
 
+def test_ado_closed_unfinished_with_its_loop_closes_every_doer():
+    """A loop closed under a pending ado() leaves a coroutine that is closed later (by the garbage collector)."""
+    log = []
+    d = Doist(tock=0.5)
+    loop = asyncio.new_event_loop()
+    coro = d.ado(doers=[Rec("a", log), Rec("b", log)])
+    task = loop.create_task(coro)
+    loop.run_until_complete(asyncio.sleep(0))
+    loop.close()
+    coro.close()  # outside any task, as the collector would
+    assert not task.done()
+    assert d.done is False
+    assert [entry[1:] for entry in log[-4:]] == [("close", "b"), ("exit", "b"), ("close", "a"), ("exit", "a")]
+    task._log_destroy_pending = False  # the test means to leave it pending
+
+
 # awaiting asyncio work from doers
 
 

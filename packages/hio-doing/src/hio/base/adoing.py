@@ -56,13 +56,16 @@ class _Run:
         tasks (set[asyncio.Task]): tasks started by ``awaiting`` that are not finished yet
     """
 
-    __slots__ = ("_future", "_woken", "loop", "tasks")
+    __slots__ = ("_expired", "_future", "_handle", "_when", "_woken", "loop", "tasks")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.tasks: set[asyncio.Task] = set()
         self._future: asyncio.Future | None = None  # set while waiting for a tock boundary
         self._woken = False  # a task finished while not waiting: the next wait returns at once
+        self._when: float | None = None  # the boundary the timer is set for
+        self._handle: asyncio.TimerHandle | None = None  # the timer, kept across the early wakes of one tock
+        self._expired = False  # the timer has fired for ._when
 
     def ready(self) -> None:
         """A watched descriptor is readable: ends a wait in progress (readiness lasts, so none is kept)."""
@@ -82,19 +85,42 @@ class _Run:
         else:
             self._woken = True
 
+    def expire(self) -> None:
+        """The timer's callback: the boundary has come, ending a wait in progress or the next one."""
+        self._expired = True
+        future = self._future
+        if future is not None and not future.done():
+            future.set_result(False)
+
     async def wait(self, when: float) -> bool:
-        """Waits until loop time ``when``; returns True when woken earlier (a readable descriptor, a finished task)."""
+        """Waits until loop time ``when``; returns True when woken earlier (a readable descriptor, a finished task).
+
+        One timer serves every wait for the same boundary, however often the
+        Doist is woken before it.
+        """
         if self._woken:
             self._woken = False
             return True
-        loop = self.loop
-        future = self._future = loop.create_future()
-        handle = loop.call_at(when, _expire, future)
+        if when != self._when:
+            if self._handle is not None:
+                self._handle.cancel()
+            self._when = when
+            self._expired = False
+            self._handle = self.loop.call_at(when, self.expire)
+        elif self._expired:
+            return False
+        future = self._future = self.loop.create_future()
         try:
             return await future
         finally:
-            handle.cancel()
             self._future = None
+
+    def close(self) -> None:
+        """Cancels the timer, if set."""
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+            self._when = None
 
     def start(self, aw: Awaitable) -> asyncio.Task:
         """Starts awaitable ``aw`` as a task of this run."""
@@ -102,6 +128,11 @@ class _Run:
         self.tasks.add(task)
         task.add_done_callback(self.wake)
         return task
+
+    def abandon(self) -> None:
+        """Cancels every task still running, without waiting: what is left when the run cannot wait any more."""
+        for task in list(self.tasks):
+            task.cancel()
 
     async def settle(self) -> None:
         """Cancels every task still running and waits until all have finished."""
@@ -120,12 +151,6 @@ class _Run:
 def _turn() -> Generator[None, None, None]:
     """Gives the loop one turn, as ``asyncio.sleep(0)`` does, without making a coroutine for it."""
     yield
-
-
-def _expire(future: asyncio.Future) -> None:
-    """Ends a wait at its tock boundary."""
-    if not future.done():
-        future.set_result(False)
 
 
 _run: ContextVar[_Run | None] = ContextVar("hio.base.adoing.run", default=None)
@@ -180,6 +205,7 @@ async def ado(
     real = doist.real
     waker = doist.waker
     doist.done = False
+    closing = False  # the coroutine itself is being closed, not run by its task: nothing more to await
     try:
         if real:
             waker.attach(loop, run.ready)
@@ -200,6 +226,10 @@ async def ado(
                     await _turn()
         except KeyboardInterrupt:  # forced exit, as in do()
             doist.done = False
+        except GeneratorExit:  # closed unfinished, as when its loop is closed under it
+            doist.done = False
+            closing = True
+            raise
         except BaseException:  # CancelledError included: every doer closes, then it goes on
             doist.done = False
             raise
@@ -209,9 +239,16 @@ async def ado(
             finally:
                 if real:
                     waker.detach(loop, run.ready)
-                await run.settle()
+                    run.close()
+                if closing:
+                    run.abandon()
+                else:
+                    await run.settle()
     finally:
-        _run.reset(token)
+        try:
+            _run.reset(token)
+        except ValueError:  # closed from outside the task that set it
+            pass
 
 
 def _enter(doist: Doist, temp: bool | None) -> Any:
