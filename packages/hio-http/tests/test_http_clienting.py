@@ -582,6 +582,19 @@ def test_client_redirect_to_same_server_by_name(servers):
     assert [r["headers"]["location"] for r in after.redirects] == [f"http://localhost:{port}/echo?from=byname"]
 
 
+def test_client_names_of_one_address_are_different_servers(monkeypatch):
+    """Two host names are two servers (virtual hosts) even where they resolve
+    to one address; an address and a name that resolves to it are one."""
+    monkeypatch.setattr(clienting.coring, "normalizeHost", lambda host: "127.0.0.1")
+    named = Client(hostname="a.example", port=8080)
+    assert named._sameServer("http", "a.example", 8080)
+    assert not named._sameServer("http", "b.example", 8080)
+    assert not named._sameServer("https", "a.example", 8080) and not named._sameServer("http", "a.example", 8081)
+    assert named._sameServer("http", "127.0.0.1", 8080)
+    addressed = Client(hostname="127.0.0.1", port=8080)
+    assert addressed._sameServer("http", "localhost", 8080)
+
+
 def test_client_response_records(servers):
     """A response dict holds the version as a tuple and the request as sent,
     with whatever else the queued request carried; redirects only when followed."""

@@ -14,6 +14,7 @@ events stream into ``.events`` as they arrive. Nothing blocks: call
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import secrets
@@ -68,6 +69,15 @@ _RECORDED = frozenset(
 
 # characters left unquoted in a request target path: RFC 3986 pchar, "/" and "%"
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+
+
+def _isAddress(host: str) -> bool:
+    """True when host is an IP address literal, not a name."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _splitTarget(path: str) -> tuple[str, str, str]:
@@ -938,13 +948,17 @@ class Client:
 
     def _sameServer(self, scheme: str, hostname: str, port: int) -> bool:
         """True when scheme hostname port name the server of the connection:
-        the same scheme and port, and the same host name or one that resolves
-        to the address connected to (``localhost`` for ``127.0.0.1``)."""
+        the same scheme and port, and the same host name, or an address and
+        a name that resolves to the address connected to (``localhost`` for
+        ``127.0.0.1``). Two different names are two servers (virtual hosts),
+        wherever they resolve to."""
         requester = self.requester
         if scheme != self.scheme or port != requester.port:
             return False
         if hostname.lower() == requester.hostname.lower():
             return True
+        if not (_isAddress(hostname) or _isAddress(requester.hostname)):
+            return False
         try:
             return coring.normalizeHost(hostname) == self.connector.ha[0]
         except (OSError, UnicodeError):
