@@ -126,7 +126,13 @@ def runAll(quick: bool) -> int:
     idleCpu = sorted(idle)[(len(idle) - 1) // 2]
     tool = med["do-real"]["tool"]
     rows = [
-        [engine, med[engine]["rps"], med[engine]["p50_ms"], med[engine]["p99_ms"], med[engine]["errors"]]
+        [
+            engine,
+            med[engine]["rps"],
+            f"{med[engine]['p50_ms']:.3f}",
+            f"{med[engine]['p99_ms']:.3f}",
+            med[engine]["errors"],
+        ]
         for engine in ("do-real", "ado-real")
     ]
     print(
@@ -151,7 +157,7 @@ def runAll(quick: bool) -> int:
         ),
         ("idle CPU of the ado() server under 2% of a core (2 / measured %)", 2.0 / max(idleCpu, 1e-9), 1.0),
     ]
-    rows = [[what, got, need, "met" if got >= need else "NOT met"] for what, got, need in checks]
+    rows = [[what, f"{got:.2f}", need, "met" if got >= need else "NOT met"] for what, got, need in checks]
     print(bench.table("Targets", ["target", "measured", "required", "result"], rows))
     print(json.dumps({"sched": {f"{k[0]} {k[1]}x{k[2]}": v["ns_per_switch"] for k, v in results.items()}}))
     return 0
