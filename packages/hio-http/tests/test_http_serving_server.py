@@ -509,3 +509,49 @@ def test_environ_offers_a_file_wrapper(serve):
 
     assert harness.run(client) == bytes(range(256)) * 64
     assert files[0].closed
+
+
+def test_server_without_a_tymist_keeps_connections_on_real_time():
+    """A server serviced in a plain loop, never wound to a Tymist, keeps its
+    connections (and their tymeouts) on real time."""
+    import socket
+    import threading
+    import time
+
+    server = serving.Server(app=echoApp, host="127.0.0.1", port=0, tymeout=0.5)
+    assert server.servant.tymth is None
+    server.reopen()
+    port = server.servant.ss.getsockname()[1]
+    out = []
+
+    def client():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        for path in ("/one", "/two"):
+            conn.request("GET", path)
+            response = conn.getresponse()
+            out.append((response.status, json.loads(response.read())["path"]))
+        conn.close()
+
+    thread = threading.Thread(target=client, daemon=True)
+    thread.start()
+    end = time.monotonic() + 5.0
+    while thread.is_alive() and time.monotonic() < end:
+        server.service()
+        time.sleep(0.001)
+    assert out == [(200, "/one"), (200, "/two")]
+    # an idle connection is closed after the tymeout, in real time
+
+    def serviceWhile(busy, limit=3.0):
+        end = time.monotonic() + limit
+        while busy() and time.monotonic() < end:
+            server.service()
+            time.sleep(0.005)
+
+    serviceWhile(lambda: server.servant.ixes)  # the client's connection is gone
+    idle = socket.create_connection(("127.0.0.1", port))
+    serviceWhile(lambda: not server.servant.ixes)
+    start = time.monotonic()
+    serviceWhile(lambda: server.servant.ixes)
+    assert not server.servant.ixes and 0.3 < time.monotonic() - start < 2.0
+    idle.close()
+    server.close()

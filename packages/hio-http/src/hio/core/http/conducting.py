@@ -26,6 +26,7 @@ import logging
 import math
 import socket
 import ssl
+import time
 
 from hio.base.tyming import Tymer
 from hio.core.http import httping
@@ -142,8 +143,10 @@ class Conductor:
 
     @property
     def tymth(self):
-        """Tymist tyme closure of the servant."""
-        return self.servant.tymth
+        """Tymist tyme closure of the servant; while none is wound (a server
+        serviced in a plain loop, without a Doist), real time in seconds
+        (time.monotonic), so that its tymers still run."""
+        return self.servant.tymth or time.monotonic
 
     def wind(self, tymth):
         """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
