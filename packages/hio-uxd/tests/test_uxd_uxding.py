@@ -465,7 +465,7 @@ def test_peer_doer_opens_temp_and_exchanges_under_doist():
             seen.append((temp.opened, temp.temp, temp.path))
             yield tock
 
-    doist.do(doers=[uxding.PeerDoer(peer=temp, temp=True), watcher])
+    doist.do(doers=[uxding.PeerDoer(peer=temp, opts={"temp": True}), watcher])
     assert doist.done is False  # the limit stopped it before its deeds completed
-    assert seen and all(opened for opened, _, _ in seen)
+    assert seen and all(opened and istemp for opened, istemp, _ in seen)
     assert not temp.opened and not os.path.exists(seen[0][2])

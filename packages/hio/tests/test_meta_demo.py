@@ -63,9 +63,9 @@ def test_demo_app_endpoints():
     assert info.status == 200 and info.data["message"] == "Hello from hio" and info.data["name"] == "hio"
     assert info.headers["cache-control"] == "no-store"
     assert events.status == 200 and events.headers["content-type"] == "text/event-stream"
-    assert [event["json"]["n"] for event in streamed] == [42, 43]
+    assert [event["data"]["n"] for event in streamed] == [42, 43]
     assert [event["id"] for event in streamed] == ["42", "43"]
-    assert streamed[1]["json"]["tyme"] - streamed[0]["json"]["tyme"] >= 0.125
+    assert streamed[1]["data"]["tyme"] - streamed[0]["data"]["tyme"] >= 0.125
     assert missing.status == 404
     assert bad.status == 400
     assert lines[0] == "GET /api/info -> 200 OK"
@@ -158,7 +158,7 @@ def test_until_doer_closes_its_doers_last_entered_first():
 
 def test_until_doer_completes_when_its_doers_complete():
     doist = doing.Doist(real=False, tock=1.0)
-    until = UntilDoer(doers=[doing.TryDoer(stop=2)])
+    until = UntilDoer(doers=[doing.TryDoer(stop=0)])
     doist.do(doers=[until], limit=10.0)
     assert until.done is True and doist.tyme == 1.0  # its one doer completed in the first cycle
 

@@ -25,6 +25,6 @@ def test_wsgi(capsys):
 def test_sse(capsys):
     events = sse.main()
     assert [event["id"] for event in events] == ["1", "2", "3", "4"]
-    tymes = [event["json"]["tyme"] for event in events]
+    tymes = [event["data"]["tyme"] for event in events]
     assert [round(b - a, 6) for a, b in itertools.pairwise(tymes)] == [0.25, 0.25, 0.25]
     assert len(capsys.readouterr().out.splitlines()) == 4

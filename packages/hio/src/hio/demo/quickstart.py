@@ -145,14 +145,14 @@ class Visitor(doing.Doer):
             while client.events:
                 event = client.events.popleft()
                 self.events.append(event)
-                self.say("visitor", f"event {event['id']}: {event['data']}")
+                self.say("visitor", f"event {event['id']}: {json.dumps(event['data'])}")
             yield self.tock
         if response.errored or response.status != 200:
             raise hio.HioError(f"GET {demoing.EVENTS_PATH} failed: {response.status} {response.error}")
         while client.events:  # the last events may come with the end of the stream
             event = client.events.popleft()
             self.events.append(event)
-            self.say("visitor", f"event {event['id']}: {event['data']}")
+            self.say("visitor", f"event {event['id']}: {json.dumps(event['data'])}")
         self.say("visitor", f"stream ended after {len(self.events)} events: done")
         return True
 

@@ -49,7 +49,7 @@ def main() -> list[dict]:
             while client.events:
                 event = client.events.popleft()
                 listened.append(event)
-                print(f"tyme {tyme:.4f}: event {event['id']} {event['json']}")
+                print(f"tyme {tyme:.4f}: event {event['id']} {event['data']}")
             return bool(client.responses)  # the response is complete when the stream ends
 
     listened = []
