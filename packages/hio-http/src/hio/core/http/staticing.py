@@ -34,7 +34,7 @@ ENCODED_TYPES = {
 
 
 TEXT_TYPES = ("application/javascript", "application/ecmascript")
-"""Content types of text files that are not text/*, which get a charset too."""
+"""Content types of text files outside ``text/``, which get a charset too."""
 
 CHARSET = "UTF-8"
 """Charset given with the content type of text files."""
