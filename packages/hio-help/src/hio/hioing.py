@@ -7,6 +7,7 @@ classes shared by every hio distribution.
 from __future__ import annotations
 
 from collections import namedtuple
+from typing import Any
 
 Versionage = namedtuple("Versionage", "major minor")
 """Version of a serialization or protocol as (major, minor) integers."""
@@ -97,7 +98,7 @@ class Mixin:
         c = C(a=3, b=4)  # both A.__init__ and B.__init__ run
     """
 
-    def __init__(self, *pa, **kwa):
+    def __init__(self, *pa: Any, **kwa: Any) -> None:
         """Ends the cooperative ``__init__`` chain; extra arguments are ignored.
 
         Parameters:

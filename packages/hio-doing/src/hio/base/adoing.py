@@ -122,7 +122,7 @@ class _Run:
             self._handle = None
             self._when = None
 
-    def start(self, aw: Awaitable) -> asyncio.Task:
+    def start(self, aw: Awaitable[Any]) -> asyncio.Task[Any]:
         """Starts awaitable ``aw`` as a task of this run."""
         task = asyncio.ensure_future(aw, loop=self.loop)
         self.tasks.add(task)
@@ -159,7 +159,7 @@ _run: ContextVar[_Run | None] = ContextVar("hio.base.adoing.run", default=None)
 
 async def ado(
     doist: Doist,
-    doers: Iterable | None = None,
+    doers: Iterable[Any] | None = None,
     limit: float | None = None,
     tyme: float | None = None,
     *,
@@ -260,8 +260,9 @@ def _enter(doist: Doist, temp: bool | None) -> Any:
     """
     if temp is None:
         return doist.enter()
-    if "temp" in inspect.signature(doist.enter).parameters:
-        return doist.enter(temp=temp)
+    enter: Callable[..., Any] = doist.enter  # a subclass's enter may take temp
+    if "temp" in inspect.signature(enter).parameters:
+        return enter(temp=temp)
     saved = []
     try:
         for doer in doist.doers:
@@ -365,7 +366,7 @@ class AwaitDoer(Doer):
         result (Any): the result of the last awaitable that finished, None before
     """
 
-    def __init__(self, work: Callable[[], Awaitable] | None = None, **kwa):
+    def __init__(self, work: Callable[[], Awaitable[Any]] | None = None, **kwa: Any) -> None:
         """Initializes the AwaitDoer.
 
         Parameters:
@@ -374,14 +375,14 @@ class AwaitDoer(Doer):
         """
         super().__init__(**kwa)
         if work is not None:
-            self.work = work
-        self.result = None
+            self.work = work  # type: ignore[method-assign]  # the given callable stands in for the method
+        self.result: Any = None
 
-    def work(self) -> Awaitable:
+    def work(self) -> Awaitable[Any]:
         """Returns the awaitable to await. Override, or give ``work`` to the constructor."""
         raise NotImplementedError("give AwaitDoer a work callable or override its work method")
 
-    def recur(self) -> Generator[float, float, bool]:
+    def recur(self) -> Generator[float, float, bool]:  # type: ignore[override]  # Doer.do runs a generator recur with yield from
         """Starts the awaitable and yields until it finishes; keeps its result and returns True."""
         self.result = yield from awaiting(self.work(), tock=self.tock)
         return True

@@ -24,4 +24,4 @@ class State(NamedTuple):
     tyme: float | None
     context: str
     feed: Any
-    count: int
+    count: int  # type: ignore[assignment]  # the published field name; it shadows tuple.count

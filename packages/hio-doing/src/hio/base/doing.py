@@ -26,8 +26,8 @@ import inspect
 import operator
 import types
 from collections import deque, namedtuple
-from collections.abc import Callable, Generator, Iterable
-from typing import Any
+from collections.abc import Callable, Generator, Iterable, Iterator
+from typing import Any, TypeAlias, TypeVar
 
 from ..help.timing import MonoTimer
 from .basing import State
@@ -54,6 +54,9 @@ Deed = namedtuple("Deed", "dog retyme doer")
 """The fields of a deed. Deeds are kept as plain ``(dog, retyme, doer)`` tuples
 for speed; ``Deed(*deed)`` gives named access to one."""
 
+Deeds: TypeAlias = deque[tuple[Generator[Any, Any, Any], float, Any]]
+"""A deque of deeds, triples ``(dog, retyme, doer)``: a doer is a Doer or a doified function."""
+
 
 def _setDone(doer: Any, done: Any) -> None:
     """Sets ``doer.done``; a bound method keeps its attributes on its function."""
@@ -72,35 +75,43 @@ class _Scheduler:
     order of exits) always stays the order of enters.
     """
 
+    _doers: list[Any]
+    _deeds: Deeds
+    _cycling: bool
+    _progress: Iterator[int]
+    _staged: list[tuple[Generator[Any, Any, Any], float, Any]]
+    _dropped: set[int]
+    _opened: bool
+
     @property
-    def doers(self) -> list:
+    def doers(self) -> list[Any]:
         """The doers this scheduler runs."""
         return self._doers
 
     @doers.setter
-    def doers(self, doers: Iterable) -> None:
+    def doers(self, doers: Iterable[Any]) -> None:
         self._doers = list(doers)
 
     @property
-    def deeds(self) -> deque:
+    def deeds(self) -> Deeds:
         """The deque of deeds, triples (dog, retyme, doer)."""
         return self._deeds
 
     @deeds.setter
-    def deeds(self, deeds: deque) -> None:
+    def deeds(self, deeds: Deeds) -> None:
         self._deeds = deeds
 
     def _initDeeds(self) -> None:
-        self._deeds: deque = deque()
+        self._deeds = deque()
         self._cycling = False  # True while a cycle runs through the deeds
         self._progress = iter(())  # the running cycle's iterator of deed indices: what is left to run
-        self._staged: list = []  # deeds entered during a cycle, joined at its end
-        self._dropped: set = set()  # ids of doers removed during a cycle
+        self._staged = []  # deeds entered during a cycle, joined at its end
+        self._dropped = set()  # ids of doers removed during a cycle
         self._opened = False  # True from enter until exit: extensions are entered at once
 
-    def _enter(self, doers: Iterable, tymth: Callable[[], float], tyme: float) -> deque:
+    def _enter(self, doers: Iterable[Any], tymth: Callable[[], float], tyme: float) -> Deeds:
         """Makes a dog of each doer, runs its enter context, and returns the deeds."""
-        deeds = deque()
+        deeds: Deeds = deque()
         try:
             for doer in doers:
                 _setDone(doer, False)
@@ -123,7 +134,7 @@ class _Scheduler:
             raise
         return deeds
 
-    def _cycle(self, deeds: deque, tyme: float) -> None:
+    def _cycle(self, deeds: Deeds, tyme: float) -> None:
         """Runs each deed due at ``tyme`` once, in order. This is the scheduler's hot path."""
         popleft = deeds.popleft
         append = deeds.append
@@ -162,7 +173,7 @@ class _Scheduler:
         if self._staged or self._dropped:
             self._settle(deeds)
 
-    def _settle(self, deeds: deque) -> None:
+    def _settle(self, deeds: Deeds) -> None:
         """Drops deeds removed (and closed) during the cycle and joins those entered during it."""
         if self._dropped:
             dropped, self._dropped = self._dropped, set()
@@ -173,7 +184,7 @@ class _Scheduler:
             staged, self._staged = self._staged, []
             deeds.extend(staged)
 
-    def _exit(self, deeds: deque) -> None:
+    def _exit(self, deeds: Deeds) -> None:
         """Closes every still-open dog, last entered first, so exits nest inside enters."""
         error = None
         while deeds:
@@ -186,18 +197,18 @@ class _Scheduler:
         if error is not None:
             raise error
 
-    def _extend(self, doers: list, tymth: Callable[[], float] | None, tyme: float | None) -> None:
-        """Adds doers, entering them at once when this scheduler is already running."""
+    def _extend(self, doers: list[Any], tymth: Callable[[], float] | None) -> None:
+        """Adds doers, entering them at once (at the tyme of ``tymth``) when this scheduler is already running."""
         self._doers.extend(doers)
         if tymth is None:  # not running yet: their deeds are made on enter
             return
-        deeds = self._enter(doers, tymth, tyme)
+        deeds = self._enter(doers, tymth, tymth())
         if self._cycling:
             self._staged.extend(deeds)
         else:
             self._deeds.extend(deeds)
 
-    def _remove(self, doers: list) -> None:
+    def _remove(self, doers: list[Any]) -> None:
         """Removes doers from .doers and force-closes their deeds, last entered first.
 
         Doers match by equality, so a doized bound method matches a fresh
@@ -213,7 +224,7 @@ class _Scheduler:
         if self._cycling:  # not yet run at the left, already run at the right: back to the order of enters
             unrun = operator.length_hint(self._progress)
             deeds = deeds[unrun:] + deeds[:unrun]
-        dropped = set()
+        dropped: set[int] = set()
         error = None
         for dog, _, doer in reversed([*deeds, *staged]):  # last entered first, so exits nest
             if doer in doers and not getattr(dog, "gi_running", False):
@@ -256,11 +267,11 @@ class Doist(_Scheduler, Tymist):
         self,
         real: bool = False,
         limit: float | None = None,
-        doers: Iterable | None = None,
+        doers: Iterable[Any] | None = None,
         *,
         name: str = "doist",
-        **kwa,
-    ):
+        **kwa: Any,
+    ) -> None:
         """Initializes the Doist.
 
         Parameters:
@@ -276,13 +287,13 @@ class Doist(_Scheduler, Tymist):
         self.name = name
         self.real = bool(real)
         self.limit = abs(float(limit)) if limit is not None else None
-        self.done = None
+        self.done: bool | None = None
         self._doers = list(doers) if doers is not None else []
         self.timer = MonoTimer(duration=self.tock)
         self.waker = waker  # what a real-time wait waits on
         self._prior = self._tyme  # tyme of the last cycle run
 
-    def do(self, doers: Iterable | None = None, limit: float | None = None, tyme: float | None = None) -> None:
+    def do(self, doers: Iterable[Any] | None = None, limit: float | None = None, tyme: float | None = None) -> None:
         """Enters every doer, then runs cycles until all are done or the limit is reached.
 
         .done ends True when every doer completed. Reaching the limit first
@@ -327,7 +338,7 @@ class Doist(_Scheduler, Tymist):
 
     async def ado(
         self,
-        doers: Iterable | None = None,
+        doers: Iterable[Any] | None = None,
         limit: float | None = None,
         tyme: float | None = None,
         *,
@@ -352,7 +363,7 @@ class Doist(_Scheduler, Tymist):
 
         await ado(self, doers=doers, limit=limit, tyme=tyme, temp=temp)
 
-    def enter(self, doers: Iterable | None = None) -> deque:
+    def enter(self, doers: Iterable[Any] | None = None) -> Deeds:
         """Makes each doer's dog, injecting this Doist's tymth, and runs its enter context.
 
         Entering its own .doers (no ``doers`` given) also makes the result
@@ -369,7 +380,7 @@ class Doist(_Scheduler, Tymist):
             self.deeds = deeds
         return deeds
 
-    def recur(self, deeds: deque | None = None) -> None:
+    def recur(self, deeds: Deeds | None = None) -> None:
         """Runs each due deed once, in order, then advances tyme by one tock.
 
         Parameters:
@@ -409,7 +420,7 @@ class Doist(_Scheduler, Tymist):
         else:
             timer.restart(duration=self._tock)
 
-    def exit(self, deeds: deque | None = None) -> None:
+    def exit(self, deeds: Deeds | None = None) -> None:
         """Force-closes every still-open deed, in reverse order of entering.
 
         Parameters:
@@ -417,16 +428,16 @@ class Doist(_Scheduler, Tymist):
         """
         self._exit(self._deeds if deeds is None else deeds)
 
-    def extend(self, doers: Iterable) -> None:
+    def extend(self, doers: Iterable[Any]) -> None:
         """Adds doers; while running, enters them and adds their deeds after the others.
 
         Parameters:
             doers: the doers to add
         """
         running = bool(self._deeds or self._cycling)  # entered, by .do() or by hand
-        self._extend(list(doers), self.tymen() if running else None, self._tyme)
+        self._extend(list(doers), self.tymen() if running else None)
 
-    def remove(self, doers: Iterable) -> None:
+    def remove(self, doers: Iterable[Any]) -> None:
         """Removes doers and force-closes their deeds.
 
         Parameters:
@@ -456,9 +467,9 @@ class Doer(Tymee):
         *,
         tymth: Callable[[], float] | None = None,
         tock: float = 0.0,
-        opts: dict | None = None,
-        **kwa,
-    ):
+        opts: dict[str, Any] | None = None,
+        **kwa: Any,
+    ) -> None:
         """Initializes the Doer.
 
         Parameters:
@@ -469,7 +480,7 @@ class Doer(Tymee):
             kwa: left for cooperative base classes, not options
         """
         super().__init__(tymth=tymth, **kwa)
-        self.done = None
+        self.done: bool | None = None
         self.tock = tock
         self.opts = opts if opts is not None else {}
 
@@ -485,11 +496,13 @@ class Doer(Tymee):
             raise ValueError(f"Invalid tock {tock!r}: must be >= 0.0.")
         self._tock = tock
 
-    def __call__(self, **kwa) -> Generator:
+    def __call__(self, **kwa: Any) -> Generator[float, float, bool | None]:
         """Returns the .do generator, not yet started: its first next() runs the enter context."""
         return self.do(**kwa)
 
-    def do(self, tymth: Callable[[], float], *, tock: float = 0.0, **opts) -> Generator[float, float, bool | None]:
+    def do(
+        self, tymth: Callable[[], float], *, tock: float = 0.0, **opts: Any
+    ) -> Generator[float, float, bool | None]:
         """Runs this doer's contexts as a generator; yields tocks, is sent tymes, returns .done.
 
         Parameters:
@@ -505,7 +518,7 @@ class Doer(Tymee):
                 self.enter(temp=opts["temp"])
             else:
                 self.enter()
-            recur = self.recur
+            recur: Callable[..., Any] = self.recur  # a plain method, or a generator method
             if inspect.isgeneratorfunction(recur):
                 self.done = yield from recur()
             else:
@@ -527,8 +540,8 @@ class Doer(Tymee):
             self.exit()
         return self.done
 
-    def enter(self, *, temp: bool | None = None) -> None:
-        """Enter context: set up resources. Not a generator method.
+    def enter(self, *, temp: bool | None = None) -> object:
+        """Enter context: set up resources. Not a generator method. What it returns is ignored.
 
         Parameters:
             temp: True means use temporary resources, when the doer has any
@@ -568,15 +581,23 @@ class _Recorder(Doer):
     completed run reads enter, recur..., exit.
     """
 
-    def __init__(self, stop: int = 3, **kwa):
+    def __init__(self, stop: int = 3, **kwa: Any) -> None:
         super().__init__(**kwa)
-        self.states = []
-        self.count = None
+        self.states: list[State] = []
+        self.count: int | None = None
         self.stop = stop
 
-    def _record(self, context: str, feed: Any = None) -> None:
-        self.count += 1
-        self.states.append(State(tyme=self.tyme, context=context, feed=feed, count=self.count))
+    def _counted(self) -> int:
+        """Returns .count, which entering sets."""
+        if self.count is None:
+            raise TypeError(f"{type(self).__name__} records contexts only once entered")
+        return self.count
+
+    def _record(self, context: str, feed: Any = None) -> int:
+        """Records a context and returns the count it advanced to."""
+        self.count = count = self._counted() + 1
+        self.states.append(State(tyme=self.tyme, context=context, feed=feed, count=count))
+        return count
 
     def _entered(self, feed: Any) -> None:
         self.count = 0
@@ -607,9 +628,9 @@ class ReDoer(_Recorder):
     def enter(self, *, temp: bool | None = None) -> None:
         self._entered(self.tyme)
 
-    def recur(self) -> Generator[float, float, bool]:
+    def recur(self) -> Generator[float, float, bool]:  # type: ignore[override]  # Doer.do runs a generator recur with yield from
         """Yields the tock, is sent the tyme, and returns True after .stop runs."""
-        while self.count < self.stop:
+        while self._counted() < self.stop:
             tyme = yield self.tock
             self._record("recur", tyme)
         return True
@@ -629,7 +650,7 @@ class DoDoer(_Scheduler, Doer):
             while no deed is left, and only a close (False) ends the run
     """
 
-    def __init__(self, doers: Iterable | None = None, always: bool = False, **kwa):
+    def __init__(self, doers: Iterable[Any] | None = None, always: bool = False, **kwa: Any) -> None:
         """Initializes the DoDoer.
 
         Parameters:
@@ -656,9 +677,9 @@ class DoDoer(_Scheduler, Doer):
         tymth: Callable[[], float],
         *,
         tock: float = 0.0,
-        doers: Iterable | None = None,
+        doers: Iterable[Any] | None = None,
         always: bool | None = None,
-        **opts,
+        **opts: Any,
     ) -> Generator[float, float, bool | None]:
         """Runs the nested doers as this doer's generator, like Doist.do.
 
@@ -698,7 +719,7 @@ class DoDoer(_Scheduler, Doer):
             self.exit()
         return self.done
 
-    def enter(self, doers: Iterable | None = None, *, temp: bool | None = None) -> deque:
+    def enter(self, doers: Iterable[Any] | None = None, *, temp: bool | None = None) -> Deeds:
         """Makes each doer's dog, injecting this DoDoer's tymth, and runs its enter context.
 
         Parameters:
@@ -706,13 +727,19 @@ class DoDoer(_Scheduler, Doer):
 
         Returns:
             deque: the deeds, triples (dog, retyme, doer)
+
+        Raises:
+            TypeError: when no tymth has been wound in
         """
-        deeds = self._enter(self.doers if doers is None else doers, self._tymth, self._tymth())
+        tymth = self._tymth
+        if tymth is None:
+            raise TypeError("DoDoer has no tymth: wind it to a Tymist before entering it.")
+        deeds = self._enter(self.doers if doers is None else doers, tymth, tymth())
         if doers is None:
             self.deeds = deeds
         return deeds
 
-    def recur(self, tyme: float, deeds: deque | None = None) -> bool:
+    def recur(self, tyme: float, deeds: Deeds | None = None) -> bool:
         """Runs each due deed once, in order. Returns True when every deed is done.
 
         An .always DoDoer keeps running even then, with .done True until a
@@ -726,7 +753,7 @@ class DoDoer(_Scheduler, Doer):
         self._cycle(deeds, tyme)
         return not deeds
 
-    def exit(self, deeds: deque | None = None) -> None:
+    def exit(self, deeds: Deeds | None = None) -> None:
         """Force-closes every still-open nested deed, in reverse order of entering.
 
         Parameters:
@@ -734,16 +761,15 @@ class DoDoer(_Scheduler, Doer):
         """
         self._exit(self._deeds if deeds is None else deeds)
 
-    def extend(self, doers: Iterable) -> None:
+    def extend(self, doers: Iterable[Any]) -> None:
         """Adds doers; while running, enters them and adds their deeds after the others.
 
         Parameters:
             doers: the doers to add
         """
-        running = self._opened
-        self._extend(list(doers), self._tymth if running else None, self.tyme if running else None)
+        self._extend(list(doers), self._tymth if self._opened else None)
 
-    def remove(self, doers: Iterable) -> None:
+    def remove(self, doers: Iterable[Any]) -> None:
         """Removes doers and force-closes their deeds.
 
         Parameters:
@@ -768,8 +794,7 @@ class ExDoer(_Recorder):
         self._entered(self.tyme)
 
     def recur(self, tyme: float) -> bool:
-        self._record("recur", tyme)
-        return self.count > self.stop
+        return self._record("recur", tyme) > self.stop
 
 
 class TryDoer(_Recorder):
@@ -790,14 +815,20 @@ class TryDoer(_Recorder):
         self._entered(temp if temp is not None else "Default")
 
     def recur(self, tyme: float) -> bool:
-        self._record("recur", tyme)
-        return self.count > self.stop
+        return self._record("recur", tyme) > self.stop
 
     def abort(self, ex: Exception) -> None:
         self._record("abort", ex.args[0] if ex.args else None)
 
 
-def doify(f: Callable, *, name: str | None = None, tock: float = 0.0, temp: bool | None = None, **opts) -> Callable:
+def doify(
+    f: Callable[..., Generator[Any, Any, Any]],
+    *,
+    name: str | None = None,
+    tock: float = 0.0,
+    temp: bool | None = None,
+    **opts: Any,
+) -> Callable[..., Generator[Any, Any, Any]]:
     """Returns a Doist-compatible copy of generator function (or method) ``f``.
 
     Each call makes a unique copy with its own ``tock``, ``done``, ``temp``
@@ -814,18 +845,20 @@ def doify(f: Callable, *, name: str | None = None, tock: float = 0.0, temp: bool
             as the ``temp`` keyword argument (True: use temporary resources)
         opts: options passed back as keyword arguments when the copy is called
     """
-    method = inspect.ismethod(f)
-    func = f.__func__ if method else f
+    func: types.FunctionType = f.__func__ if inspect.ismethod(f) else f  # type: ignore[assignment]  # a generator function
     g = types.FunctionType(func.__code__, func.__globals__, name or func.__name__, func.__defaults__, func.__closure__)
-    g = functools.update_wrapper(g, func)
+    functools.update_wrapper(g, func)  # updates g in place
     g.__kwdefaults__ = dict(func.__kwdefaults__) if func.__kwdefaults__ else None
     g.__name__ = g.__qualname__ = name or func.__name__
-    del g.__wrapped__
+    del g.__dict__["__wrapped__"]  # a copy, not a wrapper
     _imbue(g, tock, temp, opts)
-    return types.MethodType(g, f.__self__) if method else g
+    return types.MethodType(g, f.__self__) if inspect.ismethod(f) else g
 
 
-def doize(*, tock: float = 0.0, temp: bool | None = None, **opts) -> Callable[[Callable], Callable]:
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def doize(*, tock: float = 0.0, temp: bool | None = None, **opts: Any) -> Callable[[_F], _F]:
     """Returns a decorator that makes a generator function Doist compatible in place.
 
     Unlike doify, the decorated function itself carries the attributes, so
@@ -843,14 +876,14 @@ def doize(*, tock: float = 0.0, temp: bool | None = None, **opts) -> Callable[[C
         opts: options passed back as keyword arguments when it is called
     """
 
-    def decorator(f: Callable) -> Callable:
+    def decorator(f: _F) -> _F:
         _imbue(f, tock, temp, opts)
         return f
 
     return decorator
 
 
-def _imbue(f: Callable, tock: float, temp: bool | None, opts: dict) -> None:
+def _imbue(f: Any, tock: float, temp: bool | None, opts: dict[str, Any]) -> None:
     """Gives function ``f`` the attributes a scheduler reads from a doer."""
     f.tock = tock
     f.done = None
@@ -858,7 +891,9 @@ def _imbue(f: Callable, tock: float, temp: bool | None, opts: dict) -> None:
     f.opts = dict(opts)
 
 
-def bareDo(tymth: Callable[[], float] | None = None, tock: float = 0.0, **opts) -> Generator[float, float, bool]:
+def bareDo(
+    tymth: Callable[[], float] | None = None, tock: float = 0.0, **opts: Any
+) -> Generator[float, float, bool]:
     """Template generator function for doify or doize: copy, rename, and fill in the contexts.
 
     Parameters:
@@ -886,7 +921,7 @@ def bareDo(tymth: Callable[[], float] | None = None, tock: float = 0.0, **opts) 
 
 
 def doifyExDo(
-    tymth: Callable[[], float], tock: float = 0.0, states: list | None = None, **opts
+    tymth: Callable[[], float], tock: float = 0.0, states: list[State] | None = None, **opts: Any
 ) -> Generator[float, float, bool]:
     """Example generator function for doify: records each context in ``states``, done on its fourth recur.
 
@@ -937,7 +972,9 @@ Parameters:
 
 
 @doize()
-def tryDo(states: list, tymth: Callable[[], float], tock: float = 0.0, **opts) -> Generator[float, float, bool]:
+def tryDo(
+    states: list[State], tymth: Callable[[], float], tock: float = 0.0, **opts: Any
+) -> Generator[Any, Any, bool]:
     """Test example generator function: records each context in ``states``, done on its fourth recur.
 
     It yields its count, not a tock: 0 on entering, then the count of the
@@ -952,7 +989,7 @@ def tryDo(states: list, tymth: Callable[[], float], tock: float = 0.0, **opts) -
         tock: initial tock (unused: it yields its count)
         opts: injected options
     """
-    feed = "Default"
+    feed: Any = "Default"
     count = 0
     try:
         states.append(State(tyme=tymth(), context="enter", feed=feed, count=count))

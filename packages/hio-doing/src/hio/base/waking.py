@@ -166,8 +166,8 @@ class Waker:
                 for other in [other for other in self._loops if other.is_closed()]:
                     del self._loops[other]  # a loop closed while attached holds nothing any more
                 looped = self._loops[loop] = _Looped(loop)
-                for fd in self.selector.get_map():
-                    looped.add(fd)
+                for key in self.selector.get_map().values():
+                    looped.add(key.fd)
             looped.wakes.append(wake)
 
     def detach(self, loop: Any, wake: Callable[[], None]) -> None:
@@ -187,8 +187,8 @@ class Waker:
                 pass
             if not looped.wakes:
                 del self._loops[loop]
-                for fd in self.selector.get_map():
-                    looped.remove(fd)
+                for key in self.selector.get_map().values():
+                    looped.remove(key.fd)
 
     def wait(self, timeout: float) -> bool:
         """Waits up to ``timeout`` seconds; returns True when a watched descriptor became readable first.

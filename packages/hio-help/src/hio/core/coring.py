@@ -78,7 +78,7 @@ def normalizeHost(host: str) -> str:
     for family in (socket.AF_INET, socket.AF_INET6):
         for fam, _, _, _, sockaddr in infos:
             if fam == family:
-                addr, sep, scope = sockaddr[0].partition("%")  # keep an IPv6 scope id
+                addr, sep, scope = str(sockaddr[0]).partition("%")  # keep an IPv6 scope id
                 return str(ipaddress.ip_address(addr)) + sep + scope
     raise socket.gaierror(socket.EAI_ADDRFAMILY, f"Cannot resolve host {host!r} to an IPv4 or IPv6 address.")
 

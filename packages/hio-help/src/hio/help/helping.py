@@ -21,7 +21,7 @@ import stat
 import types
 import typing
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import IO, Any, cast
 
 import cbor2
 import msgpack
@@ -79,7 +79,7 @@ def copyfunc(f: types.FunctionType, name: str | None = None) -> types.FunctionTy
         function: the copy
     """
     g = types.FunctionType(f.__code__, f.__globals__, f.__name__, f.__defaults__, f.__closure__)
-    g = functools.update_wrapper(g, f)
+    functools.update_wrapper(g, f)  # updates g in place
     g.__dict__ = dict(f.__dict__)  # distinct dict, not the one shared via update
     g.__dict__.pop("__wrapped__", None)  # a copy is not a wrapper
     g.__kwdefaults__ = dict(f.__kwdefaults__) if f.__kwdefaults__ is not None else None
@@ -91,7 +91,7 @@ def copyfunc(f: types.FunctionType, name: str | None = None) -> types.FunctionTy
     return g
 
 
-class AttributiveGenerator(Generator):
+class AttributiveGenerator(Generator[Any, Any, Any]):
     """Generator like wrapper that supports custom attributes.
 
     Created by the wrapper that attributize makes. It wraps the generator made
@@ -101,7 +101,13 @@ class AttributiveGenerator(Generator):
     exactly like the wrapped generator, and is a collections.abc.Generator.
     """
 
-    def __init__(self, genie: Callable[..., Generator], pa: tuple, kwa: dict, method: bool = False):
+    def __init__(
+        self,
+        genie: Callable[..., Generator[Any, Any, Any]],
+        pa: tuple[Any, ...],
+        kwa: dict[str, Any],
+        method: bool = False,
+    ) -> None:
         """Makes the wrapped generator, injecting self as 'me'.
 
         Parameters:
@@ -118,39 +124,39 @@ class AttributiveGenerator(Generator):
         else:
             self.__gen = genie(self, *pa, **kwa)
 
-    def __iter__(self):
+    def __iter__(self) -> AttributiveGenerator:
         return self
 
-    def __next__(self):
+    def __next__(self) -> Any:
         return next(self.__gen)
 
-    def send(self, value):
+    def send(self, value: Any) -> Any:
         """Sends value into the wrapped generator, returning its next yield."""
         return self.__gen.send(value)
 
-    def throw(self, *pa):
+    def throw(self, *pa: Any) -> Any:
         """Raises an exception inside the wrapped generator at its current yield."""
         return self.__gen.throw(*pa)
 
-    def close(self):
+    def close(self) -> None:
         """Closes the wrapped generator."""
         return self.__gen.close()
 
     @property
     def gi_running(self) -> bool:
         """True while the wrapped generator is executing."""
-        return self.__gen.gi_running
+        return cast("types.GeneratorType[Any, Any, Any]", self.__gen).gi_running
 
     @property
-    def gi_frame(self):
+    def gi_frame(self) -> types.FrameType | None:
         """Frame of the wrapped generator, None once it is finished."""
-        return self.__gen.gi_frame
+        return cast("types.GeneratorType[Any, Any, Any]", self.__gen).gi_frame
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<{self.__class__.__name__} of {self.__gen!r}>"
 
 
-def attributize(genie: Callable[..., Generator]) -> Callable[..., AttributiveGenerator]:
+def attributize(genie: Callable[..., Generator[Any, Any, Any]]) -> Callable[..., AttributiveGenerator]:
     """Decorator that gives the generators of a generator function or method attributes.
 
     Python generators do not support adding attributes. This decorator wraps a
@@ -190,13 +196,13 @@ def attributize(genie: Callable[..., Generator]) -> Callable[..., AttributiveGen
     method = bool(params) and params[0] == "self"
 
     @functools.wraps(genie)
-    def wrapper(*pa, **kwa):
+    def wrapper(*pa: Any, **kwa: Any) -> AttributiveGenerator:
         return AttributiveGenerator(genie, pa, kwa, method=method)
 
     return wrapper
 
 
-def repack(n: int, seq: Iterable, default: Any = None) -> Iterator:
+def repack(n: int, seq: Iterable[Any], default: Any = None) -> Iterator[Any]:
     """Repacks seq into a generator of n elements for unpacking into n variables.
 
     The first n-1 elements of seq are the first n-1 elements of the generator;
@@ -220,13 +226,13 @@ def repack(n: int, seq: Iterable, default: Any = None) -> Iterator:
     return _repack(n, iter(seq), default)
 
 
-def _repack(n: int, it: Iterator, default: Any) -> Iterator:
+def _repack(n: int, it: Iterator[Any], default: Any) -> Iterator[Any]:
     for _ in range(n - 1):
         yield next(it, default)
     yield tuple(it)
 
 
-def just(n: int, seq: Iterable, default: Any = None) -> Iterator:
+def just(n: int, seq: Iterable[Any], default: Any = None) -> Iterator[Any]:
     """Returns a generator of just the first n elements of seq.
 
     default is substituted for missing elements, so the generator always has
@@ -249,7 +255,7 @@ def just(n: int, seq: Iterable, default: Any = None) -> Iterator:
     return _just(n, iter(seq), default)
 
 
-def _just(n: int, it: Iterator, default: Any) -> Iterator:
+def _just(n: int, it: Iterator[Any], default: Any) -> Iterator[Any]:
     for _ in range(n):
         yield next(it, default)
 
@@ -266,7 +272,7 @@ class NonStringIterable(abc.ABC):  # noqa: B024 a pure isinstance check, nothing
     __slots__ = ()
 
     @classmethod
-    def __subclasshook__(cls, C):
+    def __subclasshook__(cls, C: type) -> bool:
         if cls is NonStringIterable:
             if issubclass(C, _STRINGS):
                 return False
@@ -287,7 +293,7 @@ class NonStringSequence(abc.ABC):  # noqa: B024 a pure isinstance check, nothing
     __slots__ = ()
 
     @classmethod
-    def __subclasshook__(cls, C):
+    def __subclasshook__(cls, C: type) -> bool:
         if cls is NonStringSequence:
             if issubclass(C, _STRINGS):
                 return False
@@ -346,7 +352,7 @@ def checkComponent(value: str, what: str, error: type[Exception] = ValueError, e
     return value
 
 
-def ocfn(path: str | os.PathLike, mode: str = "r+", perm: int = stat.S_IRUSR | stat.S_IWUSR):
+def ocfn(path: str | os.PathLike[str], mode: str = "r+", perm: int = stat.S_IRUSR | stat.S_IWUSR) -> IO[Any]:
     """Atomically opens or creates the file at path.
 
     The file is created with os.open(O_CREAT | O_EXCL), so exactly one of
@@ -375,7 +381,7 @@ def ocfn(path: str | os.PathLike, mode: str = "r+", perm: int = stat.S_IRUSR | s
         raise
 
 
-def _extension(path: str | os.PathLike) -> str:
+def _extension(path: str | os.PathLike[str]) -> str:
     """Returns the lower case extension of path, raising IOError if unsupported."""
     ext = os.path.splitext(os.fspath(path))[1].lower()
     if ext not in _EXTENSIONS:
@@ -385,7 +391,7 @@ def _extension(path: str | os.PathLike) -> str:
     return ext
 
 
-def dump(data: Any, path: str | os.PathLike) -> None:
+def dump(data: Any, path: str | os.PathLike[str]) -> None:
     """Serializes data and writes it to the file at path, replacing its contents.
 
     The serialization is given by the extension of path: JSON for .json,
@@ -414,7 +420,7 @@ def dump(data: Any, path: str | os.PathLike) -> None:
         os.fsync(f.fileno())
 
 
-def load(path: str | os.PathLike) -> Any:
+def load(path: str | os.PathLike[str]) -> Any:
     """Returns the data read from the file at path, usually a dict.
 
     The serialization is given by the extension of path: JSON for .json,
@@ -461,8 +467,8 @@ def sceil(r: float) -> int:
 B64_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 """The 64 characters of the URL-safe Base64 alphabet (RFC 4648), the digit of value n at index n."""
 
-_B64_VALUES = {char: value for value, char in enumerate(B64_CHARS)}
-_B64_VALUES.update({ord(char): value for char, value in _B64_VALUES.items()})  # bytes iterate as ints
+_B64_VALUES: dict[str | int, int] = {char: value for value, char in enumerate(B64_CHARS)}
+_B64_VALUES.update({ord(char): value for value, char in enumerate(B64_CHARS)})  # bytes iterate as ints
 
 Reb64 = re.compile(rb"^[A-Za-z0-9\-_]*\Z")
 """Compiled regular expression that matches bytes made only of URL-safe Base64 characters (or empty)."""
@@ -621,7 +627,7 @@ def _fieldTypes(cls: type) -> dict[str, Any]:
     return {field.name: hints.get(field.name, field.type) for field in dataclasses.fields(cls)}
 
 
-def datify(cls: type, d: Any) -> Any:
+def datify(cls: object, d: Any) -> Any:
     """Returns an instance of the dataclass cls made from the dict d, recursively.
 
     Every value in d whose field is itself typed as a dataclass is datified

@@ -6,8 +6,8 @@ insensitive keys, for HTTP headers) and Mict, built on the multidict package.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, KeysView
-from typing import Any
+from collections.abc import ItemsView, Iterator, KeysView
+from typing import Any, Protocol
 
 from multidict import CIMultiDict, MultiDict
 
@@ -16,7 +16,7 @@ __all__ = ["Hict", "Mict"]
 _MISSING = object()
 
 
-def _default(name: str, pa: tuple, kwa: dict) -> Any:
+def _default(name: str, pa: tuple[Any, ...], kwa: dict[str, Any]) -> Any:
     """Returns the optional default given as pa[0] or kwa["default"], else _MISSING."""
     if len(pa) + len(kwa) > 1 or (kwa and "default" not in kwa):
         raise TypeError(f"{name}() takes a key and an optional default, got extra {pa!r} {kwa!r}")
@@ -25,12 +25,24 @@ def _default(name: str, pa: tuple, kwa: dict) -> Any:
     return kwa.get("default", _MISSING)
 
 
+class _Multi(Protocol):
+    """What LifoAccess needs from the class mixed with it: multidict's interface and ``_distinctKeys``."""
+
+    def __contains__(self, key: object, /) -> bool: ...
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[str]: ...
+    def items(self) -> ItemsView[str, Any]: ...
+    def getone(self, key: str, /) -> Any: ...
+    def getall(self, key: str, /) -> list[Any]: ...
+    def _distinctKeys(self) -> list[str]: ...
+
+
 class LifoAccess:
     """Last in, first out access to the value lists of a multidict: what Hict and Mict add.
 
     The class mixed with it provides ``getone``, ``getall`` and ``items``
-    (multidict's interface) and ``_keys``, its distinct keys in insertion
-    order.
+    (multidict's interface) and ``_distinctKeys``, its distinct keys in
+    insertion order.
 
     Keys, values and items run in parallel: iteration and ``keys()`` give one
     key for each item, so a key with several values appears once per value,
@@ -38,12 +50,12 @@ class LifoAccess:
     changed its own ``keys()`` to give each distinct key once).
     """
 
-    def __iter__(self) -> Iterator[str]:
+    def __iter__(self: _Multi) -> Iterator[str]:
         """Iterates over the keys, one for each item, in insertion order, duplicates included."""
         for key, _ in self.items():
             yield key
 
-    def keys(self) -> KeysView:
+    def keys(self: _Multi) -> KeysView[str]:
         """Returns a view of the keys, one for each item, in insertion order, duplicates included.
 
         Each key is spelled as it was added, and the view's ``in`` is the
@@ -52,11 +64,11 @@ class LifoAccess:
         """
         return KeysView(self)
 
-    def __repr__(self) -> str:
+    def __repr__(self: _Multi) -> str:
         """Returns a repr that evaluates back to an equal dict of this class, e.g. Hict([('a', 1)])."""
         return f"{self.__class__.__name__}({list(self.items())!r})"
 
-    def nabone(self, key: str, *pa, **kwa) -> Any:
+    def nabone(self: _Multi, key: str, *pa: Any, **kwa: Any) -> Any:
         """Returns the last value at key, else the default.
 
         Usage:
@@ -72,7 +84,7 @@ class LifoAccess:
             raise KeyError(key)
         return default
 
-    def nab(self, key: str, *pa, **kwa) -> Any:
+    def nab(self: _Multi, key: str, *pa: Any, **kwa: Any) -> Any:
         """Returns the last value at key, else the default or None.
 
         Usage:
@@ -83,7 +95,7 @@ class LifoAccess:
             return self.getall(key)[-1]
         return None if default is _MISSING else default
 
-    def naball(self, key: str, *pa, **kwa) -> Any:
+    def naball(self: _Multi, key: str, *pa: Any, **kwa: Any) -> Any:
         """Returns the list of values at key in inverse (LIFO) order, else the default.
 
         Usage:
@@ -99,13 +111,13 @@ class LifoAccess:
             raise KeyError(key)
         return default
 
-    def firsts(self) -> list[tuple[str, Any]]:
+    def firsts(self: _Multi) -> list[tuple[str, Any]]:
         """Returns list of (key, value) pairs, value the first value at key, no duplicate keys."""
-        return [(key, self.getone(key)) for key in self._keys()]
+        return [(key, self.getone(key)) for key in self._distinctKeys()]
 
-    def lasts(self) -> list[tuple[str, Any]]:
+    def lasts(self: _Multi) -> list[tuple[str, Any]]:
         """Returns list of (key, value) pairs, value the last value at key, no duplicate keys."""
-        return [(key, self.getall(key)[-1]) for key in self._keys()]
+        return [(key, self.getall(key)[-1]) for key in self._distinctKeys()]
 
 
 class Hict(LifoAccess, CIMultiDict):
@@ -128,9 +140,9 @@ class Hict(LifoAccess, CIMultiDict):
         lasts() items with the last inserted value at each key
     """
 
-    def _keys(self) -> list[str]:
+    def _distinctKeys(self) -> list[str]:
         """Returns the distinct keys in insertion order, each as first inserted."""
-        seen = CIMultiDict()
+        seen: CIMultiDict[None] = CIMultiDict()
         for key, _ in self.items():
             if key not in seen:
                 seen[key] = None
@@ -157,6 +169,6 @@ class Mict(LifoAccess, MultiDict):
         lasts() items with the last inserted value at each key
     """
 
-    def _keys(self) -> list[str]:
+    def _distinctKeys(self) -> list[str]:
         """Returns the distinct keys in insertion order."""
         return list(dict.fromkeys(key for key, _ in self.items()))

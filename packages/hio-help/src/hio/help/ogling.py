@@ -7,6 +7,7 @@ to a timed rotating log file in a persistent or temporary directory.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import shutil
@@ -16,6 +17,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, TextIO, TypeVar
 from logging import handlers as loghandlers
 
 from ..hioing import OglerError
@@ -43,15 +45,15 @@ class _StderrHandler(logging.StreamHandler):
     sys.stderr is replaced after the handler is made (redirection, capture).
     """
 
-    def __init__(self, level: int = logging.NOTSET):
+    def __init__(self, level: int = logging.NOTSET) -> None:
         logging.Handler.__init__(self, level)
 
     @property
-    def stream(self):
+    def stream(self) -> TextIO:
         return sys.stderr
 
     @stream.setter
-    def stream(self, value):  # stream is always the current sys.stderr
+    def stream(self, value: TextIO) -> None:  # stream is always the current sys.stderr
         pass
 
 
@@ -63,8 +65,8 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # never open a log file through a syml
 class _OwnerFileHandler(loghandlers.TimedRotatingFileHandler):
     """Timed rotating file handler whose files, rotated ones too, are readable by their owner only."""
 
-    def _open(self):
-        return open(
+    def _open(self) -> io.TextIOWrapper:
+        return open(  # type: ignore[return-value]  # a text mode, as the base class opens
             self.baseFilename,
             self.mode,
             encoding=self.encoding,
@@ -83,13 +85,13 @@ class _LocalSysLogHandler(loghandlers.SysLogHandler):
     reconnects once per record and otherwise drops the record.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         logging.Handler.__init__(self)
-        self.address = None  # the socket path connected to, None until connected
+        self.address: str | None = None  # type: ignore[assignment]  # the socket path connected to, None until connected
         self.facility = self.LOG_USER
-        self.socktype = None
+        self.socktype: socket.SocketKind | None = None  # type: ignore[assignment]  # None until connected
         self.unixsocket = True
-        self.socket = None
+        self.socket: socket.socket | None = None  # None until connected
 
     def _connect(self) -> bool:
         """Connects to the first local syslog socket that accepts; returns True when connected."""
@@ -129,11 +131,13 @@ class _LocalSysLogHandler(loghandlers.SysLogHandler):
         for _ in range(2):  # a second try reconnects after the daemon went away
             if self.socket is None and not self._connect():
                 return  # no local syslog: the record is dropped
+            sock = self.socket
+            assert sock is not None  # connected above
             try:
                 if self.socktype == socket.SOCK_STREAM:
-                    self.socket.sendall(data)
+                    sock.sendall(data)
                 else:
-                    self.socket.send(data)
+                    sock.send(data)
                 return
             except OSError:
                 self._disconnect()
@@ -162,7 +166,10 @@ def _owned(path: str) -> bool:
     )
 
 
-def _mark(handler: logging.Handler) -> logging.Handler:
+_H = TypeVar("_H", bound=logging.Handler)
+
+
+def _mark(handler: _H) -> _H:
     """Marks handler as made by an Ogler and returns it."""
     setattr(handler, _MARK, True)
     return handler
@@ -272,8 +279,8 @@ class Ogler:
         self.temp = bool(temp)
         self.prefix = checkComponent(prefix if prefix is not None else self.Prefix, "Ogler prefix", error=OglerError)
         self.headDirPath = headDirPath if headDirPath is not None else self.HeadDirPath
-        self.dirPath = None
-        self.path = None
+        self.dirPath: str | None = None
+        self.path: str | None = None
         self.opened = False
         self.consoled = bool(consoled)
         self.syslogged = bool(syslogged)
@@ -282,7 +289,7 @@ class Ogler:
         self.interval = interval
         self.count = count
 
-        self._tempRoot = None  # directory whose removal clears a temporary .dirPath
+        self._tempRoot: str | None = None  # directory whose removal clears a temporary .dirPath
         self._loggers: dict[str, logging.Logger] = {}  # loggers handed out by .getLogger
 
         self.baseFormatter = logging.Formatter("%(name)s %(levelname)s: %(message)s")
@@ -291,11 +298,11 @@ class Ogler:
 
         self.baseConsoleHandler = _mark(_StderrHandler())
         self.baseConsoleHandler.setFormatter(self.baseFormatter)
-        self.baseSysLogHandler = None  # no syslog on Windows
+        self.baseSysLogHandler: logging.Handler | None = None  # no syslog on Windows
         if _SYSLOG_PLATFORM:  # connects to the local syslog only when a record is first emitted
             self.baseSysLogHandler = _mark(_LocalSysLogHandler())
             self.baseSysLogHandler.setFormatter(self.syslogFormatter)
-        self.baseFileHandler = None  # made by reopen when filed
+        self.baseFileHandler: logging.Handler | None = None  # made by reopen when filed
 
         if reopen:
             self.reopen(headDirPath=self.headDirPath, clear=clear)
@@ -434,6 +441,7 @@ class Ogler:
                             f"nor under {self.AltHeadDirPath!r} ({alt})."
                         ) from alt
 
+        assert self.dirPath is not None  # made above unless it already was a directory
         self.path = os.path.join(self.dirPath, f"{self.name}.log")
         if self.filed:
             try:
@@ -527,7 +535,7 @@ class Ogler:
         return logger
 
 
-def initOgler(level: int = logging.CRITICAL, **kwa) -> Ogler:
+def initOgler(level: int = logging.CRITICAL, **kwa: Any) -> Ogler:
     """Initializes and returns an Ogler to serve as a package global instance.
 
     Usage, at top level of a module in a project::
@@ -552,7 +560,7 @@ def initOgler(level: int = logging.CRITICAL, **kwa) -> Ogler:
 
 
 @contextmanager
-def openOgler(cls: type[Ogler] | None = None, name: str = "test", temp: bool = True, **kwa) -> Iterator[Ogler]:
+def openOgler(cls: type[Ogler] | None = None, name: str = "test", temp: bool = True, **kwa: Any) -> Iterator[Ogler]:
     """Context manager wrapper of Ogler instances, defaulting to temporary log files.
 
     The instance is reopened on entry and closed on exit of the 'with' block,

@@ -8,6 +8,7 @@ Tymist.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from ..hioing import HioError, Mixin
 
@@ -48,7 +49,7 @@ class Timer(Mixin):
         .restart() restart timer at last ._stop so no time is lost
     """
 
-    def __init__(self, duration: float = 0.0, start: float | None = None, **kwa):
+    def __init__(self, duration: float = 0.0, start: float | None = None, **kwa: Any) -> None:
         """Initializes and starts the timer.
 
         Parameters:
@@ -148,7 +149,7 @@ class MonoTimer(Timer):
         .latest (float): latest measured time in seconds with retrograde handling
     """
 
-    def __init__(self, duration: float = 0.0, start: float | None = None, retro: bool = True, **kwa):
+    def __init__(self, duration: float = 0.0, start: float | None = None, retro: bool = True, **kwa: Any) -> None:
         """Initializes and starts the timer.
 
         Parameters:

@@ -11,6 +11,7 @@ whoever ticks the Tymist (a real-time Doist).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from ..hioing import Mixin
 
@@ -34,7 +35,7 @@ class Tymist(Mixin):
 
     Tock = 0.03125  # 1/32 second, exact in binary floating point
 
-    def __init__(self, tyme: float = 0.0, tock: float | None = None, **kwa):
+    def __init__(self, tyme: float = 0.0, tock: float | None = None, **kwa: Any) -> None:
         """Initializes tyme and tock.
 
         Parameters:
@@ -103,7 +104,7 @@ class Tymee(Mixin):
             assigning it winds the Tymee, as .wind() does
     """
 
-    def __init__(self, tymth: Callable[[], float] | None = None, **kwa):
+    def __init__(self, tymth: Callable[[], float] | None = None, **kwa: Any) -> None:
         """Initializes with an optional tymth.
 
         Parameters:
@@ -150,7 +151,7 @@ class Tymer(Tymee):
 
     Duration = 0.0
 
-    def __init__(self, duration: float | None = None, start: float | None = None, **kwa):
+    def __init__(self, duration: float | None = None, start: float | None = None, **kwa: Any) -> None:
         """Initializes and, when a tymth is given, starts the Tymer.
 
         Parameters:
@@ -171,18 +172,39 @@ class Tymer(Tymee):
 
     @property
     def elapsed(self) -> float:
-        """Tyme elapsed in seconds since start."""
-        return self.tyme - self._start
+        """Tyme elapsed in seconds since start.
+
+        Raises:
+            TypeError: when no tymth has been wound in
+        """
+        tymth = self._tymth
+        if tymth is None:
+            raise TypeError("Tymer has no tymth: wind it to a Tymist first.")
+        return tymth() - self._start
 
     @property
     def remaining(self) -> float:
-        """Tyme remaining in seconds until stop."""
-        return self._stop - self.tyme
+        """Tyme remaining in seconds until stop.
+
+        Raises:
+            TypeError: when no tymth has been wound in
+        """
+        tymth = self._tymth
+        if tymth is None:
+            raise TypeError("Tymer has no tymth: wind it to a Tymist first.")
+        return self._stop - tymth()
 
     @property
     def expired(self) -> bool:
-        """True when .tyme >= stop."""
-        return self.tyme >= self._stop
+        """True when .tyme >= stop.
+
+        Raises:
+            TypeError: when no tymth has been wound in
+        """
+        tymth = self._tymth
+        if tymth is None:
+            raise TypeError("Tymer has no tymth: wind it to a Tymist first.")
+        return tymth() >= self._stop
 
     def wind(self, tymth: Callable[[], float] | None) -> None:
         """Injects a new tymth and starts over, with the same duration, at the new base's tyme.
