@@ -500,9 +500,7 @@ class Doer(Tymee):
         """Returns the .do generator, not yet started: its first next() runs the enter context."""
         return self.do(**kwa)
 
-    def do(
-        self, tymth: Callable[[], float], *, tock: float = 0.0, **opts: Any
-    ) -> Generator[float, float, bool | None]:
+    def do(self, tymth: Callable[[], float], *, tock: float = 0.0, **opts: Any) -> Generator[float, float, bool | None]:
         """Runs this doer's contexts as a generator; yields tocks, is sent tymes, returns .done.
 
         Parameters:
@@ -891,9 +889,7 @@ def _imbue(f: Any, tock: float, temp: bool | None, opts: dict[str, Any]) -> None
     f.opts = dict(opts)
 
 
-def bareDo(
-    tymth: Callable[[], float] | None = None, tock: float = 0.0, **opts: Any
-) -> Generator[float, float, bool]:
+def bareDo(tymth: Callable[[], float] | None = None, tock: float = 0.0, **opts: Any) -> Generator[float, float, bool]:
     """Template generator function for doify or doize: copy, rename, and fill in the contexts.
 
     Parameters:
@@ -972,9 +968,7 @@ Parameters:
 
 
 @doize()
-def tryDo(
-    states: list[State], tymth: Callable[[], float], tock: float = 0.0, **opts: Any
-) -> Generator[Any, Any, bool]:
+def tryDo(states: list[State], tymth: Callable[[], float], tock: float = 0.0, **opts: Any) -> Generator[Any, Any, bool]:
     """Test example generator function: records each context in ``states``, done on its fourth recur.
 
     It yields its count, not a tock: 0 on entering, then the count of the

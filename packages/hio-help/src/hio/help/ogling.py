@@ -17,8 +17,8 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TextIO, TypeVar
 from logging import handlers as loghandlers
+from typing import Any, TextIO, TypeVar
 
 from ..hioing import OglerError
 from .helping import checkComponent
