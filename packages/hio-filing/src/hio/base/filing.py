@@ -131,7 +131,7 @@ class Filer(Mixin):
         fext: str | None = None,
         extensioned: bool = False,
         **kwa: Any,
-    ):
+    ) -> None:
         """Initializes the Filer and, unless ``reopen`` is False, makes and opens its path.
 
         Parameters:
@@ -435,7 +435,7 @@ class FilerDoer(Doer):
         filer (Filer): the Filer it manages
     """
 
-    def __init__(self, filer: Filer, **kwa: Any):
+    def __init__(self, filer: Filer, **kwa: Any) -> None:
         """Initializes with the Filer to manage.
 
         Parameters:
@@ -461,7 +461,7 @@ def openFiler(
     temp: bool = True,
     reopen: bool = True,
     clear: bool = False,
-    **kwa,
+    **kwa: Any,
 ) -> Iterator[Filer]:
     """Context manager for a Filer, temporary by default; closes it (clearing when temp or clear) on exit.
 

@@ -45,7 +45,7 @@ def whoBytes(who: Any) -> bytes:
     return str(who).encode("utf-8", "surrogateescape")
 
 
-def _openLog(path: str) -> IO:
+def _openLog(path: str) -> IO[bytes]:
     """Opens the log file at ``path`` to append and read; a new one is the owner's alone (0o600).
 
     The file's ``.name`` is its path. A link at ``path`` is refused (OSError),
@@ -87,8 +87,8 @@ class WireLog:
         headDirPath (str): head of a persistent directory path, default .HeadDirPath
         dirPath (str | None): directory of the log files when filed (still
             naming it after it is cleared), None when in memory
-        rxl (IO | None): rx log file or buffer
-        txl (IO | None): tx log file or buffer (the same as rxl when samed)
+        rxl (IO[bytes] | None): rx log file or buffer
+        txl (IO[bytes] | None): tx log file or buffer (the same as rxl when samed)
         opened (bool): True when the logs are open
     """
 
@@ -114,7 +114,7 @@ class WireLog:
         headDirPath: str | None = None,
         reopen: bool = False,
         clear: bool = False,
-    ):
+    ) -> None:
         """Initializes the WireLog and, when ``reopen``, opens its logs.
 
         Parameters:
@@ -140,12 +140,12 @@ class WireLog:
         self.prefix = checkComponent(prefix if prefix is not None else self.Prefix, "prefix")
         self.headDirPath = headDirPath if headDirPath is not None else self.HeadDirPath
         self.dirPath: str | None = None
-        self.rxl: IO | None = None
-        self.txl: IO | None = None
+        self.rxl: IO[bytes] | None = None
+        self.txl: IO[bytes] | None = None
         self.opened = False
         self._filer: Filer | None = None  # made the persistent directory
         self._tempDir: str | None = None  # the temporary directory this WireLog made
-        self._kept: dict[str, bytes] = {}  # what closed memory logs held, by direction
+        self._kept: dict[int, bytes] = {}  # what closed memory logs held, by id of the buffer
         if reopen:
             self.reopen(clear=clear)
 
@@ -198,7 +198,7 @@ class WireLog:
     def _openFiles(self) -> None:
         """Makes the log directory and opens the log files in it."""
         if self.temp:
-            self.dirPath = self._tempDir = tempfile.mkdtemp(
+            dirPath = self._tempDir = tempfile.mkdtemp(
                 prefix=self.TempPrefix, suffix=self.TempSuffix, dir=self._tempParent()
             )
         else:
@@ -207,12 +207,14 @@ class WireLog:
             filer.HeadDirPath, filer.AltHeadDirPath = self.HeadDirPath, self.AltHeadDirPath
             filer.reopen()
             self._filer = filer
-            self.dirPath = filer.path
+            assert filer.path is not None  # reopen always makes it
+            dirPath = filer.path
+        self.dirPath = dirPath
         if self.samed:
-            self.rxl = self.txl = _openLog(os.path.join(self.dirPath, f"{self.name}.log"))
+            self.rxl = self.txl = _openLog(os.path.join(dirPath, f"{self.name}.log"))
         else:
-            self.rxl = _openLog(os.path.join(self.dirPath, f"{self.name}.rx.log"))
-            self.txl = _openLog(os.path.join(self.dirPath, f"{self.name}.tx.log"))
+            self.rxl = _openLog(os.path.join(dirPath, f"{self.name}.rx.log"))
+            self.txl = _openLog(os.path.join(dirPath, f"{self.name}.tx.log"))
 
     def _tempParent(self) -> str:
         """Returns the directory that holds temporary log directories: <TempHeadDir>/<prefix>/<tail>.
@@ -237,7 +239,7 @@ class WireLog:
                 return top
         return current
 
-    def _logs(self) -> list[IO]:
+    def _logs(self) -> list[IO[bytes]]:
         """The open or closed log files or buffers, each once."""
         return list({id(x): x for x in (self.rxl, self.txl) if x is not None}.values())
 
@@ -258,7 +260,7 @@ class WireLog:
         """
         for log in self._logs():
             if not log.closed:
-                if not self.filed:
+                if not self.filed and isinstance(log, io.BytesIO):
                     self._kept[id(log)] = log.getvalue()
                 log.close()
         self.opened = False
@@ -284,12 +286,14 @@ class WireLog:
                     self._filer.close(clear=True)
             self._filer = None
 
-    def _read(self, log: IO | None) -> bytes | None:
+    def _read(self, log: IO[bytes] | None) -> bytes | None:
         """Returns all that ``log`` holds: its file's bytes or its buffer's, None when there is none."""
         if log is None:
             return None
         if not self.filed:
-            return log.getvalue() if not log.closed else self._kept.get(id(log), b"")
+            if isinstance(log, io.BytesIO) and not log.closed:
+                return log.getvalue()
+            return self._kept.get(id(log), b"")
         if not log.closed:
             log.flush()
             return os.pread(log.fileno(), os.fstat(log.fileno()).st_size, 0)
@@ -314,7 +318,7 @@ class WireLog:
             data: the bytes received
             who: the source address
         """
-        if self.rxed and self.opened:
+        if self.rxed and self.opened and self.rxl is not None:
             self.rxl.write(self.fmt % {b"dx": b"Rx", b"who": whoBytes(who), b"data": bytes(data)})
 
     def writeTx(self, data: bytes, who: Any = b"") -> None:
@@ -324,7 +328,7 @@ class WireLog:
             data: the bytes transmitted
             who: the destination address
         """
-        if self.txed and self.opened:
+        if self.txed and self.opened and self.txl is not None:
             self.txl.write(self.fmt % {b"dx": b"Tx", b"who": whoBytes(who), b"data": bytes(data)})
 
 

@@ -27,6 +27,7 @@ import os
 import select
 import stat
 import termios
+from typing import Any
 
 import serial
 from hio.base import doing
@@ -54,7 +55,7 @@ class LineError(HioError):
             of them, so that a caller may still inspect or log them.
     """
 
-    def __init__(self, *args: object, line: bytes = b""):
+    def __init__(self, *args: object, line: bytes = b"") -> None:
         """Initialize instance.
 
         Parameters:
@@ -143,7 +144,7 @@ class Console:
 
     MaxBufSize = 256
 
-    def __init__(self, bs: int | None = None, *, port: str = ""):
+    def __init__(self, bs: int | None = None, *, port: str = "") -> None:
         """Initialize instance.
 
         Parameters:
@@ -156,7 +157,7 @@ class Console:
         if self.bs < 1:
             raise ValueError(f"Invalid buffer size {self.bs}, must be positive")
         self.port = port
-        self.fd = None
+        self.fd: int | None = None
         self.opened = False
         self.rxbs = bytearray()
         self._dropping = False  # True while discarding the rest of an over-long line
@@ -295,7 +296,7 @@ class ConsoleDoer(doing.Doer):
         console (Console): serial Console instance
     """
 
-    def __init__(self, console: Console, **kwa):
+    def __init__(self, console: Console, **kwa: Any) -> None:
         """Initialize instance.
 
         Parameters:
@@ -335,7 +336,7 @@ class EchoConsoleDoer(doing.Doer):
         txbs (bytearray): output waiting to be written to the console
     """
 
-    def __init__(self, console: Console, lines: Deck | None = None, txbs: bytearray | None = None, **kwa):
+    def __init__(self, console: Console, lines: Deck | None = None, txbs: bytearray | None = None, **kwa: Any) -> None:
         """Initialize instance.
 
         Parameters:
@@ -442,7 +443,7 @@ def _rawMode(attrs: list, speed: int) -> list:
 class _Port:
     """What Device and Serial share: the port they open, its speed, how much one read takes."""
 
-    def __init__(self, port: str | None = None, speed: int = 9600, bs: int = 1024):
+    def __init__(self, port: str | None = None, speed: int = 9600, bs: int = 1024) -> None:
         """Initialize instance. Does not open the port; call .reopen.
 
         Parameters:
@@ -454,6 +455,10 @@ class _Port:
         self.speed = speed
         self.bs = bs
         self.opened = False
+
+    def close(self) -> None:
+        """Closes the port; each kind of port closes its own."""
+        raise NotImplementedError
 
     def _renew(self, port: str | None, speed: int | None, bs: int | None) -> str:
         """Close the port (.close of the subclass), take port, speed and bs where given (None keeps
@@ -488,11 +493,11 @@ class Device(_Port):
     when it is closed, so a terminal is not left in raw mode.
     """
 
-    def __init__(self, port: str | None = None, speed: int = 9600, bs: int = 1024):
+    def __init__(self, port: str | None = None, speed: int = 9600, bs: int = 1024) -> None:
         """Initialize instance. Does not open the port; call .reopen. Parameters: see _Port."""
         super().__init__(port=port, speed=speed, bs=bs)
-        self.fd = None
-        self._attrs = None  # termios attributes the port had before opening
+        self.fd: int | None = None
+        self._attrs: list[Any] | None = None  # termios attributes the port had before opening
 
     def reopen(self, port: str | None = None, speed: int | None = None, bs: int | None = None) -> bool:
         """Idempotently open serial device port. Opens fd on serial port in non blocking mode.
@@ -598,10 +603,10 @@ class Serial(_Port):
 
     MaxSendSize = 65536  # most bytes handed to pyserial by one .send
 
-    def __init__(self, port: str | None = None, speed: int = 9600, bs: int = 1024):
+    def __init__(self, port: str | None = None, speed: int = 9600, bs: int = 1024) -> None:
         """Initialize instance. Does not open the port; call .reopen. Parameters: see _Port."""
         super().__init__(port=port, speed=speed, bs=bs)
-        self.serial = None
+        self.serial: serial.Serial | None = None
 
     def reopen(self, port: str | None = None, speed: int | None = None, bs: int | None = None) -> bool:
         """Opens fd on serial port in non blocking mode, closing it first when opened.
@@ -710,7 +715,7 @@ class Driver:
         speed: int = 9600,
         bs: int = 1024,
         server: Serial | Device | None = None,
-    ):
+    ) -> None:
         """Initialize instance and open the port when not yet opened.
 
         Parameters:

@@ -24,19 +24,19 @@ class Peer(serving.Server):
         ha, eha, bs, bl, ss, axes, opened, tymeout, wl, ixes: see Server
 
     Attributes:
-        oxes (dict): outgoing Client connections indexed by remote (host, port) duple
+        oxes (dict[tuple[str, int], Client]): outgoing Client connections indexed by remote (host, port) duple
     """
 
-    def __init__(self, **kwa: Any):
+    def __init__(self, **kwa: Any) -> None:
         """Initialize instance.
 
         Parameters:
             kwa: passed on to Server
         """
         super().__init__(**kwa)
-        self.oxes = {}
+        self.oxes: dict[tuple[str, int], clienting.Client] = {}
 
-    def wind(self, tymth: Callable[[], float]) -> None:
+    def wind(self, tymth: Callable[[], float] | None) -> None:
         """Inject new tymist.tymth as new ._tymth. Updates winds remoters and clients."""
         super().wind(tymth)
         for ox in self.oxes.values():

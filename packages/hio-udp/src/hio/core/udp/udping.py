@@ -406,8 +406,10 @@ class Peer:
         self.serviceTxGrams()
 
 
-def _strerror(code: int) -> str:
-    """Returns the operating system's message for error number ``code``."""
+def _strerror(code: int | None) -> str:
+    """Returns the operating system's message for error number ``code`` (None when the error had none)."""
+    if code is None:
+        return "unknown error"
     try:
         return os.strerror(code)
     except ValueError:

@@ -362,7 +362,7 @@ class Peer(Filer):
         logger.info("UXD Peer: opened at %s", path)
         return True
 
-    def reopen(self, clear: bool = True, **kwa: Any) -> bool:
+    def reopen(self, clear: bool = True, **kwa: Any) -> bool:  # type: ignore[override]  # clear comes first, as published
         """Idempotently opens the socket, closing it first when open, making the path as needed.
 
         A temporary Peer gets a new temporary path each time it is reopened.
