@@ -13,9 +13,15 @@ framework.
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING, Any
 
 from hio.core.http import httping
 from hio.core.http.httping import HTTPError
+
+if TYPE_CHECKING:  # what the lazy names below are, for type checkers
+    from hio.core.http import clienting, serving
+    from hio.core.http.clienting import Client, ClientDoer, openClient
+    from hio.core.http.serving import BareServer, Server, ServerDoer, WsgiServer, openServer
 
 _LAZY = {
     "clienting": ("hio.core.http.clienting", None),
@@ -46,7 +52,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     """Import the client and server names on first access (PEP 562)."""
     try:
         modname, attr = _LAZY[name]

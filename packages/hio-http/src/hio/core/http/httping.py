@@ -21,6 +21,7 @@ import json
 import re
 from collections import deque
 from collections.abc import Generator
+from typing import Any, TypeVar
 from urllib.parse import quote_plus, unquote, unquote_plus
 
 from hio.help.hicting import Hict
@@ -205,7 +206,7 @@ class UnknownProtocol(HTTPException):
 
     status = HTTP_VERSION_NOT_SUPPORTED
 
-    def __init__(self, version):
+    def __init__(self, version: str) -> None:
         """
         Parameters:
             version (str): the offending version
@@ -217,7 +218,7 @@ class UnknownProtocol(HTTPException):
 class BadStatusLine(HTTPException):
     """A response status line that cannot be parsed."""
 
-    def __init__(self, line):
+    def __init__(self, line: str | bytes) -> None:
         """
         Parameters:
             line (str | bytes): the offending line
@@ -237,7 +238,7 @@ class BadMethod(HTTPException):
 
     status = NOT_IMPLEMENTED
 
-    def __init__(self, method):
+    def __init__(self, method: str) -> None:
         """
         Parameters:
             method (str): the offending method
@@ -251,7 +252,7 @@ class LineTooLong(HTTPException):
 
     status = REQUEST_HEADER_FIELDS_TOO_LARGE
 
-    def __init__(self, kind, size=MAX_LINE_SIZE):
+    def __init__(self, kind: str, size: int = MAX_LINE_SIZE) -> None:
         """
         Parameters:
             kind (str): what kind of line was too long
@@ -265,7 +266,7 @@ class LineTooLong(HTTPException):
 class PrematureClosure(HTTPException):
     """The connection closed before a message was complete."""
 
-    def __init__(self, msg):
+    def __init__(self, msg: str) -> None:
         """
         Parameters:
             msg (str): what was cut short
@@ -316,7 +317,15 @@ class HTTPError(Exception):
 
     __slots__ = ["detail", "fault", "headers", "reason", "status", "title"]
 
-    def __init__(self, status, reason="", title="", detail="", fault=None, headers=None):
+    def __init__(
+        self,
+        status: int | str,
+        reason: str = "",
+        title: str = "",
+        detail: str = "",
+        fault: int | str | None = None,
+        headers: Any = None,
+    ) -> None:
         """
         Parameters:
             status (int): HTTP status code
@@ -337,11 +346,11 @@ class HTTPError(Exception):
         self.headers = dict(headers) if headers else {}
         super().__init__(self.status, self.reason, self.title, self.detail, self.fault, self.headers)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         """Return repr(self)."""
         return f"{self.__class__.__name__}({self.status}, {self.reason!r}, {self.title!r}, {self.detail!r}, {self.fault!r})"
 
-    def render(self, jsonify=False):
+    def render(self, jsonify: bool = False) -> bytes:
         """Render and return the attributes as bytes.
 
         Parameters:
@@ -392,7 +401,7 @@ def httpDate1123(dt: datetime.datetime) -> str:
     )
 
 
-def normalizeHostPort(host: str, port: int | None = None, defaultPort: int = 80) -> tuple[str, int]:
+def normalizeHostPort(host: str, port: int | str | None = None, defaultPort: int = 80) -> tuple[str, int]:
     """Return duple (hostname, port) from host, which may be a netloc with port.
 
     The port in host (``"host:port"`` or ``"[v6addr]:port"``) wins, then port,
@@ -439,7 +448,7 @@ def _splitQuery(query: str) -> list[str]:
     return [part for part in query.split(sep) if part]
 
 
-def parseQuery(query: str) -> dict:
+def parseQuery(query: str) -> dict[str, str]:
     """Return dict of parsed query string.
 
     Keys and values are unquoted (``+`` is a space); a key without ``=``
@@ -462,7 +471,7 @@ def parseQuery(query: str) -> dict:
     return qargs
 
 
-def updateQargsQuery(qargs: dict | None = None, query: str = "") -> tuple[dict, str]:
+def updateQargsQuery(qargs: dict[str, Any] | None = None, query: str = "") -> tuple[dict[str, Any], str]:
     """Returns duple of updated (qargs, query).
 
     qargs is updated with the arguments in query string (query wins), and the
@@ -500,7 +509,7 @@ def unquoteQuery(query: str) -> str:
     return sep.join(parts)
 
 
-def _bytify(value, name="header") -> bytes:
+def _bytify(value: object, name: str = "header") -> bytes:
     """Return value as bytes: bytes as is, str latin-1 encoded, others via str."""
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value)
@@ -512,7 +521,7 @@ def _bytify(value, name="header") -> bytes:
         raise ValueError(f"{name} {value!r} is not latin-1 encodable")
 
 
-def packHeader(name: str | bytes, *values) -> bytes:
+def packHeader(name: str | bytes, *values: object) -> bytes:
     """Format and return a header line without its line ending.
 
     Multiple values are joined with ``", "``. Names must be tokens and values
@@ -552,7 +561,7 @@ def packChunk(msg: bytes) -> bytes:
     return b"%x" % len(msg) + CRLF + bytes(msg) + CRLF
 
 
-def _findEol(raw: bytearray, eols: tuple, start: int = 0) -> tuple[int, int]:
+def _findEol(raw: bytearray, eols: tuple[bytes, ...], start: int = 0) -> tuple[int, int]:
     """Return (index, length) of the first line ending in raw.
 
     Returns (-1, 0) when there is none yet, and (index, -1) when raw ends in a
@@ -584,7 +593,7 @@ def _findEol(raw: bytearray, eols: tuple, start: int = 0) -> tuple[int, int]:
 
 def parseLine(
     raw: bytearray,
-    eols: tuple = (CRLF, LF, CR),
+    eols: tuple[bytes, ...] = (CRLF, LF, CR),
     kind: str = "event line",
     maxSize: int = MAX_LINE_SIZE,
 ) -> Generator[bytes | None, None, None]:
@@ -642,7 +651,7 @@ def _parseHeaderLine(line: bytes, kind: str) -> tuple[str, str]:
 
 def parseLeader(
     raw: bytearray,
-    eols: tuple = (CRLF, LF),
+    eols: tuple[bytes, ...] = (CRLF, LF),
     kind: str = "leader header line",
     headers: Hict | None = None,
     maxSize: int = MAX_LINE_SIZE,
@@ -705,9 +714,9 @@ def parseLeader(
     yield headers
 
 
-def _parseChunkExtensions(ext: bytes) -> dict:
+def _parseChunkExtensions(ext: bytes) -> dict[str, str | None]:
     """Return dict of chunk extension parameters, ignoring what is malformed."""
-    parms = {}
+    parms: dict[str, str | None] = {}
     for part in ext.split(b";"):
         name, _, val = part.partition(b"=")
         name = name.strip(b" \t")
@@ -725,7 +734,7 @@ def parseChunk(
     maxSize: int = MAX_LINE_SIZE,
     maxHeaders: int = MAX_HEADERS,
     maxChunkSize: int | None = None,
-) -> Generator[tuple | None, None, None]:
+) -> Generator[tuple[int, dict[str, str | None], Hict, bytes] | None, None, None]:
     """Generator to parse the next chunk of chunked transfer coding from raw bytearray.
 
     Consumes the parsed chunk from raw. Yields None while waiting for more
@@ -782,8 +791,9 @@ def parseChunk(
     if size == 0:
         leaderParser = parseLeader(raw, eols=(CRLF, LF), kind="trailer line", maxSize=maxSize, maxHeaders=maxHeaders)
         while True:
-            trails = next(leaderParser)
-            if trails is not None:
+            parsed = next(leaderParser)
+            if parsed is not None:
+                trails = parsed
                 break
             yield None
         leaderParser.close()
@@ -888,7 +898,10 @@ def parseRequestLine(line: bytes | str) -> tuple[str, str, str]:
     return (method, path, version)
 
 
-def _drive(gen: Generator) -> Generator[None, None, object]:
+_T = TypeVar("_T")
+
+
+def _drive(gen: Generator[_T | None, Any, Any]) -> Generator[None, None, _T | None]:
     """Run parser generator gen until it yields something other than None.
 
     Yields None while gen does, returns what it finally yielded (None if it
@@ -937,11 +950,11 @@ class EventSource:
     def __init__(
         self,
         raw: bytearray | None = None,
-        events: deque | None = None,
+        events: deque[dict[str, Any]] | None = None,
         dictable: bool = False,
         maxLineSize: int = MAX_LINE_SIZE,
         maxEventSize: int = MAXAMOUNT,
-    ):
+    ) -> None:
         """
         Parameters:
             raw (bytearray | None): bytes to parse, new bytearray if None
@@ -951,19 +964,19 @@ class EventSource:
             maxEventSize (int): most data bytes allowed in one event
         """
         self.raw = raw if raw is not None else bytearray()
-        self.events = events if events is not None else deque()
+        self.events: deque[dict[str, Any]] = events if events is not None else deque()
         self.dictable = bool(dictable)
         self.maxLineSize = maxLineSize
         self.maxEventSize = maxEventSize
-        self.parser = None
-        self.leid = None
-        self.bom = None
-        self.retry = None
+        self.parser: Generator[bool | None, None, None] | None = None
+        self.leid: str | None = None
+        self.bom: bytes | None = None
+        self.retry: int | None = None
         self.ended = False
         self.closed = False
         self._cr = False  # last line ended with CR, a following LF belongs to it
 
-    def close(self):
+    def close(self) -> None:
         """Assign True to .closed. The parser ends at its next step."""
         self.closed = True
 
@@ -1023,7 +1036,7 @@ class EventSource:
                 than .maxEventSize data bytes
         """
         name = ""
-        data = []
+        data: list[str] = []
         size = 0
         while True:
             line = self._nextLine()
@@ -1034,7 +1047,7 @@ class EventSource:
                 continue
             if not line:  # dispatch
                 if data:
-                    text = "\n".join(data)
+                    text: Any = "\n".join(data)
                     if self.dictable:
                         try:
                             text = json.loads(text)
@@ -1047,11 +1060,11 @@ class EventSource:
                 continue
             if line[:1] == b":":  # comment
                 continue
-            field, colon, value = line.partition(b":")
-            if colon and value[:1] == b" ":
-                value = value[1:]
-            field = field.decode("utf-8", errors="replace")
-            value = value.decode("utf-8", errors="replace")
+            rawField, colon, rawValue = line.partition(b":")
+            if colon and rawValue[:1] == b" ":
+                rawValue = rawValue[1:]
+            field = rawField.decode("utf-8", errors="replace")
+            value = rawValue.decode("utf-8", errors="replace")
             if field == "data":
                 size += len(value) + 1
                 if size > self.maxEventSize:
@@ -1085,7 +1098,7 @@ class EventSource:
         self.ended = True
         yield True
 
-    def makeParser(self, raw: bytearray | None = None):
+    def makeParser(self, raw: bytearray | None = None) -> None:
         """Make event stream parser generator and assign to .parser.
 
         Parameters:
@@ -1097,7 +1110,7 @@ class EventSource:
         self._cr = False
         self.parser = self.parseEventStream()
 
-    def parse(self):
+    def parse(self) -> None:
         """Service the event stream parsing; .makeParser must be called first.
 
         When done parsing, .parser is None and .ended is True.
@@ -1157,6 +1170,27 @@ class Parsent:
         maxBodySize (int | None): largest body allowed, None is no limit
     """
 
+    msg: bytearray
+    dictable: bool
+    method: str
+    body: bytearray
+    data: Any
+    headers: Hict | None
+    trails: Hict | None
+    parms: dict[str, str | None] | None
+    parser: Generator[bool | None, None, None] | None
+    version: int | None
+    length: int | None
+    chunked: bool
+    jsoned: bool
+    persisted: bool
+    headed: bool
+    bodied: bool
+    ended: bool
+    closed: bool
+    errored: bool
+    error: str | None
+
     def __init__(
         self,
         msg: bytearray | None = None,
@@ -1166,7 +1200,7 @@ class Parsent:
         maxHeaders: int = MAX_HEADERS,
         maxLeaderSize: int = MAX_LEADER_SIZE,
         maxBodySize: int | None = None,
-    ):
+    ) -> None:
         """
         Parameters:
             msg (bytearray | None): bytes to parse, new bytearray if None
@@ -1181,11 +1215,11 @@ class Parsent:
         self.maxHeaders = maxHeaders
         self.maxLeaderSize = maxLeaderSize
         self.maxBodySize = maxBodySize
-        self.msg = None
+        self.msg = bytearray()  # reinit replaces it when msg is given
         self.parser = None
         self.reinit(msg=msg, dictable=dictable, method=method)
 
-    def reinit(self, msg: bytearray | None = None, dictable: bool | None = None, method: str = "GET"):
+    def reinit(self, msg: bytearray | None = None, dictable: bool | None = None, method: str = "GET") -> None:
         """Reinitialize instance for parsing another message.
 
         Parameters:
@@ -1223,7 +1257,7 @@ class Parsent:
         self.errored = False
         self.error = None
 
-    def close(self):
+    def close(self) -> None:
         """Assign True to .closed and close parser.
 
         Call when the input has ended. The parser runs one last step first, so
@@ -1244,7 +1278,7 @@ class Parsent:
                 self.errored = True
                 self.error = str(PrematureClosure("message cut short"))
 
-    def checkPersisted(self):
+    def checkPersisted(self) -> None:
         """Checks headers to determine if connection should be kept open after this
         message. Sets the .persisted flag.
 
@@ -1261,13 +1295,13 @@ class Parsent:
 
     def connectionTokens(self) -> list[str]:
         """Return list of lowercase tokens of the Connection headers."""
-        tokens = []
+        tokens: list[str] = []
         if self.headers is not None:
             for value in self.headers.getall("connection", []):
                 tokens.extend(t.strip().lower() for t in value.split(",") if t.strip())
         return tokens
 
-    def frame(self, request: bool = False):
+    def frame(self, request: bool = False) -> None:
         """Determine body framing from headers: assign .chunked and .length.
 
         Follows RFC 9112 6.3 with these choices: in a request, Transfer-Encoding
@@ -1286,10 +1320,11 @@ class Parsent:
         """
         self.chunked = False
         self.length = None
-        encodings = []
-        for value in self.headers.getall("transfer-encoding", []):
+        headers = self.headers if self.headers is not None else Hict()
+        encodings: list[str] = []
+        for value in headers.getall("transfer-encoding", []):
             encodings.extend(t.strip().lower() for t in value.split(","))
-        lengths = self.headers.getall("content-length", [])
+        lengths = headers.getall("content-length", [])
         if encodings:
             if request:
                 if lengths:
@@ -1310,7 +1345,7 @@ class Parsent:
                     self.persisted = False
             return
         if lengths:
-            values = set()
+            values: set[int] = set()
             for value in lengths:
                 for part in value.split(","):
                     part = part.strip(" \t")
@@ -1319,9 +1354,9 @@ class Parsent:
                     values.add(int(part))
             if len(values) != 1:
                 raise BadFraming(f"conflicting Content-Lengths {lengths!r}")
-            self.length = values.pop()
-            if self.maxBodySize is not None and self.length > self.maxBodySize:
-                raise BodyTooLarge(f"body of {self.length} bytes exceeds {self.maxBodySize}")
+            self.length = length = values.pop()
+            if self.maxBodySize is not None and length > self.maxBodySize:
+                raise BodyTooLarge(f"body of {length} bytes exceeds {self.maxBodySize}")
         elif request:
             self.length = 0
         else:
@@ -1467,7 +1502,7 @@ class Parsent:
         self.ended = True
         yield True
 
-    def makeParser(self, msg: bytearray | None = None):
+    def makeParser(self, msg: bytearray | None = None) -> None:
         """Make message parser generator and assign to .parser.
 
         Parameters:
@@ -1479,7 +1514,7 @@ class Parsent:
             self.parser.close()
         self.parser = self.parseMessage()
 
-    def parse(self):
+    def parse(self) -> None:
         """Service the message parsing; .makeParser must be called first.
 
         When done parsing, .parser is None and .ended is True.
@@ -1505,7 +1540,7 @@ class Parsent:
             self.parser = None
             self.ended = True
 
-    def dictify(self):
+    def dictify(self) -> None:
         """Attempt to convert body to dict data if .dictable or json content type.
 
         Assigns .jsoned and .data; data stays None when the body is not json.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import mimetypes
 import os
+from typing import Any
 
 import falcon
 
@@ -119,12 +120,12 @@ class StaticSink:
         """Return the 404 error (titled "Missing Resource") for a path that names nothing servable."""
         return falcon.HTTPNotFound(title="Missing Resource", description="No file is served at this path.")
 
-    def __call__(self, req, rep, **kwa):
+    def __call__(self, req: falcon.Request, resp: falcon.Response, **kwa: Any) -> None:
         """Serve the file named by req.path, or raise falcon.HTTPNotFound.
 
         Parameters:
             req (falcon.Request): request
-            rep (falcon.Response): response
+            resp (falcon.Response): response (falcon's name for it)
             kwa (dict): route fields falcon passes to sinks, unused
         """
         if req.method not in ("GET", "HEAD"):
@@ -132,10 +133,10 @@ class StaticSink:
         target = self.resolve(req.path)
         if target is None:
             raise self.missing(req.path)
-        rep.content_type = contentType(target)
+        resp.content_type = contentType(target)
         try:
             size = os.path.getsize(target)
             stream = open(target, "rb")  # noqa: SIM115 - falcon closes the stream
         except OSError:
             raise self.missing(req.path)
-        rep.set_stream(stream, size)
+        resp.set_stream(stream, size)
