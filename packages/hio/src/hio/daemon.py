@@ -31,7 +31,9 @@ import argparse
 import logging
 import signal
 import sys
+import types
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import hio
 from hio.base import doing
@@ -54,7 +56,7 @@ class UntilDoer(doing.DoDoer):
         until (Callable[[], bool]): the condition that ends the run
     """
 
-    def __init__(self, until: Callable[[], bool] | None = None, **kwa):
+    def __init__(self, until: Callable[[], bool] | None = None, **kwa: Any) -> None:
         """
         Parameters:
             until: condition checked once a cycle, None means never
@@ -63,7 +65,7 @@ class UntilDoer(doing.DoDoer):
         super().__init__(**kwa)
         self.until = until if until is not None else (lambda: False)
 
-    def recur(self, tyme: float, deeds=None) -> bool:
+    def recur(self, tyme: float, deeds: doing.Deeds | None = None) -> bool:
         """Runs the doers once, then returns True when done or .until() holds.
 
         Parameters:
@@ -91,7 +93,7 @@ class SignalDoer(UntilDoer):
 
     Signums = (signal.SIGINT, signal.SIGTERM)
 
-    def __init__(self, signums: Iterable[int] | None = None, **kwa):
+    def __init__(self, signums: Iterable[int] | None = None, **kwa: Any) -> None:
         """
         Parameters:
             signums: signals that end the run, default SIGINT and SIGTERM
@@ -99,25 +101,25 @@ class SignalDoer(UntilDoer):
         """
         super().__init__(until=self.received, **kwa)
         self.signums = tuple(signums) if signums is not None else self.Signums
-        self.signaled = None
-        self._prior = {}  # previous handler of each signal while installed
+        self.signaled: int | None = None
+        self._prior: dict[int, Any] = {}  # previous handler of each signal while installed
 
     def received(self) -> bool:
         """True once one of the signals was received."""
         return self.signaled is not None
 
-    def handle(self, signum: int, frame) -> None:
+    def handle(self, signum: int, frame: types.FrameType | None) -> None:
         """Signal handler: records the signal; the next cycle ends the run."""
         self.signaled = signum
 
-    def enter(self, doers=None, *, temp=None):
+    def enter(self, doers: Iterable[Any] | None = None, *, temp: bool | None = None) -> doing.Deeds:
         """Installs the signal handlers, then enters the doers."""
         self.signaled = None
         for signum in self.signums:
             self._prior[signum] = signal.signal(signum, self.handle)
         return super().enter(doers, temp=temp)
 
-    def exit(self, deeds=None) -> None:
+    def exit(self, deeds: doing.Deeds | None = None) -> None:
         """Closes the doers still running, then restores the previous signal handlers."""
         if self.signaled is not None:
             logger.info("%s received: closing", signal.Signals(self.signaled).name)

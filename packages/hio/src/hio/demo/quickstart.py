@@ -29,8 +29,8 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable
-from typing import TextIO
+from collections.abc import Callable, Generator
+from typing import Any, TextIO
 
 import hio
 from hio.base import doing
@@ -50,7 +50,7 @@ class TellingServerDoer(WebServerDoer):
         say (Callable[[str, str], None]): takes (doer name, what it did)
     """
 
-    def __init__(self, server: Server, say: Callable[[str, str], None], **kwa):
+    def __init__(self, server: Server, say: Callable[[str, str], None], **kwa: Any) -> None:
         """
         Parameters:
             server: the HTTP server
@@ -60,7 +60,7 @@ class TellingServerDoer(WebServerDoer):
         self.say = say
         super().__init__(server=server, announce=lambda url: say("server", f"listening on {url}"), **kwa)
 
-    def exit(self):
+    def exit(self) -> None:
         """Closes every connection and the listen socket."""
         super().exit()
         self.say("server", "closed")
@@ -73,7 +73,7 @@ class TellingClientDoer(clienting.ClientDoer):
         say (Callable[[str, str], None]): takes (doer name, what it did)
     """
 
-    def __init__(self, client: clienting.Client, say: Callable[[str, str], None], **kwa):
+    def __init__(self, client: clienting.Client, say: Callable[[str, str], None], **kwa: Any) -> None:
         """
         Parameters:
             client: the hio HTTP client it services
@@ -83,13 +83,13 @@ class TellingClientDoer(clienting.ClientDoer):
         self.say = say
         super().__init__(client=client, **kwa)
 
-    def enter(self, *, temp=None):
+    def enter(self, *, temp: bool | None = None) -> None:
         """Opens the client connection."""
         super().enter(temp=temp)
         host, port = self.client.connector.ha
         self.say("client", f"connecting to {host}:{port}")
 
-    def exit(self):
+    def exit(self) -> None:
         """Closes the client connection."""
         super().exit()
         self.say("client", "connection closed")
@@ -110,7 +110,7 @@ class Visitor(doing.Doer):
         events (list[dict]): the server sent events received
     """
 
-    def __init__(self, client: clienting.Client, say: Callable[[str, str], None], count: int = 3, **kwa):
+    def __init__(self, client: clienting.Client, say: Callable[[str, str], None], count: int = 3, **kwa: Any) -> None:
         """
         Parameters:
             client: the hio HTTP client whose buffers it uses
@@ -122,10 +122,10 @@ class Visitor(doing.Doer):
         self.client = client
         self.say = say
         self.count = count
-        self.info = None
-        self.events = []
+        self.info: Any = None
+        self.events: list[dict[str, Any]] = []
 
-    def recur(self):
+    def recur(self) -> Generator[float, float, bool]:  # type: ignore[override]  # a generator recur, run with yield from
         """Fetches the JSON document, then the events; returns True when the stream ended."""
         client = self.client
         client.request(method="GET", path=demoing.INFO_PATH, headers={"Accept": "application/json"})

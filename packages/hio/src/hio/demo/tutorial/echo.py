@@ -9,6 +9,9 @@ and the tymes printed are the same on every run.
 
 from __future__ import annotations
 
+from collections.abc import Generator
+from typing import Any
+
 from hio.base import doing
 from hio.core.tcp import Client, ClientDoer, EchoServerDoer, Server
 
@@ -22,13 +25,13 @@ class Talker(doing.Doer):
         echoes (list[bytes]): what came back
     """
 
-    def __init__(self, client: Client, lines: list[bytes], **kwa):
+    def __init__(self, client: Client, lines: list[bytes], **kwa: Any) -> None:
         super().__init__(**kwa)
         self.client = client
         self.lines = lines
-        self.echoes = []
+        self.echoes: list[bytes] = []
 
-    def recur(self):
+    def recur(self) -> Generator[float, float, bool]:  # type: ignore[override]  # a generator recur, run with yield from
         """Generator method: one line out, wait (yield) until its echo is in."""
         for line in self.lines:
             self.client.tx(line)  # queued on .txbs; the ClientDoer sends it

@@ -10,18 +10,20 @@ as the bytes arrive.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from hio.base import doing
 from hio.core.http import Client, ClientDoer, Server, ServerDoer
 
 
-def makeApp(tymth, period: float = 0.25, count: int = 4):
+def makeApp(tymth: Callable[[], float], period: float = 0.25, count: int = 4) -> Callable[..., Iterator[bytes]]:
     """Returns a WSGI app that streams the server's tyme, one event each period."""
 
-    def app(environ, start_response):
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterator[bytes]:
         start_response("200 OK", [("Content-Type", "text/event-stream"), ("Cache-Control", "no-store")])
 
-        def stream():
+        def stream() -> Iterator[bytes]:
             due = tymth()
             for n in range(1, count + 1):
                 while tymth() < due:
@@ -34,7 +36,7 @@ def makeApp(tymth, period: float = 0.25, count: int = 4):
     return app
 
 
-def main() -> list[dict]:
+def main() -> list[dict[str, Any]]:
     """Runs the server sent events example; returns the events."""
     doist = doing.Doist(real=False, tock=0.0625)
     server = Server(app=makeApp(doist.tymen()), host="127.0.0.1", port=0)
@@ -45,14 +47,14 @@ def main() -> list[dict]:
     class Listener(doing.Doer):
         """Prints each event as it arrives; done when the stream has ended."""
 
-        def recur(self, tyme):
+        def recur(self, tyme: float) -> bool:
             while client.events:
                 event = client.events.popleft()
                 listened.append(event)
                 print(f"tyme {tyme:.4f}: event {event['id']} {event['data']}")
             return bool(client.responses)  # the response is complete when the stream ends
 
-    listened = []
+    listened: list[dict[str, Any]] = []
     doist.do(doers=[ServerDoer(server=server), ClientDoer(client=client), Listener()], limit=5.0)
     return listened
 

@@ -8,6 +8,9 @@ ClientDoer and ServerDoer move the bytes in between.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import falcon
 
 from hio.base import doing
@@ -17,7 +20,7 @@ from hio.core.http import Client, ClientDoer, Server, ServerDoer
 class Greeting:
     """A falcon resource: GET answers a greeting, POST a greeting by name."""
 
-    def __init__(self, tymth):
+    def __init__(self, tymth: Callable[[], float]) -> None:
         self.tymth = tymth  # the Doist's clock, so the app can tell its tyme
 
     def on_get(self, req: falcon.Request, rep: falcon.Response) -> None:
@@ -29,7 +32,7 @@ class Greeting:
         rep.media = {"greeting": f"hello {name}", "tyme": self.tymth()}
 
 
-def main() -> list:
+def main() -> list[Any]:
     """Runs the falcon example; returns the responses."""
     doist = doing.Doist(real=False, tock=0.03125)
     app = falcon.App()
@@ -43,14 +46,15 @@ def main() -> list:
     class Reader(doing.Doer):
         """Done once both responses are in."""
 
-        def recur(self, tyme):
+        def recur(self, tyme: float) -> bool:
             return len(client.responses) == 2
 
     reader = Reader()
     doist.do(doers=[ServerDoer(server=server), ClientDoer(client=client), reader], limit=2.0)
-    responses = [client.respond() for _ in range(len(client.responses))]
-    for response in responses:
+    responses = []
+    while (response := client.respond()) is not None:  # each response in, in order
         print(response.status, response.data)
+        responses.append(response)
     return responses
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
+from typing import Any
 
 from hio.base import doing
 from hio.core.http import serving
@@ -57,7 +58,7 @@ class WebServerDoer(serving.ServerDoer):
             listens, None means log it
     """
 
-    def __init__(self, server, announce: Callable[[str], None] | None = None, **kwa):
+    def __init__(self, server: serving.Server, announce: Callable[[str], None] | None = None, **kwa: Any) -> None:
         """
         Parameters:
             server (hio.core.http.serving.Server): the HTTP server
@@ -72,14 +73,14 @@ class WebServerDoer(serving.ServerDoer):
         """URL of the server, with the port it is bound to once open."""
         return urlOf(self.server.servant.ha, scheme=self.server.scheme)
 
-    def enter(self, *, temp=None):
+    def enter(self, *, temp: bool | None = None) -> None:
         """Opens the listen socket, then announces the URL."""
         super().enter(temp=temp)
         logger.info("serving %s", self.url)
         if self.announce is not None:
             self.announce(self.url)
 
-    def exit(self):
+    def exit(self) -> None:
         """Closes every connection and the listen socket."""
         super().exit()
         logger.info("server closed")
@@ -88,7 +89,7 @@ class WebServerDoer(serving.ServerDoer):
 def run(
     host: str = "127.0.0.1",
     port: int = 8080,
-    staticDirPath: str | os.PathLike | None = None,
+    staticDirPath: str | os.PathLike[str] | None = None,
     tock: float = 0.03125,
     period: float = demoing.PERIOD,
     limit: float | None = None,

@@ -134,7 +134,7 @@ class InfoEnd:
         tymth (Callable[[], float]): closure giving the server's tyme
     """
 
-    def __init__(self, tymth: Callable[[], float]):
+    def __init__(self, tymth: Callable[[], float]) -> None:
         """
         Parameters:
             tymth: closure of the server's Tymist
@@ -159,7 +159,7 @@ class EventsEnd:
         period (float): tyme in seconds from one event to the next
     """
 
-    def __init__(self, tymth: Callable[[], float], period: float = PERIOD):
+    def __init__(self, tymth: Callable[[], float], period: float = PERIOD) -> None:
         """
         Parameters:
             tymth: closure of the server's Tymist
@@ -171,8 +171,8 @@ class EventsEnd:
     def on_get(self, req: falcon.Request, rep: falcon.Response) -> None:
         """Answers the event stream."""
         count = req.get_param_as_int("count", min_value=1, max_value=MAX_COUNT)
-        leid = (req.get_header("Last-Event-ID") or "").strip()
-        leid = int(leid) if leid.isdigit() and len(leid) <= 15 else 0
+        last = (req.get_header("Last-Event-ID") or "").strip()
+        leid = int(last) if last.isdigit() and len(last) <= 15 else 0
         rep.content_type = "text/event-stream"
         rep.set_header("Cache-Control", "no-store")
         rep.stream = tymeStream(self.tymth, period=self.period, count=count, leid=leid)
@@ -191,14 +191,16 @@ class Reporter:
         report (Callable[[str], None]): takes the line
     """
 
-    def __init__(self, report: Callable[[str], None]):
+    def __init__(self, report: Callable[[str], None]) -> None:
         """
         Parameters:
             report: takes a one line summary of each answered request
         """
         self.report = report
 
-    def process_response(self, req: falcon.Request, rep: falcon.Response, resource, req_succeeded: bool) -> None:
+    def process_response(
+        self, req: falcon.Request, rep: falcon.Response, resource: object, req_succeeded: bool
+    ) -> None:
         """Reports method, target, status and content type of the answered request."""
         what = "event stream" if rep.content_type == "text/event-stream" else (rep.content_type or "")
         self.report(f"{req.method} {req.relative_uri} -> {rep.status} {what}".rstrip())
@@ -206,7 +208,7 @@ class Reporter:
 
 def createApp(
     tymth: Callable[[], float],
-    staticDirPath: str | os.PathLike | None = None,
+    staticDirPath: str | os.PathLike[str] | None = None,
     period: float = PERIOD,
     report: Callable[[str], None] | None = None,
 ) -> falcon.App:
