@@ -44,6 +44,7 @@ DISTRIBUTIONS = [
 
 # What each distribution's tests need beyond the distribution itself.
 TEST_TOOLS = ["pytest>=8", "pytest-timeout>=2.2"]
+MYPY = "mypy==2.4.1"  # pinned: a new mypy release may find new errors
 TEST_NEEDS = {
     "hio-help": [],
     "hio-timing": [],
@@ -102,9 +103,29 @@ def tests(session: nox.Session, package: str) -> None:
 def tests_all(session: nox.Session) -> None:
     """Every distribution installed together (through the meta-package), every test."""
     extra = sorted({need for needs in TEST_NEEDS.values() for need in needs})
-    install_pinned(session, "hio", extra=[*TEST_TOOLS, *extra, "tomli; python_version < '3.11'"])
+    install_pinned(
+        session, "hio", extra=[*TEST_TOOLS, *extra, MYPY, "hatchling>=1.21", "tomli; python_version < '3.11'"]
+    )
     session.run("python", str(ROOT / "tools" / "check_isolation.py"), "hio")
     session.run(*pytest_args(session, *(PACKAGES / d / "tests" for d in DISTRIBUTIONS), ROOT / "tools" / "tests"))
+
+
+def third_party_requirements() -> list[str]:
+    """What the distributions require from outside the repository, read from their pyproject files."""
+    reqs = set()
+    for dist in DISTRIBUTIONS:
+        for req in nox.project.load_toml(PACKAGES / dist / "pyproject.toml")["project"]["dependencies"]:
+            if not req.startswith("hio"):
+                reqs.add(req)
+    return sorted(reqs)
+
+
+@nox.session(tags=["ci"])
+def types(session: nox.Session) -> None:
+    """mypy over the sources of all ten distributions, as configured in pyproject.toml; any error fails."""
+    session.install(MYPY, "types-pyserial==3.5.0.20261104", *third_party_requirements())
+    session.chdir(ROOT)
+    session.run("mypy", *(str(PACKAGES / dist / "src") for dist in DISTRIBUTIONS))
 
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
