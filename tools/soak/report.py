@@ -353,6 +353,15 @@ def summary(server: dict, verdict: Verdict, settings: str) -> str:
         f"![memory, descriptors and rates over time]({PLOT})",
         "",
     ]
+    if server.get("growth"):
+        lines += [
+            "## Where memory grew (tracemalloc, second half of the load)",
+            "",
+            "```text",
+            *server["growth"],
+            "```",
+            "",
+        ]
     if server.get("notes"):
         lines += ["## First messages logged by the server", "", "```text", *server["notes"], "```", ""]
     if verdict.clientNotes:

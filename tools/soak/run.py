@@ -2,7 +2,7 @@
 
 Usage::
 
-    python tools/soak/run.py [--duration SECONDS] [--out DIR] [--scale X] [--skip CLIENT ...]
+    python tools/soak/run.py [--duration SECONDS] [--out DIR] [--scale X] [--skip CLIENT ...] [--trace FRAMES]
 
 Starts ``server.py`` (hio's WSGI, TCP echo, UDP echo and UXD echo servers
 under one real-time Doist, sampling its own descriptors and memory every
@@ -11,10 +11,13 @@ transports, hostile) on the others, for ``--duration`` seconds (default
 1800). Then it tells the server the load has ended, lets the connections
 drain, and judges the run (``report.py``): any error, or a rising trend of
 resident memory or descriptors over the second half of the load, fails it.
-Writes ``soak.png``, ``summary.md``, ``samples.json`` and the processes' logs
+Writes ``soak.png``, ``summary.md``, the samples (``samples.jsonl``), the
+server's tallies (``server.json``), each process's log and results
 into ``--out`` (default ``soak-results/``), prints the summary, and exits 1
 when the run failed. Everything listens on loopback ports the system picks
-and everything stops by itself.
+and everything stops by itself. ``--trace FRAMES`` runs the server under
+tracemalloc and adds to the summary where its memory grew in the second half
+of the load (the server is then several times slower).
 """
 
 from __future__ import annotations
@@ -94,11 +97,15 @@ def soak(args: argparse.Namespace) -> int:
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     serverCpus, loadCpus = cpus()
-    samplesPath = out / "samples.json"
-    samplesPath.unlink(missing_ok=True)
+    resultPath = out / "server.json"
+    resultPath.unlink(missing_ok=True)
     python = sys.executable
     server = subprocess.Popen(
-        [python, str(HERE / "server.py"), "--duration", str(args.duration), "--samples", str(samplesPath)],
+        [
+            python,
+            str(HERE / "server.py"),
+            *("--duration", str(args.duration), "--out", str(out), "--trace", str(args.trace)),
+        ],
         stdout=subprocess.PIPE,
         stderr=open(out / "server.log", "w"),  # noqa: SIM115  (the child keeps it; closed when it ends)
         text=True,
@@ -144,10 +151,12 @@ def soak(args: argparse.Namespace) -> int:
         for _, proc in loads:
             stop(proc)
         stop(server)
-    if not samplesPath.is_file():
-        print(f"the server wrote no samples; see {out / 'server.log'}", file=sys.stderr)
+    if not resultPath.is_file():
+        print(f"the server did not finish; see {out / 'server.log'}", file=sys.stderr)
         return 1
-    data = json.loads(samplesPath.read_text(encoding="utf-8"))
+    data = json.loads(resultPath.read_text(encoding="utf-8"))
+    with open(out / "samples.jsonl", encoding="utf-8") as lines:
+        data["samples"] = [json.loads(line) for line in lines if line.strip()]
     expected = [
         kind
         for kind, client in (
@@ -184,6 +193,13 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="factor on every client's rate (default 1)")
     parser.add_argument(
         "--skip", action="append", default=[], choices=load.CLIENTS, help="leave out a kind of client (repeatable)"
+    )
+    parser.add_argument(
+        "--trace",
+        type=int,
+        default=0,
+        metavar="FRAMES",
+        help="run the server under tracemalloc and report where memory grew (slow; for finding a leak)",
     )
     args = parser.parse_args()
     if args.duration < 10:

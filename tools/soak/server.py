@@ -1,6 +1,6 @@
 """The servers under soak, all in this one process under one real-time Doist, measuring themselves.
 
-Usage: ``python server.py --duration SECONDS --samples PATH [--tock SECONDS]``
+Usage: ``python server.py --duration SECONDS --out DIR [--tock SECONDS] [--trace FRAMES]``
 (``run.py`` starts it).
 
 The Doist runs hio's WSGI server (``hio.core.http.Server``) with a falcon
@@ -12,7 +12,8 @@ system picks. Once all are open it prints one JSON line with their addresses.
 
 A `Sampler` notes every second what the process holds (open descriptors,
 resident memory, Python's allocated blocks, connections) and what it has
-served. Every record logged at ERROR or above, every failure of the falcon
+served, one JSON line each in DIR/samples.jsonl, written at once so that the
+process keeps nothing that grows with the length of the run. Every record logged at ERROR or above, every failure of the falcon
 application and anything that escapes the Doist is counted as an error.
 
 Before it prints the addresses the `Controller` makes one connection to each
@@ -23,21 +24,29 @@ leak.
 
 SIGUSR1 says that the load has ended: the `Controller` then waits until every
 connection is closed (at most DRAIN seconds), notes the descriptors, stops
-the Doist, and the samples and tallies are written to PATH as JSON. The
+the Doist, and the tallies are written to DIR/server.json. The
 process stops by itself GRACE seconds after DURATION even without the
 signal (counted as an error); SIGTERM stops it at once.
+
+With ``--trace FRAMES`` the process runs under tracemalloc (much slower) and
+notes where the memory allocated between the middle of the load and its end
+was allocated, the TRACED places that grew most, with FRAMES frames each: the
+way to find the cause of a rising trend.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
 import os
+import pathlib
 import signal
 import socket
 import sys
 import time
+import tracemalloc
 import warnings
 from collections import Counter
 from collections.abc import Iterator
@@ -67,8 +76,14 @@ PRIMING = 5.0
 GRACE = 120.0
 """Seconds past the duration after which the server stops even if nobody said the load ended."""
 
+TRACED = 12
+"""Places of most growth noted under --trace."""
+
 NOTES = 20
 """Most error and warning messages kept verbatim for the report."""
+
+SAMPLES = "samples.jsonl"
+RESULT = "server.json"
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -296,24 +311,34 @@ class UxdEchoDoer(uxding.PeerDoer):
 class Sampler(doing.Doer):
     """Notes, once a second, what the process holds and what the servers have served.
 
+    Each sample is one JSON line in .sink, written at once: t (seconds since
+    the start), phase ("load" or "drain"), rss (bytes), fds, blocks (Python's
+    allocated blocks), conns (open connections) and the running totals of the
+    Tally. Nothing of it is kept in the process, whose memory is measured.
+
     Attributes:
-        samples (list[dict]): one dict per second: t (seconds since the
-            start), phase ("load" or "drain"), rss (bytes), fds, blocks
-            (Python's allocated blocks), conns (open connections) and the
-            running totals of the Tally
+        sink (io.TextIOBase): where the samples go
+        count (int): samples written so far
     """
 
-    def __init__(self, tally: Tally, controller: Controller, **kwa):
+    def __init__(self, tally: Tally, controller: Controller, sink: io.TextIOBase, **kwa):
         super().__init__(tock=1.0, **kwa)
         self.tally = tally
         self.controller = controller
-        self.samples: list[dict] = []
+        self.sink = sink
+        self.count = 0
 
     def recur(self, tyme: float) -> bool:
-        """Takes one sample, once the Controller has primed the servers."""
+        """Writes one sample, once the Controller has primed the servers."""
         if self.controller.primed:
-            self.samples.append(self.sample())
+            self.write()
         return False
+
+    def write(self) -> None:
+        """Writes one sample of now."""
+        self.sink.write(json.dumps(self.sample()) + "\n")
+        self.sink.flush()
+        self.count += 1
 
     def sample(self) -> dict:
         """One sample of now."""
@@ -352,6 +377,8 @@ class Controller(doing.Doer):
         primed (bool): True once the baseline is noted and the addresses printed
         draining (bool): True once the load ended
         ending (str): why the run ended
+        halfway (float): seconds after start at which a traced run takes its first snapshot
+        growth (list[str]): under tracemalloc, the places that grew most from halfway to the end of the load
     """
 
     def __init__(
@@ -377,6 +404,9 @@ class Controller(doing.Doer):
         self._drainStart = 0.0
         self._flags: set[str] = set()
         self._probes: list[socket.socket] = []
+        self.halfway = limit
+        self.growth: list[str] = []
+        self._before: tracemalloc.Snapshot | None = None
 
     def signalled(self, name: str) -> None:
         """Notes a signal: "drain" (the load ended) or "stop"."""
@@ -441,9 +471,13 @@ class Controller(doing.Doer):
             return False
         if now - self.start > self.limit:
             return self.end(f"limit of {self.limit:.0f} s reached without the end of the load being signalled")
+        if tracemalloc.is_tracing() and self._before is None and now - self.start >= self.halfway:
+            self._before = tracemalloc.take_snapshot()
         if "drain" in self._flags and not self.draining:
             self.draining = True
             self._drainStart = now
+            if self._before is not None:
+                self.growth = grownPlaces(self._before, tracemalloc.take_snapshot())
         if self.draining:
             if self.connections() == 0 and not self.http.closings:
                 self.drained = True
@@ -464,8 +498,31 @@ class Controller(doing.Doer):
         return True
 
 
-def serve(duration: float, tock: float) -> tuple[Tally, Sampler, Controller]:
-    """Runs the servers until the load ends (or the limit); returns what was noted."""
+def grownPlaces(before: tracemalloc.Snapshot, after: tracemalloc.Snapshot) -> list[str]:
+    """The TRACED places whose allocations grew most from before to after, each with its traceback."""
+    places = []
+    grown = sorted(after.compare_to(before, "traceback"), key=lambda stat: stat.size_diff, reverse=True)
+    for stat in grown[:TRACED]:
+        if stat.size_diff <= 0:
+            break
+        frames = " <- ".join(  # the innermost frame first
+            f"{'/'.join(frame.filename.rsplit('/', 2)[-2:])}:{frame.lineno}" for frame in reversed(stat.traceback)
+        )
+        places.append(f"{stat.size_diff / 1024:+.1f} KiB in {stat.count_diff:+d} blocks: {frames}")
+    return places
+
+
+def serve(duration: float, tock: float, sink: io.TextIOBase, trace: int = 0) -> tuple[Tally, Sampler, Controller]:
+    """Runs the servers until the load ends (or the limit); returns what was noted.
+
+    Parameters:
+        duration: seconds of load
+        tock: tock of the real-time Doist
+        sink: where the samples go, a JSON line each
+        trace: frames per traceback under tracemalloc, 0 means no tracing
+    """
+    if trace:
+        tracemalloc.start(trace)
     tally = Tally()
     watchLogs(tally)
     http = httpServing.Server(app=makeApp(tally), ha=("127.0.0.1", 0), tymeout=HTTP_TYMEOUT)
@@ -475,7 +532,8 @@ def serve(duration: float, tock: float) -> tuple[Tally, Sampler, Controller]:
     doist = doing.Doist(real=True, tock=tock)
     controller = Controller(doist, tally, http, tcp, limit=duration + GRACE)
     controller.udp, controller.uxd = udp, uxd
-    sampler = Sampler(tally, controller)
+    controller.halfway = duration / 2
+    sampler = Sampler(tally, controller, sink)
     doist.doers = [
         httpServing.ServerDoer(server=http),
         tcpServing.EchoServerDoer(server=tcp),
@@ -492,7 +550,7 @@ def serve(duration: float, tock: float) -> tuple[Tally, Sampler, Controller]:
         tally.note(f"doist: {type(ex).__name__}", f"the Doist stopped on {ex!r}")
     if not controller.ending:
         controller.ending = "the Doist stopped early"
-    sampler.samples.append(sampler.sample())  # the state after the servers closed
+    sampler.write()  # the state after the servers closed
     return tally, sampler, controller
 
 
@@ -500,10 +558,13 @@ def main() -> int:
     """Serves, then writes the samples and tallies; exit status 0 unless the run could not be completed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, required=True, help="seconds of load")
-    parser.add_argument("--samples", required=True, help="where to write the samples (JSON)")
+    parser.add_argument("--out", required=True, help="directory for samples.jsonl and server.json")
     parser.add_argument("--tock", type=float, default=TOCK, help="tock of the real-time Doist")
+    parser.add_argument("--trace", type=int, default=0, help="trace allocations with this many frames (slow)")
     args = parser.parse_args()
-    tally, sampler, controller = serve(args.duration, args.tock)
+    out = pathlib.Path(args.out)
+    with open(out / SAMPLES, "w", encoding="utf-8") as sink:
+        tally, sampler, controller = serve(args.duration, args.tock, sink, args.trace)
     result = {
         "tock": args.tock,
         "addresses": controller.addresses,
@@ -523,10 +584,10 @@ def main() -> int:
         "errors": dict(tally.errors),
         "warnings": dict(tally.warnings),
         "notes": tally.notes,
-        "samples": sampler.samples,
+        "growth": controller.growth,
+        "sampled": sampler.count,
     }
-    with open(args.samples, "w", encoding="utf-8") as out:
-        json.dump(result, out)
+    (out / RESULT).write_text(json.dumps(result), encoding="utf-8")
     print(json.dumps({"ending": controller.ending, "errors": sum(tally.errors.values())}), flush=True)
     return 0
 
