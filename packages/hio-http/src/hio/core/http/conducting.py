@@ -6,6 +6,12 @@ back pressure, sends, answers bad requests, closes stale connections on
 tymeout and closes connections gracefully (lingering) so that a final
 response is not lost to a connection reset.
 
+Memory per connection is bounded: received bytes wait to be parsed up to
+RX_LIMIT, and responses wait to be sent up to the servant's maxUnsent (1 MiB
+by default, the `maxUnsent` keyword of the servers). A connection with that
+many unsent bytes (its client does not read) is neither parsed nor read until
+its client reads; the others are served meanwhile.
+
 Each connection has a tymer that starts when the connection is accepted and
 restarts only when a response is finished or when bytes of a response leave.
 Bytes that arrive do not restart it, so a client that sends a request a byte
@@ -67,6 +73,9 @@ class Conductor:
             response is flushed, then the Tymer of its lingering
         cutoffs (set): ca of connections whose client closed its sending side
         limits (dict): request limits handed to each Requestant
+        maxUnsent (int): most unsent response bytes a connection holds; past
+            it the connection is neither parsed nor read until its client
+            reads (see module docs)
     """
 
     Tymeout = 5.0
@@ -88,6 +97,7 @@ class Conductor:
         maxHeaders: int | None = None,
         maxHeaderBytes: int | None = None,
         maxBodySize: int | None = None,
+        maxUnsent: int | None = None,
         **kwa,
     ):
         """Initialize instance.
@@ -110,6 +120,9 @@ class Conductor:
             maxHeaders (int | None): most header fields (431)
             maxHeaderBytes (int | None): most header bytes (431)
             maxBodySize (int | None): largest request body (413)
+            maxUnsent (int | None): most unsent response bytes per connection,
+                None means the servant's, by default
+                hio.core.tcp.serving.MAX_UNSENT (1 MiB)
             kwa (dict): more servant parameters, e.g. tymth, certpath, keypath,
                 cafilepath, certify, context
         """
@@ -129,10 +142,13 @@ class Conductor:
                     port = httping.HTTPS_PORT if self.scheme == "https" else httping.HTTP_PORT
                 ha = (host, port)
             cls = tcpServing.ServerTls if self.scheme == "https" else tcpServing.Server
-            servant = cls(ha=ha, bs=bufsize, wl=wl, tymeout=self.tymeout, **kwa)
+            servant = cls(ha=ha, bs=bufsize, wl=wl, tymeout=self.tymeout, maxUnsent=maxUnsent, **kwa)
             if eha is not None:
                 servant.eha = tuple(eha)
+        elif maxUnsent is not None:
+            servant.maxUnsent = int(maxUnsent)
         self.servant = servant
+        self.maxUnsent = getattr(servant, "maxUnsent", tcpServing.MAX_UNSENT)
         self.tymers = {}
         self.closings = {}
         self.cutoffs = set()
@@ -335,9 +351,12 @@ class Conductor:
 
         Reads until the socket is drained (a read shorter than the buffer),
         at most RX_READS times. Notes the connection for parsing when bytes
-        came, or when the client closed its sending side.
+        came, or when the client closed its sending side. Reads nothing while
+        .maxUnsent bytes or more wait to be sent to the client.
         """
         draining = ca in self.closings
+        if not draining and len(ix.txbs) >= self.maxUnsent:
+            return
         rxbs = ix.rxbs
         for _ in range(RX_READS):
             if not draining and len(rxbs) >= RX_LIMIT:
@@ -406,6 +425,8 @@ class Conductor:
             tymer = self.tymers.get(ca)
             if tymer is not None:
                 tymer.start()
+            if left < self.maxUnsent <= before:  # the client reads again: parse what waits
+                self._stirred[ca] = None
         if left:  # the socket is full for now: the rest on a later pass
             self._sending[ca] = None
 
@@ -484,9 +505,9 @@ class Conductor:
         if requestant.parser is None and not requestant.errored:
             if requestant.parseWhole():  # the usual case: a whole request at once
                 return True
-            if not ix.rxbs and ca not in self.cutoffs and not requestant.headed:
-                return False  # nothing arrived (a head parsed just now waits for its body below)
-            if not requestant.errored:
+            if not requestant.errored:  # a bad whole head is answered below, at once
+                if not ix.rxbs and ca not in self.cutoffs and not requestant.headed:
+                    return False  # nothing arrived (a head parsed just now waits for its body below)
                 requestant.makeParser()
         for _ in range(4):  # head, then body: a whole buffered request in one pass
             requestant.parse()

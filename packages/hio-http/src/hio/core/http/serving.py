@@ -332,9 +332,11 @@ class Server(Conductor):
         """
         if ca in self._active:
             return  # one response at a time; pipelined requests wait in .rxbs
+        ix = requestant.remoter
+        if ix is not None and len(ix.txbs) >= self.maxUnsent:
+            return  # the client does not read: the next request waits until it does (see _flush)
         responder = self.reps.get(ca)
         if responder is not None and requestant.ended:  # answered: the next request begins now
-            ix = requestant.remoter
             if ix is not None and not ix.rxbs and ca not in self.cutoffs:
                 return
             requestant.reinit()
@@ -624,8 +626,10 @@ class BareServer(Conductor):
         """
         if not steward.waited:
             requestant = steward.requestant
+            ix = requestant.remoter
+            if ix is not None and len(ix.txbs) >= self.maxUnsent:
+                return  # the client does not read: the next request waits until it does
             if requestant.ended:  # answered: the next request begins now
-                ix = requestant.remoter
                 if ix is not None and not ix.rxbs and ca not in self.cutoffs:
                     return
                 requestant.reinit()

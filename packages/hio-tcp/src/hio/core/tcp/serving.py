@@ -11,9 +11,11 @@ RemoterTls is subclass of Remoter
 
 from __future__ import annotations
 
+import errno
 import select
 import socket
 import ssl
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,10 +26,17 @@ from hio.base import doing, tyming
 from hio.base.waking import waker
 from hio.core import coring
 from hio.core.tcp import tlsing
+from hio.core.wiring import WireLog
 
 logger = help.ogler.getLogger()
 
 _READABLE = getattr(select, "POLLIN", 1)  # same bit as select.EPOLLIN
+
+MAX_UNSENT = 1 << 20
+"""Default most unsent bytes (1 MiB) a Remoter holds in .txbs before it stops receiving."""
+
+EXHAUSTED = frozenset((errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM))
+"""Error numbers of an accept (or socket) that failed for lack of descriptors or memory."""
 
 
 @contextmanager
@@ -54,6 +63,16 @@ def openServer(cls: type[Server] | None = None, **kwa: Any) -> Iterator[Server]:
         yield server
     finally:
         server.close()
+
+
+def _maxUnsent(maxUnsent: int | None) -> int:
+    """Returns maxUnsent, MAX_UNSENT when None; raises ValueError when less than 1."""
+    if maxUnsent is None:
+        return MAX_UNSENT
+    maxUnsent = int(maxUnsent)
+    if maxUnsent < 1:
+        raise ValueError(f"Invalid maxUnsent={maxUnsent}: must be at least 1.")
+    return maxUnsent
 
 
 def _externalHost(host: str) -> str:
@@ -83,27 +102,51 @@ class Acceptor(tyming.Tymee):
         ss (socket.socket | None): server listen socket for incoming accept requests
         axes (deque): accepted connection duples (ca, cs) not yet serviced
         opened (bool): True if listen socket .ss opened. False otherwise
+        starved (bool): True while accepts fail for lack of descriptors or
+            memory (EMFILE, ENFILE, ENOBUFS, ENOMEM)
+
+    Starved, the acceptor backs off: it leaves the listen socket alone (and
+    takes it off the waker, so that a real-time Doist does not wake for it)
+    for .Backoff seconds of real time, doubled after each failed try up to
+    .BackoffMax, then tries once more; the first failure of such an episode
+    is logged as an error, the recovery as info. So a server at its
+    descriptor limit costs next to nothing and accepts again by itself once
+    descriptors free up. Connections wait meanwhile in the listen backlog.
     """
 
-    def __init__(self, ha: tuple[str, int] | None = None, bs: int = 8096, bl: int = 128, **kwa: Any):
+    Backoff = 0.01  # first pause in seconds after an accept failed for lack of resources
+    BackoffMax = 0.25  # longest pause in seconds between tries while starved
+
+    def __init__(
+        self,
+        ha: tuple[str, int] | None = None,
+        bs: int = 8096,
+        bl: int = 128,
+        tymth: Callable[[], float] | None = None,
+        **kwa: Any,
+    ) -> None:
         """Initialize instance.
 
         Parameters:
             ha: (host, port) to listen on, default ("", 56000)
             bs: buffer size
             bl: listen backlog
-            kwa: passed on, tymth is the injected tymist.tymth
+            tymth: the injected tymist.tymth
+            kwa: passed on
         """
-        super().__init__(**kwa)
-        self.ha = tuple(ha) if ha else ("", 56000)
+        super().__init__(tymth=tymth, **kwa)
+        self.ha: tuple[str, int] = (*ha,) if ha else ("", 56000)
         self.eha = (_externalHost(self.ha[0]), self.ha[1])
         self.bs = bs
         self.bl = bl
-        self.ss = None
-        self.axes = deque()
+        self.ss: socket.socket | None = None
+        self.axes: deque[tuple[Any, socket.socket]] = deque()
         self.opened = False
-        self._starved = False  # True while accepts fail for lack of resources
-        self._ready = None  # readiness poll over .ss, cheaper than a refused accept
+        self.starved = False
+        self._backoff = 0.0  # seconds of the current pause while starved
+        self._retry = 0.0  # time.monotonic() from which accept is tried again while starved
+        self._watched = False  # True while .ss is watched on the waker
+        self._ready: select.poll | None = None  # readiness poll over .ss, cheaper than a refused accept
 
     def actualBufSizes(self) -> tuple[int, int]:
         """Returns duple of the the actual socket send and receive buffer size (send, receive)"""
@@ -137,13 +180,15 @@ class Acceptor(tyming.Tymee):
             raise
         self.ss = ss
         waker.watch(ss)  # a real-time Doist wakes when a connection is waiting
+        self._watched = True
         if hasattr(select, "poll"):
-            self._ready = select.poll()
-            self._ready.register(ss.fileno(), _READABLE)
+            self._ready = ready = select.poll()
+            ready.register(ss.fileno(), _READABLE)
         host, port = ss.getsockname()[:2]  # the interface and port actually bound
         self.ha = (host, port)
         self.eha = (self.eha[0], port)
         self.opened = True
+        self.starved = False
         return True
 
     def reopen(self, **kwa: Any) -> bool:
@@ -154,6 +199,7 @@ class Acceptor(tyming.Tymee):
         """Closes listen socket."""
         if self.ss:
             waker.unwatch(self.ss)
+            self._watched = False
             try:
                 self.ss.close()
             except OSError:
@@ -161,6 +207,7 @@ class Acceptor(tyming.Tymee):
             self.ss = None
         self._ready = None
         self.opened = False
+        self.starved = False
 
     def accept(self) -> tuple[socket.socket | None, tuple | None]:
         """Accept new connection nonblocking.
@@ -174,16 +221,46 @@ class Acceptor(tyming.Tymee):
             cs, ca = self.ss.accept()
         except (BlockingIOError, InterruptedError, ConnectionAbortedError):
             return (None, None)
-        except OSError as ex:  # out of file descriptors or buffers, retried later
-            if not self._starved:
-                logger.error("Acceptor on %s cannot accept: %s", self.ha, ex)
-                self._starved = True
+        except OSError as ex:
+            if ex.errno in EXHAUSTED:  # out of descriptors or memory: back off
+                self._starve(ex)
+            else:  # that connection failed before it was accepted
+                logger.debug("Acceptor on %s: accept failed: %s", self.ha, ex)
             return (None, None)
-        self._starved = False
+        if self.starved:
+            self._recover()
         return (cs, ca)
 
+    def _starve(self, ex: OSError) -> None:
+        """Backs off after an accept failed for lack of resources (see class docs)."""
+        if self.starved:
+            self._backoff = min(self._backoff * 2.0, self.BackoffMax)
+        else:
+            logger.error("Acceptor on %s cannot accept: %s; backing off until resources free up", self.ha, ex)
+            self.starved = True
+            self._backoff = self.Backoff
+        self._retry = time.monotonic() + self._backoff
+        if self.ss is not None and self._watched:
+            waker.unwatch(self.ss)
+            self._watched = False
+
+    def _recover(self) -> None:
+        """Ends a starved episode: an accept succeeded again."""
+        self.starved = False
+        self._backoff = 0.0
+        logger.info("Acceptor on %s accepts again", self.ha)
+
     def serviceAccepts(self) -> None:
-        """Service any accept requests. Adds to .axes duples (ca, cs)"""
+        """Service any accept requests. Adds to .axes duples (ca, cs)
+
+        While starved (see class docs) does nothing until the pause is over.
+        """
+        if self.starved:
+            if time.monotonic() < self._retry:
+                return
+            if not self._watched and self.ss is not None:  # the pause is over
+                waker.watch(self.ss)
+                self._watched = True
         if self._ready is not None and not self._ready.poll(0):
             return
         while True:
@@ -209,6 +286,18 @@ class Server(Acceptor):
             Remoter; ServerTls also limits handshakes with it
         wl (WireLog | None): WireLog instance if any
         ixes (dict): incoming connections, Remoters, indexed by remote (host, port) duple
+        maxUnsent (int): most unsent bytes a remoter holds in .txbs before it
+            stops receiving, given to each Remoter, default MAX_UNSENT (1 MiB)
+
+    Bounded memory per connection: a remoter whose .txbs holds .maxUnsent
+    bytes or more (its peer does not read what it is sent) is not read any
+    more: readyIxes leaves it out and parks it, off the readiness poller and
+    off the waker, so that it costs nothing while its socket stays readable.
+    It is read again once its peer has taken enough that fewer than half of
+    .maxUnsent bytes wait. tx never refuses bytes: what a remoter holds is
+    bounded for an application that answers what it receives (such as the
+    echo server), since it receives nothing more while full; an application
+    that sends of its own accord looks at Remoter.full before queueing more.
 
     A Remoter stays in .ixes, with what it received, until the caller
     removes it (removeIx) or a new connection comes from the same remote
@@ -226,9 +315,11 @@ class Server(Acceptor):
         host: str = "",
         port: int = 56000,
         tymeout: float | None = None,
-        wl: Any = None,
+        wl: WireLog | None = None,
+        maxUnsent: int | None = None,
+        tymth: Callable[[], float] | None = None,
         **kwa: Any,
-    ):
+    ) -> None:
         """Initialize instance.
 
         Parameters:
@@ -237,19 +328,24 @@ class Server(Acceptor):
             port: port to listen on, 0 means any free port
             tymeout: tymeout in seconds for connection refresh, default .Tymeout
             wl: WireLog instance to record rx and tx of every connection
+            maxUnsent: most unsent bytes per remoter before it stops receiving,
+                None means MAX_UNSENT (1 MiB)
+            tymth: the injected tymist.tymth
             kwa: passed on to Acceptor
         """
-        super().__init__(ha=ha or (host, port), **kwa)
+        super().__init__(ha=ha or (host, port), tymth=tymth, **kwa)
         self.tymeout = tymeout if tymeout is not None else self.Tymeout
         self.wl = wl
-        self.ixes = {}
-        self._poller = None  # readiness poller over the remoter sockets
-        self._fdcas = {}  # remoter ca by registered file descriptor
-        self._cafds = {}  # registered file descriptor by remoter ca
-        self._fresh = {}  # cas of remoters not yet read since added, in order (an ordered set)
-        self._carry = []  # cas of TLS remoters last found ready: their sockets may hold decrypted bytes
+        self.maxUnsent = _maxUnsent(maxUnsent)
+        self.ixes: dict[tuple[Any, ...], Remoter] = {}
+        self._parked: dict[tuple[Any, ...], Remoter] = {}  # remoters not read while their .txbs is full, by ca
+        self._poller: select.epoll | select.poll | None = None  # readiness poller over the remoter sockets
+        self._fdcas: dict[int, tuple[Any, ...]] = {}  # remoter ca by registered file descriptor
+        self._cafds: dict[tuple[Any, ...], int] = {}  # registered file descriptor by remoter ca
+        self._fresh: dict[tuple[Any, ...], None] = {}  # cas of remoters not yet read since added, in order (an ordered set)
+        self._carry: list[tuple[Any, ...]] = []  # cas of TLS remoters last found ready: their sockets may hold decrypted bytes
 
-    def wind(self, tymth: Callable[[], float]) -> None:
+    def wind(self, tymth: Callable[[], float] | None) -> None:
         """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
 
         Updates winds .tymer .tymth of every remoter
@@ -262,21 +358,23 @@ class Server(Acceptor):
         """Adds remoter ix at ca to .ixes and to the readiness poller."""
         self.ixes[ca] = ix
         self._fresh[ca] = None
-        if self._poller is None:
+        poller = self._poller
+        if poller is None:
             if hasattr(select, "epoll"):
-                self._poller = select.epoll()
+                self._poller = poller = select.epoll()
             elif hasattr(select, "poll"):
-                self._poller = select.poll()
+                self._poller = poller = select.poll()
             else:  # no poller on this platform, every remoter is tried each service
                 return
+        assert ix.cs is not None  # an open remoter
         fd = ix.cs.fileno()
         stale = self._fdcas.get(fd)
         if stale is not None:  # descriptor reused after a remoter was closed directly
             self._cafds.pop(stale, None)
         try:
-            self._poller.register(fd, _READABLE)
+            poller.register(fd, _READABLE)
         except FileExistsError:
-            self._poller.modify(fd, _READABLE)
+            poller.modify(fd, _READABLE)
         self._fdcas[fd] = ca
         self._cafds[ca] = fd
 
@@ -286,6 +384,8 @@ class Server(Acceptor):
         if fd is None or self._fdcas.get(fd) != ca:
             return
         del self._fdcas[fd]
+        if self._poller is None:  # registered only with a poller
+            return
         try:
             self._poller.unregister(fd)
         except (OSError, KeyError, ValueError):  # already closed
@@ -296,6 +396,8 @@ class Server(Acceptor):
         ca = self._fdcas.pop(fd, None)
         if ca is not None:
             self._cafds.pop(ca, None)
+        if self._poller is None:  # found by a poller only
+            return
         try:
             self._poller.unregister(fd)
         except (OSError, KeyError, ValueError):
@@ -304,8 +406,37 @@ class Server(Acceptor):
     def _newRemoter(self, ca: tuple, cs: socket.socket) -> Remoter:
         """Returns a new Remoter for accepted socket cs from ca."""
         return Remoter(
-            ha=cs.getsockname(), ca=ca, cs=cs, tymeout=self.tymeout, bs=self.bs, wl=self.wl, tymth=self.tymth
+            ha=cs.getsockname(),
+            ca=ca,
+            cs=cs,
+            tymeout=self.tymeout,
+            bs=self.bs,
+            wl=self.wl,
+            maxUnsent=self.maxUnsent,
+            tymth=self.tymth,
         )
+
+    def _park(self, ca: tuple, ix: Remoter) -> None:
+        """Stops reading remoter ix at ca while its .txbs is full: off the poller and the waker."""
+        self._unregister(ca)
+        if ix.cs is not None:
+            waker.unwatch(ix.cs)
+        self._parked[ca] = ix
+
+    def _unpark(self) -> None:
+        """Reads again the parked remoters whose peers took enough of their .txbs.
+
+        Each goes back on the poller and the waker, and is read once at
+        once as a fresh one is (see readyIxes). Closed or replaced ones are
+        forgotten.
+        """
+        for ca, ix in list(self._parked.items()):
+            if self.ixes.get(ca) is not ix or not ix.opened or ix.cutoff:
+                del self._parked[ca]
+            elif len(ix.txbs) < ix.maxUnsent // 2 and ix.cs is not None:
+                del self._parked[ca]
+                waker.watch(ix.cs)
+                self._register(ca, ix)
 
     def serviceAxes(self) -> list[tuple]:
         """Service axes.
@@ -369,6 +500,7 @@ class Server(Acceptor):
         if ix is not None:
             self._unregister(ca)
             self._fresh.pop(ca, None)
+            self._parked.pop(ca, None)
             ix.close()
 
     def closeAllIx(self) -> None:
@@ -387,6 +519,7 @@ class Server(Acceptor):
             cs.close()
         self._fresh.clear()
         self._carry.clear()
+        self._parked.clear()
         if self._poller is not None:
             if hasattr(self._poller, "close"):
                 self._poller.close()
@@ -405,6 +538,7 @@ class Server(Acceptor):
         ix = self.ixes.pop(ca, None)
         self._unregister(ca)
         self._fresh.pop(ca, None)
+        self._parked.pop(ca, None)
         if ix is not None and close:
             ix.close()
 
@@ -421,10 +555,14 @@ class Server(Acceptor):
         remoters last found ready whose sockets still hold decrypted bytes.
         Closed remoters and those cut off by their peers are left out and their
         descriptors taken off the poller, as they stay readable at end of stream.
-        Without a poller on the platform every remoter is returned.
+        Remoters whose .txbs is full are left out and parked until their peers
+        read (see class docs). Without a poller on the platform every remoter
+        is returned.
         """
         ixes = self.ixes
-        ready = {}
+        ready: dict[tuple[Any, ...], Remoter] = {}
+        if self._parked:
+            self._unpark()
         if self._fresh:
             for ca in self._fresh:
                 ix = ixes.get(ca)
@@ -434,7 +572,7 @@ class Server(Acceptor):
         if self._carry:
             for ca in self._carry:
                 ix = ixes.get(ca)
-                if ix is not None and ix.opened and not ix.cutoff and ix.cs.pending():
+                if ix is not None and ix.opened and not ix.cutoff and isinstance(ix.cs, ssl.SSLSocket) and ix.cs.pending():
                     ready[ca] = ix
             self._carry = []
         if self._poller is None:
@@ -448,6 +586,9 @@ class Server(Acceptor):
                     self._unregisterFd(fd)
                 elif ix.cutoff:
                     self._unregister(ca)
+                elif len(ix.txbs) >= ix.maxUnsent:  # its peer does not read: nor do we
+                    ready.pop(ca, None)
+                    self._park(ca, ix)
                 else:
                     ready[ca] = ix
         if ready and self._tls:
@@ -561,7 +702,7 @@ class ServerTls(Server):
         certpath: str | None = None,
         cafilepath: str | None = None,
         **kwa: Any,
-    ):
+    ) -> None:
         """Initialize instance.
 
         Parameters:
@@ -574,7 +715,7 @@ class ServerTls(Server):
             kwa: passed on to Server
         """
         super().__init__(**kwa)
-        self.cxes = {}
+        self.cxes: dict[tuple[Any, ...], RemoterTls] = {}
         self.version = version
         self.certify = certify
         self.keypath = keypath
@@ -589,7 +730,7 @@ class ServerTls(Server):
             cafilepath=cafilepath,
         )
 
-    def wind(self, tymth: Callable[[], float]) -> None:
+    def wind(self, tymth: Callable[[], float] | None) -> None:
         """Inject new tymist.tymth as new ._tymth. Updates winds remoters."""
         super().wind(tymth)
         for cx in self.cxes.values():
@@ -621,6 +762,7 @@ class ServerTls(Server):
                     tymeout=self.tymeout,
                     bs=self.bs,
                     wl=self.wl,
+                    maxUnsent=self.maxUnsent,
                     tymth=self.tymth,
                 )
             except OSError as ex:
@@ -649,7 +791,7 @@ class ServerTls(Server):
                 cx.close()
         return handshakeds
 
-    def serviceConnects(self) -> list[tuple]:
+    def serviceConnects(self) -> list[tuple]:  # type: ignore[override]  # ServerTls also reports its handshakes
         """Service accept and handshake attempts.
 
         For each successful handshake add to .ixes. Returns handshakeds
@@ -686,6 +828,13 @@ class Remoter(tyming.Tymee):
         rxbs (bytearray): bytes received and not yet consumed, in order
         cutoff (bool): True when the peer closed or reset the connection
         opened (bool): True until closed
+        maxUnsent (int): most unsent bytes in .txbs before it stops receiving
+
+    Properties:
+        full (bool): True while .txbs holds .maxUnsent bytes or more
+
+    A full remoter receives nothing (serviceReceives and serviceReceiveOnce
+    return at once) until its peer has read enough; tx never refuses bytes.
     """
 
     Tymeout = 0.0
@@ -700,6 +849,7 @@ class Remoter(tyming.Tymee):
         refreshable: bool = True,
         bs: int = 8096,
         wl: Any = None,
+        maxUnsent: int | None = None,
         **kwa: Any,
     ):
         """Initialize instance.
@@ -712,6 +862,8 @@ class Remoter(tyming.Tymee):
             refreshable: True means activity restarts .tymer
             bs: buffer size
             wl: WireLog instance to record rx and tx, if any
+            maxUnsent: most unsent bytes in .txbs before it stops receiving,
+                None means MAX_UNSENT (1 MiB)
             kwa: passed on, tymth is the injected tymist.tymth
         """
         super().__init__(**kwa)
@@ -723,6 +875,7 @@ class Remoter(tyming.Tymee):
         self.refreshable = refreshable
         self.bs = bs
         self.wl = wl
+        self.maxUnsent = _maxUnsent(maxUnsent)
         self.txbs = bytearray()
         self.rxbs = bytearray()
         self.cutoff = False
@@ -810,14 +963,20 @@ class Remoter(tyming.Tymee):
             self.cutoff = True
         return data
 
+    @property
+    def full(self) -> bool:
+        """True while .txbs holds .maxUnsent bytes or more: nothing is received meanwhile."""
+        return len(self.txbs) >= self.maxUnsent
+
     def serviceReceives(self) -> None:
         """Service receives until no more
 
         Reads until the socket is drained (a read shorter than .bs), at most
         Reads times in one service so that a peer that never stops sending
-        cannot hold the others up. Does nothing once cut off or closed.
+        cannot hold the others up. Does nothing once cut off or closed, nor
+        while .full.
         """
-        if self.cutoff or self.cs is None:
+        if self.cutoff or self.cs is None or len(self.txbs) >= self.maxUnsent:
             return
         rxbs = self.rxbs
         bs = self.bs
@@ -830,8 +989,8 @@ class Remoter(tyming.Tymee):
                 return
 
     def serviceReceiveOnce(self) -> None:
-        """Retrieve from server only one reception"""
-        if self.cutoff or self.cs is None:
+        """Retrieve from server only one reception, unless cut off, closed or .full"""
+        if self.cutoff or self.cs is None or len(self.txbs) >= self.maxUnsent:
             return
         data = self.receive()
         if data:

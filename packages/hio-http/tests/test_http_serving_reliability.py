@@ -1,0 +1,196 @@
+"""Reliability of the WSGI Server under clients that misbehave: clients that pipeline
+requests and never read cost a bounded amount of memory while others are served,
+and every malformed request is answered with its status at once, never silence."""
+
+from __future__ import annotations
+
+import socket
+import tracemalloc
+
+import pytest
+
+from hio.core.http import conducting
+from hio.core.tcp import serving as tcpServing
+
+HELLO = b"x" * 1024
+PIPELINED = b"GET /hello HTTP/1.1\r\nHost: h\r\n\r\n"
+
+
+def hello(environ, start_response):
+    """Answers every request with 1 KiB."""
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(HELLO)))])
+    return [HELLO]
+
+
+def recvAvailable(sock: socket.socket) -> tuple[bytes, bool]:
+    """Return (bytes waiting on sock, True when the peer closed or reset)."""
+    sock.setblocking(False)
+    chunks, closed = [], False
+    while True:
+        try:
+            data = sock.recv(65536)
+        except BlockingIOError:
+            break
+        except ConnectionResetError:
+            closed = True
+            break
+        if not data:
+            closed = True
+            break
+        chunks.append(data)
+    return b"".join(chunks), closed
+
+
+def neverReader(port: int) -> socket.socket:
+    """A nonblocking client socket with a small receive buffer that is never read."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", port))
+    sock.setblocking(False)
+    return sock
+
+
+def shrinkSendBuffers(harness, size: int = 4096):
+    """Give every accepted connection a small socket send buffer, so that what the
+    kernel holds for a client that does not read is small and the server's own
+    bound shows at once (loopback buffers otherwise grow to megabytes)."""
+    harness.passes(2)
+    for ix in harness.server.servant.ixes.values():
+        ix.cs.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
+
+
+def askGood(harness, sock: socket.socket, passes: int = 5) -> bytes:
+    """Send one request on sock and return the answer found within passes."""
+    sock.sendall(b"GET /good HTTP/1.1\r\nHost: h\r\n\r\n")
+    answer = b""
+    for _ in range(passes):
+        harness.passes(1)
+        answer += recvAvailable(sock)[0]
+        if len(answer) >= len(HELLO) and answer.endswith(HELLO):
+            break
+    return answer
+
+
+MAX_UNSENT = 32 * 1024
+OVERHEAD = 64 * 1024  # generous allowance for one connection's objects (socket, parser, responder, environ)
+SLACK = 512 * 1024  # allowance for the test's own bookkeeping
+
+
+@pytest.mark.parametrize("count, requests, rounds", [(1, 8000, 3000), (100, 300, 300)])
+def test_clients_that_never_read_cost_bounded_memory_while_others_served(serve, count, requests, rounds):
+    """Each client pipelines requests as fast as its socket takes them and never reads.
+
+    Without the bound each would hold about 1 KiB more for every request
+    answered (8 MiB for the single client, 300 KiB for each of the hundred);
+    with it a connection holds at most maxUnsent unsent bytes (plus the one
+    response that crossed it) and what it sent. Measured with tracemalloc.
+    """
+    harness = serve(hello, maxUnsent=MAX_UNSENT)
+    assert harness.server.maxUnsent == MAX_UNSENT
+    good = harness.connect()
+    assert askGood(harness, good).endswith(HELLO)  # warms the caches of the parser and the environ
+    payload = PIPELINED * requests
+    clients = [neverReader(harness.port) for _ in range(count)]
+    shrinkSendBuffers(harness)
+    sent = [0] * count
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        for step in range(rounds):
+            for i, sock in enumerate(clients):
+                if sent[i] < len(payload):
+                    try:
+                        sent[i] += sock.send(payload[sent[i] : sent[i] + 65536])
+                    except BlockingIOError:
+                        pass
+            harness.passes(1)
+            if step % 100 == 99:  # a well-behaved client is served meanwhile, within a few passes
+                assert askGood(harness, good).endswith(HELLO)
+        current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    bound = SLACK + count * (MAX_UNSENT + len(HELLO) + 256 + len(payload) + OVERHEAD)
+    assert current - base < bound, (current - base, bound)
+    assert peak - base < bound, (peak - base, bound)
+    ixes = harness.server.servant.ixes
+    stuck = [ix for ix in ixes.values() if ix.txbs]
+    assert len(stuck) == count  # every never reading client is still connected, waiting
+    assert all(len(ix.txbs) <= MAX_UNSENT + len(HELLO) + 256 for ix in stuck)
+    assert all(ix.full for ix in stuck)
+    for sock in clients:
+        sock.close()
+    good.close()
+
+
+def test_client_that_reads_again_gets_every_response_in_order(serve):
+    harness = serve(hello, maxUnsent=8 * 1024)
+    sock = neverReader(harness.port)
+    shrinkSendBuffers(harness)
+    count = 400
+    payload = PIPELINED * count
+    sent = 0
+    for _ in range(200):  # the server stops once 8 KiB wait unsent
+        if sent < len(payload):
+            try:
+                sent += sock.send(payload[sent:])
+            except BlockingIOError:
+                pass
+        harness.passes(1)
+    ix = next(iter(harness.server.servant.ixes.values()))
+    assert ix.full and len(ix.txbs) < 8 * 1024 + 2 * len(HELLO)
+    received = b""
+    for _ in range(3000):  # now the client reads: parsing and reading go on where they stopped
+        if sent < len(payload):
+            try:
+                sent += sock.send(payload[sent:])
+            except BlockingIOError:
+                pass
+        harness.passes(1)
+        received += recvAvailable(sock)[0]
+        if received.count(b"HTTP/1.1 200 OK") == count and received.endswith(HELLO):
+            break
+    responses = harness.parseResponses(received)
+    assert len(responses) == count
+    assert all(status == 200 and body == HELLO for status, _, body in responses)
+    sock.close()
+
+
+def test_max_unsent_default_and_keyword(serve):
+    harness = serve(hello)
+    assert harness.server.maxUnsent == tcpServing.MAX_UNSENT == 1024 * 1024
+    assert harness.server.servant.maxUnsent == tcpServing.MAX_UNSENT
+    sock = harness.connect()
+    harness.passes(2)
+    assert next(iter(harness.server.servant.ixes.values())).maxUnsent == tcpServing.MAX_UNSENT
+    sock.close()
+    assert conducting.RX_LIMIT == 256 * 1024
+
+
+SILENCED = [
+    b"GET  /hello  HTTP/1.1\r\nHost: h\r\n\r\n",  # doubled spaces in the request line
+    b"GET /hello HTTP/1.1\r\n\r\n",  # HTTP/1.1 without Host
+    b"GET /hello HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",  # two Host fields
+    b"GET /hello HTTP/1.1\r\nHost a\r\n\r\n",  # a header line without colon
+    b"GET /hello HTTP/1.1\r\nHost: h\r\nContent-Length: x\r\n\r\n",
+    b"GET hello HTTP/1.1\r\nHost: h\r\n\r\n",
+    b"G(T /hello HTTP/1.1\r\nHost: h\r\n\r\n",
+    b"GET /hello HTTP/1.x\r\nHost: h\r\n\r\n",
+    b"GET /hello HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n",
+]
+
+
+@pytest.mark.parametrize("payload", SILENCED)
+def test_malformed_request_alone_answered_400_at_once(serve, payload):
+    """The bad request is all the client sends: it gets its 400 within two passes, then the close."""
+    harness = serve(hello, tymeout=30.0)
+    sock = harness.connect()
+    sock.sendall(payload)
+    harness.passes(2)
+    data, _ = recvAvailable(sock)
+    assert data.startswith(b"HTTP/1.1 400 Bad Request\r\n"), data[:60]
+    assert b"Connection: close" in data
+    harness.passes(1100)  # lingering close, Responder.Delay of tyme
+    _, closed = recvAvailable(sock)
+    assert closed
+    sock.close()
