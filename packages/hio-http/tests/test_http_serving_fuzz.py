@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import itertools
 import logging
+import re
 import socket
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+
+from hio.core.http.requesting import Requestant
 
 
 def app(environ, start_response):
@@ -108,4 +111,121 @@ def test_live_server_answers_or_closes_cleanly(serve, caplog, data, splits, shut
     good.close()
     fuzz.close()
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], [r.getMessage() for r in caplog.records]
+    harness.server.close()
+
+
+MALFORMINGS = {
+    "doubled space in the request line": lambda r: r.replace(b" ", b"  ", 1),
+    "doubled space before the version": lambda r: r.replace(b" HTTP/", b"  HTTP/", 1),
+    "no Host": lambda r: r.replace(b"Host: h\r\n", b""),
+    "two Hosts": lambda r: r.replace(b"Host: h\r\n", b"Host: h\r\nHost: i\r\n"),
+    "header line without colon": lambda r: r.replace(b"Host: h\r\n", b"Host: h\r\nNoColon\r\n"),
+    "space before the colon": lambda r: r.replace(b"Host: h", b"Host : h"),
+    "obsolete folding": lambda r: r.replace(b"Host: h\r\n", b"Host: h\r\n folded\r\n"),
+    "bare LF": lambda r: r.replace(b"Host: h\r\n", b"Host: h\n"),
+    "bare CR": lambda r: r.replace(b"Host: h\r\n", b"Host: h\rX: y\r\n"),
+    "control byte in a value": lambda r: r.replace(b"Host: h", b"Host: h\x01"),
+    "bad Content-Length": lambda r: r.replace(b"Host: h\r\n", b"Host: h\r\nContent-Length: 1x\r\n"),
+    "two Content-Lengths": lambda r: r.replace(
+        b"Host: h\r\n", b"Host: h\r\nContent-Length: 1\r\nContent-Length: 2\r\n"
+    ),
+    "Content-Length and Transfer-Encoding": lambda r: r.replace(
+        b"Host: h\r\n", b"Host: h\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n"
+    ),
+    "invalid method": lambda r: b"G(T" + r[3:],
+    "target not a path": lambda r: r.replace(b" /", b" x/", 1),
+    "malformed version": lambda r: r.replace(b"HTTP/1.1", b"HTTP/1.x", 1),
+    "empty lines instead of a request": lambda r: b"\r\n" * 6 + r,
+}
+
+VALIDS = [
+    b"GET /a HTTP/1.1\r\nHost: h\r\n\r\n",
+    b"GET /a?b=c HTTP/1.1\r\nHost: h\r\nAccept: */*\r\nUser-Agent: fuzz\r\n\r\n",
+    b"DELETE /x/y HTTP/1.1\r\nX-One: 1\r\nHost: h\r\n\r\n",
+]
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    valid=st.sampled_from(VALIDS),
+    kinds=st.lists(st.sampled_from(sorted(MALFORMINGS)), min_size=1, max_size=3, unique=True),
+    splits=st.lists(st.integers(1, 200), max_size=4),
+)
+def test_every_malformed_request_answered_4xx_at_once(serve, valid, kinds, splits):
+    """A malformed request, whatever is wrong with it and however it arrives,
+    gets a status line HTTP/1.1 4xx within a couple of passes of its last byte,
+    while its client keeps the connection open and waits, and its connection
+    closes: never silence."""
+    data = valid
+    for kind in kinds:
+        data = MALFORMINGS[kind](data)
+    harness = serve(app, tymeout=30.0, delay=0.02)  # no tymeout can stand in for the answer
+    sock = harness.connect()
+    sock.setblocking(False)
+    cuts = sorted({s % (len(data) + 1) for s in splits} | {0, len(data)})
+    for a, b in itertools.pairwise(cuts):
+        sock.send(data[a:b])
+        harness.passes(1)
+    harness.passes(2)
+    received, _ = recvSome(sock)
+    assert received[:9] == b"HTTP/1.1 " and received[9:10] == b"4", (kinds, data, received[:80])
+    assert b"\r\nConnection: close\r\n" in received.partition(b"\r\n\r\n")[0] + b"\r\n"
+    harness.passes(40)  # lingering of delay
+    more, closed = recvSome(sock)
+    assert closed and b"HTTP/1.1 " not in more
+    sock.close()
+    harness.server.close()
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=requests())
+def test_any_request_the_parser_refuses_is_answered_with_its_status(serve, data):
+    """Whatever bytes arrive: when the request parser refuses the first request in
+    them (judged offline by a Requestant of its own), the server answers with that
+    very status within a couple of passes, after any requests before it. The
+    client shuts its sending side only when the parser would wait for more."""
+    judge = Requestant(msg=bytearray(data), maxBodySize=64)
+    judged = []  # statuses the server owes, in order
+    shut = False
+    while True:
+        judge.makeParser()
+        for _ in range(8):
+            judge.parse()
+            if judge.parser is None:
+                break
+        if judge.parser is not None:  # waits for bytes that never come: the client's close ends it
+            judge.close()
+            shut = True
+        if judge.errored:
+            judged.append(judge.fault.status)
+            break
+        if not judge.ended:
+            break  # the input ended between requests
+        judged.append(200)
+        if not judge.persisted or not judge.msg:
+            break
+        judge.reinit()
+    assume(judged and judged[-1] >= 400)
+    harness = serve(app, tymeout=30.0, delay=0.02, maxBodySize=64)
+    sock = harness.connect()
+    sock.setblocking(False)
+    sock.send(data)
+    harness.passes(1)
+    if shut:
+        sock.shutdown(socket.SHUT_WR)
+    received = b""
+    for _ in range(2 + len(judged)):  # one response a pass
+        harness.passes(1)
+        received += recvSome(sock)[0]
+    statuses = [int(status) for status in re.findall(rb"HTTP/1\.1 ([0-9]{3}) ", received)]
+    assert statuses[-1:] == judged[-1:], (data, judged, received[:200])
+    sock.close()
     harness.server.close()
