@@ -57,6 +57,9 @@ Fields:
         this one, each a response dict of its own; None when there were none
 """
 
+MAX_RESPONSE_SIZE = 64 * 1024 * 1024
+"""Default largest response body (64 MiB) a Client takes; a larger one ends in an errored response."""
+
 REDIRECT_STATUSES = (300, 301, 302, 303, 307, 308)
 
 # methods whose requests may be sent again when a kept-alive connection closed under them
@@ -577,6 +580,15 @@ class Client:
         name (str): name for logging
         uid (int): unique id
         maxRedirects (int): most redirects followed for one request
+        maxBodySize (int | None): largest response body taken, None no limit
+
+    A response whose body grows past .maxBodySize (by its Content-Length, its
+    chunks, or bytes read until the server closes, as from a server that
+    streams without end) ends at once in an errored response whose error
+    says so, and its connection is closed: what the client holds for one
+    response stays within .maxBodySize plus one service's reads. Event
+    streams are not bounded by it, since their events are taken out of the
+    body as they arrive.
     """
 
     MaxRedirects = 10
@@ -609,6 +621,7 @@ class Client:
         redirects: list | None = None,
         responses: deque | None = None,
         portOptional: bool = False,
+        maxBodySize: int | None = MAX_RESPONSE_SIZE,
         **kwa,
     ):
         """
@@ -641,6 +654,9 @@ class Client:
             redirects (list | None): redirect records list
             responses (deque | None): response queue
             portOptional (bool): True means leave a default port out of Host
+            maxBodySize (int | None): largest response body taken, default
+                MAX_RESPONSE_SIZE (64 MiB); None means no limit. Applies to a
+                made respondent only
             kwa (dict): more parameters for a made connector (tymth,
                 reconnectable, and context, certify, hostify, cafilepath,
                 certpath, keypath for TLS)
@@ -657,6 +673,7 @@ class Client:
         self.redirects = redirects if redirects is not None else []
         self.redirectable = bool(redirectable)
         self.maxRedirects = self.MaxRedirects
+        self.maxBodySize = None if maxBodySize is None else int(maxBodySize)
         self.waited = False
         self.pending = None
         self._last = None  # values of the last queued request
@@ -720,6 +737,7 @@ class Client:
                 events=self.events,
                 redirectable=self.redirectable,
                 redirects=self.redirects,
+                maxBodySize=self.maxBodySize,
             )
         self.respondent = respondent
 

@@ -1356,7 +1356,7 @@ class Parsent:
                 raise BadFraming(f"conflicting Content-Lengths {lengths!r}")
             self.length = length = values.pop()
             if self.maxBodySize is not None and length > self.maxBodySize:
-                raise BodyTooLarge(f"body of {length} bytes exceeds {self.maxBodySize}")
+                raise BodyTooLarge(f"body of {length} bytes is larger than maxBodySize, {self.maxBodySize} bytes")
         elif request:
             self.length = 0
         else:
@@ -1444,6 +1444,8 @@ class Parsent:
                         if result is not None:
                             break
                         yield from self._waitMore()
+                except BodyTooLarge:
+                    raise BodyTooLarge(f"chunked body larger than maxBodySize, {self.maxBodySize} bytes") from None
                 finally:
                     chunker.close()
                 csize, parms, trails, chunk = result
@@ -1468,7 +1470,7 @@ class Parsent:
             while True:
                 if self.msg:
                     if self.maxBodySize is not None and len(self.body) + len(self.msg) > self.maxBodySize:
-                        raise BodyTooLarge(f"body exceeds {self.maxBodySize}")
+                        raise BodyTooLarge(f"body read until close larger than maxBodySize, {self.maxBodySize} bytes")
                     self.body.extend(self.msg)
                     del self.msg[:]
                 if self.closed:
