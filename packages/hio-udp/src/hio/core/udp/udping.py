@@ -24,6 +24,7 @@ import os
 import socket
 import struct
 import sys
+import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -75,6 +76,9 @@ _DEFERRED = frozenset(
     )
     if code is not None
 )
+
+EXHAUSTED = frozenset((errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM))
+"""Error numbers of a socket that could not be made for lack of descriptors or memory."""
 
 # errors that mean "no room now, try again later"
 _AGAIN = frozenset((errno.EAGAIN, errno.EWOULDBLOCK, errno.ENOBUFS, errno.EINTR))
@@ -442,9 +446,20 @@ class PeerDoer(doing.Doer):
     Each run receives every waiting datagram into peer.rxgs and sends the
     datagrams queued in peer.txgs until the socket has no room.
 
+    When the Peer cannot be opened for lack of descriptors or memory
+    (EXHAUSTED: EMFILE, ENFILE, ENOBUFS, ENOMEM) the doer is starved: it logs
+    that once, as an error, and tries again after .Backoff seconds of real
+    time, the pause doubling after each failed try up to .BackoffMax, so that
+    it costs next to nothing meanwhile; once the Peer opens it logs that, as
+    info, and services it as usual. Any other failure to open is raised.
+
     Attributes:
         peer (Peer): the UDP Peer it services
+        starved (bool): True while the Peer cannot be opened for lack of resources
     """
+
+    Backoff = 0.01  # first pause in seconds after an open failed for lack of resources
+    BackoffMax = 0.25  # longest pause in seconds between tries while starved
 
     def __init__(self, peer: Peer, **kwa: Any):
         """Initializes with the Peer to service.
@@ -454,14 +469,42 @@ class PeerDoer(doing.Doer):
         """
         super().__init__(**kwa)
         self.peer = peer
+        self.starved = False
+        self._backoff = 0.0  # seconds of the current pause while starved
+        self._retry = 0.0  # time.monotonic() from which opening is tried again while starved
 
     def enter(self, *, temp: bool | None = None) -> None:
-        """Opens the Peer unless it is already open."""
+        """Opens the Peer unless it is already open (see class docs when it cannot be)."""
         if not self.peer.opened:
+            self._open()
+
+    def _open(self) -> bool:
+        """Opens the Peer; True when opened, False when starved (see class docs)."""
+        try:
             self.peer.reopen()
+        except OSError as ex:
+            if ex.errno not in EXHAUSTED:
+                raise
+            if self.starved:
+                self._backoff = min(self._backoff * 2.0, self.BackoffMax)
+            else:
+                logger.error("UDP Peer %s: cannot open: %s; retrying until resources free up", self.peer.name, ex)
+                self.starved = True
+                self._backoff = self.Backoff
+            self._retry = time.monotonic() + self._backoff
+            return False
+        if self.starved:
+            self.starved = False
+            logger.info("UDP Peer %s: opened after resources freed up", self.peer.name)
+        return True
 
     def recur(self, tyme: float) -> bool:
-        """Services the Peer's receives and queued transmits; never done by itself."""
+        """Services the Peer's receives and queued transmits; never done by itself.
+
+        While starved, tries to open the Peer once each pause is over.
+        """
+        if self.starved and (time.monotonic() < self._retry or not self._open()):
+            return False
         self.peer.service()
         return False
 

@@ -28,6 +28,7 @@ import socket
 import stat
 import sys
 import tempfile
+import time
 from collections import deque
 from collections.abc import Iterator
 from typing import Any
@@ -41,6 +42,9 @@ from hio.hioing import HioError
 __all__ = ["GramSizeError", "Peer", "PeerDoer", "openPeer"]
 
 logger = help.ogler.getLogger()
+
+EXHAUSTED = frozenset((errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM))
+"""Error numbers of a socket that could not be made for lack of descriptors or memory."""
 
 # errors that mean "no room now, try again later"
 _AGAIN = frozenset((errno.EAGAIN, errno.EWOULDBLOCK, errno.ENOBUFS, errno.EINTR))
@@ -638,9 +642,20 @@ class PeerDoer(doing.Doer):
     Because Unix domain sockets are reliable there is no retry tymer.
     Override .recur in a subclass to also consume peer.rxgs.
 
+    When the Peer cannot be opened for lack of descriptors or memory
+    (EXHAUSTED: EMFILE, ENFILE, ENOBUFS, ENOMEM) the doer is starved: it logs
+    that once, as an error, and tries again after .Backoff seconds of real
+    time, the pause doubling after each failed try up to .BackoffMax, so that
+    it costs next to nothing meanwhile; once the Peer opens it logs that, as
+    info, and services it as usual. Any other failure to open is raised.
+
     Attributes:
         peer (Peer): the UXD Peer it services
+        starved (bool): True while the Peer cannot be opened for lack of resources
     """
+
+    Backoff = 0.01  # first pause in seconds after an open failed for lack of resources
+    BackoffMax = 0.25  # longest pause in seconds between tries while starved
 
     def __init__(self, peer: Peer, **kwa: Any):
         """Initializes with the Peer to service.
@@ -650,18 +665,48 @@ class PeerDoer(doing.Doer):
         """
         super().__init__(**kwa)
         self.peer = peer
+        self.starved = False
+        self._temp: bool | None = None  # temp given to enter, for the tries while starved
+        self._backoff = 0.0  # seconds of the current pause while starved
+        self._retry = 0.0  # time.monotonic() from which opening is tried again while starved
 
     def enter(self, *, temp: bool | None = None) -> None:
-        """Opens the Peer unless already open.
+        """Opens the Peer unless already open (see class docs when it cannot be).
 
         Parameters:
             temp: True means use a temporary path; None means keep peer.temp
         """
+        self._temp = temp
         if not self.peer.opened:
-            self.peer.reopen(temp=temp)
+            self._open()
+
+    def _open(self) -> bool:
+        """Opens the Peer; True when opened, False when starved (see class docs)."""
+        try:
+            self.peer.reopen(temp=self._temp)
+        except OSError as ex:
+            if ex.errno not in EXHAUSTED:
+                raise
+            if self.starved:
+                self._backoff = min(self._backoff * 2.0, self.BackoffMax)
+            else:
+                logger.error("UXD Peer %s: cannot open: %s; retrying until resources free up", self.peer.name, ex)
+                self.starved = True
+                self._backoff = self.Backoff
+            self._retry = time.monotonic() + self._backoff
+            return False
+        if self.starved:
+            self.starved = False
+            logger.info("UXD Peer %s: opened at %s after resources freed up", self.peer.name, self.peer.path)
+        return True
 
     def recur(self, tyme: float) -> bool:
-        """Services the Peer's receives and queued transmits; never done by itself."""
+        """Services the Peer's receives and queued transmits; never done by itself.
+
+        While starved, tries to open the Peer once each pause is over.
+        """
+        if self.starved and (time.monotonic() < self._retry or not self._open()):
+            return False
         self.peer.service()
         return False
 
