@@ -162,6 +162,28 @@ def test_client_that_reads_again_gets_every_response_in_order(serve):
     sock.close()
 
 
+def test_bare_server_client_that_never_reads_holds_a_bounded_queue(serve):
+    from hio.core.http.serving import BareServer
+
+    harness = serve(cls=BareServer, maxUnsent=8 * 1024)
+    sock = neverReader(harness.port)
+    shrinkSendBuffers(harness)
+    payload = PIPELINED * 2000
+    sent = 0
+    for _ in range(1500):
+        if sent < len(payload):
+            try:
+                sent += sock.send(payload[sent:])
+            except BlockingIOError:
+                pass
+        harness.passes(1)
+    ix = next(iter(harness.server.servant.ixes.values()))
+    answer = len(harness.server.stewards[ix.ca].responder.build())  # one echo response
+    assert ix.full and len(ix.txbs) < 8 * 1024 + answer
+    assert len(ix.rxbs) < len(payload)  # requests wait unparsed
+    sock.close()
+
+
 def test_max_unsent_default_and_keyword(serve):
     harness = serve(hello)
     assert harness.server.maxUnsent == tcpServing.MAX_UNSENT == 1024 * 1024

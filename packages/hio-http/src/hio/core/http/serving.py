@@ -137,6 +137,17 @@ class Server(Conductor):
         tymeout (float): tyme in seconds before a stale connection is closed
         delay (float): tyme a closing connection lingers to drain
         limits (dict): maxRequestLine, maxHeaders, maxHeaderBytes, maxBodySize
+        maxUnsent (int): most unsent response bytes one connection holds,
+            default hio.core.tcp.serving.MAX_UNSENT (1 MiB)
+
+    Memory per connection is bounded. Once .maxUnsent response bytes wait
+    to be sent on a connection (its client pipelines requests and does not
+    read the answers), the server neither parses its next request nor reads
+    from it until the client has read enough; the other connections are
+    served meanwhile. With the defaults a connection holds at most about
+    1.4 MiB: maxUnsent, plus conducting.RX_LIMIT (256 KiB) of requests
+    waiting to be parsed, plus one pass of reads (16 reads of bufsize).
+    A client that reads nothing for tymeout is closed.
     """
 
     Tymeout = 5.0
@@ -177,7 +188,9 @@ class Server(Conductor):
                 cafilepath in kwa), otherwise "http"
             tymeout (float | None): stale connection tymeout, None means Tymeout
             kwa (dict): delay, maxRequestLine, maxHeaders, maxHeaderBytes,
-                maxBodySize (see Conductor) and servant parameters (tymth, ...)
+                maxBodySize, maxUnsent (most unsent response bytes per
+                connection, default 1 MiB; see Conductor) and servant
+                parameters (tymth, ...)
         """
         super().__init__(
             servant=servant,
@@ -509,6 +522,8 @@ class BareServer(Conductor):
         dictable (bool): True means deserialize JSON request bodies
         timeout (float): tyme in seconds before a stale connection is closed
         steward (type): Steward class made for each connection
+        maxUnsent (int): most unsent response bytes one connection holds
+            before its next request waits, as for Server (default 1 MiB)
     """
 
     Timeout = 5.0
