@@ -91,7 +91,10 @@ def test_endless_response_ends_errored_at_max_body_size(head, chunked, kind):
         assert len(response.body) <= limit
         assert server.ended.wait(5.0)  # the client closed the connection
         assert server.streamed > limit
-        assert peak < 4 * limit, peak  # the body, what one service read, and a copy of it
+        # the body, what one service read (up to what the socket's receive buffer held,
+        # a few MiB on loopback) and a copy of that: bounded, where without a limit it
+        # grows by gigabytes in the same passes
+        assert peak < 16 * limit, peak
     finally:
         client.close()
         server.close()
