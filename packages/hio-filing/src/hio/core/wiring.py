@@ -311,7 +311,7 @@ class WireLog:
         """Returns everything logged for tx (with rx too when samed), None when never opened."""
         return self._read(self.txl)
 
-    def writeRx(self, data: bytes, who: Any = b"") -> None:
+    def writeRx(self, data: bytes | bytearray | memoryview, who: Any = b"") -> None:
         """Logs ``data`` received from source ``who``.
 
         Parameters:
@@ -321,7 +321,7 @@ class WireLog:
         if self.rxed and self.opened and self.rxl is not None:
             self.rxl.write(self.fmt % {b"dx": b"Rx", b"who": whoBytes(who), b"data": bytes(data)})
 
-    def writeTx(self, data: bytes, who: Any = b"") -> None:
+    def writeTx(self, data: bytes | bytearray | memoryview, who: Any = b"") -> None:
         """Logs ``data`` transmitted to destination ``who``.
 
         Parameters:

@@ -21,6 +21,7 @@ from hio.base import doing, tyming
 from hio.base.waking import waker
 from hio.core import coring
 from hio.core.tcp import tlsing
+from hio.core.wiring import WireLog
 
 logger = help.ogler.getLogger()
 
@@ -109,9 +110,10 @@ class Client(tyming.Tymee):
         bs: int = 8096,
         txbs: bytearray | None = None,
         rxbs: bytearray | None = None,
-        wl: Any = None,
+        wl: WireLog | None = None,
+        tymth: Callable[[], float] | None = None,
         **kwa: Any,
-    ):
+    ) -> None:
         """Initialize instance.
 
         Parameters:
@@ -125,10 +127,11 @@ class Client(tyming.Tymee):
             txbs: transmit buffer to use, default a new bytearray
             rxbs: receive buffer to use, default a new bytearray
             wl: WireLog instance to record rx and tx, if any
-            kwa: passed on, tymth is the injected tymist.tymth
+            tymth: the injected tymist.tymth
+            kwa: passed on
         """
         timeout = kwa.pop("timeout", None)
-        super().__init__(**kwa)
+        super().__init__(tymth=tymth, **kwa)
         if tymeout is None:
             tymeout = timeout
         self.tymeout = tymeout if tymeout is not None else self.Tymeout
@@ -139,14 +142,14 @@ class Client(tyming.Tymee):
         self.txbs = txbs if txbs is not None else bytearray()
         self.rxbs = rxbs if rxbs is not None else bytearray()
         self.wl = wl
-        self.cs = None
-        self.ca = (None, None)
+        self.cs: socket.socket | None = None
+        self.ca: tuple[Any, ...] = (None, None)
         self.cutoff = False
         self.opened = False
-        self.error = None
+        self.error: Exception | None = None
         self._accepted = False
         self._waiting = False  # True while waiting out .tymer before the next attempt
-        self._ready = None  # readiness poll over .cs, cheaper than a receive that finds nothing
+        self._ready: select.poll | None = None  # readiness poll over .cs, cheaper than a receive that finds nothing
 
     @property
     def host(self) -> str:
@@ -171,7 +174,7 @@ class Client(tyming.Tymee):
         """
         return self._accepted
 
-    def wind(self, tymth: Callable[[], float]) -> None:
+    def wind(self, tymth: Callable[[], float] | None) -> None:
         """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
 
         Updates winds .tymer .tymth
@@ -224,8 +227,8 @@ class Client(tyming.Tymee):
         self.cs = cs
         waker.watch(cs)  # a real-time Doist wakes when it becomes readable
         if hasattr(select, "poll"):
-            self._ready = select.poll()
-            self._ready.register(cs.fileno(), _READABLE)
+            self._ready = ready = select.poll()
+            ready.register(cs.fileno(), _READABLE)
         self.opened = True
         self.cutoff = False
         self._accepted = False
@@ -292,6 +295,7 @@ class Client(tyming.Tymee):
             except OSError as ex:  # out of descriptors or buffers
                 return self._fail(ex)
         cs = self.cs
+        assert cs is not None  # opened above
         try:
             result = cs.connect_ex(self.ha)
         except OSError as ex:
@@ -386,12 +390,13 @@ class Client(tyming.Tymee):
 
         Raises AttributeError when the client is closed (it has no socket).
         """
-        if not self._accepted:
-            if self.cs is None:
+        cs = self.cs
+        if not self._accepted or cs is None:
+            if cs is None:
                 raise AttributeError("Client is closed: there is no socket to receive on.")
             return None
         try:
-            data = self.cs.recv(self.bs)
+            data = cs.recv(self.bs)
         except (BlockingIOError, InterruptedError):
             return None
         except OSError as ex:  # reset, timed out, not connected
@@ -441,8 +446,11 @@ class Client(tyming.Tymee):
         Return number of bytes sent, 0 when the socket cannot take more now
         or the connection failed (then .cutoff is set)
         """
+        cs = self.cs
+        if cs is None:
+            raise AttributeError("Client is closed: there is no socket to send on.")
         try:
-            count = self.cs.send(data)
+            count = cs.send(data)
         except (BlockingIOError, InterruptedError):
             return 0
         except OSError as ex:  # broken pipe, reset, not connected
@@ -514,7 +522,7 @@ class ClientTls(Client):
         certpath: str | None = None,
         cafilepath: str | None = None,
         **kwa: Any,
-    ):
+    ) -> None:
         """Initialize instance.
 
         Parameters:
@@ -560,7 +568,7 @@ class ClientTls(Client):
 
     def close(self) -> None:
         """Shutdown and close connected socket .cs"""
-        if self._connected and self.cs:
+        if self._connected and isinstance(self.cs, ssl.SSLSocket):
             try:  # send close_notify, do not wait for the reply
                 self.cs.unwrap()
             except (OSError, ValueError):
@@ -570,6 +578,7 @@ class ClientTls(Client):
 
     def wrap(self) -> None:
         """Wrap socket .cs in ssl context"""
+        assert self.cs is not None  # accepted before it is wrapped
         self.cs = self.context.wrap_socket(
             self.cs,
             server_side=False,
@@ -589,15 +598,17 @@ class ClientTls(Client):
         mismatch, .cs is closed and the attempt is made anew later. It never
         raises, and no data moves over a connection whose handshake failed.
         """
+        cs = self.cs
+        assert isinstance(cs, ssl.SSLSocket)  # wrapped before the handshake
         try:
-            self.cs.do_handshake()
+            cs.do_handshake()
         except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError, InterruptedError):
             return False
         except OSError as ex:  # includes ssl.SSLError; reset or closed during the handshake
             return self._fail(ex)
         self._connected = True
         self.error = None
-        logger.debug("Client %s TLS handshake with %s done, %s.", self.ca, self.ha, self.cs.version())
+        logger.debug("Client %s TLS handshake with %s done, %s.", self.ca, self.ha, cs.version())
         return True
 
     def connect(self) -> bool:
@@ -628,12 +639,13 @@ class ClientTls(Client):
 
         Raises AttributeError when the client is closed (it has no socket).
         """
-        if not self._connected:
-            if self.cs is None:
+        cs = self.cs
+        if not self._connected or cs is None:
+            if cs is None:
                 raise AttributeError("Client is closed: there is no socket to receive on.")
             return None
         try:
-            data = self.cs.recv(self.bs)
+            data = cs.recv(self.bs)
         except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError, InterruptedError):
             return None
         except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
@@ -661,8 +673,11 @@ class ClientTls(Client):
         Return number of bytes sent, 0 when the socket cannot take more now
         or the connection failed (then .cutoff is set)
         """
+        cs = self.cs
+        if cs is None:
+            raise AttributeError("Client is closed: there is no socket to send on.")
         try:
-            count = self.cs.send(data)
+            count = cs.send(data)
         except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError, InterruptedError):
             return 0
         except OSError as ex:  # includes ssl.SSLError
@@ -675,7 +690,8 @@ class ClientTls(Client):
 
     def _readable(self) -> bool:
         """Returns True when .cs may have something to receive, decrypted or not."""
-        return self.cs.pending() > 0 or super()._readable()
+        cs = self.cs
+        return (isinstance(cs, ssl.SSLSocket) and cs.pending() > 0) or super()._readable()
 
     def serviceReceives(self) -> None:
         """Service receives until no more"""
@@ -746,7 +762,7 @@ class ClientDoer(doing.Doer):
         client (Client): TCP Client instance
     """
 
-    def __init__(self, client: Client, **kwa: Any):
+    def __init__(self, client: Client, **kwa: Any) -> None:
         """Initialize instance.
 
         Parameters:
@@ -756,7 +772,7 @@ class ClientDoer(doing.Doer):
         super().__init__(**kwa)
         self.client = client
 
-    def wind(self, tymth: Callable[[], float]) -> None:
+    def wind(self, tymth: Callable[[], float] | None) -> None:
         """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
 
         Updates winds .tymer .tymth
