@@ -34,6 +34,7 @@ import sys
 from collections.abc import Sequence
 
 import hio
+from hio import daemon
 
 __all__ = ["main", "parser"]
 
@@ -68,24 +69,8 @@ serveParser = commands.add_parser(
     "at /demo/) and a directory at / through hio's own WSGI server under a real-time Doist, until SIGINT or "
     "SIGTERM. The first line on stdout is the URL served.",
 )
-serveParser.add_argument(
-    "--host", default="127.0.0.1", help="host to listen on, '' for every interface (default %(default)s)"
-)
-serveParser.add_argument("--port", type=int, default=8080, help="port, 0 for any free one (default %(default)s)")
-serveParser.add_argument(
-    "--static", metavar="DIR", default=None, help="directory served at / (default: the demo client app)"
-)
-serveParser.add_argument("--tock", type=float, default=0.03125, help="Doist tock (default %(default)s s)")
-serveParser.add_argument(
-    "--period", type=float, default=0.5, help="seconds from one server sent event to the next (default %(default)s)"
-)
+daemon.addServeOptions(serveParser)
 serveParser.add_argument("-q", "--quiet", action="store_true", help="log only warnings and errors, not each request")
-serveParser.add_argument(
-    "--asyncio",
-    action="store_true",
-    help="run the Doist with ado() inside an asyncio event loop (asyncio.run) instead of do(); "
-    "the loop wakes it when a connection is readable",
-)
 
 
 def demo(opts: argparse.Namespace) -> int:
@@ -99,9 +84,7 @@ def demo(opts: argparse.Namespace) -> int:
 
 def serve(opts: argparse.Namespace) -> int:
     """Runs ``hio serve``; returns the exit status."""
-    if opts.period <= 0.0 or opts.tock <= 0.0:
-        serveParser.error("--period and --tock must be positive")
-    from hio.demo.web import demo_web
+    daemon.checkServeOptions(serveParser, opts)
     from hio.help.ogling import Ogler
 
     ogler = Ogler(name="serve", level=logging.WARNING if opts.quiet else logging.INFO, syslogged=False, filed=False)
@@ -111,24 +94,10 @@ def serve(opts: argparse.Namespace) -> int:
         print(url, flush=True)
         log.info("the demo client app is at %sdemo/; Ctrl-C to stop", url)
 
-    serve = {
-        "host": opts.host,
-        "port": opts.port,
-        "staticDirPath": opts.static,
-        "tock": opts.tock,
-        "period": opts.period,
-        "announce": announce,
-    }
+    if opts.asyncio:
+        log.info("serving under Doist.ado() in an asyncio event loop")
     try:
-        if opts.asyncio:
-            import asyncio
-
-            from hio.daemon import adoDemo
-
-            log.info("serving under Doist.ado() in an asyncio event loop")
-            asyncio.run(adoDemo(**serve))
-        else:
-            demo_web.run(**serve)
+        daemon.serveDemo(opts, announce)
     except (OSError, ValueError) as ex:
         print(f"hio serve: {ex}", file=sys.stderr)
         return 1

@@ -36,9 +36,9 @@ import hio
 from hio.base import doing
 from hio.core.http import clienting
 from hio.core.http.serving import Server
-from hio.daemon import UntilDoer
 from hio.demo.web import demoing
 from hio.demo.web.demo_web import WebServerDoer
+from hio.ending import UntilDoer
 
 __all__ = ["TellingClientDoer", "TellingServerDoer", "Visitor", "run"]
 

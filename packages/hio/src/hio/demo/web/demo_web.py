@@ -22,10 +22,10 @@ from typing import Any
 
 from hio.base import doing
 from hio.core.http import serving
-from hio.daemon import SignalDoer
 from hio.demo.web import demoing
+from hio.ending import SignalDoer
 
-__all__ = ["WebServerDoer", "logger", "run", "urlOf"]
+__all__ = ["WebServerDoer", "demoDoist", "logger", "run", "urlOf"]
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ class WebServerDoer(serving.ServerDoer):
         logger.info("server closed")
 
 
-def run(
+def demoDoist(
     host: str = "127.0.0.1",
     port: int = 8080,
     staticDirPath: str | os.PathLike[str] | None = None,
@@ -96,11 +96,12 @@ def run(
     announce: Callable[[str], None] | None = None,
     report: Callable[[str], None] | None = None,
 ) -> doing.Doist:
-    """Use hio http server: serves the demo web app under a real-time Doist.
+    """Makes the real-time Doist whose doers serve the demo web app until SIGINT or SIGTERM.
 
-    Runs in the foreground until SIGINT or SIGTERM, or until ``limit`` tyme
-    has passed, then closes every doer and returns. Must run in the main
-    thread (it installs the signal handlers while it runs).
+    Its one doer is a :class:`~hio.ending.SignalDoer` over a
+    :class:`WebServerDoer`; run it with ``.do()`` (:func:`run`) or await
+    ``.ado()`` (:func:`hio.daemon.adoDemo`). Must run in the main thread (the
+    SignalDoer installs the signal handlers while it runs).
 
     Parameters:
         host: address to listen on, "" means every interface
@@ -115,14 +116,37 @@ def run(
             log it
 
     Returns:
+        Doist: the Doist, not run yet, with its doers
+
+    Raises:
+        NotADirectoryError: when staticDirPath is not a directory
+    """
+    doist = doing.Doist(real=True, tock=tock, limit=limit)
+    app = demoing.createApp(tymth=doist.tymen(), staticDirPath=staticDirPath, period=period, report=report)
+    server = serving.Server(app=app, host=host, port=port)
+    doist.doers = [SignalDoer(doers=[WebServerDoer(server=server, announce=announce)])]
+    return doist
+
+
+def run(**kwa: Any) -> doing.Doist:
+    """Use hio http server: serves the demo web app under a real-time Doist.
+
+    Runs :func:`demoDoist`'s Doist in the foreground until SIGINT or SIGTERM,
+    or until ``limit`` tyme has passed, then closes every doer and returns.
+    Must run in the main thread (it installs the signal handlers while it
+    runs).
+
+    Parameters:
+        kwa: the parameters of :func:`demoDoist` (host, port, staticDirPath,
+            tock, period, limit, announce, report)
+
+    Returns:
         Doist: the Doist that ran; its .tyme tells how long it ran
 
     Raises:
         OSError: when the server cannot listen on host and port
         NotADirectoryError: when staticDirPath is not a directory
     """
-    doist = doing.Doist(real=True, tock=tock, limit=limit)
-    app = demoing.createApp(tymth=doist.tymen(), staticDirPath=staticDirPath, period=period, report=report)
-    server = serving.Server(app=app, host=host, port=port)
-    doist.do(doers=[SignalDoer(doers=[WebServerDoer(server=server, announce=announce)])])
+    doist = demoDoist(**kwa)
+    doist.do()
     return doist
