@@ -1278,9 +1278,9 @@ class Parsent:
                 self.errored = True
                 self.error = str(PrematureClosure("message cut short"))
 
-    def checkPersisted(self) -> None:
+    def checkPersisted(self) -> bool:
         """Checks headers to determine if connection should be kept open after this
-        message. Sets the .persisted flag.
+        message. Sets the .persisted flag and returns it.
 
         HTTP/1.1 persists unless ``Connection: close``; HTTP/1.0 persists only
         with ``Connection: keep-alive``.
@@ -1292,6 +1292,7 @@ class Parsent:
             self.persisted = "keep-alive" in tokens
         else:
             self.persisted = True
+        return self.persisted
 
     def connectionTokens(self) -> list[str]:
         """Return list of lowercase tokens of the Connection headers."""

@@ -15,11 +15,16 @@ connection.
 from __future__ import annotations
 
 import re
+from collections.abc import Generator, Iterable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from hio.core.http import httping
 from hio.core.http.httping import HTTPError, Parsent
 from hio.help.hicting import Hict
+
+if TYPE_CHECKING:
+    from hio.core.tcp.serving import Remoter
 
 CRLF = b"\r\n"
 LF = b"\n"
@@ -89,7 +94,7 @@ _blocks: dict = {}  # block of header field lines -> its fields, checked
 _framings: dict = {}  # (block, version) -> (length, chunked, expecting, persisted) it frames a request with
 
 
-def _empty(hict) -> Hict:
+def _empty(hict: Hict | None) -> Hict:
     """Return hict while it is an empty Hict (nothing to make anew), else a new empty Hict."""
     return hict if isinstance(hict, Hict) and not hict else Hict()
 
@@ -134,17 +139,21 @@ class Requestant(Parsent):
         methods (tuple[str, ...]): methods served, others get 501
     """
 
+    headers: Hict
+    trails: Hict
+    maxBodySize: int
+
     def __init__(
         self,
-        remoter=None,
+        remoter: Remoter | None = None,
         *,
         maxRequestLine: int | None = None,
         maxHeaders: int | None = None,
         maxHeaderBytes: int | None = None,
         maxBodySize: int | None = None,
-        methods=None,
-        **kwa,
-    ):
+        methods: Iterable[str] | None = None,
+        **kwa: Any,
+    ) -> None:
         """Initialize instance.
 
         Parameters:
@@ -170,7 +179,7 @@ class Requestant(Parsent):
         self.maxLineSize = self.maxRequestLine
         self.maxLeaderSize = self.maxHeaderBytes
 
-    def reinit(self, msg=None, dictable=None, method="GET"):
+    def reinit(self, msg: bytearray | None = None, dictable: bool | None = None, method: str = "GET") -> None:
         """Reinitialize for the next request on the same connection.
 
         Parameters:
@@ -188,7 +197,7 @@ class Requestant(Parsent):
             self.dictable = False
         self._reset()
 
-    def _reset(self):
+    def _reset(self) -> None:
         """Clear the attributes of one request."""
         if getattr(self, "msg", None) is None:
             self.msg = bytearray()
@@ -217,7 +226,7 @@ class Requestant(Parsent):
         self.ended = False
         self.errored = False
         self.error = None
-        self.fault = None
+        self.fault: HTTPError | None = None
         self.parser = None
 
     @property
@@ -230,7 +239,7 @@ class Requestant(Parsent):
         """True when part of a request has arrived but not the whole of it."""
         return not self.ended and not self.errored and (self.started or bool(self.msg))
 
-    def makeParser(self, msg=None):
+    def makeParser(self, msg: bytearray | None = None) -> None:
         """Make the request parser generator and assign it to .parser.
 
         Parameters:
@@ -240,7 +249,7 @@ class Requestant(Parsent):
             self.msg = msg
         self.parser = self.parseMessage()
 
-    def parseMessage(self, msg=None):
+    def parseMessage(self, msg: bytearray | None = None) -> Generator[bool | None, None, None]:
         """Generator to parse one request out of .msg.
 
         Yields None while more bytes are needed; returns when the request is
@@ -255,7 +264,7 @@ class Requestant(Parsent):
         yield from self.parseBody()
         self.ended = True
 
-    def parse(self):
+    def parse(self) -> None:
         """Service parsing: run .parser until it needs more bytes.
 
         When the request is parsed .parser is None and .ended is True. When the
@@ -310,7 +319,7 @@ class Requestant(Parsent):
         self.ended = True
         return True
 
-    def _fail(self, fault: HTTPError):
+    def _fail(self, fault: HTTPError) -> None:
         """Record fault and stop parsing."""
         self.parser = None
         self.errored = True
@@ -318,7 +327,7 @@ class Requestant(Parsent):
         self.error = fault.detail or fault.title or str(fault.status)
         self.persisted = False
 
-    def close(self):
+    def close(self) -> None:
         """Assign True to .closed and close parser.
 
         Call when the input has ended. The parser takes one last step; a request
@@ -334,7 +343,7 @@ class Requestant(Parsent):
         if not self.ended and not self.errored and self.pending:
             self._fail(HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="request cut short"))
 
-    def checkPersisted(self):
+    def checkPersisted(self) -> bool:
         """Checks headers to determine if connection should be kept open until
         client closes it Sets the .persisted flag
 
@@ -347,7 +356,7 @@ class Requestant(Parsent):
             self.persisted = self.version != 10
         return self.persisted
 
-    def _line(self, limit: int, status: int, kind: str):
+    def _line(self, limit: int, status: int, kind: str) -> Generator[None, None, bytes]:
         """Generator that returns the next CRLF ended line of .msg without its CRLF.
 
         Yields None while waiting for more bytes. Raises HTTPError with status
@@ -375,7 +384,7 @@ class Requestant(Parsent):
                 raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail=f"{kind} holds a bare CR")
             return line
 
-    def _fields(self, fields: Hict, kind: str):
+    def _fields(self, fields: Hict, kind: str) -> Generator[None, None, Hict]:
         """Generator that parses header (or trailer) lines into fields up to the
         empty line. Yields None while waiting for more bytes."""
         count = 0
@@ -408,7 +417,7 @@ class Requestant(Parsent):
                 raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail=f"control byte in {kind} value")
             fields.add(name.decode("ascii"), value.decode("latin-1"))
 
-    def parseHead(self):
+    def parseHead(self) -> Generator[bool | None, None, None]:
         """Generator to parse headers in heading of .msg Yields None if more to
         parse Yields True if done parsing
 
@@ -509,14 +518,14 @@ class Requestant(Parsent):
         return True
 
     @staticmethod
-    def _quickFields(block: str) -> tuple | None:
+    def _quickFields(block: str) -> tuple[tuple[str, str], ...] | None:
         """Return the (name, value) fields of block, lines of printable text each ended by CRLF.
 
         None when a line is not a plain field: a control byte (or tab), no
         colon, a name that is not a token. Kept in _blocks when short enough.
         """
         names = _fieldNames
-        fields = []
+        pairs = []
         for field in block.split("\r\n")[:-1]:
             if not field.isprintable():
                 return None
@@ -528,13 +537,13 @@ class Requestant(Parsent):
                     return None
                 if len(names) < FIELD_NAMES_SIZE:
                     names.add(name)
-            fields.append((name, value.strip(" ")))
-        fields = tuple(fields)
+            pairs.append((name, value.strip(" ")))
+        fields = tuple(pairs)
         if len(block) <= KEPT_BLOCK and len(_blocks) < KEPT_SIZE:
             _blocks[block] = fields
         return fields
 
-    def _parseRequestLine(self, line: str):
+    def _parseRequestLine(self, line: str) -> None:
         """Parse request line (latin-1 decoded) into method, target, path, query, fragment and version."""
         parts = line.split(" ")
         if len(parts) != 3 or not (parts[0] and parts[1] and parts[2]):
@@ -573,16 +582,16 @@ class Requestant(Parsent):
             return
         if target.lower().startswith(("http://", "https://")):
             try:
-                parts = urlsplit(target)
+                split = urlsplit(target)
             except ValueError:
                 raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="malformed absolute request target")
-            self.path = parts.path or "/"
-            self.query = parts.query
-            self.fragment = parts.fragment
+            self.path = split.path or "/"
+            self.query = split.query
+            self.fragment = split.fragment
             return
         raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="malformed request target")
 
-    def _parseVersion(self, version: str):
+    def _parseVersion(self, version: str) -> None:
         """Parse an HTTP-version other than HTTP/1.1 and HTTP/1.0: malformed is 400, other versions 505."""
         matched = _VERSION_TEXT.match(version)
         if not matched:
@@ -596,23 +605,23 @@ class Requestant(Parsent):
                 detail=f"{self.protocol} is not supported",
             )
 
-    def _serve(self):
+    def _serve(self) -> None:
         """Map each method name in .methods that can appear in a request line to itself."""
         self._served = {name: name for name in self.methods if isinstance(name, str) and _TOKEN_TEXT.match(name)}
         self._servedFrom = self.methods
         self._stock = self.methods == SERVED_METHODS  # request lines parsed for these are kept for all
 
-    def _checkFraming(self):
+    def _checkFraming(self) -> None:
         """Check Host, Transfer-Encoding, Content-Length and Expect fields."""
         headers = self.headers
         hosts = headers.getall("host", ())
         if len(hosts) > 1 or (self.version == 11 and not hosts):
             raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="exactly one Host field is required")
-        codings = []
+        codings: list[str] = []
         if "transfer-encoding" in headers:
             for value in headers.getall("transfer-encoding"):
                 codings.extend(c.strip().lower() for c in value.split(","))
-        lengths = []
+        lengths: list[str] = []
         if "content-length" in headers:
             for value in headers.getall("content-length"):
                 lengths.extend(v.strip() for v in value.split(","))
@@ -651,7 +660,7 @@ class Requestant(Parsent):
                 raise HTTPError(httping.EXPECTATION_FAILED, title="Expectation Failed", detail="unknown expectation")
             self.expecting = self.version == 11
 
-    def parseBody(self):
+    def parseBody(self) -> Generator[bool | None, None, None]:
         """Parse body
 
         Generator that reads a Content-Length or chunked body into .body,
@@ -675,15 +684,15 @@ class Requestant(Parsent):
         self.bodied = True
         self.dictify()
 
-    def _chunks(self):
+    def _chunks(self) -> Generator[None, None, None]:
         """Generator that reads a chunked body into .body and trailers into .trails."""
         while True:
             line = yield from self._line(limit=MAX_CHUNK_LINE, status=httping.BAD_REQUEST, kind="chunk size line")
-            size, _, exts = line.partition(b";")
-            size = size.rstrip(b" \t")
-            if not HEX.match(size) or CONTROLS.search(exts):
+            field, _, exts = line.partition(b";")
+            field = field.rstrip(b" \t")
+            if not HEX.match(field) or CONTROLS.search(exts):
                 raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="invalid chunk size")
-            size = int(size, 16)
+            size = int(field, 16)
             if len(self.body) + size > self.maxBodySize:
                 raise HTTPError(
                     httping.REQUEST_ENTITY_TOO_LARGE,
