@@ -27,6 +27,7 @@ import os
 import select
 import stat
 import termios
+from collections.abc import Callable
 from typing import Any
 
 import serial
@@ -107,6 +108,28 @@ def _write(fd: int, data: bytes | bytearray | memoryview) -> int:
         if ex.errno in _WOULDBLOCK:
             return 0
         raise
+
+
+def _drain(txbs: bytearray, send: Callable[[bytearray], int]) -> int:
+    """Sends from the front of the send queue txbs until it is empty or send takes no more.
+
+    What is sent leaves txbs; the rest waits there, in order, for the next call.
+
+    Parameters:
+        txbs: the send queue.
+        send: sends what it can of the bytes it is given now and returns that count.
+
+    Returns:
+        int: count of bytes sent.
+    """
+    total = 0
+    while txbs:
+        count = send(txbs)
+        if not count:
+            break
+        del txbs[:count]
+        total += count
+    return total
 
 
 def _closedError(what: str, port: str | None) -> OSError:
@@ -382,9 +405,7 @@ class EchoConsoleDoer(doing.Doer):
                 break
             self.lines.append(line)
             self.txbs.extend(line + b"\n")
-        if self.txbs:
-            count = self.console.put(self.txbs)
-            del self.txbs[:count]
+        _drain(self.txbs, self.console.put)
         return False
 
     def exit(self) -> None:
@@ -456,8 +477,49 @@ class _Port:
         self.bs = bs
         self.opened = False
 
+    Kind = "Serial port"  # names the port in the error for I/O while closed
+
     def close(self) -> None:
         """Closes the port; each kind of port closes its own."""
+        raise NotImplementedError
+
+    def receive(self) -> bytes:
+        """Reads nonblocking characters from serial device up to bs characters.
+
+        Returns:
+            bytes: all available up to .bs, empty bytes if no characters available.
+
+        Raises:
+            OSError: the port is not open (errno.EBADF).
+        """
+        if not self.opened:
+            raise _closedError(self.Kind, self.port)
+        return self._receive()
+
+    def send(self, data: bytes | bytearray | memoryview = b"\n") -> int:
+        """Writes data bytes to serial device port. Returns number of bytes sent
+
+        Sends only what the port accepts now, possibly none.
+
+        Parameters:
+            data: bytes to send.
+
+        Returns:
+            int: count of leading bytes of data sent.
+
+        Raises:
+            OSError: the port is not open (errno.EBADF).
+        """
+        if not self.opened:
+            raise _closedError(self.Kind, self.port)
+        return self._send(data)
+
+    def _receive(self) -> bytes:
+        """Reads what the open port has, up to .bs; each kind of port reads its own way."""
+        raise NotImplementedError
+
+    def _send(self, data: bytes | bytearray | memoryview) -> int:
+        """Writes what the open port accepts of data now; each kind of port writes its own way."""
         raise NotImplementedError
 
     def _renew(self, port: str | None, speed: int | None, bs: int | None) -> str:
@@ -492,6 +554,8 @@ class Device(_Port):
     The port's termios attributes are saved when it is opened and put back
     when it is closed, so a terminal is not left in raw mode.
     """
+
+    Kind = "Serial device"
 
     def __init__(self, port: str | None = None, speed: int = 9600, bs: int = 1024) -> None:
         """Initialize instance. Does not open the port; call .reopen. Parameters: see _Port."""
@@ -558,29 +622,12 @@ class Device(_Port):
                 self._attrs = None
         self.opened = False
 
-    def receive(self) -> bytes:
-        """Reads nonblocking characters from serial device up to bs characters.
-
-        Returns:
-            bytes: all available up to .bs, empty bytes if no characters available.
-        """
-        if self.fd is None:
-            raise _closedError("Serial device", self.port)
+    def _receive(self) -> bytes:
+        """Reads what the port has, up to .bs."""
         return _read(self.fd, self.bs)
 
-    def send(self, data: bytes | bytearray | memoryview = b"\n") -> int:
-        """Writes data bytes to serial device port. Returns number of bytes sent
-
-        Sends only what the port accepts now, possibly none.
-
-        Parameters:
-            data: bytes to send.
-
-        Returns:
-            int: count of leading bytes of data sent.
-        """
-        if self.fd is None:
-            raise _closedError("Serial device", self.port)
+    def _send(self, data: bytes | bytearray | memoryview) -> int:
+        """Writes what the port accepts of data now."""
         return _write(self.fd, data)
 
 
@@ -653,29 +700,12 @@ class Serial(_Port):
                 self.serial = None
         self.opened = False
 
-    def receive(self) -> bytes:
-        """Reads nonblocking characters from serial device up to bs characters.
-
-        Returns:
-            bytes: all available up to .bs, empty bytes if no characters available.
-        """
-        if self.serial is None:
-            raise _closedError("Serial port", self.port)
+    def _receive(self) -> bytes:
+        """Reads what the port has, up to .bs."""
         return bytes(self.serial.read(self.bs))
 
-    def send(self, data: bytes | bytearray | memoryview = b"\n") -> int:
-        """Writes data bytes to serial device port. Returns number of bytes sent
-
-        Sends only what the port accepts now, possibly none.
-
-        Parameters:
-            data: bytes to send.
-
-        Returns:
-            int: count of leading bytes of data sent.
-        """
-        if self.serial is None:
-            raise _closedError("Serial port", self.port)
+    def _send(self, data: bytes | bytearray | memoryview) -> int:
+        """Writes what the port accepts of data now, at most .MaxSendSize, none unless it has room."""
         if not data:
             return 0
         fileno = getattr(self.serial, "fileno", None)
@@ -811,14 +841,7 @@ class Driver:
         Returns:
             int: count of bytes sent.
         """
-        total = 0
-        while self.txbs:
-            count = self.server.send(self.txbs)
-            if not count:
-                break
-            del self.txbs[:count]
-            total += count
-        return total
+        return _drain(self.txbs, self.server.send)
 
     def service(self) -> None:
         """Service receives and sends"""
