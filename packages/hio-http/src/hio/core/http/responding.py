@@ -13,10 +13,16 @@ import json
 import logging
 import re
 import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from hio.core.http import httping
 from hio.core.http.httping import HTTPError
 from hio.help.hicting import Hict
+
+if TYPE_CHECKING:
+    from hio.core.http.serving import Steward
+    from hio.core.tcp.serving import Remoter
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +71,7 @@ _heads: dict = {}  # what makes a whole response's head -> its parts around the 
 _checkedFields: set = set()  # tuples of response header fields already found good as they are
 
 
-def statusLine(status) -> str:
+def statusLine(status: int | str) -> str:
     """Return WSGI status string "200 OK" for int status or validated status string.
 
     Parameters:
@@ -122,7 +128,7 @@ def _stamp() -> bytes:
     return _dated[2]
 
 
-def checkHeader(name, value) -> tuple[str, str]:
+def checkHeader(name: str | bytes, value: object) -> tuple[str, str]:
     """Return (name, value) as str after checking that neither can inject fields.
 
     Raises:
@@ -145,7 +151,7 @@ def checkHeader(name, value) -> tuple[str, str]:
 def errorMessage(
     status: int | str,
     detail: str = "",
-    headers=None,
+    headers: dict[str, Any] | None = None,
     close: bool = True,
     head: bool = False,
     body: bytes | None = None,
@@ -190,7 +196,7 @@ class FileWrapper:
         blksize (int): bytes read at a time
     """
 
-    def __init__(self, filelike, blksize: int = 8192):
+    def __init__(self, filelike: Any, blksize: int = 8192) -> None:
         """
         Parameters:
             filelike: object with a .read(size) method, and maybe .close()
@@ -199,7 +205,7 @@ class FileWrapper:
         self.filelike = filelike
         self.blksize = int(blksize)
 
-    def __iter__(self):
+    def __iter__(self) -> FileWrapper:
         return self
 
     def __next__(self) -> bytes:
@@ -208,7 +214,7 @@ class FileWrapper:
             raise StopIteration
         return data
 
-    def close(self):
+    def close(self) -> None:
         """Close the file-like object, if it can be closed."""
         closer = getattr(self.filelike, "close", None)
         if callable(closer):
@@ -229,7 +235,7 @@ def headFields(msg: bytes) -> Hict:
     return fields
 
 
-def persistedBy(environ: dict) -> bool:
+def persistedBy(environ: dict[str, Any]) -> bool:
     """Return True when the request described by WSGI environ keeps its connection open."""
     connection = environ.get("HTTP_CONNECTION")
     if not connection:
@@ -289,13 +295,21 @@ class Responder:
     HttpVersionString = httping.HTTP_11_VERSION_STRING
     Delay = 1.0
     _keepsHeads = True  # heads are built as here, so whole ones may be kept (see _wholeHead)
+    closed: bool
 
-    def __init_subclass__(cls, **kwa):
+    def __init_subclass__(cls, **kwa: Any) -> None:
         """A subclass that builds heads its own way does not share the kept ones."""
         super().__init_subclass__(**kwa)
         cls._keepsHeads = cls.build is Responder.build and cls.HttpVersionString == Responder.HttpVersionString
 
-    def __init__(self, incomer, app, environ: dict, chunkable: bool = False, delay: float | None = None):
+    def __init__(
+        self,
+        incomer: Remoter,
+        app: Callable[..., Any],
+        environ: dict[str, Any],
+        chunkable: bool = False,
+        delay: float | None = None,
+    ) -> None:
         """Initialize instance.
 
         Parameters:
@@ -309,10 +323,10 @@ class Responder:
         self.app = app
         self.delay = float(delay) if delay is not None else self.Delay
         self.chunkable = bool(chunkable)
-        self.iterable = None
+        self.iterable: Any = None  # what the WSGI application returned: any iterable of bytes
         self.reset(environ)
 
-    def reset(self, environ: dict, chunkable: bool | None = None):
+    def reset(self, environ: dict[str, Any], chunkable: bool | None = None) -> None:
         """Reset attributes for another request-response
 
         Parameters:
@@ -325,14 +339,14 @@ class Responder:
         if chunkable is not None:
             self.chunkable = bool(chunkable)
         self.status = "200 OK"
-        self._fields = ()  # the application's header fields, until .headers makes them a Hict
-        self._hict = None
-        self._sent = None  # the head as sent (bytes), once sent
-        self._told = None  # its header fields, a Hict made when first asked for
+        self._fields: tuple[Any, ...] | None = ()  # the application's header fields, until .headers makes them a Hict
+        self._hict: Hict | None = None
+        self._sent: bytes | None = None  # the head as sent (bytes), once sent
+        self._told: Hict | None = None  # its header fields, a Hict made when first asked for
         self.started = False
         self.headed = False
         self.chunked = False
-        self.length = None
+        self.length: int | None = None
         self.size = 0
         self.persisted = persistedBy(environ)
         self.head = environ.get("REQUEST_METHOD") == "HEAD"
@@ -340,7 +354,7 @@ class Responder:
         self.closed = False
         self.errored = False
         self.iterable = None
-        self.iterator = None
+        self.iterator: Iterator[Any] | None = None
         self._pulls = 1  # most body chunks pulled in a pass, set when the body iterator is made
 
     @property
@@ -352,16 +366,16 @@ class Responder:
                 self._told = headFields(self._sent)
             return self._told
         if self._hict is None:
-            self._hict = Hict(self._fields)
+            self._hict = Hict(self._fields or ())
             self._fields = None
         return self._hict
 
     @headers.setter
-    def headers(self, headers) -> None:
+    def headers(self, headers: Any) -> None:
         self._hict = headers if isinstance(headers, Hict) else Hict(headers)
         self._fields = None
 
-    def close(self):
+    def close(self) -> None:
         """Close any resources
 
         Closes the application iterable (PEP 3333 requires it) once.
@@ -370,7 +384,7 @@ class Responder:
             self._closeIterable()
             self.closed = True
 
-    def _closeIterable(self):
+    def _closeIterable(self) -> None:
         """Call .close of the application iterable, logging its failure."""
         closer = getattr(self.iterable, "close", None)
         self.iterable = None
@@ -387,7 +401,7 @@ class Responder:
         code = statusCode(self.status)
         return self.head or code < 200 or code in (204, 304)
 
-    def _override(self):
+    def _override(self) -> None:
         """Apply ._status and ._headers of an attributized body generator."""
         status = getattr(self.iterable, "_status", None)
         if status is not None:
@@ -416,9 +430,9 @@ class Responder:
         """
         status = self.status
         lines = [f"{self.HttpVersionString} {status}"]
-        lengths = []
+        lengths: list[str] = []
         dated = served = False
-        fields = self._fields if self._fields is not None else self._hict.items()
+        fields: Iterable[Any] = self._fields if self._fields is not None else (self._hict or Hict()).items()
         for name, value in fields:
             lower = name.lower()
             if lower not in OWNED:
@@ -479,7 +493,7 @@ class Responder:
             "latin-1"
         )
 
-    def _sendHead(self):
+    def _sendHead(self) -> None:
         """Send the status line and headers once."""
         if self.headed:
             return
@@ -489,7 +503,7 @@ class Responder:
         self._sent = head
         self.incomer.tx(head)
 
-    def write(self, msg: bytes):
+    def write(self, msg: bytes | bytearray | memoryview) -> None:
         """WSGI write callback This writes out the headers the first time its
         called otherwise writes the msg bytes
 
@@ -515,11 +529,13 @@ class Responder:
                     return
         self.size += len(msg)
         if self.chunked:
-            self.incomer.tx(b"%x\r\n%b\r\n" % (len(msg), msg))
+            self.incomer.tx(b"%x\r\n%b\r\n" % (len(msg), msg))  # type: ignore[str-format]  # %b takes any bytes-like
         else:
             self.incomer.tx(msg if type(msg) is bytes else bytes(msg))
 
-    def start(self, status, response_headers, exc_info=None):
+    def start(
+        self, status: str | int, response_headers: Iterable[Any], exc_info: tuple[Any, Any, Any] | None = None
+    ) -> Callable[[bytes], None]:
         """WSGI application start_response callable
 
         Parameters:
@@ -582,7 +598,7 @@ class Responder:
         txbs = getattr(self.incomer, "txbs", None)
         return txbs is None or len(txbs) < HIGH_WATER
 
-    def service(self):
+    def service(self) -> None:
         """Service wsgi compatible application
 
         Calls the application on the first pass, then pulls body chunks while
@@ -668,7 +684,7 @@ class Responder:
         self.closed = True
         return True
 
-    def _wholeHead(self, parts, body: bytes) -> bytes:
+    def _wholeHead(self, parts: list[Any] | tuple[Any, ...], body: bytes) -> bytes:
         """Return the head for whole body made of parts, as build does.
 
         Applications answer with the same few heads over and over: the head
@@ -698,7 +714,7 @@ class Responder:
         before, after, self.length, self.persisted = known
         return before + _stamp() + after
 
-    def _end(self):
+    def _end(self) -> None:
         """Finish the response after the body iterator is exhausted."""
         if not self.started:
             raise RuntimeError("WSGI application returned without calling start_response")
@@ -711,7 +727,7 @@ class Responder:
             self.persisted = False
         self.close()
 
-    def _fail(self, ex: Exception):
+    def _fail(self, ex: Exception) -> None:
         """Answer an application failure: error response before headers, else cut."""
         self.errored = True
         self.ended = True
@@ -760,7 +776,14 @@ class CustomResponder:
 
     HttpVersionString = httping.HTTP_11_VERSION_STRING
 
-    def __init__(self, steward=None, status: int = 200, headers=None, body: bytes = b"", data=None):
+    def __init__(
+        self,
+        steward: Steward | None = None,
+        status: int = 200,
+        headers: dict[str, Any] | None = None,
+        body: bytes = b"",
+        data: Any = None,
+    ) -> None:
         """Initialize instance.
 
         Parameters:
@@ -777,7 +800,13 @@ class CustomResponder:
         self.data = data
         self.msg = bytearray()
 
-    def reinit(self, status=None, headers=None, body=None, data=None):
+    def reinit(
+        self,
+        status: int | None = None,
+        headers: dict[str, Any] | None = None,
+        body: bytes | None = None,
+        data: Any = None,
+    ) -> None:
         """Reinitialize anything that is not None This enables creating another
         response on a connection"""
         if status is not None:
@@ -790,7 +819,13 @@ class CustomResponder:
             self.data = data
         self.msg = bytearray()
 
-    def build(self, status=None, headers=None, body=None, data=None) -> bytearray:
+    def build(
+        self,
+        status: int | None = None,
+        headers: dict[str, Any] | None = None,
+        body: bytes | None = None,
+        data: Any = None,
+    ) -> bytearray:
         """Build and return response message
 
         Parameters (each None keeps the current value):
