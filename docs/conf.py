@@ -8,10 +8,12 @@ directive below, so a new module appears without editing a page.
 
 from __future__ import annotations
 
+import html
 import pathlib
 import re
 from importlib import metadata
 
+import tomllib
 from docutils import nodes
 from docutils.statemachine import StringList
 from sphinx.util.docutils import SphinxDirective
@@ -133,7 +135,89 @@ def benchmarkSummary(app, docname: str, source: list[str]) -> None:
     source[0] = source[0].replace("<!-- bench-summary -->", text)
 
 
+def dependencies() -> dict[str, list[str]]:
+    """Each distribution under ``packages/`` with its requirements (names only), read from its pyproject.toml."""
+    deps = {}
+    for path in sorted(PACKAGES.glob("*/pyproject.toml")):
+        project = tomllib.loads(path.read_text(encoding="utf-8"))["project"]
+        deps[project["name"]] = [
+            re.split(r"[\s<>=!~;\[]", req, maxsplit=1)[0] for req in project.get("dependencies", [])
+        ]
+    return deps
+
+
+def dependencySvg(deps: dict[str, list[str]]) -> str:
+    """An SVG picture of the distributions as a dependency graph, drawn from ``deps``.
+
+    A distribution stands one row above everything it needs, the ones that need
+    nothing of hio at the bottom; an arrow goes from a distribution to each hio
+    distribution it needs directly, leaving out the ones it reaches through another.
+    """
+    needs = {name: [d for d in reqs if d in deps] for name, reqs in deps.items()}
+
+    def reach(name: str) -> set[str]:
+        found = set()
+        for dep in needs[name]:
+            found |= {dep} | reach(dep)
+        return found
+
+    arrows = [(a, b) for a in needs for b in needs[a] if not any(b in reach(c) for c in needs[a] if c != b)]
+    level: dict[str, int] = {}
+
+    def depth(name: str) -> int:
+        if name not in level:
+            level[name] = 1 + max((depth(d) for d in needs[name]), default=-1)
+        return level[name]
+
+    rows: dict[int, list[str]] = {}
+    for name in sorted(needs):
+        rows.setdefault(depth(name), []).append(name)
+    width, height, gap, rise = 104, 30, 24, 70
+    wide = max(len(row) for row in rows.values()) * (width + gap)
+    top = max(rows)
+    at = {}
+    for lvl, row in rows.items():
+        left = (wide - len(row) * (width + gap)) / 2 + gap / 2
+        for i, name in enumerate(row):
+            at[name] = (left + i * (width + gap), 10 + (top - lvl) * rise)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{wide:.0f}" height="{20 + top * rise + height}" '
+        'role="img" aria-label="hio distributions and what each needs" font-family="sans-serif" font-size="13">',
+        '<defs><marker id="hio-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+        'orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>',
+    ]
+    for a, b in arrows:
+        (xa, ya), (xb, yb) = at[a], at[b]
+        parts.append(
+            f'<line x1="{xa + width / 2:.0f}" y1="{ya + height}" x2="{xb + width / 2:.0f}" y2="{yb}" '
+            'stroke="#555" marker-end="url(#hio-arrow)"/>'
+        )
+    for name, (x, y) in at.items():
+        parts.append(
+            f'<rect x="{x:.0f}" y="{y}" width="{width}" height="{height}" rx="5" fill="#eef3fb" stroke="#345"/>'
+            f'<text x="{x + width / 2:.0f}" y="{y + 20}" text-anchor="middle">{html.escape(name)}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+class HioDependencies(SphinxDirective):
+    """``.. hio-dependencies::`` the distributions as a dependency graph, and a list of what each requires."""
+
+    def run(self) -> list[nodes.Node]:
+        deps = dependencies()
+        picture = nodes.raw("", dependencySvg(deps), format="html")
+        listing = nodes.bullet_list()
+        for name, reqs in deps.items():
+            item = nodes.paragraph()
+            item += nodes.literal(text=name)
+            item += nodes.Text(" requires " + (", ".join(reqs) if reqs else "nothing"))
+            listing += nodes.list_item("", item)
+        return [picture, listing]
+
+
 def setup(app):
     app.add_directive("hio-modules", HioModules)
+    app.add_directive("hio-dependencies", HioDependencies)
     app.connect("source-read", benchmarkSummary)
     return {"parallel_read_safe": True}
