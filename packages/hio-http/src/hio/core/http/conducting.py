@@ -33,11 +33,18 @@ import math
 import socket
 import ssl
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from hio.base.tyming import Tymer
 from hio.core.http import httping
 from hio.core.http.responding import Responder, errorMessage
 from hio.core.tcp import serving as tcpServing
+from hio.core.wiring import WireLog
+
+if TYPE_CHECKING:
+    from hio.core.http.requesting import Requestant
+    from hio.core.tcp.serving import Remoter
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +55,7 @@ RX_READS = 16
 """Most socket reads of one connection in one service pass."""
 
 
-def shutSend(cs: socket.socket):
+def shutSend(cs: socket.socket) -> None:
     """Shut down the sending side of connected socket cs, after a TLS close_notify
     when cs is a TLS socket, so that the client sees a clean end of stream."""
     if isinstance(cs, ssl.SSLSocket):
@@ -82,14 +89,14 @@ class Conductor:
 
     def __init__(
         self,
-        servant=None,
+        servant: tcpServing.Server | None = None,
         name: str = "",
         bufsize: int = 8096,
-        wl=None,
-        ha=None,
+        wl: WireLog | None = None,
+        ha: tuple[str, int] | None = None,
         host: str = "",
         port: int | None = None,
-        eha=None,
+        eha: tuple[str, int] | None = None,
         scheme: str = "",
         tymeout: float | None = None,
         delay: float | None = None,
@@ -98,8 +105,8 @@ class Conductor:
         maxHeaderBytes: int | None = None,
         maxBodySize: int | None = None,
         maxUnsent: int | None = None,
-        **kwa,
-    ):
+        **kwa: Any,
+    ) -> None:
         """Initialize instance.
 
         Parameters:
@@ -130,7 +137,7 @@ class Conductor:
         self.scheme = "https" if (scheme or "").lower() == "https" else "http"
         self.tymeout = float(tymeout) if tymeout is not None else self.Tymeout
         self.delay = float(delay) if delay is not None else Responder.Delay
-        self.limits = {
+        self.limits: dict[str, Any] = {
             "maxRequestLine": maxRequestLine,
             "maxHeaders": maxHeaders,
             "maxHeaderBytes": maxHeaderBytes,
@@ -144,38 +151,40 @@ class Conductor:
             cls = tcpServing.ServerTls if self.scheme == "https" else tcpServing.Server
             servant = cls(ha=ha, bs=bufsize, wl=wl, tymeout=self.tymeout, maxUnsent=maxUnsent, **kwa)
             if eha is not None:
-                servant.eha = tuple(eha)
+                servant.eha = (*eha,)
         elif maxUnsent is not None:
             servant.maxUnsent = int(maxUnsent)
         self.servant = servant
         self.maxUnsent = getattr(servant, "maxUnsent", tcpServing.MAX_UNSENT)
-        self.tymers = {}
-        self.closings = {}
-        self.cutoffs = set()
-        self._stirred = {}  # ca (an ordered set): new bytes or end of input, or a response just ended
-        self._sending = {}  # ca (an ordered set): bytes may wait in its .txbs
+        self.tymers: dict[tuple[Any, ...], Tymer] = {}
+        self.closings: dict[tuple[Any, ...], Tymer | None] = {}
+        self.cutoffs: set[tuple[Any, ...]] = set()
+        # ca (an ordered set): new bytes or end of input, or a response just ended
+        self._stirred: dict[tuple[Any, ...], None] = {}
+        self._sending: dict[tuple[Any, ...], None] = {}  # ca (an ordered set): bytes may wait in its .txbs
         self._stale = -math.inf  # tyme from which the earliest connection tymer may be expired
-        self._overdue = {}  # ca (an ordered set): tymer expired, connection kept while it waits on something
+        # ca (an ordered set): tymer expired, connection kept while it waits on something
+        self._overdue: dict[tuple[Any, ...], None] = {}
 
     @property
-    def tymth(self):
+    def tymth(self) -> Callable[[], float]:
         """Tymist tyme closure of the servant; while none is wound (a server
         serviced in a plain loop, without a Doist), real time in seconds
         (time.monotonic), so that its tymers still run."""
         return self.servant.tymth or time.monotonic
 
-    def wind(self, tymth):
+    def wind(self, tymth: Callable[[], float] | None) -> None:
         """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
         Updates winds .tymer .tymth"""
         self.servant.wind(tymth)
         for tymer in self.tymers.values():
             tymer.wind(tymth)
-        for tymer in self.closings.values():
-            if tymer is not None:
-                tymer.wind(tymth)
+        for closing in self.closings.values():
+            if closing is not None:
+                closing.wind(tymth)
         self._stale = -math.inf  # a new tyme base: look at every tymer again
 
-    def reopen(self):
+    def reopen(self) -> bool:
         """Return result of .servant.reopen()"""
         return self.servant.reopen()
 
@@ -185,25 +194,25 @@ class Conductor:
         return bool(getattr(self.servant, "opened", False))
 
     @property
-    def ixes(self) -> dict:
+    def ixes(self) -> dict[tuple[Any, ...], Remoter]:
         """Incoming connections (Remoters) of the servant keyed by ca."""
         return self.servant.ixes
 
-    def _admit(self, ca, ix):
+    def _admit(self, ca: tuple[Any, ...], ix: Remoter) -> None:
         """Begin keeping newly accepted connection ix at ca. Override."""
 
-    def _forget(self, ca):
+    def _forget(self, ca: tuple[Any, ...]) -> None:
         """Drop the per connection state of ca. Override."""
 
-    def _busy(self, ca) -> bool:
+    def _busy(self, ca: tuple[Any, ...]) -> bool:
         """True while a response is in process on ca. Override."""
         return False
 
-    def _pending(self, ca) -> bool:
+    def _pending(self, ca: tuple[Any, ...]) -> bool:
         """True while part of a request has arrived on ca. Override."""
         return False
 
-    def closeConnection(self, ca):
+    def closeConnection(self, ca: tuple[Any, ...]) -> None:
         """Close and remove connection given by ca"""
         self._stirred.pop(ca, None)
         self._sending.pop(ca, None)
@@ -220,7 +229,7 @@ class Conductor:
                 except OSError:
                     pass
 
-    def serviceConnects(self):
+    def serviceConnects(self) -> None:
         """Service new incoming connections Create requestants Timeout stale connections"""
         servant = self.servant
         fresh = None
@@ -228,7 +237,7 @@ class Conductor:
             servant.serviceAccepts()
             if servant.axes:
                 fresh = servant.serviceAxes()
-            if hasattr(servant, "cxes"):  # TLS: a connection joins .ixes once its handshake is done
+            if isinstance(servant, tcpServing.ServerTls):  # TLS: a connection joins .ixes once its handshake is done
                 fresh = servant.serviceCxes() if servant.cxes else None  # limited by the servant's tymeout
         except OSError as ex:
             logger.error("%s: accepting failed: %s", self.name, ex)
@@ -244,7 +253,7 @@ class Conductor:
         if tymth is not None and (self._overdue or tymth() >= self._stale):
             self._serviceStales()
 
-    def _open(self, ca, ix):
+    def _open(self, ca: tuple[Any, ...], ix: Remoter) -> None:
         """Begin keeping connection ix at ca: its tymer, then its per connection state.
 
         The tymer here is the one that counts; the remoter's own, restarted on
@@ -261,7 +270,7 @@ class Conductor:
             logger.error("%s: admitting %s failed: %r", self.name, ca, ex)
             self.closeConnection(ca)
 
-    def _reconcile(self):
+    def _reconcile(self) -> None:
         """Bring the kept connections in line with the servant's: open the new, close the gone."""
         for ca, ix in list(self.servant.ixes.items()):
             if not ix.opened:
@@ -271,7 +280,7 @@ class Conductor:
         for ca in [ca for ca in self.tymers if ca not in self.servant.ixes]:
             self.closeConnection(ca)
 
-    def _serviceStales(self):
+    def _serviceStales(self) -> None:
         """Close connections whose tymer expired (see module docs).
 
         Looks at every tymer only once the earliest of them may have expired
@@ -303,7 +312,7 @@ class Conductor:
                 self._overdue[ca] = None
         self._stale = tyme + soonest
 
-    def _expire(self, ca, tymer):
+    def _expire(self, ca: tuple[Any, ...], tymer: Tymer) -> None:
         """Deal with connection ca whose tymer expired."""
         ix = self.servant.ixes.get(ca)
         if ix is None:
@@ -324,7 +333,7 @@ class Conductor:
         else:
             self.closeConnection(ca)
 
-    def refuse(self, ca, status: int, detail: str = "", head: bool = False):
+    def refuse(self, ca: tuple[Any, ...], status: int, detail: str = "", head: bool = False) -> None:
         """Answer connection ca with an error status and close it after.
 
         Parameters:
@@ -341,12 +350,12 @@ class Conductor:
         self._sending[ca] = None
         self.finish(ca)
 
-    def finish(self, ca):
+    def finish(self, ca: tuple[Any, ...]) -> None:
         """Close connection ca once its queued bytes are sent (graceful close)."""
         if ca not in self.closings:
             self.closings[ca] = None
 
-    def _receive(self, ca, ix):
+    def _receive(self, ca: tuple[Any, ...], ix: Remoter) -> None:
         """Read what connection ca has for us, within the back pressure limit.
 
         Reads until the socket is drained (a read shorter than the buffer),
@@ -377,7 +386,7 @@ class Conductor:
             if len(data) < ix.bs:  # drained; TLS bytes left decrypted are found by the servant
                 return
 
-    def serviceReceives(self):
+    def serviceReceives(self) -> None:
         """Read every connection that has something to read (and whose client
         has not closed): readable sockets, TLS sockets with decrypted bytes
         pending, and new connections; one readiness poll finds them all."""
@@ -388,7 +397,7 @@ class Conductor:
             if ca not in cutoffs:
                 self._receive(ca, ix)
 
-    def serviceSends(self):
+    def serviceSends(self) -> None:
         """Send what every connection has queued; progress restarts its tymer."""
         sending = self._sending
         if not sending:
@@ -397,7 +406,7 @@ class Conductor:
         for ca in sending:
             self._flush(ca)
 
-    def _flush(self, ca):
+    def _flush(self, ca: tuple[Any, ...]) -> None:
         """Send what connection ca has queued, as much as its socket takes now.
 
         Progress restarts its tymer; what the socket does not take waits for
@@ -430,7 +439,7 @@ class Conductor:
         if left:  # the socket is full for now: the rest on a later pass
             self._sending[ca] = None
 
-    def serviceClosings(self):
+    def serviceClosings(self) -> None:
         """Lingering close: flush, shut down sending, drain, then close."""
         for ca, linger in list(self.closings.items()):
             ix = self.servant.ixes.get(ca)
@@ -441,6 +450,9 @@ class Conductor:
                 if ix.txbs:
                     continue
                 if ca in self.cutoffs:
+                    self.closeConnection(ca)
+                    continue
+                if ix.cs is None:  # closed already
                     self.closeConnection(ca)
                     continue
                 try:
@@ -454,7 +466,7 @@ class Conductor:
             if ca in self.cutoffs or linger.expired:
                 self.closeConnection(ca)
 
-    def close(self):
+    def close(self) -> None:
         """Close all connections and the listen socket."""
         for ca in list(self.tymers):
             try:
@@ -471,14 +483,14 @@ class Conductor:
         """Returns True if no connections have requests in process Useful for debugging"""
         return not any(self._busy(ca) or self._pending(ca) for ca in self.tymers)
 
-    def _guard(self, ca, action, *pa):
+    def _guard(self, ca: tuple[Any, ...], action: Callable[..., Any], *pa: Any) -> None:
         """Run action(ca, *pa); a failure closes connection ca only, never the server."""
         try:
             action(ca, *pa)
         except Exception as ex:
             self._fault(ca, ex)
 
-    def _fault(self, ca, ex: Exception):
+    def _fault(self, ca: tuple[Any, ...], ex: Exception) -> None:
         """Log the failure ex of connection ca and close ca."""
         logger.error("%s: connection %s failed: %r", self.name, ca, ex, exc_info=ex)
         try:
@@ -486,7 +498,7 @@ class Conductor:
         except Exception:
             pass
 
-    def _advance(self, ca, requestant) -> bool:
+    def _advance(self, ca: tuple[Any, ...], requestant: Requestant) -> bool:
         """Parse what has arrived on ca into requestant.
 
         Answers a bad request (and a request cut short) with its error status,

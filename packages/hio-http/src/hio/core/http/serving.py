@@ -25,6 +25,8 @@ import contextlib
 import io
 import logging
 import sys
+from collections.abc import Callable, Generator, Iterator
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_to_bytes
 
 from hio.base import doing
@@ -39,6 +41,11 @@ from hio.core.http.requesting import (
 )
 from hio.core.http.responding import HIGH_WATER, SERVER_SOFTWARE, CustomResponder, FileWrapper, Responder
 from hio.core.http.staticing import StaticSink
+from hio.core.tcp import serving as tcpServing
+from hio.core.wiring import WireLog
+
+if TYPE_CHECKING:
+    from hio.core.tcp.serving import Remoter
 
 __all__ = [
     "CR",
@@ -90,7 +97,7 @@ def environKey(name: str) -> str:
     return key
 
 
-def notFoundApp(environ, start_response):
+def notFoundApp(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
     """WSGI application of a Server made without one: 404 for everything."""
     body = b"404 Not Found\n"
     start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
@@ -98,7 +105,7 @@ def notFoundApp(environ, start_response):
 
 
 @contextlib.contextmanager
-def openServer(cls=None, **kwa):
+def openServer(cls: type[Server] | type[BareServer] | None = None, **kwa: Any) -> Iterator[Server | BareServer]:
     """Wrapper to create and open HTTP Server instances When used in with
     statement block, calls .close() on exit of with block
 
@@ -155,20 +162,20 @@ class Server(Conductor):
     def __init__(
         self,
         name: str = "hio.wsgi.server",
-        app=None,
-        reqs: dict | None = None,
-        reps: dict | None = None,
-        servant=None,
+        app: Callable[..., Any] | None = None,
+        reqs: dict[tuple[Any, ...], Requestant] | None = None,
+        reps: dict[tuple[Any, ...], Responder] | None = None,
+        servant: tcpServing.Server | None = None,
         bufsize: int = 8096,
-        wl=None,
-        ha=None,
+        wl: WireLog | None = None,
+        ha: tuple[str, int] | None = None,
         host: str = "",
         port: int | None = None,
-        eha=None,
+        eha: tuple[str, int] | None = None,
         scheme: str = "",
         tymeout: float | None = None,
-        **kwa,
-    ):
+        **kwa: Any,
+    ) -> None:
         """Initialize instance.
 
         Parameters:
@@ -208,11 +215,11 @@ class Server(Conductor):
         self.app = app if app is not None else notFoundApp
         self.reqs = reqs if reqs is not None else {}
         self.reps = reps if reps is not None else {}
-        self._base = None  # (servant ha, the environ part every request shares)
-        self._bases = {}  # ca -> that part with the connection's REMOTE_ADDR and REMOTE_PORT
-        self._active = {}  # ca (an ordered set) of the responses in process
+        self._base: tuple[Any, dict[str, Any]] | None = None  # (servant ha, the environ part every request shares)
+        self._bases: dict[tuple[Any, ...], dict[str, Any]] = {}  # ca -> that part with REMOTE_ADDR and REMOTE_PORT
+        self._active: dict[tuple[Any, ...], None] = {}  # ca (an ordered set) of the responses in process
 
-    def close(self):
+    def close(self) -> None:
         """Close all reqs, reps, and ixes"""
         super().close()
         for responder in self.reps.values():
@@ -221,11 +228,11 @@ class Server(Conductor):
         self.reqs.clear()
         self._active.clear()
 
-    def _admit(self, ca, ix):
+    def _admit(self, ca: tuple[Any, ...], ix: Remoter) -> None:
         """Make the Requestant of new connection ix."""
         self.reqs[ca] = Requestant(remoter=ix, **self.limits)
 
-    def _forget(self, ca):
+    def _forget(self, ca: tuple[Any, ...]) -> None:
         """Drop the Requestant and close the Responder of ca."""
         responder = self.reps.pop(ca, None)
         if responder is not None:
@@ -234,16 +241,16 @@ class Server(Conductor):
         self._bases.pop(ca, None)
         self._active.pop(ca, None)
 
-    def _busy(self, ca) -> bool:
+    def _busy(self, ca: tuple[Any, ...]) -> bool:
         """True while a response is in process on ca."""
         return ca in self._active
 
-    def _pending(self, ca) -> bool:
+    def _pending(self, ca: tuple[Any, ...]) -> bool:
         """True while part of a request has arrived on ca."""
         requestant = self.reqs.get(ca)
         return requestant is not None and requestant.pending
 
-    def buildEnviron(self, requestant) -> dict:
+    def buildEnviron(self, requestant: Requestant) -> dict[str, Any]:
         """Returns wisgi environment dictionary for supplied requestant
 
         Follows PEP 3333: strings are latin-1 decoded, PATH_INFO is percent
@@ -284,7 +291,7 @@ class Server(Conductor):
                 environ[key] = value
         return environ
 
-    def _baseEnviron(self) -> dict:
+    def _baseEnviron(self) -> dict[str, Any]:
         """The part of the WSGI environ that is the same for every request while .servant.ha stays."""
         key = (self.servant.ha, self.scheme)
         if self._base is None or self._base[0] != key:
@@ -315,7 +322,7 @@ class Server(Conductor):
             )
         return self._base[1]
 
-    def serviceReqs(self):
+    def serviceReqs(self) -> None:
         """Service pending requestants
 
         Those are the requestants of the connections that received bytes (or
@@ -337,7 +344,7 @@ class Server(Conductor):
                 except Exception as ex:
                     self._fault(ca, ex)
 
-    def _serviceReq(self, ca, requestant):
+    def _serviceReq(self, ca: tuple[Any, ...], requestant: Requestant) -> None:
         """Parse on ca and start a Responder for a whole request.
 
         The request answered last stays in the requestant (and its response in
@@ -360,8 +367,9 @@ class Server(Conductor):
             responder.delay = self.delay
             responder.reset(environ, chunkable=requestant.version == 11)
         else:
+            assert ix is not None  # a server's requestants parse its connections
             responder = Responder(
-                incomer=requestant.remoter,
+                incomer=ix,
                 app=self.app,
                 environ=environ,
                 chunkable=requestant.version == 11,
@@ -371,7 +379,7 @@ class Server(Conductor):
         self._active[ca] = None
         self._serviceRep(ca, responder)  # at once: most responses are whole in their first pass
 
-    def serviceReps(self):
+    def serviceReps(self) -> None:
         """Service pending responders: those of the responses in process."""
         reps = self.reps
         for ca in list(self._active):
@@ -381,7 +389,7 @@ class Server(Conductor):
             else:
                 self._guard(ca, self._serviceRep, responder)
 
-    def _serviceRep(self, ca, responder):
+    def _serviceRep(self, ca: tuple[Any, ...], responder: Responder) -> None:
         """Run responder; on its end keep the connection for the next request or close it.
 
         What it queued is sent by serviceSends at the end of the pass, with
@@ -406,7 +414,7 @@ class Server(Conductor):
             return
         self._sending[ca] = None
 
-    def service(self):
+    def service(self) -> None:
         """Service request response
 
         Responses in process go on first; then the requests that arrived are
@@ -443,7 +451,13 @@ class Steward:
         pourer (Generator | None): generator that streams the response
     """
 
-    def __init__(self, remoter, requestant=None, responder=None, dictable: bool = False):
+    def __init__(
+        self,
+        remoter: Remoter,
+        requestant: Requestant | None = None,
+        responder: CustomResponder | None = None,
+        dictable: bool = False,
+    ) -> None:
         """Initialize instance.
 
         Parameters:
@@ -456,13 +470,13 @@ class Steward:
         self.requestant = requestant if requestant is not None else Requestant(remoter=remoter, dictable=dictable)
         self.responder = responder if responder is not None else CustomResponder(steward=self)
         self.waited = False
-        self.pourer = None
+        self.pourer: Generator[None, None, None] | None = None
 
-    def refresh(self):
+    def refresh(self) -> None:
         """Restart incomer tymer"""
         self.remoter.refresh()
 
-    def respond(self):
+    def respond(self) -> None:
         """Respond to request Override in subclass Echo request
 
         Echoes the request as JSON: version ("HTTP/1.1"), method, path, qargs
@@ -499,7 +513,7 @@ class Steward:
             return True
         return False
 
-    def _pouring(self):
+    def _pouring(self) -> Generator[None, None, None]:
         """Generator that queues the built response as the transmit buffer has room."""
         msg = bytes(self.responder.build())
         sent = 0
@@ -530,21 +544,21 @@ class BareServer(Conductor):
 
     def __init__(
         self,
-        servant=None,
-        stewards: dict | None = None,
+        servant: tcpServing.Server | None = None,
+        stewards: dict[tuple[Any, ...], Steward] | None = None,
         name: str = "",
         bufsize: int = 8096,
-        wl=None,
-        ha=None,
+        wl: WireLog | None = None,
+        ha: tuple[str, int] | None = None,
         host: str = "",
         port: int | None = None,
-        eha=None,
+        eha: tuple[str, int] | None = None,
         scheme: str = "",
         dictable: bool = False,
         timeout: float | None = None,
-        steward=None,
-        **kwa,
-    ):
+        steward: type[Steward] | None = None,
+        **kwa: Any,
+    ) -> None:
         """Initialize instance.
 
         Parameters:
@@ -580,36 +594,36 @@ class BareServer(Conductor):
         self.stewards = stewards if stewards is not None else {}
         self.dictable = bool(dictable)
         self.steward = steward if steward is not None else Steward
-        self._pouring = {}  # ca (an ordered set) of stewards pouring a response
+        self._pouring: dict[tuple[Any, ...], None] = {}  # ca (an ordered set) of stewards pouring a response
 
-    def _admit(self, ca, ix):
+    def _admit(self, ca: tuple[Any, ...], ix: Remoter) -> None:
         """Make the Steward of new connection ix."""
         requestant = Requestant(remoter=ix, dictable=self.dictable, **self.limits)
         self.stewards[ca] = self.steward(remoter=ix, requestant=requestant, dictable=self.dictable)
 
-    def _forget(self, ca):
+    def _forget(self, ca: tuple[Any, ...]) -> None:
         """Drop the Steward of ca."""
         steward = self.stewards.pop(ca, None)
         if steward is not None and steward.pourer is not None:
             steward.pourer.close()
 
-    def _busy(self, ca) -> bool:
+    def _busy(self, ca: tuple[Any, ...]) -> bool:
         """True while a response is in process on ca."""
         steward = self.stewards.get(ca)
         return steward is not None and steward.waited
 
-    def _pending(self, ca) -> bool:
+    def _pending(self, ca: tuple[Any, ...]) -> bool:
         """True while part of a request has arrived on ca."""
         steward = self.stewards.get(ca)
         return steward is not None and steward.requestant.pending
 
-    def close(self):
+    def close(self) -> None:
         """Close all ixes for all stewards"""
         super().close()
         self.stewards.clear()
         self._pouring.clear()
 
-    def serviceStewards(self):
+    def serviceStewards(self) -> None:
         """Service pending requestants and responders
 
         Those are the stewards of the connections that received bytes (or
@@ -633,7 +647,7 @@ class BareServer(Conductor):
             if steward.waited and ca in stewards:
                 self._pouring[ca] = None
 
-    def _serviceSteward(self, ca, steward):
+    def _serviceSteward(self, ca: tuple[Any, ...], steward: Steward) -> None:
         """Parse, respond and pour on connection ca.
 
         The request answered last stays in the steward's requestant until
@@ -664,7 +678,7 @@ class BareServer(Conductor):
             else:
                 self.finish(ca)
 
-    def service(self):
+    def service(self) -> None:
         """Service request response"""
         try:
             self.serviceConnects()
@@ -685,7 +699,7 @@ class ServerDoer(doing.Doer):
         server (Server | BareServer): HTTP server it opens, services and closes
     """
 
-    def __init__(self, server, **kwa):
+    def __init__(self, server: Server | BareServer, **kwa: Any) -> None:
         """Initialize instance.
 
         Parameters:
@@ -697,21 +711,21 @@ class ServerDoer(doing.Doer):
         if self.tymth is not None:
             self.server.wind(self.tymth)
 
-    def wind(self, tymth):
+    def wind(self, tymth: Callable[[], float] | None) -> None:
         """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
         Updates winds .tymer .tymth"""
         super().wind(tymth)
         self.server.wind(tymth)
 
-    def enter(self, *, temp=None):
+    def enter(self, *, temp: bool | None = None) -> None:
         """Open the server's listen socket."""
         self.server.reopen()
 
-    def recur(self, tyme):
+    def recur(self, tyme: float) -> bool:
         """Service the server once; never done on its own."""
         self.server.service()
         return False
 
-    def exit(self):
+    def exit(self) -> None:
         """Close the server and all its connections."""
         self.server.close()

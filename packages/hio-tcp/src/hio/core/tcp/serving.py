@@ -342,8 +342,10 @@ class Server(Acceptor):
         self._poller: select.epoll | select.poll | None = None  # readiness poller over the remoter sockets
         self._fdcas: dict[int, tuple[Any, ...]] = {}  # remoter ca by registered file descriptor
         self._cafds: dict[tuple[Any, ...], int] = {}  # registered file descriptor by remoter ca
-        self._fresh: dict[tuple[Any, ...], None] = {}  # cas of remoters not yet read since added, in order (an ordered set)
-        self._carry: list[tuple[Any, ...]] = []  # cas of TLS remoters last found ready: their sockets may hold decrypted bytes
+        # cas of remoters not yet read since added, in order (an ordered set)
+        self._fresh: dict[tuple[Any, ...], None] = {}
+        # cas of TLS remoters last found ready: their sockets may hold decrypted bytes
+        self._carry: list[tuple[Any, ...]] = []
 
     def wind(self, tymth: Callable[[], float] | None) -> None:
         """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
@@ -572,7 +574,10 @@ class Server(Acceptor):
         if self._carry:
             for ca in self._carry:
                 ix = ixes.get(ca)
-                if ix is not None and ix.opened and not ix.cutoff and isinstance(ix.cs, ssl.SSLSocket) and ix.cs.pending():
+                if ix is None or not ix.opened or ix.cutoff:
+                    continue
+                cs = ix.cs
+                if isinstance(cs, ssl.SSLSocket) and cs.pending():
                     ready[ca] = ix
             self._carry = []
         if self._poller is None:
@@ -580,17 +585,17 @@ class Server(Acceptor):
         else:
             fdcas = self._fdcas
             for fd, _ in self._poller.poll(0):
-                ca = fdcas.get(fd)
-                ix = ixes.get(ca) if ca is not None else None
-                if ix is None or not ix.opened:
+                found = fdcas.get(fd)
+                ix = ixes.get(found) if found is not None else None
+                if ix is None or not ix.opened or found is None:
                     self._unregisterFd(fd)
                 elif ix.cutoff:
-                    self._unregister(ca)
+                    self._unregister(found)
                 elif len(ix.txbs) >= ix.maxUnsent:  # its peer does not read: nor do we
-                    ready.pop(ca, None)
-                    self._park(ca, ix)
+                    ready.pop(found, None)
+                    self._park(found, ix)
                 else:
-                    ready[ca] = ix
+                    ready[found] = ix
         if ready and self._tls:
             self._carry = [ca for ca, ix in ready.items() if isinstance(ix.cs, ssl.SSLSocket)]
         return list(ready.items())
@@ -848,10 +853,10 @@ class Remoter(tyming.Tymee):
         tymeout: float | None = None,
         refreshable: bool = True,
         bs: int = 8096,
-        wl: Any = None,
+        wl: WireLog | None = None,
         maxUnsent: int | None = None,
         **kwa: Any,
-    ):
+    ) -> None:
         """Initialize instance.
 
         Parameters:
@@ -869,7 +874,7 @@ class Remoter(tyming.Tymee):
         super().__init__(**kwa)
         self.ha = ha
         self.ca = ca
-        self.cs = cs
+        self.cs: socket.socket | None = cs
         self.tymeout = tymeout if tymeout is not None else self.Tymeout
         self.tymer = tyming.Tymer(tymth=self.tymth, duration=self.tymeout)
         self.refreshable = refreshable
@@ -880,13 +885,13 @@ class Remoter(tyming.Tymee):
         self.rxbs = bytearray()
         self.cutoff = False
         self.opened = True
-        self._refreshed = None  # tyme of the last restart of .tymer
+        self._refreshed: float | None = None  # tyme of the last restart of .tymer
         cs.setblocking(False)
         if cs.family in (socket.AF_INET, socket.AF_INET6):
             cs.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         waker.watch(cs)  # a real-time Doist wakes when it becomes readable
 
-    def wind(self, tymth: Callable[[], float]) -> None:
+    def wind(self, tymth: Callable[[], float] | None) -> None:
         """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
 
         Updates winds .tymer .tymth
@@ -896,9 +901,15 @@ class Remoter(tyming.Tymee):
         self._refreshed = None
 
     def shutdown(self, how: int = socket.SHUT_RDWR) -> None:
-        """Shutdown connected socket .cs"""
+        """Shutdown connected socket .cs
+
+        Raises AttributeError once closed (.cs is None).
+        """
+        cs = self.cs
+        if cs is None:
+            raise AttributeError("Remoter is closed: there is no socket to shut down.")
         try:
-            self.cs.shutdown(how)
+            cs.shutdown(how)
         except OSError:  # not connected or already shut
             pass
 
@@ -912,7 +923,7 @@ class Remoter(tyming.Tymee):
 
     def close(self) -> None:
         """Shutdown and close connected socket .cs, leaving .cs None"""
-        if self.opened:
+        if self.opened and self.cs is not None:
             self.shutdown()
             waker.unwatch(self.cs)
             self.cs.close()
@@ -946,8 +957,11 @@ class Remoter(tyming.Tymee):
 
         Raises AttributeError once closed (.cs is None).
         """
+        cs = self.cs
+        if cs is None:
+            raise AttributeError("Remoter is closed: there is no socket to receive on.")
         try:
-            data = self.cs.recv(self.bs)
+            data = cs.recv(self.bs)
         except (BlockingIOError, InterruptedError):
             return None
         except OSError as ex:  # reset, timed out, closed
@@ -1010,8 +1024,11 @@ class Remoter(tyming.Tymee):
         .cutoff and dropped .txbs (nothing can be delivered any more);
         serviceSends catches it. Raises AttributeError once closed.
         """
+        cs = self.cs
+        if cs is None:
+            raise AttributeError("Remoter is closed: there is no socket to send on.")
         try:
-            count = self.cs.send(data)
+            count = cs.send(data)
         except (BlockingIOError, InterruptedError):
             return 0
         except OSError as ex:  # broken pipe, reset
@@ -1104,13 +1121,13 @@ class RemoterTls(Remoter):
         self.context = context
         self.connected = False
         self.aborted = False
-        self.error = None
+        self.error: Exception | None = None
         self.wrap()
         self.refresh()
 
     def close(self) -> None:
         """Shutdown and close connected socket .cs"""
-        if self.connected and self.opened:
+        if self.connected and self.opened and isinstance(self.cs, ssl.SSLSocket):
             try:  # send close_notify, do not wait for the reply
                 self.cs.unwrap()
             except (OSError, ValueError):
@@ -1120,6 +1137,7 @@ class RemoterTls(Remoter):
 
     def wrap(self) -> None:
         """Wrap socket .cs in ssl context"""
+        assert self.cs is not None  # wrapped when made
         self.cs = self.context.wrap_socket(self.cs, server_side=True, do_handshake_on_connect=False)
 
     def handshake(self) -> bool:
@@ -1131,8 +1149,11 @@ class RemoterTls(Remoter):
         Keep trying while not connected and not aborted
         Returns .connected
         """
+        cs = self.cs
+        if not isinstance(cs, ssl.SSLSocket):
+            raise AttributeError("Remoter is closed: there is no TLS socket to shake hands on.")
         try:
-            self.cs.do_handshake()
+            cs.do_handshake()
         except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError, InterruptedError):
             if self.tymeout > 0.0 and self.tymth is not None and self.tymer.expired:
                 self._abort(TimeoutError(f"TLS handshake not done within {self.tymeout} seconds"))
@@ -1141,7 +1162,7 @@ class RemoterTls(Remoter):
             self._abort(ex)
             return False
         self.connected = True
-        logger.debug("Remoter %s TLS handshake done, %s.", self.ca, self.cs.version())
+        logger.debug("Remoter %s TLS handshake done, %s.", self.ca, cs.version())
         return True
 
     def _abort(self, ex: Exception) -> None:
@@ -1158,8 +1179,11 @@ class RemoterTls(Remoter):
         If connection closed then returns empty bytes and sets .cutoff
         Otherwise returns data bytes
         """
+        cs = self.cs
+        if cs is None:
+            raise AttributeError("Remoter is closed: there is no socket to receive on.")
         try:
-            data = self.cs.recv(self.bs)
+            data = cs.recv(self.bs)
         except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError, InterruptedError):
             return None
         except OSError as ex:  # closed, reset or a TLS error
@@ -1183,8 +1207,11 @@ class RemoterTls(Remoter):
         Raises the OSError (including ssl.SSLError) when the connection
         failed, once it has set .cutoff and dropped .txbs; see Remoter.send.
         """
+        cs = self.cs
+        if cs is None:
+            raise AttributeError("Remoter is closed: there is no socket to send on.")
         try:
-            count = self.cs.send(data)
+            count = cs.send(data)
         except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError, InterruptedError):
             return 0
         except OSError as ex:  # includes ssl.SSLError
@@ -1209,7 +1236,7 @@ class ServerDoer(doing.Doer):
         server (Server): TCP Server instance
     """
 
-    def __init__(self, server: Server, **kwa: Any):
+    def __init__(self, server: Server, **kwa: Any) -> None:
         """Initialize instance.
 
         Parameters:
@@ -1219,7 +1246,7 @@ class ServerDoer(doing.Doer):
         super().__init__(**kwa)
         self.server = server
 
-    def wind(self, tymth: Callable[[], float]) -> None:
+    def wind(self, tymth: Callable[[], float] | None) -> None:
         """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
 
         Updates winds .tymer .tymth
@@ -1259,7 +1286,7 @@ class EchoServerDoer(ServerDoer):
     Connections still open at exit stay in .server.ixes.
     """
 
-    def __init__(self, server: Server, **kwa: Any):
+    def __init__(self, server: Server, **kwa: Any) -> None:
         """Initialize instance.
 
         Parameters:
@@ -1267,7 +1294,8 @@ class EchoServerDoer(ServerDoer):
             kwa: passed on to Doer
         """
         super().__init__(server=server, **kwa)
-        self._ending = {}  # remoters cut off by their clients, by ca, removed once sent out
+        # remoters cut off by their clients, by ca, removed once sent out
+        self._ending: dict[tuple[Any, ...], Remoter] = {}
 
     def recur(self, tyme: float) -> bool:
         """Echoes back what each connection received, in the same cycle. Never done."""
