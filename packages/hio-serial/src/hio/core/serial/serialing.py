@@ -624,10 +624,14 @@ class Device(_Port):
 
     def _receive(self) -> bytes:
         """Reads what the port has, up to .bs."""
+        if self.fd is None:
+            raise _closedError(self.Kind, self.port)
         return _read(self.fd, self.bs)
 
     def _send(self, data: bytes | bytearray | memoryview) -> int:
         """Writes what the port accepts of data now."""
+        if self.fd is None:
+            raise _closedError(self.Kind, self.port)
         return _write(self.fd, data)
 
 
@@ -702,12 +706,16 @@ class Serial(_Port):
 
     def _receive(self) -> bytes:
         """Reads what the port has, up to .bs."""
+        if self.serial is None:
+            raise _closedError(self.Kind, self.port)
         return bytes(self.serial.read(self.bs))
 
     def _send(self, data: bytes | bytearray | memoryview) -> int:
         """Writes what the port accepts of data now, at most .MaxSendSize, none unless it has room."""
         if not data:
             return 0
+        if self.serial is None:
+            raise _closedError(self.Kind, self.port)
         fileno = getattr(self.serial, "fileno", None)
         if fileno is not None:
             # pyserial retries a write that would block; only write when the port has room
