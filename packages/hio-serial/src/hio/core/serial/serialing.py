@@ -461,8 +461,20 @@ def _rawMode(attrs: list, speed: int) -> list:
     return [iflag, oflag, cflag, lflag, baud, baud, cc]
 
 
-class _Port:
-    """What Device and Serial share: the port they open, its speed, how much one read takes."""
+class Port:
+    """What Device and Serial share: the port they open, its speed, how much one
+    read takes, and nonblocking .receive and .send on it once open.
+
+    Each kind of port opens, closes, reads and writes its own way (.reopen,
+    .close, ._receive, ._send); .receive and .send refuse a closed port.
+
+    Attributes:
+        port (str | None): serial port device path. None or empty means the
+            controlling terminal, os.ctermid().
+        speed (int): bit rate, e.g. 9600.
+        bs (int): max bytes returned by one .receive.
+        opened (bool): True means the port is open.
+    """
 
     def __init__(self, port: str | None = None, speed: int = 9600, bs: int = 1024) -> None:
         """Initialize instance. Does not open the port; call .reopen.
@@ -535,7 +547,7 @@ class _Port:
         return _terminalPath(self.port)
 
 
-class Device(_Port):
+class Device(Port):
     """Class to manage non blocking IO on serial device port.
 
     Opens non blocking read file descriptor on serial port and configures it
@@ -558,7 +570,7 @@ class Device(_Port):
     Kind = "Serial device"
 
     def __init__(self, port: str | None = None, speed: int = 9600, bs: int = 1024) -> None:
-        """Initialize instance. Does not open the port; call .reopen. Parameters: see _Port."""
+        """Initialize instance. Does not open the port; call .reopen. Parameters: see Port."""
         super().__init__(port=port, speed=speed, bs=bs)
         self.fd: int | None = None
         self._attrs: list[Any] | None = None  # termios attributes the port had before opening
@@ -635,7 +647,7 @@ class Device(_Port):
         return _write(self.fd, data)
 
 
-class Serial(_Port):
+class Serial(Port):
     """Class to manage non blocking IO on serial device port using pyserial
 
     Same interface as Device. Opens the port with pyserial with read and
@@ -655,7 +667,7 @@ class Serial(_Port):
     MaxSendSize = 65536  # most bytes handed to pyserial by one .send
 
     def __init__(self, port: str | None = None, speed: int = 9600, bs: int = 1024) -> None:
-        """Initialize instance. Does not open the port; call .reopen. Parameters: see _Port."""
+        """Initialize instance. Does not open the port; call .reopen. Parameters: see Port."""
         super().__init__(port=port, speed=speed, bs=bs)
         self.serial: serial.Serial | None = None
 
