@@ -218,32 +218,103 @@ def demo(session: nox.Session) -> None:
     session.run("python", "-m", "hio", "demo", *session.posargs)
 
 
-PUBLISHED_HIO = "hio==0.6.10"  # the published release our benchmarks race against
+# The published release our benchmarks race against, the Python it needs, and an older release
+# that runs on older interpreters (the fallback when no interpreter can run the current one).
+PUBLISHED_HIO = ("0.6.19", (3, 12, 6))
+OLDER_HIO = "0.6.10"
+
+
+def python_version(python: str) -> tuple[int, ...] | None:
+    """The version of the interpreter ``python`` as a tuple, or None when it does not run."""
+    import subprocess
+
+    try:
+        out = subprocess.run(
+            [python, "-c", "import sys; print(*sys.version_info[:3])"], capture_output=True, text=True, timeout=30
+        )
+    except OSError:
+        return None
+    return tuple(int(x) for x in out.stdout.split()) if out.returncode == 0 else None
+
+
+def _version_key(path: pathlib.Path) -> tuple[int, ...]:
+    """A pyenv version directory's name as numbers, for sorting (3.13.0 after 3.9.18)."""
+    return tuple(int(x) if x.isdigit() else -1 for x in path.name.split("."))
+
+
+def bench_python() -> tuple[str, tuple[int, ...], bool]:
+    """The interpreter for the benchmarks: the first that can run the published release, else the running one.
+
+    Returns the interpreter, its version and whether it can run PUBLISHED_HIO.
+    Candidates: the interpreter running nox, ``python3.N`` on PATH (newest
+    first), then pyenv's installed versions (newest first).
+    """
+    need = PUBLISHED_HIO[1]
+    candidates = [sys.executable] + [shutil.which(f"python3.{minor}") for minor in range(20, need[1] - 1, -1)]
+    pyenv = pathlib.Path(os.environ.get("PYENV_ROOT", pathlib.Path.home() / ".pyenv")) / "versions"
+    candidates += [str(p / "bin" / "python3") for p in sorted(pyenv.glob("3.*"), key=_version_key, reverse=True)]
+    for python in filter(None, candidates):
+        version = python_version(python)
+        if version and version >= need:
+            return python, version, True
+    return sys.executable, tuple(sys.version_info[:3]), False
+
+
+def bench_venv(session: nox.Session, python: str, name: str, *requirements: str) -> str:
+    """A venv made with ``python`` under .nox, holding requirements; returns its interpreter."""
+    venv = ROOT / ".nox" / name
+    shutil.rmtree(venv, ignore_errors=True)
+    session.run(python, "-m", "venv", str(venv), external=True, silent=True)
+    bin_python = str(venv / "bin" / "python")
+    if shutil.which("uv"):
+        session.run("uv", "pip", "install", "-q", "--python", bin_python, *requirements, external=True)
+    else:
+        session.run(bin_python, "-m", "pip", "install", "-q", *requirements, external=True)
+    return bin_python
 
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks against asyncio, trio, waitress, wsgiref and the published hio; tables, plots, summary."""
-    install_pinned(session, "hio", extra=["trio>=0.25", "waitress>=3", "matplotlib>=3.7"])
-    # The published release has our meta-package's name, so it gets a venv of its own.
-    published = ROOT / ".nox" / "bench-published"
-    if not (published / "bin" / "python").exists():
-        session.run("python", "-m", "venv", str(published))
-        session.run(
-            str(published / "bin" / "python"), "-m", "pip", "install", "-q", PUBLISHED_HIO, "trio", external=True
+    """Benchmarks against asyncio, trio, waitress, wsgiref and the published hio; tables, plots, summary.
+
+    Ours and the published release run on one interpreter (a ratio is only fair
+    on one): the first found that the published release supports. Without one,
+    the older release on the running interpreter stands in, and the run says so.
+    """
+    python, version, current = bench_python()
+    dotted = ".".join(map(str, version))
+    published = PUBLISHED_HIO[0] if current else OLDER_HIO
+    if current:
+        session.log(f"bench: ours and hio {published} both on Python {dotted} ({python})")
+    else:
+        need = ".".join(map(str, PUBLISHED_HIO[1]))
+        session.warn(
+            f"bench: no Python >= {need} found, which hio {PUBLISHED_HIO[0]} needs; "
+            f"falling back to hio {OLDER_HIO} on Python {dotted} ({python})"
         )
+    wheelhouse = build_wheelhouse(session)
+    tools = ["falcon>=3", "trio>=0.25", "waitress>=3", "matplotlib>=3.7"]
+    ours = bench_venv(session, python, "bench-ours", "--find-links", str(wheelhouse), f"hio=={VERSION}", *tools)
+    # The published releases have our meta-package's name, so each gets a venv of its own.
+    args = ["--published", bench_venv(session, python, f"bench-hio-{published}", f"hio=={published}", *tools)]
+    args += ["--published-version", published]
+    if current:  # the older release as a second column, on the same interpreter
+        args += ["--older", bench_venv(session, python, f"bench-hio-{OLDER_HIO}", f"hio=={OLDER_HIO}", *tools)]
+        args += ["--older-version", OLDER_HIO]
+    else:
+        args += ["--note", f"no Python >= {'.'.join(map(str, PUBLISHED_HIO[1]))} found: hio {OLDER_HIO} stands in"]
     if not shutil.which("wrk") and shutil.which("apt-get") and os.geteuid() == 0:
         # wrk (a Debian package) is the preferred HTTP load generator; without it a Python one stands in.
         session.run("apt-get", "update", "-qq", external=True, success_codes=[0, 100])
         session.run("apt-get", "install", "-y", "-qq", "wrk", external=True, success_codes=[0, 100])
     session.run(
-        "python",
+        ours,
         str(ROOT / "tools" / "bench" / "run.py"),
-        "--published",
-        str(published / "bin" / "python"),
+        *args,
         "--out",
         str(ROOT / "bench-results"),
         *session.posargs,
+        external=True,
     )
 
 

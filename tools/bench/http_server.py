@@ -13,13 +13,15 @@ import sys
 
 import falcon
 
+BODY_TEXT = "Hello, World!"
+
 
 class Hello:
     """GET / answers a short text body."""
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         resp.content_type = falcon.MEDIA_TEXT
-        resp.text = "Hello, World!"
+        resp.text = BODY_TEXT
 
 
 def app() -> falcon.App:
