@@ -534,9 +534,28 @@ class Port:
         """Writes what the open port accepts of data now; each kind of port writes its own way."""
         raise NotImplementedError
 
-    def _renew(self, port: str | None, speed: int | None, bs: int | None) -> str:
-        """Close the port (.close of the subclass), take port, speed and bs where given (None keeps
-        each), and return the path to open."""
+    def reopen(self, port: str | None = None, speed: int | None = None, bs: int | None = None) -> bool:
+        """Idempotently opens the port in non blocking mode, closing it first when opened.
+
+        The port is configured raw: 8 data bits, no parity, no flow control,
+        the given speed. Each kind of port opens its own way (._open).
+
+        Parameters:
+            port: serial port device path name; None keeps .port, and an
+                empty .port means os.ctermid(), the path name of the
+                controlling terminal, usually '/dev/tty'.
+            speed: bit rate. None means .speed.
+            bs: max bytes returned by one .receive. None means .bs.
+
+        Returns:
+            bool: .opened, True.
+
+        Raises:
+            FileNotFoundError: port does not exist.
+            OSError: port cannot be opened or configured, or is not a
+                terminal (ENOTTY).
+            ValueError: speed is not a rate the port takes.
+        """
         self.close()
         if port is not None:
             self.port = port
@@ -544,7 +563,13 @@ class Port:
             self.speed = speed
         if bs is not None:
             self.bs = bs
-        return _terminalPath(self.port)
+        self._open(_terminalPath(self.port))
+        self.opened = True
+        return self.opened
+
+    def _open(self, path: str) -> None:
+        """Opens the port at path non blocking and watches it; each kind of port opens its own way."""
+        raise NotImplementedError
 
 
 class Device(Port):
@@ -575,33 +600,12 @@ class Device(Port):
         self.fd: int | None = None
         self._attrs: list[Any] | None = None  # termios attributes the port had before opening
 
-    def reopen(self, port: str | None = None, speed: int | None = None, bs: int | None = None) -> bool:
-        """Idempotently open serial device port. Opens fd on serial port in non blocking mode.
-
-        Closes the port first when opened. os.O_NONBLOCK makes non blocking
-        io, os.O_RDWR allows both read and write, os.O_NOCTTY don't make this
-        the controlling terminal of the process. Then puts the port in raw
-        mode with termios: no echo, no canonical (line) mode, 8 data bits, no
-        parity, no flow control, the given speed.
-
-        Don't use print and console at same time since it will mess up non
-        blocking reads.
-
-        Parameters:
-            port: serial port device path name; '' means os.ctermid(), which
-                returns path name of console usually '/dev/tty'. None means .port.
-            speed: bit rate. None means .speed.
-            bs: max bytes returned by one .receive. None means .bs.
-
-        Returns:
-            bool: .opened, True.
-
-        Raises:
-            FileNotFoundError: port does not exist.
-            OSError: port cannot be opened or is not a terminal (ENOTTY).
-            ValueError: speed is not a rate termios knows.
+    def _open(self, path: str) -> None:
+        """Opens fd on the port non blocking, for reading and writing, never as the
+        controlling terminal of the process, and puts it in raw mode with termios:
+        no echo, no canonical (line) mode. Don't use print and console at the same
+        time since it will mess up non blocking reads.
         """
-        path = self._renew(port, speed, bs)
         if self.speed not in _Speeds:
             raise ValueError(f"Unsupported speed {self.speed} for serial port {path!r}.")
         fd = _openTerminal(path)
@@ -615,8 +619,6 @@ class Device(Port):
         self.fd = fd
         self._attrs = attrs
         waker.watch(fd)  # a real-time Doist wakes when bytes arrive
-        self.opened = True
-        return self.opened
 
     def close(self) -> None:
         """Closes fd, restoring the port's former termios attributes. Closing twice is harmless."""
@@ -671,29 +673,8 @@ class Serial(Port):
         super().__init__(port=port, speed=speed, bs=bs)
         self.serial: serial.Serial | None = None
 
-    def reopen(self, port: str | None = None, speed: int | None = None, bs: int | None = None) -> bool:
-        """Opens fd on serial port in non blocking mode, closing it first when opened.
-
-        pyserial configures the port raw: 8 data bits, no parity, one stop
-        bit, no flow control, the given speed.
-
-        Parameters:
-            port: serial port device path name; None or '' means os.ctermid(),
-                which returns path name of console usually '/dev/tty'.
-                Defaults to .port.
-            speed: bit rate. None means .speed.
-            bs: max bytes returned by one .receive. None means .bs.
-
-        Returns:
-            bool: .opened, True.
-
-        Raises:
-            FileNotFoundError: port does not exist.
-            OSError: port cannot be opened or configured, or is not a
-                terminal (ENOTTY).
-            ValueError: speed is not a valid bit rate.
-        """
-        path = self._renew(port, speed, bs)
+    def _open(self, path: str) -> None:
+        """Opens the port with pyserial, whose read and write timeouts of zero never wait."""
         mode = os.stat(path).st_mode  # raises FileNotFoundError naming path
         if not stat.S_ISCHR(mode):
             raise OSError(errno.ENOTTY, "Not a terminal", path)
@@ -703,8 +684,6 @@ class Serial(Port):
             code = ex.errno if ex.errno is not None else errno.EIO
             raise OSError(code, f"Cannot open serial port: {ex}", path) from ex
         waker.watch(self.serial)  # a real-time Doist wakes when bytes arrive
-        self.opened = True
-        return self.opened
 
     def close(self) -> None:
         """Closes .serial. Closing twice is harmless."""
