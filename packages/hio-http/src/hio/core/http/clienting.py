@@ -20,7 +20,9 @@ import logging
 import secrets
 import time
 from collections import deque, namedtuple
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
+from typing import Any
 from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 from hio.base import doing
@@ -125,10 +127,10 @@ class Requester:
         fragment: str = "",
         headers: dict | None = None,
         body: bytes = b"",
-        data=None,
+        data: Any = None,
         fargs: dict | None = None,
         portOptional: bool = False,
-    ):
+    ) -> None:
         """
         Parameters:
             hostname (str): server host name or address
@@ -156,10 +158,10 @@ class Requester:
         self.data = data
         self.fargs = fargs
         self.portOptional = bool(portOptional)
-        self.lines = []
+        self.lines: list[bytes] = []
         self.head = b""
         self.msg = b""
-        self._typed = None  # the Content-Type value the last build added to .headers, if any
+        self._typed: str | None = None  # the Content-Type value the last build added to .headers, if any
 
     def defaultPort(self) -> int:
         """Return the default port of .scheme."""
@@ -176,10 +178,10 @@ class Requester:
         fragment: str | None = None,
         headers: dict | None = None,
         body: bytes | None = None,
-        data=None,
+        data: Any = None,
         fargs: dict | None = None,
         portOptional: bool | None = None,
-    ):
+    ) -> None:
         """Reinitialize anything that is not None.
 
         This enables creating another request on a connection to the same host port.
@@ -217,7 +219,7 @@ class Requester:
         fragment: str | None = None,
         headers: dict | None = None,
         body: bytes | None = None,
-        data=None,
+        data: Any = None,
         fargs: dict | None = None,
         portOptional: bool | None = None,
     ) -> bytes:
@@ -332,7 +334,7 @@ def _boundaryOf(ctype: str) -> str:
     return ""
 
 
-def _dispositionName(name) -> str:
+def _dispositionName(name: object) -> str:
     """Return form field name as a quoted-string safe value: ``"``, CR and LF percent encoded."""
     return str(name).replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
 
@@ -412,8 +414,8 @@ class Respondent(httping.Parsent):
         events: deque | None = None,
         retry: int | None = None,
         leid: str | None = None,
-        **kwa,
-    ):
+        **kwa: Any,
+    ) -> None:
         """
         Parameters:
             redirects (list | None): list for redirect records
@@ -428,11 +430,11 @@ class Respondent(httping.Parsent):
         self.events = events if events is not None else deque()
         self.retry = retry if retry is not None else self.Retry
         self.leid = leid
-        self.eventSource = None
+        self.eventSource: httping.EventSource | None = None
         super().__init__(**kwa)
         self.makeParser()  # ready to parse what arrives in .msg
 
-    def reinit(self, redirectable: bool | None = None, **kwa):
+    def reinit(self, redirectable: bool | None = None, **kwa: Any) -> None:  # type: ignore[override]  # redirectable first, as published
         """Reinitialize instance, see Parsent.reinit.
 
         Parameters:
@@ -442,27 +444,27 @@ class Respondent(httping.Parsent):
         super().reinit(**kwa)
         if redirectable is not None:
             self.redirectable = bool(redirectable)
-        self.status = None
-        self.reason = None
+        self.status: int | None = None
+        self.reason: str | None = None
         self.redirected = False
-        self.location = None
+        self.location: str | None = None
         self.evented = False
         if self.eventSource is not None:
             self.eventSource.close()
         self.eventSource = None
 
-    def close(self):
+    def close(self) -> None:
         """Call super to assign True to .closed, also close event source."""
         super().close()
         if self.eventSource is not None:
             self.eventSource.close()
 
-    def checkPersisted(self):
+    def checkPersisted(self) -> bool:
         """Checks headers to determine if connection should be kept open until
-        server closes it. Sets the .persisted flag."""
-        super().checkPersisted()
+        server closes it. Sets the .persisted flag and returns it."""
+        return super().checkPersisted()
 
-    def parseHead(self):
+    def parseHead(self) -> Generator[bool | None, None, None]:
         """Generator to parse the status line and headers in heading of .msg.
 
         Yields None if more to parse, True if done parsing.
@@ -497,11 +499,13 @@ class Respondent(httping.Parsent):
                 self.persisted = False  # the connection is no longer HTTP
         else:
             self.frame(request=False)
-        if status in REDIRECT_STATUSES and "location" in self.headers:
-            self.location = self.headers["location"]
+        headers = self.headers
+        assert headers is not None  # parsed above
+        if status in REDIRECT_STATUSES and "location" in headers:
+            self.location = headers["location"]
             if self.redirectable:
                 self.redirected = True
-        ctype = self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        ctype = headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if ctype == "text/event-stream" and 200 <= status < 300 and self.length != 0:
             self.evented = True
             self.eventSource = EventSourceFactory(events=self.events, dictable=self.dictable)
@@ -510,7 +514,7 @@ class Respondent(httping.Parsent):
         self.headed = True
         yield True
 
-    def parseBody(self):
+    def parseBody(self) -> Generator[bool | None, None, None]:
         """Generator to parse the body of .msg.
 
         An event stream body is parsed into .events as it arrives instead of
@@ -525,6 +529,7 @@ class Respondent(httping.Parsent):
             return
         bodyParser = self.parseBodyBytes()
         source = self.eventSource
+        assert source is not None  # made with the head of an event stream
         try:
             while True:
                 try:
@@ -595,13 +600,13 @@ class Client:
 
     def __init__(
         self,
-        connector=None,
+        connector: tcpclienting.Client | None = None,
         requester: Requester | None = None,
         respondent: Respondent | None = None,
         name: str = "",
         uid: int = 0,
         bufsize: int = 8096,
-        wl=None,
+        wl: wiring.WireLog | None = None,
         hostname: str = "127.0.0.1",
         port: int | None = None,
         scheme: str = "",
@@ -611,7 +616,7 @@ class Client:
         qargs: dict | None = None,
         fragment: str = "",
         body: bytes = b"",
-        data=None,
+        data: Any = None,
         fargs: dict | None = None,
         requests: deque | None = None,
         msg: bytearray | None = None,
@@ -622,8 +627,8 @@ class Client:
         responses: deque | None = None,
         portOptional: bool = False,
         maxBodySize: int | None = MAX_RESPONSE_SIZE,
-        **kwa,
-    ):
+        **kwa: Any,
+    ) -> None:
         """
         Parameters:
             connector (hio.core.tcp.Client | None): connection to use, made
@@ -675,15 +680,15 @@ class Client:
         self.maxRedirects = self.MaxRedirects
         self.maxBodySize = None if maxBodySize is None else int(maxBodySize)
         self.waited = False
-        self.pending = None
-        self._last = None  # values of the last queued request
+        self.pending: dict[str, Any] | None = None
+        self._last: dict[str, Any] | None = None  # values of the last queued request
         self._redirectCount = 0
         self._redirectMark = 0
         self._stale = False  # connection must be reopened before next send
         self._reused = False  # request in progress went on a kept-alive connection
         self._received = False  # some response bytes arrived for the request in progress
         self._retried = False  # request in progress was sent again once
-        self._resumeAt = None  # tyme to resume an event stream that the server closed
+        self._resumeAt: float | None = None  # tyme to resume an event stream that the server closed
 
         # a full url in path gives scheme host and port
         parts = urlsplit(path or "/")
@@ -741,7 +746,9 @@ class Client:
             )
         self.respondent = respondent
 
-    def _makeConnector(self, scheme: str, hostname: str, port: int, rxbs: bytearray | None = None):
+    def _makeConnector(
+        self, scheme: str, hostname: str, port: int, rxbs: bytearray | None = None
+    ) -> tcpclienting.Client:
         """Return a new tcp Client (ClientTls for https) to hostname port."""
         kwa = dict(self.kwa)
         if self._tymth is not None:
@@ -755,22 +762,22 @@ class Client:
         return cls(ha=(hostname, port), bs=self.bufsize, wl=self.wl, **kwa)
 
     @property
-    def tymth(self):
+    def tymth(self) -> Callable[[], float] | None:
         """Return the injected tymth of this client, None if not wound."""
         return self._tymth
 
-    def wind(self, tymth):
+    def wind(self, tymth: Callable[[], float] | None) -> None:
         """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
         Updates winds the connector's tymth."""
         self._tymth = tymth
         self.connector.wind(tymth)
 
-    def reopen(self):
+    def reopen(self) -> bool:
         """Return result of .connector.reopen()."""
         self._stale = False
         return self.connector.reopen()
 
-    def close(self):
+    def close(self) -> None:
         """Call .connector.close (shutclose)."""
         self.connector.close()
 
@@ -795,11 +802,11 @@ class Client:
         fragment: str | None = None,
         headers: dict | None = None,
         body: bytes | None = None,
-        data=None,
+        data: Any = None,
         fargs: dict | None = None,
-        reply=None,
-        **kwa,
-    ) -> dict:
+        reply: Any = None,
+        **kwa: Any,
+    ) -> dict[str, Any]:
         """Create and append a request dict onto .requests and return it.
 
         A differential request: method, path, qargs, fragment and headers not
@@ -812,7 +819,7 @@ class Client:
             client.request(method="POST", path="/echo", data={"name": "hio"},
                            headers={"Accept": "application/json"})
         """
-        last = self._last or {
+        last: dict[str, Any] = self._last or {
             "method": self.requester.method,
             "path": self.requester.path,
             "qargs": self.requester.qargs,
@@ -836,7 +843,7 @@ class Client:
         self.requests.append(request)
         return request
 
-    def _retarget(self, scheme: str, hostname: str, port: int):
+    def _retarget(self, scheme: str, hostname: str, port: int) -> None:
         """Point the client at another server: close the connection and make a
         new connector for scheme hostname port. The requester follows."""
         self.connector.close()
@@ -885,10 +892,10 @@ class Client:
         fragment: str | None = None,
         headers: dict | None = None,
         body: bytes | None = None,
-        data=None,
+        data: Any = None,
         fargs: dict | None = None,
-        **kwa,
-    ):
+        **kwa: Any,
+    ) -> None:
         """Rebuild and transmit request. Assumes that .waited is not True.
 
         Do not use bare unless there is no request/response in progress,
@@ -909,7 +916,7 @@ class Client:
         self.pending = self._record(kwa)
         self._send(msg)
 
-    def _send(self, msg: bytes):
+    def _send(self, msg: bytes) -> None:
         """Send request msg, on a new connection unless the kept-alive one may
         be reused, and make .respondent ready for its response."""
         self._reused = not (self._stale or self.connector.cs is None)
@@ -982,7 +989,7 @@ class Client:
         except (OSError, UnicodeError):
             return False
 
-    def redirect(self):
+    def redirect(self) -> None:
         """Perform redirect: send the request again to the Location of the
         redirect response, on this server or another.
 
@@ -1062,7 +1069,7 @@ class Client:
         connector = self.connector
         return bool(getattr(connector, "cutoff", False))
 
-    def _finish(self, errored: bool = False, error: str | None = None):
+    def _finish(self, errored: bool = False, error: str | None = None) -> None:
         """Append the response to the request in progress to .responses and
         make ready for the next request."""
         response = self._response(errored=errored, error=error)
@@ -1083,7 +1090,7 @@ class Client:
         self._redirectCount = 0
         self._redirectMark = len(self.redirects)
 
-    def _suspend(self):
+    def _suspend(self) -> None:
         """The server closed the event stream in progress: close the connection
         and resume the stream on a new one after the stream's retry time
         (see _resume). The request stays in progress.
@@ -1095,7 +1102,7 @@ class Client:
         self._stale = True
         self._resumeAt = self._tyme()() + self.respondent.retry / 1000.0
 
-    def _resume(self):
+    def _resume(self) -> None:
         """Send the event stream request again, with a Last-Event-Id header
         when the stream gave event ids, so that the server goes on from there."""
         requester = self.requester
@@ -1104,7 +1111,7 @@ class Client:
             requester.headers["Last-Event-Id"] = self.respondent.leid
         self._send(requester.build())
 
-    def serviceRequests(self):
+    def serviceRequests(self) -> None:
         """Service requests deque: send the next queued request when none is pending."""
         if self.waited or not self.requests:
             return
@@ -1136,7 +1143,7 @@ class Client:
             self.respondent.reinit(method=self.requester.method)
             self._finish(errored=True, error=str(ex))
 
-    def serviceResponse(self):
+    def serviceResponse(self) -> None:
         """Service receives on the connection and parse the response."""
         connector = self.connector
         try:
@@ -1179,7 +1186,7 @@ class Client:
         elif respondent.errored:
             self._finish(errored=True)
 
-    def service(self):
+    def service(self) -> None:
         """Service request response: send queued requests, service the
         connection and parse responses. An event stream that the server
         closed is resumed here once its retry time has passed."""
@@ -1202,7 +1209,7 @@ class Client:
         except OSError as ex:  # connection refused or reset, TLS handshake failed
             self._fail(ex)
             return
-        if self._unreachable():
+        if self._unreachable() and connector.error is not None:
             self._fail(connector.error)
             return
         self.serviceResponse()
@@ -1220,7 +1227,7 @@ class Client:
             and not getattr(connector, "reconnectable", False)
         )
 
-    def _fail(self, ex: Exception):
+    def _fail(self, ex: Exception) -> None:
         """The connection failed: close it and end the request in progress, if
         any, with an errored response."""
         self.connector.close()
@@ -1228,12 +1235,14 @@ class Client:
         if self.waited:
             self._finish(errored=True, error=str(ex))
 
-    def _tyme(self):
+    def _tyme(self) -> Callable[[], float]:
         """Return a function giving the current tyme: the wound tymth, else monotonic time."""
         tymth = self._tymth or getattr(self.connector, "tymth", None)
         return tymth if tymth is not None else time.monotonic
 
-    def serviceWhileGen(self, tymeout: float = 0.5, tock: float | None = None):
+    def serviceWhileGen(
+        self, tymeout: float = 0.5, tock: float | None = None
+    ) -> Generator[float | bytes, None, Response | None]:
         """Generator method: service while requests are pending or no response
         has come, until tymeout.
 
@@ -1258,7 +1267,9 @@ class Client:
         response = yield from self._serviceWhile(tymeout=tymeout, tock=tock)
         return None if response is None else self.attrify(response)
 
-    def _serviceWhile(self, tymeout: float = 0.5, tock: float | None = None):
+    def _serviceWhile(
+        self, tymeout: float = 0.5, tock: float | None = None
+    ) -> Generator[float | bytes, None, dict[str, Any] | None]:
         """Generator method as serviceWhileGen, returning the response dict itself."""
         waiting = b"" if tock is None else tock
         tyme = self._tyme()
@@ -1273,7 +1284,7 @@ class Client:
 
 
 @contextmanager
-def openClient(cls=None, **kwa):
+def openClient(cls: type[Client] | None = None, **kwa: Any) -> Iterator[Client]:
     """Wrapper to create and open HTTP Client instances.
 
     When used in a with statement block, calls .close() on exit of the block.
@@ -1297,7 +1308,7 @@ def openClient(cls=None, **kwa):
 
 
 def backendRequest(
-    tymth,
+    tymth: Callable[[], float] | None,
     *,
     method: str = "GET",
     scheme: str = "",
@@ -1305,11 +1316,11 @@ def backendRequest(
     port: int | None = None,
     path: str = "/",
     qargs: dict | None = None,
-    data=None,
+    data: Any = None,
     buffered: bool = False,
     tymeout: float = 2.0,
     tock: float | None = None,
-):
+) -> Generator[float | bytes, None, dict[str, Any] | None]:
     """Perform async ReST request to a backend server.
 
     Parameters:
@@ -1371,7 +1382,7 @@ class ClientDoer(doing.Doer):
         client (Client): HTTP client instance
     """
 
-    def __init__(self, client: Client, **kwa):
+    def __init__(self, client: Client, **kwa: Any) -> None:
         """
         Parameters:
             client (Client): HTTP client instance
@@ -1382,21 +1393,21 @@ class ClientDoer(doing.Doer):
         if self.tymth is not None:
             self.client.wind(self.tymth)
 
-    def wind(self, tymth):
+    def wind(self, tymth: Callable[[], float] | None) -> None:
         """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
         Updates winds the client's tymth."""
         super().wind(tymth)
         self.client.wind(tymth)
 
-    def enter(self, *, temp=None):
+    def enter(self, *, temp: bool | None = None) -> None:
         """Open the client connection."""
         self.client.reopen()
 
-    def recur(self, tyme):
+    def recur(self, tyme: float) -> bool:
         """Service the client once per cycle."""
         self.client.service()
         return False
 
-    def exit(self):
+    def exit(self) -> None:
         """Close client resources."""
         self.client.close()
