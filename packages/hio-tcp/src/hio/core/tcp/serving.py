@@ -356,17 +356,47 @@ class Server(Acceptor):
         for ix in self.ixes.values():
             ix.wind(tymth)
 
+    def open(self) -> bool:
+        """Opens the listen socket (see Acceptor.open) and the readiness poller
+        of the remoters, so that the poller's descriptor is not left to be
+        found when the accepted connections may have taken them all."""
+        opened = super().open()
+        if self._poller is None:
+            self._makePoller()
+        return opened
+
+    def _makePoller(self) -> select.epoll | select.poll | None:
+        """Makes the readiness poller and registers every remoter read from now on.
+
+        Returns the poller, None on a platform without one, or when it cannot
+        be made for lack of descriptors: meanwhile every remoter is tried
+        each service, as without a poller, and making it is tried again with
+        the next remoter added.
+        """
+        try:
+            if hasattr(select, "epoll"):
+                poller = select.epoll()
+            elif hasattr(select, "poll"):
+                poller = select.poll()
+            else:  # no poller on this platform, every remoter is tried each service
+                return None
+        except OSError as ex:
+            logger.error("Server on %s cannot make its readiness poller: %s", self.ha, ex)
+            return None
+        self._poller = poller
+        for ca, ix in list(self.ixes.items()):  # added while there was none
+            if ix.opened and not ix.cutoff and ca not in self._parked and ca not in self._cafds:
+                self._register(ca, ix)
+        return poller
+
     def _register(self, ca: tuple, ix: Remoter) -> None:
         """Adds remoter ix at ca to .ixes and to the readiness poller."""
         self.ixes[ca] = ix
         self._fresh[ca] = None
         poller = self._poller
         if poller is None:
-            if hasattr(select, "epoll"):
-                self._poller = poller = select.epoll()
-            elif hasattr(select, "poll"):
-                self._poller = poller = select.poll()
-            else:  # no poller on this platform, every remoter is tried each service
+            poller = self._makePoller()
+            if poller is None:
                 return
         assert ix.cs is not None  # an open remoter
         fd = ix.cs.fileno()
