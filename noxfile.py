@@ -349,6 +349,18 @@ def stress(session: nox.Session) -> None:
     session.run(*pytest_args(session, ROOT / "tools" / "stress"), "-v", "-s")
 
 
+@nox.session(tags=["ci"])
+def soak(session: nox.Session) -> None:
+    """The servers under a steady mixed load on loopback; fails on an error or on rising memory or descriptors.
+
+    ``nox -s soak -- --duration 1800`` is the run for real use; with no arguments it runs 60 s under CI
+    (the CI variable set) and 30 minutes otherwise. Plot, summary and samples go to soak-results/.
+    """
+    install_pinned(session, "hio", extra=["falcon>=3.1", "matplotlib>=3.7"])
+    args = session.posargs or ["--duration", "60" if os.environ.get("CI") else "1800"]
+    session.run("python", str(ROOT / "tools" / "soak" / "run.py"), "--out", str(ROOT / "soak-results"), *args)
+
+
 def main() -> None:  # pragma: no cover - convenience for ``python noxfile.py``
     sys.exit(nox.main())
 
