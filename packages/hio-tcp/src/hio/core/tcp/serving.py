@@ -373,6 +373,7 @@ class Server(Acceptor):
         each service, as without a poller, and making it is tried again with
         the next remoter added.
         """
+        poller: select.epoll | select.poll
         try:
             if hasattr(select, "epoll"):
                 poller = select.epoll()
