@@ -207,3 +207,25 @@ def test_arp_bad_arguments(fake_path, tmp_path, ether, host, interface, what):
         with pytest.raises(ValueError, match=f"Invalid arp {what}"):
             arpDelete(host, interface=interface)
     assert not record.exists()  # arp never ran
+
+
+def test_starvation_paces_retries_doubling_to_the_longest_pause():
+    starvation = coring.Starvation(first=0.01, longest=0.04)
+    assert starvation.due() and not starvation.starved
+    assert starvation.failed() is True  # the first failure begins an episode
+    assert starvation.starved and not starvation.due()  # the first pause has begun
+    pauses = [starvation._pause]
+    for _ in range(4):
+        assert starvation.failed() is False  # later failures do not begin another
+        pauses.append(starvation._pause)
+    assert pauses == [0.01, 0.02, 0.04, 0.04, 0.04]
+    assert starvation.fed() is True and not starvation.starved and starvation.due()
+    assert starvation.fed() is False  # no episode to end
+    assert starvation.failed() is True and starvation._pause == 0.01  # a new episode starts from the first pause
+
+
+def test_exhausted_names_the_lack_of_resources():
+    import errno
+
+    assert {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM} == coring.EXHAUSTED
+    assert errno.EADDRINUSE not in coring.EXHAUSTED

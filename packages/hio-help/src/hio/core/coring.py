@@ -7,6 +7,7 @@ with the standard library only, and managing arp table entries.
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import os
 import re
@@ -15,6 +16,7 @@ import socket
 import struct
 import subprocess
 import sys
+import time
 
 from ..hioing import HioError
 
@@ -236,3 +238,47 @@ def arpDelete(host: str, interface: str = "en0") -> None:
     else:
         args = ["-d", host, "ifscope", interface]
     _runArp(args)
+
+
+EXHAUSTED = frozenset((errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM))
+"""errno values of an operation that failed for lack of descriptors, buffers or memory."""
+
+
+class Starvation:
+    """Paces the retries of an operation that fails for lack of resources.
+
+    After a failure the next try waits ``first`` seconds of real time, the
+    pause doubling after each further failure up to ``longest``, so that a
+    starved transport neither spins nor gives up. ``failed`` and ``fed`` tell
+    when an episode begins and ends, so that each is logged once.
+
+    Attributes:
+        first (float): first pause in seconds after a failure
+        longest (float): longest pause in seconds between tries
+        starved (bool): True from a failure until the next success
+    """
+
+    def __init__(self, first: float = 0.01, longest: float = 0.25) -> None:
+        self.first = first
+        self.longest = longest
+        self.starved = False
+        self._pause = 0.0  # seconds of the current pause
+        self._retry = 0.0  # time.monotonic() from which trying again is due
+
+    def due(self) -> bool:
+        """True when the current pause is over (always True when not starved)."""
+        return not self.starved or time.monotonic() >= self._retry
+
+    def failed(self) -> bool:
+        """Records a failure and starts the next pause; True when it begins an episode."""
+        began = not self.starved
+        self._pause = self.first if began else min(self._pause * 2.0, self.longest)
+        self.starved = True
+        self._retry = time.monotonic() + self._pause
+        return began
+
+    def fed(self) -> bool:
+        """Records a success; True when it ends an episode."""
+        ended = self.starved
+        self.starved = False
+        return ended

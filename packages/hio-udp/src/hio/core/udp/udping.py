@@ -24,7 +24,6 @@ import os
 import socket
 import struct
 import sys
-import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -77,8 +76,7 @@ _DEFERRED = frozenset(
     if code is not None
 )
 
-EXHAUSTED = frozenset((errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM))
-"""Error numbers of a socket that could not be made for lack of descriptors or memory."""
+EXHAUSTED = coring.EXHAUSTED
 
 # errors that mean "no room now, try again later"
 _AGAIN = frozenset((errno.EAGAIN, errno.EWOULDBLOCK, errno.ENOBUFS, errno.EINTR))
@@ -469,9 +467,12 @@ class PeerDoer(doing.Doer):
         """
         super().__init__(**kwa)
         self.peer = peer
-        self.starved = False
-        self._backoff = 0.0  # seconds of the current pause while starved
-        self._retry = 0.0  # time.monotonic() from which opening is tried again while starved
+        self._starvation = coring.Starvation(self.Backoff, self.BackoffMax)
+
+    @property
+    def starved(self) -> bool:
+        """True while the Peer cannot be opened for lack of resources."""
+        return self._starvation.starved
 
     def enter(self, *, temp: bool | None = None) -> None:
         """Opens the Peer unless it is already open (see class docs when it cannot be)."""
@@ -485,16 +486,10 @@ class PeerDoer(doing.Doer):
         except OSError as ex:
             if ex.errno not in EXHAUSTED:
                 raise
-            if self.starved:
-                self._backoff = min(self._backoff * 2.0, self.BackoffMax)
-            else:
+            if self._starvation.failed():
                 logger.error("UDP Peer %s: cannot open: %s; retrying until resources free up", self.peer.name, ex)
-                self.starved = True
-                self._backoff = self.Backoff
-            self._retry = time.monotonic() + self._backoff
             return False
-        if self.starved:
-            self.starved = False
+        if self._starvation.fed():
             logger.info("UDP Peer %s: opened after resources freed up", self.peer.name)
         return True
 
@@ -503,7 +498,7 @@ class PeerDoer(doing.Doer):
 
         While starved, tries to open the Peer once each pause is over.
         """
-        if self.starved and (time.monotonic() < self._retry or not self._open()):
+        if self.starved and (not self._starvation.due() or not self._open()):
             return False
         self.peer.service()
         return False

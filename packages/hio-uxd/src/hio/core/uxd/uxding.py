@@ -28,7 +28,6 @@ import socket
 import stat
 import sys
 import tempfile
-import time
 from collections import deque
 from collections.abc import Iterator
 from typing import Any
@@ -37,13 +36,14 @@ from hio import help
 from hio.base import doing
 from hio.base.filing import Filer, FilerError, SizeError, checkComponent
 from hio.base.waking import waker
+from hio.core import coring
 from hio.hioing import HioError
 
 __all__ = ["GramSizeError", "Peer", "PeerDoer", "openPeer"]
 
 logger = help.ogler.getLogger()
 
-EXHAUSTED = frozenset((errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM))
+EXHAUSTED = coring.EXHAUSTED
 """Error numbers of a socket that could not be made for lack of descriptors or memory."""
 
 # errors that mean "no room now, try again later"
@@ -665,10 +665,13 @@ class PeerDoer(doing.Doer):
         """
         super().__init__(**kwa)
         self.peer = peer
-        self.starved = False
         self._temp: bool | None = None  # temp given to enter, for the tries while starved
-        self._backoff = 0.0  # seconds of the current pause while starved
-        self._retry = 0.0  # time.monotonic() from which opening is tried again while starved
+        self._starvation = coring.Starvation(self.Backoff, self.BackoffMax)
+
+    @property
+    def starved(self) -> bool:
+        """True while the Peer cannot be opened for lack of resources."""
+        return self._starvation.starved
 
     def enter(self, *, temp: bool | None = None) -> None:
         """Opens the Peer unless already open (see class docs when it cannot be).
@@ -687,16 +690,10 @@ class PeerDoer(doing.Doer):
         except OSError as ex:
             if ex.errno not in EXHAUSTED:
                 raise
-            if self.starved:
-                self._backoff = min(self._backoff * 2.0, self.BackoffMax)
-            else:
+            if self._starvation.failed():
                 logger.error("UXD Peer %s: cannot open: %s; retrying until resources free up", self.peer.name, ex)
-                self.starved = True
-                self._backoff = self.Backoff
-            self._retry = time.monotonic() + self._backoff
             return False
-        if self.starved:
-            self.starved = False
+        if self._starvation.fed():
             logger.info("UXD Peer %s: opened at %s after resources freed up", self.peer.name, self.peer.path)
         return True
 
@@ -705,7 +702,7 @@ class PeerDoer(doing.Doer):
 
         While starved, tries to open the Peer once each pause is over.
         """
-        if self.starved and (time.monotonic() < self._retry or not self._open()):
+        if self.starved and (not self._starvation.due() or not self._open()):
             return False
         self.peer.service()
         return False
