@@ -229,3 +229,14 @@ def test_exhausted_names_the_lack_of_resources():
 
     assert {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM} == coring.EXHAUSTED
     assert errno.EADDRINUSE not in coring.EXHAUSTED
+
+
+def test_addressed_names_the_host_and_port_of_ha():
+    class Endpoint(coring.Addressed):
+        def __init__(self, ha):
+            self.ha = ha
+
+    endpoint = Endpoint(("127.0.0.1", 6101))
+    assert (endpoint.host, endpoint.port) == ("127.0.0.1", 6101)
+    endpoint.ha = ("::1", 0)
+    assert (endpoint.host, endpoint.port) == ("::1", 0)

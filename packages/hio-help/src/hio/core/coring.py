@@ -282,3 +282,19 @@ class Starvation:
         ended = self.starved
         self.starved = False
         return ended
+
+
+class Addressed:
+    """Mixin for a transport with an address ``.ha``, a (host, port) duple: its host and port by name."""
+
+    ha: tuple
+
+    @property
+    def host(self) -> str:
+        """Host of .ha"""
+        return self.ha[0]
+
+    @property
+    def port(self) -> int:
+        """Port of .ha"""
+        return self.ha[1]
