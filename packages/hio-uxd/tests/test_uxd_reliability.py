@@ -91,6 +91,7 @@ def test_peer_doer_out_of_descriptors_backs_off_and_opens_later():
         _, err = child.communicate(timeout=10)
     assert err.count("LOGGED UXD Peer starving: cannot open") == 1, err  # once for the episode
     assert err.count("LOGGED UXD Peer starving: opened at") == 1, err
+    assert err.count("LOGGED UXD Peer starving: opened after resources freed up") == 1, err
 
 
 def test_peer_doer_raises_other_open_failures(tmp_path):

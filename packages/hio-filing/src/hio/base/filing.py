@@ -16,6 +16,7 @@ and files get exactly the Filer's permissions, whatever the process umask.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import shutil
@@ -210,17 +211,7 @@ class Filer(Mixin):
             if self.filed:
                 self.file = ocfn(self.path, mode=self.mode, perm=self.perm)
         else:
-            self.path, self.file = self.remake(
-                name=self.name,
-                base=self.base,
-                temp=self.temp,
-                headDirPath=self.headDirPath,
-                perm=self.perm,
-                clean=clean,
-                filed=self.filed,
-                mode=self.mode,
-                fext=self.fext,
-            )
+            self.path, self.file = self._remakeOwn(clean=clean)
         self.opened = os.path.exists(self.path) and (not self.filed or (self.file is not None and not self.file.closed))
         return self.opened
 
@@ -267,28 +258,55 @@ class Filer(Mixin):
         mode = self.mode if mode is None else mode
         fext = self.fext if fext is None else fext
         leaf = self._leaf(name, fext, filed, self.extensioned if extensioned is None else extensioned)
+        leafDir = self._leafIsDir(filed)
         if temp if temp is not None else self.temp:
             tempDir = self.TempHeadDir if os.path.isdir(self.TempHeadDir) else None
             if self._tempHead:  # one temporary directory at a time: the previous one is out of reach now
                 shutil.rmtree(self._tempHead, ignore_errors=True)
                 self._tempHead = None
             head = tempfile.mkdtemp(prefix=self.TempPrefix, suffix=self.TempSuffix, dir=tempDir)
-            os.chmod(head, perm)
+            try:
+                os.chmod(head, perm)
+                tail = self.CleanTailDirPath if clean else self.TailDirPath
+                path = self._make(head, tail, base, leaf, perm, clean, leafDir)
+            except BaseException:  # nothing is left made
+                shutil.rmtree(head, ignore_errors=True)
+                raise
             self._tempHead = head
-            tail = self.CleanTailDirPath if clean else self.TailDirPath
-            path = self._make(head, tail, base, leaf, perm, clean, filed)
         else:
             (head, tail), (alt, altTail) = self._heads(headDirPath, clean)
             try:
-                path = self._make(head, tail, base, leaf, perm, clean, filed)
+                path = self._make(head, tail, base, leaf, perm, clean, leafDir)
             except OSError as ex:  # not permitted or not a directory: the alternate head
-                logger.info("Filer: %s not usable (%s), falling back to %s", head, ex, alt)
-                head, tail = alt, altTail
-                path = self._make(head, tail, base, leaf, perm, clean, filed)
-        file = ocfn(path, mode=mode, perm=perm) if filed else None
-        if filed:
-            os.chmod(path, perm)
-        return path, file
+                logger.info("%s: %s not usable (%s), falling back to %s", type(self).__name__, head, ex, alt)
+                path = self._make(alt, altTail, base, leaf, perm, clean, leafDir)
+        return path, self._openLeaf(path, filed, mode, perm)
+
+    def _remakeOwn(self, clean: bool = False) -> tuple[str, IO | None]:
+        """Remakes the path from this Filer's own parts (.name, .base, .temp, ...); see .remake."""
+        return self.remake(
+            name=self.name,
+            base=self.base,
+            temp=self.temp,
+            headDirPath=self.headDirPath,
+            perm=self.perm,
+            clean=clean,
+            filed=self.filed,
+            mode=self.mode,
+            fext=self.fext,
+        )
+
+    def _leafIsDir(self, filed: bool) -> bool:
+        """True when the last component of the path is a directory this Filer makes: unless filed."""
+        return not filed
+
+    def _openLeaf(self, path: str, filed: bool, mode: str, perm: int) -> IO | None:
+        """Opens, creating it when missing, the file at ``path`` with exactly ``perm`` when filed; None otherwise."""
+        if not filed:
+            return None
+        file = ocfn(path, mode=mode, perm=perm)
+        os.chmod(path, perm)
+        return file
 
     @staticmethod
     def _leaf(name: str, fext: str, filed: bool, extensioned: bool) -> str:
@@ -363,31 +381,44 @@ class Filer(Mixin):
             raise FilerError(f"Filer path {path} resolves outside its head directory {head}")
         return os.path.exists(path)
 
-    def _make(self, head: str, tail: str, base: str, leaf: str, perm: int, clean: bool, filed: bool) -> str:
-        """Makes every missing directory from head to the path with ``perm``; returns the path."""
+    def _make(self, head: str, tail: str, base: str, leaf: str, perm: int, clean: bool, leafDir: bool) -> str:
+        """Makes every missing directory from head to the path with ``perm``; returns the path.
+
+        The path itself is made too when ``leafDir``. A failure leaves
+        nothing made.
+        """
         parts = [p for p in tail.split("/") if p] + ([base] if base else [])
-        dirPath = os.path.join(head, *parts)
-        path = os.path.join(dirPath, leaf)
-        if not filed:
+        path = self._checkPath(os.path.join(head, *parts, leaf))
+        if leafDir:
             parts.append(leaf)
         os.makedirs(head, exist_ok=True)
         if not os.access(head, os.W_OK | os.X_OK):
-            raise PermissionError(f"head directory {head} is not writable")
+            raise PermissionError(errno.EACCES, f"head directory {head} is not writable")
         if not _within(path, head):  # checked before making anything: nothing is made outside
-            raise FilerError(f"Filer path {path} resolves outside its head directory {head}")
+            raise FilerError(f"{type(self).__name__} path {path} resolves outside its head directory {head}")
         made, current = [], head
-        for part in parts:
-            current = os.path.join(current, part)
-            if not os.path.lexists(current):
-                os.mkdir(current, perm)
-                os.chmod(current, perm)  # exactly perm, whatever the umask
-                made.append(current)
-        if clean and os.path.lexists(path):
-            self._remove(path)
-            if not filed:
-                os.mkdir(path, perm)
-                os.chmod(path, perm)
+        try:
+            for part in parts:
+                current = os.path.join(current, part)
+                if not os.path.lexists(current):
+                    os.mkdir(current, perm)
+                    os.chmod(current, perm)  # exactly perm, whatever the umask
+                    made.append(current)
+            if clean and os.path.lexists(path):
+                self._remove(path)
+                if leafDir:
+                    os.mkdir(path, perm)
+                    os.chmod(path, perm)
+        except BaseException:
+            for directory in reversed(made):
+                with contextlib.suppress(OSError):
+                    os.rmdir(directory)  # only when empty
+            raise
         self._made = made + [d for d in self._made if d not in made]
+        return path
+
+    def _checkPath(self, path: str) -> str:
+        """Returns ``path`` when this Filer can use it; a subclass with limits raises otherwise."""
         return path
 
     @staticmethod

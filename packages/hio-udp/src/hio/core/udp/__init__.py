@@ -1,28 +1,8 @@
 """hio.core.udp package
 
-Nonblocking UDP datagram peers whose sockets are serviced through datagram
-buffers (.txgs, .rxgs) by hio doers.
-
-Modules:
-    udping: Peer, PeerDoer, openPeer, GramSizeError and the UDP size constants
+Nonblocking UDP datagram peers serviced by hio doers: this package
+re-exports the names of hio.core.udp.udping, which documents them.
 """
 
-from hio.core.udp.udping import (
-    UDP_MAX_DATAGRAM_SIZE,
-    UDP_MAX_PACKET_SIZE,
-    UDP_MAX_SAFE_PAYLOAD,
-    GramSizeError,
-    Peer,
-    PeerDoer,
-    openPeer,
-)
-
-__all__ = [
-    "UDP_MAX_DATAGRAM_SIZE",
-    "UDP_MAX_PACKET_SIZE",
-    "UDP_MAX_SAFE_PAYLOAD",
-    "GramSizeError",
-    "Peer",
-    "PeerDoer",
-    "openPeer",
-]
+from hio.core.udp.udping import *  # noqa: F403  # the names of udping.__all__
+from hio.core.udp.udping import __all__  # noqa: F401  # re-exported as this package's own

@@ -24,16 +24,13 @@ import os
 import socket
 import struct
 import sys
-from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from hio import help
-from hio.base import doing
-from hio.base.waking import waker
 from hio.core import coring
-from hio.hioing import HioError
+from hio.core.gramming import GramDoer, GramQueue, GramSizeError
 
 __all__ = [
     "UDP_MAX_DATAGRAM_SIZE",
@@ -78,15 +75,8 @@ _DEFERRED = frozenset(
 
 EXHAUSTED = coring.EXHAUSTED
 
-# errors that mean "no room now, try again later"
-_AGAIN = frozenset((errno.EAGAIN, errno.EWOULDBLOCK, errno.ENOBUFS, errno.EINTR))
 
-
-class GramSizeError(HioError, ValueError):
-    """A datagram larger than the transport can carry in one piece."""
-
-
-class Peer:
+class Peer(coring.Addressed, GramQueue):
     """Nonblocking UDP socket bound to a local address, sending and receiving whole datagrams.
 
     Attributes:
@@ -109,7 +99,7 @@ class Peer:
         maxGramSize (int): largest payload this Peer sends in one datagram
     """
 
-    UndeliveredSize = 1024  # how many undelivered reports are kept
+    Kind = "UDP"
 
     def __init__(
         self,
@@ -132,56 +122,27 @@ class Peer:
             bcast: True means allow sending to broadcast addresses
             name: name of this Peer, for logs
         """
+        super().__init__()
         self.name = name
         host, port = ha if ha else (host, port)
         self.ha = (coring.normalizeHost(host) if host else "", int(port))
         self.bs = int(bufsize)
         self.wl = wl
         self.bcast = bool(bcast)
-        self.ls: socket.socket | None = None
         self.opened = False
-        self.rxgs: deque = deque()
-        self.txgs: deque = deque()
-        self.undelivered: deque = deque(maxlen=self.UndeliveredSize)
         self._family = socket.AF_INET6 if ":" in self.ha[0] else socket.AF_INET
         self._rxbuf = bytearray(UDP_MAX_DATAGRAM_SIZE + 1)  # holds any UDP payload whole
         self._rxview = memoryview(self._rxbuf)
         self._recverr = False  # True when the socket reports deferred delivery errors
 
     @property
-    def host(self) -> str:
-        """Host of .ha"""
-        return self.ha[0]
-
-    @property
-    def port(self) -> int:
-        """Port of .ha"""
-        return self.ha[1]
-
-    @property
     def maxGramSize(self) -> int:
         """Largest payload this Peer sends in one datagram: 65507 over IPv4, 65527 over IPv6."""
         return UDP_MAX_PACKET_SIZE_IPV6 if self._family == socket.AF_INET6 else UDP_MAX_PACKET_SIZE
 
-    def checkGramSize(self, data: bytes) -> bytes:
-        """Returns ``data`` when one datagram carries it whole, raising GramSizeError otherwise."""
-        if len(data) > self.maxGramSize:
-            raise GramSizeError(
-                f"UDP datagram of {len(data)} bytes is larger than the {self.maxGramSize} bytes one UDP datagram carries."
-            )
-        return data
-
-    def actualBufSizes(self) -> tuple[int, int]:
-        """Returns duple of the actual socket send and receive buffer sizes (send, receive).
-
-        (0, 0) when not open.
-        """
-        if not self.ls:
-            return (0, 0)
-        return (
-            self.ls.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF),
-            self.ls.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF),
-        )
+    def _where(self) -> tuple[str, int]:
+        """Returns where this Peer is, for messages: .ha"""
+        return self.ha
 
     def open(self) -> bool:
         """Opens the socket in non blocking mode and binds it to .ha.
@@ -202,9 +163,7 @@ class Peer:
         try:
             if self.bcast:
                 ls.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
-            for option in (socket.SO_SNDBUF, socket.SO_RCVBUF):
-                if ls.getsockopt(socket.SOL_SOCKET, option) < self.bs:
-                    ls.setsockopt(socket.SOL_SOCKET, option, self.bs)
+            self._sizeBuffers(ls, self.bs)
             ls.setblocking(False)
             self._recverr = False
             if sys.platform.startswith("linux"):
@@ -216,15 +175,10 @@ class Peer:
                     pass
             ls.bind(self.ha)
         except OSError as ex:
-            ls.close()
-            logger.error("UDP Peer %s: cannot open at %s: %s", self.name, self.ha, ex)
+            self._failed(ls, ex)
             raise
-        self.ls = ls
         self.ha = ls.getsockname()[:2]
-        self.opened = True
-        waker.watch(ls)
-        logger.info("UDP Peer %s: opened at %s", self.name, self.ha)
-        return True
+        return self._opened(ls)
 
     def reopen(self) -> bool:
         """Idempotently opens the socket, closing it first when open.
@@ -237,18 +191,7 @@ class Peer:
 
     def close(self) -> None:
         """Closes the socket, if open. Datagrams queued in .txgs stay queued."""
-        if self.ls is not None:
-            waker.unwatch(self.ls)
-            self.ls.close()
-            self.ls = None
-            logger.info("UDP Peer %s: closed at %s", self.name, self.ha)
-        self.opened = False
-
-    def _socket(self) -> socket.socket:
-        """Returns the open socket, raising a clear OSError when closed."""
-        if self.ls is None:
-            raise OSError(errno.EBADF, f"UDP Peer at {self.ha} is not open")
-        return self.ls
+        self._closeSocket()
 
     def receive(self) -> tuple[bytes, Any]:
         """Performs a non blocking read of one datagram.
@@ -295,23 +238,16 @@ class Peer:
                 does not resolve, an unreachable network, or a broadcast address
                 without .bcast (PermissionError)
         """
-        self.checkGramSize(data)
-        ls = self._socket()
-        for attempt in range(2):  # a deferred error pending first, then this datagram
-            try:
-                count = ls.sendto(data, da)
-            except (BlockingIOError, InterruptedError):
-                return 0
-            except OSError as ex:
-                if ex.errno in _AGAIN:
-                    return 0
-                if attempt == 0 and ex.errno in _DEFERRED and self._collectDeferred(ex, strict=True):
-                    continue  # the error was about an earlier datagram: send this one now
-                raise
-            if self.wl:
-                self.wl.writeTx(data[:count], who=da)
-            return count
-        return 0
+        return self._sendGram(data, da)
+
+    def _sendto(self, data: bytes, dst: Any) -> int:
+        """Sends one datagram, first collecting a pending report about an earlier one."""
+        try:
+            return super()._sendto(data, dst)
+        except OSError as ex:
+            if ex.errno in _DEFERRED and self._collectDeferred(ex, strict=True):
+                return super()._sendto(data, dst)  # the error was about an earlier datagram: send this one now
+            raise
 
     def _collectDeferred(self, ex: OSError, strict: bool = False) -> int:
         """Moves reports of earlier datagrams that could not be delivered into .undelivered.
@@ -342,70 +278,6 @@ class Peer:
             self._undeliver(None, ex)
             count = 1
         return count
-
-    def _undeliver(self, da: Any, ex: OSError) -> None:
-        """Records and logs that a datagram to ``da`` was not delivered."""
-        self.undelivered.append((da, ex))
-        logger.info("UDP Peer at %s: datagram to %s not delivered: %s", self.ha, da, ex)
-
-    def transmit(self, data: bytes, da: tuple[str, int]) -> None:
-        """Queues one datagram in .txgs for .serviceTxGrams to send, after those already queued.
-
-        Parameters:
-            data: the whole datagram payload
-            da: destination address (host, port)
-
-        Raises:
-            GramSizeError: data is larger than .maxGramSize; nothing is queued
-        """
-        self.checkGramSize(data)
-        self.txgs.append((bytes(data), da))
-
-    def serviceReceives(self) -> int:
-        """Receives every datagram waiting into .rxgs as (data, source address) duples.
-
-        Returns:
-            int: number of datagrams received
-        """
-        count = 0
-        while True:
-            data, sa = self.receive()
-            if sa is None and not data:
-                return count
-            self.rxgs.append((data, sa))
-            count += 1
-
-    def serviceTxGrams(self) -> int:
-        """Sends the datagrams queued in .txgs, in order, until done or the socket has no room.
-
-        A datagram the socket has no room for stays first in .txgs for the
-        next service. One that cannot be sent to its destination is removed and
-        recorded, with the error, in .undelivered, and sending goes on.
-
-        Returns:
-            int: number of datagrams sent
-        """
-        count = 0
-        while self.txgs:
-            data, da = self.txgs[0]
-            try:
-                sent = self.send(data, da)
-            except (GramSizeError, OSError, TypeError, ValueError) as ex:
-                self.txgs.popleft()
-                if not isinstance(ex, OSError):
-                    ex = OSError(errno.EINVAL, str(ex))
-                self._undeliver(da, ex)
-                continue
-            if not sent:
-                break  # no room now: back off, keep it queued
-            self.txgs.popleft()
-            count += 1
-        return count
-
-    def service(self) -> None:
-        """Services receives, then queued transmits."""
-        self.serviceReceives()
-        self.serviceTxGrams()
 
 
 def _strerror(code: int | None) -> str:
@@ -438,71 +310,16 @@ def openPeer(cls: type[Peer] | None = None, **kwa: Any) -> Iterator[Peer]:
         peer.close()
 
 
-class PeerDoer(doing.Doer):
+class PeerDoer(GramDoer):
     """Doer that opens a UDP Peer on enter, services it every run and closes it on exit.
 
     Each run receives every waiting datagram into peer.rxgs and sends the
-    datagrams queued in peer.txgs until the socket has no room.
-
-    When the Peer cannot be opened for lack of descriptors or memory
-    (EXHAUSTED: EMFILE, ENFILE, ENOBUFS, ENOMEM) the doer is starved: it logs
-    that once, as an error, and tries again after .Backoff seconds of real
-    time, the pause doubling after each failed try up to .BackoffMax, so that
-    it costs next to nothing meanwhile; once the Peer opens it logs that, as
-    info, and services it as usual. Any other failure to open is raised.
+    datagrams queued in peer.txgs until the socket has no room. While the
+    Peer cannot be opened for lack of descriptors or memory (EXHAUSTED) the
+    doer is starved and backs off (see GramDoer); any other failure to open
+    is raised.
 
     Attributes:
         peer (Peer): the UDP Peer it services
         starved (bool): True while the Peer cannot be opened for lack of resources
     """
-
-    Backoff = 0.01  # first pause in seconds after an open failed for lack of resources
-    BackoffMax = 0.25  # longest pause in seconds between tries while starved
-
-    def __init__(self, peer: Peer, **kwa: Any):
-        """Initializes with the Peer to service.
-
-        Parameters:
-            peer: the UDP Peer
-        """
-        super().__init__(**kwa)
-        self.peer = peer
-        self._starvation = coring.Starvation(self.Backoff, self.BackoffMax)
-
-    @property
-    def starved(self) -> bool:
-        """True while the Peer cannot be opened for lack of resources."""
-        return self._starvation.starved
-
-    def enter(self, *, temp: bool | None = None) -> None:
-        """Opens the Peer unless it is already open (see class docs when it cannot be)."""
-        if not self.peer.opened:
-            self._open()
-
-    def _open(self) -> bool:
-        """Opens the Peer; True when opened, False when starved (see class docs)."""
-        try:
-            self.peer.reopen()
-        except OSError as ex:
-            if ex.errno not in EXHAUSTED:
-                raise
-            if self._starvation.failed():
-                logger.error("UDP Peer %s: cannot open: %s; retrying until resources free up", self.peer.name, ex)
-            return False
-        if self._starvation.fed():
-            logger.info("UDP Peer %s: opened after resources freed up", self.peer.name)
-        return True
-
-    def recur(self, tyme: float) -> bool:
-        """Services the Peer's receives and queued transmits; never done by itself.
-
-        While starved, tries to open the Peer once each pause is over.
-        """
-        if self.starved and (not self._starvation.due() or not self._open()):
-            return False
-        self.peer.service()
-        return False
-
-    def exit(self) -> None:
-        """Closes the Peer."""
-        self.peer.close()

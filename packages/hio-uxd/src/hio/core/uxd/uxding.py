@@ -27,17 +27,13 @@ import os
 import socket
 import stat
 import sys
-import tempfile
-from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
 from hio import help
-from hio.base import doing
-from hio.base.filing import Filer, FilerError, SizeError, checkComponent
-from hio.base.waking import waker
+from hio.base.filing import Filer, SizeError
 from hio.core import coring
-from hio.hioing import HioError
+from hio.core.gramming import GramDoer, GramQueue, GramSizeError
 
 __all__ = ["GramSizeError", "Peer", "PeerDoer", "openPeer"]
 
@@ -45,13 +41,6 @@ logger = help.ogler.getLogger()
 
 EXHAUSTED = coring.EXHAUSTED
 """Error numbers of a socket that could not be made for lack of descriptors or memory."""
-
-# errors that mean "no room now, try again later"
-_AGAIN = frozenset((errno.EAGAIN, errno.EWOULDBLOCK, errno.ENOBUFS, errno.EINTR))
-
-
-class GramSizeError(HioError, ValueError):
-    """A datagram larger than the transport carries in one piece."""
 
 
 def _maxUxdPathSize() -> int:
@@ -61,7 +50,7 @@ def _maxUxdPathSize() -> int:
     return 103  # BSD and macOS: sun_path holds 104 bytes
 
 
-class Peer(Filer):
+class Peer(GramQueue, Filer):
     """Nonblocking Unix domain datagram socket bound to the socket file at .path.
 
     Because Unix domain sockets are reliable there is no retry tymer: a
@@ -103,11 +92,11 @@ class Peer(Filer):
     TempPrefix = "hio_uxd_"
     TempSuffix = "_test"
     Fext = "uxd"
+    Kind = "UXD"
     Umask = 0o022
     MaxUxdPathSize = _maxUxdPathSize()
     MaxGramSize = 65535
     BufSize = 4 * MaxGramSize
-    UndeliveredSize = 1024  # how many undelivered reports are kept
 
     def __init__(
         self,
@@ -146,12 +135,6 @@ class Peer(Filer):
         self.bc = bc
         self.bs = int(bs) if bs is not None else self.BufSize
         self.wl = wl
-        self.ls: socket.socket | None = None
-        self.rxgs: deque = deque()
-        self.txgs: deque = deque()
-        self.undelivered: deque = deque(maxlen=self.UndeliveredSize)
-        self._dirs: list[str] = []  # directories this Peer made, outermost first
-        self._tempDir: str | None = None  # temporary head directory this Peer made
         self._bound: tuple[int, int] | None = None  # (device, inode) of the uxd file this Peer bound
         self._rxbuf = bytearray(self.MaxGramSize)
         self._rxview = memoryview(self._rxbuf)
@@ -163,20 +146,7 @@ class Peer(Filer):
 
     # --- path ---------------------------------------------------------------
 
-    def remake(
-        self,
-        *,
-        name: str = "",
-        base: str = "",
-        temp: bool | None = None,
-        headDirPath: str | None = None,
-        perm: int | None = None,
-        clean: bool = False,
-        filed: bool = False,
-        mode: str | None = None,
-        fext: str | None = None,
-        **kwa: Any,
-    ) -> tuple[str, None]:
+    def remake(self, **kwa: Any) -> tuple[str, None]:
         """Makes the directories to the uxd file path for these parts; returns (path, None).
 
         The path is <head>/<tail>/<base>/<name>[.<fext>]. Its directories are
@@ -185,15 +155,9 @@ class Peer(Filer):
         to the alternate head, as for any Filer.
 
         Parameters:
-            name: unique path component, default .name
-            base: optional path component before name
-            temp: True means under a new temporary directory, default .temp
-            headDirPath: head directory, default .HeadDirPath
-            perm: permissions for the directories made, default .perm
-            clean: True means use the clean tail and remove a stale uxd file
-            filed: True means the path always ends with .fext
-            mode: unused: a uxd file is never opened as a file
-            fext: file extension, default .fext
+            kwa: the parts, as for Filer.remake: name, base, temp, headDirPath,
+                perm, clean (True also removes a stale uxd file), filed, fext;
+                mode is unused: a uxd file is never opened as a file
 
         Returns:
             tuple: (path, None)
@@ -204,31 +168,16 @@ class Peer(Filer):
             SizeError: a path longer than .MaxUxdPathSize bytes
             (either way nothing is left made)
         """
-        name = checkComponent(name or self.name, "name")
-        base = checkComponent(base, "base", empty=True)
-        perm = self.perm if perm is None else perm
-        fext = self.fext if fext is None else fext
-        leaf = self._leaf(name, fext, filed, self.extensioned)
-        temp = self.temp if temp is None else bool(temp)
-        if temp:
-            tempDir = self.TempHeadDir if os.path.isdir(self.TempHeadDir) else None
-            head = tempfile.mkdtemp(prefix=self.TempPrefix, suffix=self.TempSuffix, dir=tempDir)
-            try:
-                os.chmod(head, perm)
-                tail = self.CleanTailDirPath if clean else self.TailDirPath
-                path = self._makeDirs(head, tail, base, leaf, perm, clean)
-            except BaseException:
-                _rmdirEmpty(head)
-                raise
-            self._tempDir = head
-        else:
-            (head, tail), (alt, altTail) = self._heads(headDirPath, clean)
-            try:
-                path = self._makeDirs(head, tail, base, leaf, perm, clean)
-            except OSError as ex:  # not permitted or not a directory: the alternate head
-                logger.info("UXD Peer: %s not usable (%s), falling back to %s", head, ex, alt)
-                path = self._makeDirs(alt, altTail, base, leaf, perm, clean)
+        path, _ = super().remake(**kwa)
         return path, None
+
+    def _leafIsDir(self, filed: bool) -> bool:
+        """False: the last component of a uxd path is the uxd file."""
+        return False
+
+    def _openLeaf(self, path: str, filed: bool, mode: str, perm: int) -> None:
+        """None: the uxd file is made by binding the socket (see .open), never opened as a file."""
+        return None
 
     def checkPathSize(self, path: str) -> str:
         """Returns ``path`` when it fits a Unix domain socket address, raising SizeError otherwise."""
@@ -240,32 +189,15 @@ class Peer(Filer):
             )
         return path
 
-    def _makeDirs(self, head: str, tail: str, base: str, leaf: str, perm: int, clean: bool) -> str:
-        """Makes every missing directory from head to the uxd file's directory; returns the path."""
-        parts = [p for p in tail.split("/") if p] + ([base] if base else [])
-        path = self.checkPathSize(os.path.join(head, *parts, leaf))
-        os.makedirs(head, exist_ok=True)
-        if not os.access(head, os.W_OK | os.X_OK):
-            raise PermissionError(errno.EACCES, f"head directory {head} is not writable")
-        made, current = [], head
-        try:
-            for part in parts:
-                current = os.path.join(current, part)
-                if not os.path.lexists(current):
-                    os.mkdir(current, perm)
-                    os.chmod(current, perm)  # exactly perm, whatever the process umask
-                    made.append(current)
-            real, top = os.path.realpath(path), os.path.realpath(head)
-            if not real.startswith(top.rstrip(os.sep) + os.sep):
-                raise FilerError(f"UXD path {path} resolves outside its head directory {head}")
-        except BaseException:
-            for directory in reversed(made):
-                _rmdirEmpty(directory)
-            raise
-        if clean and _isSocket(path):
+    def _checkPath(self, path: str) -> str:
+        """Returns ``path`` when it fits a Unix domain socket address, raising SizeError otherwise."""
+        return self.checkPathSize(path)
+
+    @staticmethod
+    def _remove(path: str) -> None:
+        """Removes a stale uxd file at ``path``: a socket file, nothing else."""
+        if _isSocket(path):
             os.remove(path)
-        self._dirs = made + [d for d in self._dirs if d not in made]
-        return path
 
     def _clearPath(self) -> None:
         """Removes the uxd file this Peer bound and the directories it made, when empty.
@@ -284,35 +216,14 @@ class Peer(Filer):
             with contextlib.suppress(OSError):
                 os.remove(self.path)
         self._bound = None
-        for directory in reversed(self._dirs):
+        for directory in reversed(self._made):
             _rmdirEmpty(directory)
-        self._dirs = []
-        if self._tempDir:
-            _rmdirEmpty(self._tempDir)
-            self._tempDir = None
+        self._made = []
+        if self._tempHead:
+            _rmdirEmpty(self._tempHead)
+            self._tempHead = None
 
     # --- socket -------------------------------------------------------------
-
-    def checkGramSize(self, data: bytes) -> bytes:
-        """Returns ``data`` when one datagram carries it whole, raising GramSizeError otherwise."""
-        if len(data) > self.MaxGramSize:
-            raise GramSizeError(
-                f"UXD datagram of {len(data)} bytes is larger than the {self.MaxGramSize} bytes of MaxGramSize."
-            )
-        return data
-
-    def actualBufSizes(self) -> tuple[int, int]:
-        """Returns the actual socket send and receive buffer sizes.
-
-        Returns:
-            tuple: (tx, rx) sizes, (0, 0) when not open
-        """
-        if not self.ls:
-            return (0, 0)
-        return (
-            self.ls.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF),
-            self.ls.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF),
-        )
 
     def open(self) -> bool:
         """Opens the socket in non blocking mode, bound to the uxd file at .path.
@@ -332,10 +243,7 @@ class Peer(Filer):
         """
         self._closeSocket()
         if not self.path:
-            self.path, self.file = self.remake(
-                name=self.name, base=self.base, temp=self.temp, headDirPath=self.headDirPath,
-                perm=self.perm, filed=self.filed, fext=self.fext,
-            )  # fmt: skip
+            self.path, self.file = self._remakeOwn()
         path = self.checkPathSize(self.path)
         if os.path.lexists(path):
             if not _isSocket(path):
@@ -345,10 +253,7 @@ class Peer(Filer):
             os.remove(path)  # stale: left by a socket closed without clearing
         ls = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         try:
-            floor = max(self.bs, 2 * self.MaxGramSize)  # room for the largest datagram, whatever bs
-            for option in (socket.SO_SNDBUF, socket.SO_RCVBUF):
-                if ls.getsockopt(socket.SOL_SOCKET, option) < floor:
-                    ls.setsockopt(socket.SOL_SOCKET, option, floor)
+            self._sizeBuffers(ls, max(self.bs, 2 * self.MaxGramSize))  # room for the largest datagram, whatever bs
             ls.setblocking(False)
             oldUmask = os.umask(self.umask)
             try:
@@ -356,15 +261,10 @@ class Peer(Filer):
             finally:
                 os.umask(oldUmask)
         except OSError as ex:
-            ls.close()
-            logger.error("UXD Peer: cannot open at %s: %s", path, ex)
+            self._failed(ls, ex)
             raise
-        self.ls = ls
         self._bound = _fileId(path)
-        self.opened = True
-        waker.watch(ls)
-        logger.info("UXD Peer: opened at %s", path)
-        return True
+        return self._opened(ls)
 
     def reopen(self, clear: bool = True, **kwa: Any) -> bool:  # type: ignore[override]  # clear comes first, as published
         """Idempotently opens the socket, closing it first when open, making the path as needed.
@@ -381,31 +281,19 @@ class Peer(Filer):
         """
         if self.opened or self.ls is not None:
             self.close(clear=clear or self.temp)
-        elif self.temp and self._tempDir:  # left by a close without clear: a temp Peer moves on
+        elif self.temp and self._tempHead:  # left by a close without clear: a temp Peer moves on
             self._clearPath()
         for attr in ("headDirPath", "perm", "mode", "fext", "umask"):
             if kwa.get(attr) is not None:
                 setattr(self, attr, kwa[attr])
         if kwa.get("temp") is not None:
             self.temp = bool(kwa["temp"])
-        self.path, self.file = self.remake(
-            name=self.name, base=self.base, temp=self.temp, headDirPath=self.headDirPath,
-            perm=self.perm, clean=bool(kwa.get("clean", False)), filed=self.filed, fext=self.fext,
-        )  # fmt: skip
+        self.path, self.file = self._remakeOwn(clean=bool(kwa.get("clean", False)))
         try:
             return self.open()
         except BaseException:
             self._clearPath()
             raise
-
-    def _closeSocket(self) -> None:
-        """Closes the socket, if open, leaving the uxd file."""
-        if self.ls is not None:
-            waker.unwatch(self.ls)
-            self.ls.close()
-            self.ls = None
-            logger.info("UXD Peer: closed at %s", self.path)
-        self.opened = False
 
     def close(self, clear: bool = True) -> None:
         """Closes the socket and, when ``clear``, removes the uxd file and the directories made.
@@ -470,93 +358,11 @@ class Peer(Filer):
             ConnectionRefusedError: no socket is bound at dst (its socket is gone)
             PermissionError: dst may not be written by this process
         """
-        self.checkGramSize(data)
-        ls = self._socket()
-        try:
-            count = ls.sendto(data, dst)
-        except (BlockingIOError, InterruptedError):
-            return 0
-        except OSError as ex:
-            if ex.errno in _AGAIN:
-                return 0
-            raise
-        if self.wl:
-            self.wl.writeTx(data[:count], who=dst)
-        return count
+        return self._sendGram(data, dst)
 
-    def _socket(self) -> socket.socket:
-        """Returns the open socket, raising a clear OSError when closed."""
-        if self.ls is None:
-            raise OSError(errno.EBADF, f"UXD Peer at {self.path} is not open")
-        return self.ls
-
-    # --- service ------------------------------------------------------------
-
-    def transmit(self, data: bytes, dst: str) -> None:
-        """Queues one datagram in .txgs for .serviceTxGrams to send, after those already queued.
-
-        Parameters:
-            data: the whole datagram payload
-            dst: uxd destination path
-
-        Raises:
-            GramSizeError: data is larger than .MaxGramSize; nothing is queued
-        """
-        self.checkGramSize(data)
-        self.txgs.append((bytes(data), dst))
-
-    def serviceReceives(self) -> int:
-        """Receives every datagram waiting into .rxgs as (data, source path) duples.
-
-        An oversized datagram from a foreign sender is discarded and logged.
-
-        Returns:
-            int: number of datagrams received
-        """
-        count = 0
-        while True:
-            try:
-                data, src = self.receive()
-            except GramSizeError:
-                continue  # discarded and logged by receive
-            if src is None and not data:
-                return count
-            self.rxgs.append((data, src))
-            count += 1
-
-    def serviceTxGrams(self) -> int:
-        """Sends the datagrams queued in .txgs, in order, until done or the destination has no room.
-
-        A datagram that finds no room stays first in .txgs for the next
-        service: the sender backs off, nothing is dropped. One whose
-        destination does not exist or has no socket is removed and recorded,
-        with the error, in .undelivered, and sending goes on.
-
-        Returns:
-            int: number of datagrams sent
-        """
-        count = 0
-        while self.txgs:
-            data, dst = self.txgs[0]
-            try:
-                sent = self.send(data, dst)
-            except (GramSizeError, OSError, TypeError, ValueError) as ex:
-                self.txgs.popleft()
-                if not isinstance(ex, OSError):
-                    ex = OSError(errno.EINVAL, str(ex))
-                self.undelivered.append((dst, ex))
-                logger.info("UXD Peer at %s: datagram to %s not delivered: %s", self.path, dst, ex)
-                continue
-            if not sent:
-                break  # no room now: back off, keep it queued
-            self.txgs.popleft()
-            count += 1
-        return count
-
-    def service(self) -> None:
-        """Services receives, then queued transmits."""
-        self.serviceReceives()
-        self.serviceTxGrams()
+    def _where(self) -> str | None:
+        """Returns where this Peer is, for messages: .path"""
+        return self.path
 
 
 def _isSocket(path: str) -> bool:
@@ -634,79 +440,23 @@ def openPeer(
         peer.close(clear=peer.temp)
 
 
-class PeerDoer(doing.Doer):
+class PeerDoer(GramDoer):
     """Basic UXD Peer Doer: opens the Peer on enter, services it every run, closes it on exit.
 
     Each run receives every waiting datagram into peer.rxgs and sends the
     datagrams queued in peer.txgs until the destination has no room.
     Because Unix domain sockets are reliable there is no retry tymer.
-    Override .recur in a subclass to also consume peer.rxgs.
-
-    When the Peer cannot be opened for lack of descriptors or memory
-    (EXHAUSTED: EMFILE, ENFILE, ENOBUFS, ENOMEM) the doer is starved: it logs
-    that once, as an error, and tries again after .Backoff seconds of real
-    time, the pause doubling after each failed try up to .BackoffMax, so that
-    it costs next to nothing meanwhile; once the Peer opens it logs that, as
-    info, and services it as usual. Any other failure to open is raised.
+    Override .recur in a subclass to also consume peer.rxgs. On exit the
+    Peer's uxd file and the directories it made are removed. While the Peer
+    cannot be opened for lack of descriptors or memory (EXHAUSTED) the doer
+    is starved and backs off (see GramDoer); any other failure to open is
+    raised.
 
     Attributes:
         peer (Peer): the UXD Peer it services
         starved (bool): True while the Peer cannot be opened for lack of resources
     """
 
-    Backoff = 0.01  # first pause in seconds after an open failed for lack of resources
-    BackoffMax = 0.25  # longest pause in seconds between tries while starved
-
-    def __init__(self, peer: Peer, **kwa: Any):
-        """Initializes with the Peer to service.
-
-        Parameters:
-            peer: the UXD Peer
-        """
-        super().__init__(**kwa)
-        self.peer = peer
-        self._temp: bool | None = None  # temp given to enter, for the tries while starved
-        self._starvation = coring.Starvation(self.Backoff, self.BackoffMax)
-
-    @property
-    def starved(self) -> bool:
-        """True while the Peer cannot be opened for lack of resources."""
-        return self._starvation.starved
-
-    def enter(self, *, temp: bool | None = None) -> None:
-        """Opens the Peer unless already open (see class docs when it cannot be).
-
-        Parameters:
-            temp: True means use a temporary path; None means keep peer.temp
-        """
-        self._temp = temp
-        if not self.peer.opened:
-            self._open()
-
-    def _open(self) -> bool:
-        """Opens the Peer; True when opened, False when starved (see class docs)."""
-        try:
-            self.peer.reopen(temp=self._temp)
-        except OSError as ex:
-            if ex.errno not in EXHAUSTED:
-                raise
-            if self._starvation.failed():
-                logger.error("UXD Peer %s: cannot open: %s; retrying until resources free up", self.peer.name, ex)
-            return False
-        if self._starvation.fed():
-            logger.info("UXD Peer %s: opened at %s after resources freed up", self.peer.name, self.peer.path)
-        return True
-
-    def recur(self, tyme: float) -> bool:
-        """Services the Peer's receives and queued transmits; never done by itself.
-
-        While starved, tries to open the Peer once each pause is over.
-        """
-        if self.starved and (not self._starvation.due() or not self._open()):
-            return False
-        self.peer.service()
-        return False
-
-    def exit(self) -> None:
-        """Closes the Peer, removing its uxd file and the directories it made."""
-        self.peer.close(clear=True)
+    def _reopen(self) -> None:
+        """Opens the Peer with the temp given to enter (None keeps peer.temp)."""
+        self.peer.reopen(temp=self._temp)

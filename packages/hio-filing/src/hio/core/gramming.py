@@ -1,0 +1,320 @@
+"""hio.core.gramming module
+
+What the datagram transports share. A datagram Peer, UDP (hio.core.udp) or
+Unix domain (hio.core.uxd), mixes in GramQueue: received datagrams wait in
+``.rxgs``; datagrams to send wait, in order, in ``.txgs`` until its socket
+has room for them; those that cannot be delivered are reported in
+``.undelivered``. A datagram is never cut: one larger than the transport
+carries raises GramSizeError. A GramDoer opens its Peer when it enters,
+services both queues every run and closes the Peer when it exits, backing
+off while the Peer cannot be opened for lack of descriptors or memory.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+from collections import deque
+from typing import Any
+
+from hio import help
+from hio.base.servicing import Alias, ServiceDoer
+from hio.base.waking import waker
+from hio.core import coring
+from hio.hioing import HioError
+
+__all__ = ["AGAIN", "GramDoer", "GramQueue", "GramSizeError"]
+
+logger = help.ogler.getLogger()
+
+AGAIN = frozenset((errno.EAGAIN, errno.EWOULDBLOCK, errno.ENOBUFS, errno.EINTR))
+"""Error numbers of a send that found no room now: nothing was sent, send it again later."""
+
+
+class GramSizeError(HioError, ValueError):
+    """A datagram larger than the transport can carry in one piece."""
+
+
+class GramQueue:
+    """Mixin for a datagram Peer: the queues of its datagrams and their service.
+
+    The Peer provides ``.name``, ``.ls`` (its socket, None while closed), ``.wl``
+    (WireLog or None), ``.MaxGramSize`` or its own ``.maxGramSize``, ``_where()``,
+    ``receive()`` returning (data, source), (b'', None) when nothing waits, and
+    ``send(data, destination)`` returning the bytes sent, 0 when the socket has
+    no room now.
+
+    Class Attributes:
+        Kind (str): name of the transport in messages and logs, such as "UDP"
+        UndeliveredSize (int): how many undelivered reports are kept
+
+    Attributes:
+        ls (socket.socket | None): the local socket when open
+        rxgs (deque): received (data, source) duples, oldest first
+        txgs (deque): (data, destination) duples waiting to be sent, in order
+        undelivered (deque): (destination, OSError) duples, one for each queued
+            datagram that could not be delivered, newest last, at most .UndeliveredSize
+    """
+
+    Kind = "datagram"
+    UndeliveredSize = 1024  # how many undelivered reports are kept
+
+    MaxGramSize: int
+    name: str
+    wl: Any
+    opened: bool
+
+    def __init__(self, *pa: Any, **kwa: Any) -> None:
+        """Makes the empty queues; passes every parameter on to the next class."""
+        self.ls: socket.socket | None = None
+        self.rxgs: deque = deque()
+        self.txgs: deque = deque()
+        self.undelivered: deque = deque(maxlen=self.UndeliveredSize)
+        super().__init__(*pa, **kwa)
+
+    def _where(self) -> Any:
+        """Returns where this Peer is, for messages: its address or path."""
+        return self.name
+
+    def receive(self) -> tuple[bytes, Any]:
+        """Receives one datagram: (data, source), (b'', None) when nothing waits."""
+        raise NotImplementedError
+
+    def send(self, data: bytes, dst: Any) -> int:
+        """Sends one datagram; returns bytes sent, 0 when the socket has no room now."""
+        raise NotImplementedError
+
+    # --- socket -------------------------------------------------------------
+
+    @property
+    def maxGramSize(self) -> int:
+        """Largest payload this Peer sends in one datagram."""
+        return self.MaxGramSize
+
+    def checkGramSize(self, data: bytes) -> bytes:
+        """Returns ``data`` when one datagram carries it whole, raising GramSizeError otherwise."""
+        if len(data) > self.maxGramSize:
+            raise GramSizeError(
+                f"{self.Kind} datagram of {len(data)} bytes is larger than the "
+                f"{self.maxGramSize} bytes one {self.Kind} datagram carries."
+            )
+        return data
+
+    def actualBufSizes(self) -> tuple[int, int]:
+        """Returns the actual socket send and receive buffer sizes.
+
+        Returns:
+            tuple: (send, receive) sizes, (0, 0) when not open
+        """
+        if not self.ls:
+            return (0, 0)
+        return (
+            self.ls.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF),
+            self.ls.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF),
+        )
+
+    @staticmethod
+    def _sizeBuffers(ls: socket.socket, size: int) -> None:
+        """Makes the send and receive buffers of ``ls`` at least ``size`` bytes."""
+        for option in (socket.SO_SNDBUF, socket.SO_RCVBUF):
+            if ls.getsockopt(socket.SOL_SOCKET, option) < size:
+                ls.setsockopt(socket.SOL_SOCKET, option, size)
+
+    def _opened(self, ls: socket.socket) -> bool:
+        """Keeps ``ls``, bound, as this Peer's open socket, watched for readiness; returns True."""
+        self.ls = ls
+        self.opened = True
+        waker.watch(ls)
+        logger.info("%s Peer %s: opened at %s", self.Kind, self.name, self._where())
+        return True
+
+    def _failed(self, ls: socket.socket, ex: OSError) -> None:
+        """Closes ``ls``, which could not be made ready or bound, and logs why."""
+        ls.close()
+        logger.error("%s Peer %s: cannot open at %s: %s", self.Kind, self.name, self._where(), ex)
+
+    def _closeSocket(self) -> None:
+        """Closes the socket, if open. Datagrams queued in .txgs stay queued."""
+        if self.ls is not None:
+            waker.unwatch(self.ls)
+            self.ls.close()
+            self.ls = None
+            logger.info("%s Peer %s: closed at %s", self.Kind, self.name, self._where())
+        self.opened = False
+
+    def _socket(self) -> socket.socket:
+        """Returns the open socket, raising a clear OSError when closed."""
+        if self.ls is None:
+            raise OSError(errno.EBADF, f"{self.Kind} Peer at {self._where()} is not open")
+        return self.ls
+
+    def _sendto(self, data: bytes, dst: Any) -> int:
+        """Sends one datagram on the socket; bytes sent, 0 when the socket has no room now."""
+        ls = self._socket()
+        try:
+            return ls.sendto(data, dst)
+        except (BlockingIOError, InterruptedError):
+            return 0
+        except OSError as ex:
+            if ex.errno in AGAIN:
+                return 0
+            raise
+
+    def _sendGram(self, data: bytes, dst: Any) -> int:
+        """Sends one whole datagram to ``dst``, logging it on .wl; see the Peer's send."""
+        self.checkGramSize(data)
+        count = self._sendto(data, dst)
+        if count and self.wl:
+            self.wl.writeTx(data[:count], who=dst)
+        return count
+
+    def _undeliver(self, dst: Any, ex: OSError) -> None:
+        """Records and logs that a datagram to ``dst`` was not delivered."""
+        self.undelivered.append((dst, ex))
+        logger.info("%s Peer at %s: datagram to %s not delivered: %s", self.Kind, self._where(), dst, ex)
+
+    # --- service ------------------------------------------------------------
+
+    def transmit(self, data: bytes, dst: Any) -> None:
+        """Queues one datagram in .txgs for .serviceTxGrams to send, after those already queued.
+
+        Parameters:
+            data: the whole datagram payload
+            dst: destination address
+
+        Raises:
+            GramSizeError: data is larger than .maxGramSize; nothing is queued
+        """
+        self.checkGramSize(data)
+        self.txgs.append((bytes(data), dst))
+
+    def serviceReceives(self) -> int:
+        """Receives every datagram waiting into .rxgs as (data, source) duples.
+
+        A datagram too large to receive whole is discarded (and logged by receive).
+
+        Returns:
+            int: number of datagrams received
+        """
+        count = 0
+        while True:
+            try:
+                data, src = self.receive()
+            except GramSizeError:
+                continue  # discarded and logged by receive
+            if src is None and not data:
+                return count
+            self.rxgs.append((data, src))
+            count += 1
+
+    def serviceTxGrams(self) -> int:
+        """Sends the datagrams queued in .txgs, in order, until done or the socket has no room.
+
+        A datagram that finds no room stays first in .txgs for the next
+        service: the sender backs off, nothing is dropped. One that cannot be
+        sent to its destination is removed and recorded, with the error, in
+        .undelivered, and sending goes on.
+
+        Returns:
+            int: number of datagrams sent
+        """
+        count = 0
+        while self.txgs:
+            data, dst = self.txgs[0]
+            try:
+                sent = self.send(data, dst)
+            except (GramSizeError, OSError, TypeError, ValueError) as ex:
+                self.txgs.popleft()
+                if not isinstance(ex, OSError):
+                    ex = OSError(errno.EINVAL, str(ex))
+                self._undeliver(dst, ex)
+                continue
+            if not sent:
+                break  # no room now: back off, keep it queued
+            self.txgs.popleft()
+            count += 1
+        return count
+
+    def service(self) -> None:
+        """Services receives, then queued transmits."""
+        self.serviceReceives()
+        self.serviceTxGrams()
+
+
+class GramDoer(ServiceDoer):
+    """Doer that opens a datagram Peer on enter, services it every run and closes it on exit.
+
+    Each run receives every waiting datagram into peer.rxgs and sends the
+    datagrams queued in peer.txgs until the socket has no room.
+
+    When the Peer cannot be opened for lack of descriptors or memory
+    (coring.EXHAUSTED: EMFILE, ENFILE, ENOBUFS, ENOMEM) the doer is starved:
+    it logs that once, as an error, and tries again after .Backoff seconds of
+    real time, the pause doubling after each failed try up to .BackoffMax, so
+    that it costs next to nothing meanwhile; once the Peer opens it logs
+    that, as info, and services it as usual. Any other failure to open is raised.
+
+    Attributes:
+        peer (GramQueue): the Peer it services (the servant)
+        starved (bool): True while the Peer cannot be opened for lack of resources
+    """
+
+    Backoff = 0.01  # first pause in seconds after an open failed for lack of resources
+    BackoffMax = 0.25  # longest pause in seconds between tries while starved
+
+    peer: Alias[Any] = Alias("servant")
+
+    def __init__(self, peer: Any, **kwa: Any) -> None:
+        """Initializes with the Peer to service.
+
+        Parameters:
+            peer: the datagram Peer
+            kwa: Doer parameters (tymth, tock, opts)
+        """
+        super().__init__(servant=peer, **kwa)
+        self._temp: bool | None = None  # temp given to enter, for the tries while starved
+        self._starvation = coring.Starvation(self.Backoff, self.BackoffMax)
+
+    @property
+    def starved(self) -> bool:
+        """True while the Peer cannot be opened for lack of resources."""
+        return self._starvation.starved
+
+    def enter(self, *, temp: bool | None = None) -> None:
+        """Opens the Peer unless it is already open (see class docs when it cannot be).
+
+        Parameters:
+            temp: kept for the Peer's reopen, when the Peer has temporary resources
+        """
+        self._temp = temp
+        if not self.peer.opened:
+            self._open()
+
+    def _reopen(self) -> None:
+        """Opens the Peer, closing it first when open."""
+        self.peer.reopen()
+
+    def _open(self) -> bool:
+        """Opens the Peer; True when opened, False when starved (see class docs)."""
+        try:
+            self._reopen()
+        except OSError as ex:
+            if ex.errno not in coring.EXHAUSTED:
+                raise
+            if self._starvation.failed():
+                logger.error(
+                    "%s Peer %s: cannot open: %s; retrying until resources free up", self.peer.Kind, self.peer.name, ex
+                )
+            return False
+        if self._starvation.fed():
+            logger.info("%s Peer %s: opened after resources freed up", self.peer.Kind, self.peer.name)
+        return True
+
+    def recur(self, tyme: float) -> bool:
+        """Services the Peer's receives and queued transmits; never done by itself.
+
+        While starved, tries to open the Peer once each pause is over.
+        """
+        if self.starved and (not self._starvation.due() or not self._open()):
+            return False
+        return super().recur(tyme)
