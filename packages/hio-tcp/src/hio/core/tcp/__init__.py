@@ -8,6 +8,8 @@ Modules:
     serving: Acceptor, Server, ServerTls, Remoter, RemoterTls, ServerDoer,
     EchoServerDoer, initServerContext, openServer
     tcping: Peer, a Server that also makes outgoing connections
+    streaming: Stream and StreamTls, the sends, receives and TLS handshake
+    that a Client and a Remoter share
 """
 
 from hio.core.tcp.clienting import Client, ClientDoer, ClientTls, openClient

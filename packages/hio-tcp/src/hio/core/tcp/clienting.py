@@ -18,9 +18,11 @@ from typing import Any
 
 from hio import help
 from hio.base import doing, tyming
+from hio.base.servicing import Alias, ServiceDoer
 from hio.base.waking import waker
 from hio.core import coring
 from hio.core.tcp import tlsing
+from hio.core.tcp.streaming import TLS_ENDS, Stream, StreamTls
 from hio.core.wiring import WireLog
 
 logger = help.ogler.getLogger()
@@ -61,10 +63,11 @@ def openClient(cls: type[Client] | None = None, **kwa: Any) -> Iterator[Client]:
         client.close()
 
 
-class Client(tyming.Tymee):
+class Client(coring.Addressed, Stream):
     """Nonblocking TCP Socket Client Class.
 
-    See tyming.Tymee for inherited attributes, properties, and methods
+    See Stream (sends and receives) and tyming.Tymee for inherited attributes,
+    properties, and methods
 
     Attributes:
         tymeout (float): seconds to wait after a failed connection attempt (or,
@@ -99,6 +102,7 @@ class Client(tyming.Tymee):
     Tymeout = 0.0  # seconds between reconnection attempts, 0.0 means retry at once
     Timeout = Tymeout  # former name of Tymeout
     Reconnectable = False  # auto reconnect flag
+    _kind = "Client"
 
     def __init__(
         self,
@@ -148,18 +152,13 @@ class Client(tyming.Tymee):
         self.opened = False
         self.error: Exception | None = None
         self._accepted = False
+        self._linked = False  # True once data may move: accepted, and for TLS shaken hands
         self._waiting = False  # True while waiting out .tymer before the next attempt
         self._ready: select.poll | None = None  # readiness poll over .cs, cheaper than a receive that finds nothing
 
     @property
-    def host(self) -> str:
-        """Property that returns host in .ha duple"""
-        return self.ha[0]
-
-    @property
-    def port(self) -> int:
-        """Property that returns port in .ha duple"""
-        return self.ha[1]
+    def _remote(self) -> tuple[str, int]:
+        return self.ha
 
     @property
     def accepted(self) -> bool:
@@ -172,7 +171,7 @@ class Client(tyming.Tymee):
 
         Non-tls tcp is connected when accepted
         """
-        return self._accepted
+        return self._linked
 
     def wind(self, tymth: Callable[[], float] | None) -> None:
         """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
@@ -232,6 +231,7 @@ class Client(tyming.Tymee):
         self.opened = True
         self.cutoff = False
         self._accepted = False
+        self._linked = False
         return True
 
     def reopen(self) -> bool:
@@ -265,6 +265,7 @@ class Client(tyming.Tymee):
         self._ready = None
         self.opened = False
         self._accepted = False
+        self._linked = False
         self._waiting = False
 
     def refresh(self) -> None:
@@ -306,7 +307,8 @@ class Client(tyming.Tymee):
             self._accepted = True
             self.cutoff = False
             self.ca = cs.getsockname()
-            if self.connected:  # a TLS client is connected only after its handshake
+            if not self._tls:  # a TLS client is connected only after its handshake
+                self._linked = True
                 self.error = None
             logger.debug("Client %s accepted connection to %s.", self.ca, self.ha)
             return True
@@ -381,107 +383,13 @@ class Client(tyming.Tymee):
             self.connect()
         return self.connected
 
-    def receive(self) -> bytes | None:
-        """Perform non blocking receive from connected socket .cs
-
-        If no data then returns None
-        If connection closed then returns empty bytes and sets .cutoff
-        Otherwise returns data bytes
-
-        Raises AttributeError when the client is closed (it has no socket).
-        """
-        cs = self.cs
-        if not self._accepted or cs is None:
-            if cs is None:
-                raise AttributeError("Client is closed: there is no socket to receive on.")
-            return None
-        try:
-            data = cs.recv(self.bs)
-        except (BlockingIOError, InterruptedError):
-            return None
-        except OSError as ex:  # reset, timed out, not connected
-            logger.debug("Client to %s receive failed: %s.", self.ha, ex)
-            self.cutoff = True
-            return b""
-        if data:
-            if self.wl:
-                self.wl.writeRx(data, who=self.ha)
-        else:
-            self.cutoff = True
-        return data
-
     def _readable(self) -> bool:
         """Returns True when .cs may have something to receive, an end or an error."""
         return self._ready is None or bool(self._ready.poll(0))
 
-    def serviceReceives(self) -> None:
-        """Service receives until no more"""
-        if not self._accepted or self.cutoff or not self._readable():
-            return
-        rxbs = self.rxbs
-        bs = self.bs
-        while True:
-            data = self.receive()
-            if not data:  # None nothing waiting, empty closed
-                return
-            rxbs.extend(data)
-            if len(data) < bs:  # drained, anything later waits for the next service
-                return
-
-    def serviceReceiveOnce(self) -> None:
-        """Retrieve from server only one reception"""
-        if not self._accepted or self.cutoff:
-            return
-        data = self.receive()
-        if data:
-            self.rxbs.extend(data)
-
-    def clearRxbs(self) -> None:
-        """Clear .rxbs"""
-        self.rxbs.clear()
-
-    def send(self, data: bytes | bytearray | memoryview) -> int:
-        """Perform non blocking send on connected socket .cs.
-
-        Return number of bytes sent, 0 when the socket cannot take more now
-        or the connection failed (then .cutoff is set)
-        """
-        cs = self.cs
-        if cs is None:
-            raise AttributeError("Client is closed: there is no socket to send on.")
-        try:
-            count = cs.send(data)
-        except (BlockingIOError, InterruptedError):
-            return 0
-        except OSError as ex:  # broken pipe, reset, not connected
-            logger.debug("Client to %s send failed: %s.", self.ha, ex)
-            self.cutoff = True
-            return 0
-        if count and self.wl:
-            self.wl.writeTx(data[:count], who=self.ha)
-        return count
-
-    def tx(self, data: bytes | bytearray | memoryview) -> None:
-        """Copy data onto .txbs, .extend copies data."""
-        self.txbs.extend(data)
-
-    def serviceSends(self) -> None:
-        """Service sends (transmits) of data in .txbs bytearray
-
-        Attempt to send all of .txbs. Delete what is actually sent.
-        What the socket does not take now stays at the front of .txbs.
-        """
-        txbs = self.txbs
-        if not txbs or not self._accepted or self.cutoff:
-            return
-        while txbs:
-            count = self.send(txbs)
-            if not count:
-                return
-            if count < len(txbs):  # partial, socket full for now
-                del txbs[:count]
-                return
-            txbs.clear()
+    def _receivable(self) -> bool:
+        """True when connected, not cut off and .cs may have something to receive."""
+        return self._linked and not self.cutoff and self._readable()
 
     def service(self) -> None:
         """Service connect, txbs, and receives."""
@@ -490,7 +398,7 @@ class Client(tyming.Tymee):
             self.serviceReceives()
 
 
-class ClientTls(Client):
+class ClientTls(StreamTls, Client):
     """Outgoer with Nonblocking TLS/SSL support Nonblocking TCP Socket Client Class.
 
     Verifies the server certificate against the certificate authorities in
@@ -556,25 +464,6 @@ class ClientTls(Client):
             certpath=certpath,
             cafilepath=cafilepath,
         )
-        self._connected = False
-
-    @property
-    def connected(self) -> bool:
-        """Property that returns connected state of TCP socket.
-
-        TLS tcp is connected when accepted and handshake completed
-        """
-        return self._connected
-
-    def close(self) -> None:
-        """Shutdown and close connected socket .cs"""
-        if self._connected and isinstance(self.cs, ssl.SSLSocket):
-            try:  # send close_notify, do not wait for the reply
-                self.cs.unwrap()
-            except (OSError, ValueError):
-                pass
-        self._connected = False
-        super().close()
 
     def wrap(self) -> None:
         """Wrap socket .cs in ssl context"""
@@ -586,30 +475,16 @@ class ClientTls(Client):
             server_hostname=self.certedhost or None,
         )
 
-    def handshake(self) -> bool:
-        """Attempt nonblocking ssl handshake to .ha
-
-        Returns True if successful
-        Returns False if not so try again later
-
-        A failed handshake is a failed connection attempt (see accept): it is
+    def _handshakeFailed(self, ex: OSError) -> None:
+        """A failed handshake is a failed connection attempt (see accept): it is
         logged and kept in .error, for example an ssl.SSLCertVerificationError
         for an unknown authority, an expired certificate or a host name
-        mismatch, .cs is closed and the attempt is made anew later. It never
-        raises, and no data moves over a connection whose handshake failed.
-        """
-        cs = self.cs
-        assert isinstance(cs, ssl.SSLSocket)  # wrapped before the handshake
-        try:
-            cs.do_handshake()
-        except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError, InterruptedError):
-            return False
-        except OSError as ex:  # includes ssl.SSLError; reset or closed during the handshake
-            return self._fail(ex)
-        self._connected = True
+        mismatch, .cs is closed and the attempt is made anew later. No data
+        moves over a connection whose handshake failed."""
+        self._fail(ex)
+
+    def _handshaken(self) -> None:
         self.error = None
-        logger.debug("Client %s TLS handshake with %s done, %s.", self.ca, self.ha, cs.version())
-        return True
 
     def connect(self) -> bool:
         """Attempt nonblocking connect to .ha
@@ -618,7 +493,7 @@ class ClientTls(Client):
         Returns False if not so try again later
         Connected when both accepted connection and TLS handshake complete
         """
-        if self._connected:
+        if self._linked:
             return True
         if not self._accepted and not self.accept():
             return False
@@ -626,82 +501,20 @@ class ClientTls(Client):
             self.wrap()
         return self.handshake()
 
-    def receive(self) -> bytes | None:
-        """Perform non blocking receive from connected socket .cs
-
-        If no data then returns None
-        If connection closed then returns empty bytes and sets .cutoff
-        Otherwise returns data bytes
-
-        When the server rejects the connection with a TLS alert, for instance
+    def _receiveFailed(self, ex: OSError) -> None:
+        """When the server rejects the connection with a TLS alert, for instance
         because it does not accept the client certificate, keeps the
-        ssl.SSLError in .error and treats the connection as closed.
-
-        Raises AttributeError when the client is closed (it has no socket).
-        """
-        cs = self.cs
-        if not self._connected or cs is None:
-            if cs is None:
-                raise AttributeError("Client is closed: there is no socket to receive on.")
-            return None
-        try:
-            data = cs.recv(self.bs)
-        except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError, InterruptedError):
-            return None
-        except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
-            self.cutoff = True
-            return b""
-        except ssl.SSLError as ex:
+        ssl.SSLError in .error (the connection is cut off)."""
+        if isinstance(ex, ssl.SSLError) and not isinstance(ex, TLS_ENDS):
             logger.error("Client TLS connection to %s failed: %s", self.ha, ex)
             self.error = ex
-            self.cutoff = True
-            return b""
-        except OSError as ex:
-            logger.debug("Client to %s receive failed: %s.", self.ha, ex)
-            self.cutoff = True
-            return b""
-        if data:
-            if self.wl:
-                self.wl.writeRx(data, who=self.ha)
         else:
-            self.cutoff = True
-        return data
-
-    def send(self, data: bytes | bytearray | memoryview) -> int:
-        """Perform non blocking send on connected socket .cs.
-
-        Return number of bytes sent, 0 when the socket cannot take more now
-        or the connection failed (then .cutoff is set)
-        """
-        cs = self.cs
-        if cs is None:
-            raise AttributeError("Client is closed: there is no socket to send on.")
-        try:
-            count = cs.send(data)
-        except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError, InterruptedError):
-            return 0
-        except OSError as ex:  # includes ssl.SSLError
-            logger.debug("Client to %s send failed: %s.", self.ha, ex)
-            self.cutoff = True
-            return 0
-        if count and self.wl:
-            self.wl.writeTx(data[:count], who=self.ha)
-        return count
+            super()._receiveFailed(ex)
 
     def _readable(self) -> bool:
         """Returns True when .cs may have something to receive, decrypted or not."""
         cs = self.cs
         return (isinstance(cs, ssl.SSLSocket) and cs.pending() > 0) or super()._readable()
-
-    def serviceReceives(self) -> None:
-        """Service receives until no more"""
-        if self._connected:
-            super().serviceReceives()
-
-    def serviceSends(self) -> None:
-        """Service sends (transmits) of data in .txbs bytearray"""
-        if self._connected:
-            super().serviceSends()
 
 
 def initClientContext(
@@ -753,42 +566,26 @@ def initClientContext(
     return context
 
 
-class ClientDoer(doing.Doer):
-    """Basic TCP Client
+class ClientDoer(ServiceDoer):
+    """Basic TCP Client: opens the client on enter, services its connect,
+    sends and receives each run and closes it on exit.
 
-    See Doer for inherited attributes, properties, and methods.
+    See ServiceDoer and Doer for inherited attributes, properties, and methods.
 
     Attributes:
-        client (Client): TCP Client instance
+        client (Client): TCP Client instance, the servant
     """
 
-    def __init__(self, client: Client, **kwa: Any) -> None:
+    client: Alias[Client] = Alias("servant")
+
+    def __init__(self, client: Client, tymth: Callable[[], float] | None = None, **kwa: Any) -> None:
         """Initialize instance.
 
         Parameters:
             client: TCP Client instance to service
+            tymth: the injected tymist.tymth of this doer; the client is wound
+                with it when the doer runs (see Doer.do), not before
             kwa: passed on to Doer
         """
-        super().__init__(**kwa)
-        self.client = client
-
-    def wind(self, tymth: Callable[[], float] | None) -> None:
-        """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
-
-        Updates winds .tymer .tymth
-        """
-        super().wind(tymth)
-        self.client.wind(tymth)
-
-    def enter(self, *, temp: bool | None = None) -> None:
-        """Opens the client socket."""
-        self.client.reopen()
-
-    def recur(self, tyme: float) -> bool:
-        """Services connect, sends and receives of the client. Never done."""
-        self.client.service()
-        return False
-
-    def exit(self) -> None:
-        """Closes the client socket."""
-        self.client.close()
+        super().__init__(servant=client, **kwa)
+        doing.Doer.wind(self, tymth)

@@ -11,11 +11,9 @@ RemoterTls is subclass of Remoter
 
 from __future__ import annotations
 
-import errno
 import select
 import socket
 import ssl
-import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,9 +21,11 @@ from typing import Any
 
 from hio import help
 from hio.base import doing, tyming
+from hio.base.servicing import Alias, ServiceDoer
 from hio.base.waking import waker
 from hio.core import coring
 from hio.core.tcp import tlsing
+from hio.core.tcp.streaming import Stream, StreamTls
 from hio.core.wiring import WireLog
 
 logger = help.ogler.getLogger()
@@ -35,7 +35,7 @@ _READABLE = getattr(select, "POLLIN", 1)  # same bit as select.EPOLLIN
 MAX_UNSENT = 1 << 20
 """Default most unsent bytes (1 MiB) a Remoter holds in .txbs before it stops receiving."""
 
-EXHAUSTED = frozenset((errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM))
+EXHAUSTED = coring.EXHAUSTED
 """Error numbers of an accept (or socket) that failed for lack of descriptors or memory."""
 
 
@@ -142,11 +142,14 @@ class Acceptor(tyming.Tymee):
         self.ss: socket.socket | None = None
         self.axes: deque[tuple[Any, socket.socket]] = deque()
         self.opened = False
-        self.starved = False
-        self._backoff = 0.0  # seconds of the current pause while starved
-        self._retry = 0.0  # time.monotonic() from which accept is tried again while starved
+        self._starvation = coring.Starvation(self.Backoff, self.BackoffMax)
         self._watched = False  # True while .ss is watched on the waker
         self._ready: select.poll | None = None  # readiness poll over .ss, cheaper than a refused accept
+
+    @property
+    def starved(self) -> bool:
+        """True while accepts fail for lack of descriptors or memory (see class docs)."""
+        return self._starvation.starved
 
     def actualBufSizes(self) -> tuple[int, int]:
         """Returns duple of the the actual socket send and receive buffer size (send, receive)"""
@@ -188,7 +191,7 @@ class Acceptor(tyming.Tymee):
         self.ha = (host, port)
         self.eha = (self.eha[0], port)
         self.opened = True
-        self.starved = False
+        self._starvation.fed()
         return True
 
     def reopen(self, **kwa: Any) -> bool:
@@ -207,7 +210,7 @@ class Acceptor(tyming.Tymee):
             self.ss = None
         self._ready = None
         self.opened = False
-        self.starved = False
+        self._starvation.fed()
 
     def accept(self) -> tuple[socket.socket | None, tuple | None]:
         """Accept new connection nonblocking.
@@ -233,30 +236,24 @@ class Acceptor(tyming.Tymee):
 
     def _starve(self, ex: OSError) -> None:
         """Backs off after an accept failed for lack of resources (see class docs)."""
-        if self.starved:
-            self._backoff = min(self._backoff * 2.0, self.BackoffMax)
-        else:
+        if self._starvation.failed():
             logger.error("Acceptor on %s cannot accept: %s; backing off until resources free up", self.ha, ex)
-            self.starved = True
-            self._backoff = self.Backoff
-        self._retry = time.monotonic() + self._backoff
         if self.ss is not None and self._watched:
             waker.unwatch(self.ss)
             self._watched = False
 
     def _recover(self) -> None:
         """Ends a starved episode: an accept succeeded again."""
-        self.starved = False
-        self._backoff = 0.0
-        logger.info("Acceptor on %s accepts again", self.ha)
+        if self._starvation.fed():
+            logger.info("Acceptor on %s accepts again", self.ha)
 
     def serviceAccepts(self) -> None:
         """Service any accept requests. Adds to .axes duples (ca, cs)
 
         While starved (see class docs) does nothing until the pause is over.
         """
-        if self.starved:
-            if time.monotonic() < self._retry:
+        if self._starvation.starved:
+            if not self._starvation.due():
                 return
             if not self._watched and self.ss is not None:  # the pause is over
                 waker.watch(self.ss)
@@ -438,16 +435,11 @@ class Server(Acceptor):
 
     def _newRemoter(self, ca: tuple, cs: socket.socket) -> Remoter:
         """Returns a new Remoter for accepted socket cs from ca."""
-        return Remoter(
-            ha=cs.getsockname(),
-            ca=ca,
-            cs=cs,
-            tymeout=self.tymeout,
-            bs=self.bs,
-            wl=self.wl,
-            maxUnsent=self.maxUnsent,
-            tymth=self.tymth,
-        )
+        return Remoter(ha=cs.getsockname(), ca=ca, cs=cs, **self._remoterKwa())
+
+    def _remoterKwa(self) -> dict[str, Any]:
+        """Returns the keyword arguments every new remoter gets from this server."""
+        return {"tymeout": self.tymeout, "bs": self.bs, "wl": self.wl, "maxUnsent": self.maxUnsent, "tymth": self.tymth}
 
     def _park(self, ca: tuple, ix: Remoter) -> None:
         """Stops reading remoter ix at ca while its .txbs is full: off the poller and the waker."""
@@ -483,17 +475,25 @@ class Server(Acceptor):
         added = []
         while self.axes:
             ca, cs = self.axes.popleft()
-            if ca in self.ixes:  # remote address reused, the old connection is gone
-                self.removeIx(ca)
+            self._forget(ca)  # remote address reused, the old connection is gone
             try:
                 ix = self._newRemoter(ca, cs)
             except OSError as ex:  # reset before it could be set up
                 logger.debug("Server on %s dropped connection from %s: %s", self.ha, ca, ex)
                 cs.close()
                 continue
-            self._register(ca, ix)
+            self._admit(ca, ix)
             added.append(ca)
         return added
+
+    def _forget(self, ca: tuple) -> None:
+        """Removes and closes the old connection from ca, if any, before a new one from ca is added."""
+        if ca in self.ixes:
+            self.removeIx(ca)
+
+    def _admit(self, ca: tuple, ix: Remoter) -> None:
+        """Adds the new remoter ix from ca to the connections served."""
+        self._register(ca, ix)
 
     def serviceConnects(self) -> None:
         """Service connects is method name to be used.
@@ -781,33 +781,23 @@ class ServerTls(Server):
             list[tuple]: the cas of the remoters added to .cxes (they join .ixes
                 when their handshakes complete, see serviceCxes)
         """
-        added = []
-        while self.axes:
-            ca, cs = self.axes.popleft()
-            if ca in self.ixes:
-                self.removeIx(ca)
-            old = self.cxes.pop(ca, None)
-            if old is not None:
-                old.close()
-            try:
-                cx = RemoterTls(
-                    ha=cs.getsockname(),
-                    ca=ca,
-                    cs=cs,
-                    context=self.context,
-                    tymeout=self.tymeout,
-                    bs=self.bs,
-                    wl=self.wl,
-                    maxUnsent=self.maxUnsent,
-                    tymth=self.tymth,
-                )
-            except OSError as ex:
-                logger.debug("Server on %s dropped connection from %s: %s", self.ha, ca, ex)
-                cs.close()
-                continue
-            self.cxes[ca] = cx
-            added.append(ca)
-        return added
+        return super().serviceAxes()
+
+    def _forget(self, ca: tuple) -> None:
+        """Removes and closes the old connection from ca, handshaking or not."""
+        super()._forget(ca)
+        old = self.cxes.pop(ca, None)
+        if old is not None:
+            old.close()
+
+    def _newRemoter(self, ca: tuple, cs: socket.socket) -> RemoterTls:
+        """Returns a new RemoterTls for accepted socket cs from ca."""
+        return RemoterTls(ha=cs.getsockname(), ca=ca, cs=cs, context=self.context, **self._remoterKwa())
+
+    def _admit(self, ca: tuple, ix: Remoter) -> None:
+        """Keeps the new remoter ix from ca in .cxes until its handshake completes."""
+        assert isinstance(ix, RemoterTls)
+        self.cxes[ca] = ix
 
     def serviceCxes(self) -> list[tuple]:
         """Service handshakes for every remoter in .cxes. If successful move to .ixes
@@ -845,10 +835,13 @@ class ServerTls(Server):
         super().close()
 
 
-class Remoter(tyming.Tymee):
+class Remoter(Stream):
     """Class to service an incoming nonblocking TCP connection from a remote client.
 
     Should only be used by an Acceptor subclass such as Server
+
+    See Stream (sends and receives) and tyming.Tymee for inherited attributes,
+    properties, and methods
 
     Attributes:
         ha (tuple): local (host, port) of the connection, where its peer reached the server
@@ -875,6 +868,7 @@ class Remoter(tyming.Tymee):
 
     Tymeout = 0.0
     Reads = 16  # most socket reads in one serviceReceives
+    _kind = "Remoter"
 
     def __init__(
         self,
@@ -931,6 +925,10 @@ class Remoter(tyming.Tymee):
         self.tymer.wind(tymth)
         self._refreshed = None
 
+    @property
+    def _remote(self) -> tuple:
+        return self.ca
+
     def shutdown(self, how: int = socket.SHUT_RDWR) -> None:
         """Shutdown connected socket .cs
 
@@ -979,129 +977,27 @@ class Remoter(tyming.Tymee):
                 self.tymer.start(start=tyme)
                 self._refreshed = tyme
 
-    def receive(self) -> bytes | None:
-        """Perform non blocking receive on connected socket .cs
-
-        If no data then returns None
-        If connection closed then returns empty bytes and sets .cutoff
-        Otherwise returns data bytes
-
-        Raises AttributeError once closed (.cs is None).
-        """
-        cs = self.cs
-        if cs is None:
-            raise AttributeError("Remoter is closed: there is no socket to receive on.")
-        try:
-            data = cs.recv(self.bs)
-        except (BlockingIOError, InterruptedError):
-            return None
-        except OSError as ex:  # reset, timed out, closed
-            logger.debug("Remoter %s receive failed: %s.", self.ca, ex)
-            self.cutoff = True
-            return b""
-        if data:
-            if self.wl:
-                self.wl.writeRx(data, who=self.ca)
-            if self.refreshable:
-                self._touch()
-        else:
-            self.cutoff = True
-        return data
-
     @property
     def full(self) -> bool:
         """True while .txbs holds .maxUnsent bytes or more: nothing is received meanwhile."""
         return len(self.txbs) >= self.maxUnsent
 
-    def serviceReceives(self) -> None:
-        """Service receives until no more
+    def _receivable(self) -> bool:
+        """True while open, not cut off and not .full"""
+        return not self.cutoff and self.cs is not None and len(self.txbs) < self.maxUnsent
 
-        Reads until the socket is drained (a read shorter than .bs), at most
-        Reads times in one service so that a peer that never stops sending
-        cannot hold the others up. Does nothing once cut off or closed, nor
-        while .full.
-        """
-        if self.cutoff or self.cs is None or len(self.txbs) >= self.maxUnsent:
-            return
-        rxbs = self.rxbs
-        bs = self.bs
-        for _ in range(self.Reads):
-            data = self.receive()
-            if not data:  # None nothing waiting, empty closed
-                return
-            rxbs.extend(data)
-            if len(data) < bs:  # drained: anything later waits for the next service
-                return
+    def _sendable(self) -> bool:
+        """True while open: a remoter cut off by its peer still sends what it holds."""
+        return self.cs is not None
 
-    def serviceReceiveOnce(self) -> None:
-        """Retrieve from server only one reception, unless cut off, closed or .full"""
-        if self.cutoff or self.cs is None or len(self.txbs) >= self.maxUnsent:
-            return
-        data = self.receive()
-        if data:
-            self.rxbs.extend(data)
-
-    def clearRxbs(self) -> None:
-        """Clear .rxbs"""
-        self.rxbs.clear()
-
-    def send(self, data: bytes | bytearray | memoryview) -> int:
-        """Perform non blocking send on connected socket .cs.
-
-        Return number of bytes sent, 0 when the socket cannot take more now.
-
-        Raises the OSError when the connection failed, for example
-        BrokenPipeError after its sending side was shut down, once it has set
-        .cutoff and dropped .txbs (nothing can be delivered any more);
-        serviceSends catches it. Raises AttributeError once closed.
-        """
-        cs = self.cs
-        if cs is None:
-            raise AttributeError("Remoter is closed: there is no socket to send on.")
-        try:
-            count = cs.send(data)
-        except (BlockingIOError, InterruptedError):
-            return 0
-        except OSError as ex:  # broken pipe, reset
-            logger.debug("Remoter %s send failed: %s.", self.ca, ex)
-            self.cutoff = True
-            self.txbs.clear()
-            raise
-        if count:
-            if self.wl:
-                self.wl.writeTx(data[:count], who=self.ca)
-            if self.refreshable:
-                self._touch()
-        return count
-
-    def tx(self, data: bytes | bytearray | memoryview) -> None:
-        """Queue data onto .txbs"""
-        self.txbs.extend(data)
-
-    def serviceSends(self) -> None:
-        """Service transmits.
-
-        Send as much of .txbs as the socket takes; what it does not take now
-        stays at the front of .txbs, in order, for the next service. A failed
-        connection sets .cutoff and drops .txbs; a closed remoter sends nothing.
-        """
-        txbs = self.txbs
-        if not txbs or self.cs is None:
-            return
-        while txbs:
-            try:
-                count = self.send(txbs)
-            except OSError:  # logged, .cutoff set and .txbs dropped by send
-                return
-            if not count:
-                return
-            if count < len(txbs):  # partial, socket full for now
-                del txbs[:count]
-                return
-            txbs.clear()
+    def _sendFailed(self, ex: OSError) -> None:
+        """Drops .txbs, as nothing can be delivered any more, and raises ex;
+        serviceSends catches it."""
+        self.txbs.clear()
+        raise ex
 
 
-class RemoterTls(Remoter):
+class RemoterTls(StreamTls, Remoter):
     """Class to service an incoming nonblocking TCP/TLS connection from a remote client.
 
     Should only be used from Acceptor subclass. Provides nonblocking TLS/SSL support
@@ -1150,51 +1046,24 @@ class RemoterTls(Remoter):
                 version=version, certify=certify, keypath=keypath, certpath=certpath, cafilepath=cafilepath
             )
         self.context = context
-        self.connected = False
+        self._linked = False
         self.aborted = False
         self.error: Exception | None = None
         self.wrap()
         self.refresh()
-
-    def close(self) -> None:
-        """Shutdown and close connected socket .cs"""
-        if self.connected and self.opened and isinstance(self.cs, ssl.SSLSocket):
-            try:  # send close_notify, do not wait for the reply
-                self.cs.unwrap()
-            except (OSError, ValueError):
-                pass
-        self.connected = False
-        super().close()
 
     def wrap(self) -> None:
         """Wrap socket .cs in ssl context"""
         assert self.cs is not None  # wrapped when made
         self.cs = self.context.wrap_socket(self.cs, server_side=True, do_handshake_on_connect=False)
 
-    def handshake(self) -> bool:
-        """Attempt nonblocking ssl handshake to .ha
+    def _handshaking(self) -> None:
+        """Aborts a handshake not done within .tymeout"""
+        if self.tymeout > 0.0 and self.tymth is not None and self.tymer.expired:
+            self._abort(TimeoutError(f"TLS handshake not done within {self.tymeout} seconds"))
 
-        Sets .connected when complete successfully
-        Sets .aborted when client terminates prematurely, the handshake fails
-        or it does not complete within .tymeout
-        Keep trying while not connected and not aborted
-        Returns .connected
-        """
-        cs = self.cs
-        if not isinstance(cs, ssl.SSLSocket):
-            raise AttributeError("Remoter is closed: there is no TLS socket to shake hands on.")
-        try:
-            cs.do_handshake()
-        except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError, InterruptedError):
-            if self.tymeout > 0.0 and self.tymth is not None and self.tymer.expired:
-                self._abort(TimeoutError(f"TLS handshake not done within {self.tymeout} seconds"))
-            return False
-        except OSError as ex:  # includes ssl.SSLError
-            self._abort(ex)
-            return False
-        self.connected = True
-        logger.debug("Remoter %s TLS handshake done, %s.", self.ca, cs.version())
-        return True
+    def _handshakeFailed(self, ex: OSError) -> None:
+        self._abort(ex)
 
     def _abort(self, ex: Exception) -> None:
         """Records failed handshake ex, logs it and closes."""
@@ -1203,104 +1072,30 @@ class RemoterTls(Remoter):
         logger.error("Server on %s TLS handshake from %s failed: %s", self.ha, self.ca, ex)
         self.close()
 
-    def receive(self) -> bytes | None:
-        """Perform non blocking receive on connected socket .cs
 
-        If no data then returns None
-        If connection closed then returns empty bytes and sets .cutoff
-        Otherwise returns data bytes
-        """
-        cs = self.cs
-        if cs is None:
-            raise AttributeError("Remoter is closed: there is no socket to receive on.")
-        try:
-            data = cs.recv(self.bs)
-        except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError, InterruptedError):
-            return None
-        except OSError as ex:  # closed, reset or a TLS error
-            if not isinstance(ex, (ssl.SSLZeroReturnError, ssl.SSLEOFError)):
-                logger.debug("Remoter %s receive failed: %s.", self.ca, ex)
-            self.cutoff = True
-            return b""
-        if data:
-            if self.wl:
-                self.wl.writeRx(data, who=self.ca)
-            if self.refreshable:
-                self._touch()
-        else:
-            self.cutoff = True
-        return data
+class ServerDoer(ServiceDoer):
+    """Basic TCP Server Doer: opens the server on enter, services its
+    connects, receives and sends each run and closes it on exit.
 
-    def send(self, data: bytes | bytearray | memoryview) -> int:
-        """Perform non blocking send on connected socket .cs.
-
-        Return number of bytes sent, 0 when the socket cannot take more now.
-        Raises the OSError (including ssl.SSLError) when the connection
-        failed, once it has set .cutoff and dropped .txbs; see Remoter.send.
-        """
-        cs = self.cs
-        if cs is None:
-            raise AttributeError("Remoter is closed: there is no socket to send on.")
-        try:
-            count = cs.send(data)
-        except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError, InterruptedError):
-            return 0
-        except OSError as ex:  # includes ssl.SSLError
-            logger.debug("Remoter %s send failed: %s.", self.ca, ex)
-            self.cutoff = True
-            self.txbs.clear()
-            raise
-        if count:
-            if self.wl:
-                self.wl.writeTx(data[:count], who=self.ca)
-            if self.refreshable:
-                self._touch()
-        return count
-
-
-class ServerDoer(doing.Doer):
-    """Basic TCP Server Doer
-
-    See Doer for inherited attributes, properties, and methods.
+    See ServiceDoer and Doer for inherited attributes, properties, and methods.
 
     Attributes:
-        server (Server): TCP Server instance
+        server (Server): TCP Server instance, the servant
     """
 
-    def __init__(self, server: Server, **kwa: Any) -> None:
+    server: Alias[Server] = Alias("servant")
+
+    def __init__(self, server: Server, tymth: Callable[[], float] | None = None, **kwa: Any) -> None:
         """Initialize instance.
 
         Parameters:
             server: TCP Server instance to service
+            tymth: the injected tymist.tymth of this doer; the server is wound
+                with it when the doer runs (see Doer.do), not before
             kwa: passed on to Doer
         """
-        super().__init__(**kwa)
-        self.server = server
-
-    def wind(self, tymth: Callable[[], float] | None) -> None:
-        """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
-
-        Updates winds .tymer .tymth
-        """
-        super().wind(tymth)
-        self.server.wind(tymth)
-
-    def enter(self, *, temp: bool | None = None) -> None:
-        """Opens the server listen socket.
-
-        Parameters:
-            temp: unused, servers have no file resources
-        """
-        self.server.reopen()
-
-    def recur(self, tyme: float) -> bool:
-        """Services the server's connects, receives and sends. Never done."""
-        self.server.service()
-        return False
-
-    def exit(self) -> None:
-        """Closes the server and all its connections."""
-        self.server.close()
+        super().__init__(servant=server, **kwa)
+        doing.Doer.wind(self, tymth)
 
 
 class EchoServerDoer(ServerDoer):
