@@ -35,6 +35,19 @@ def test_requester_build_get():
     assert Requester.HttpVersionString == "HTTP/1.1" and Requester.Port == 80
 
 
+def test_requester_rebuild_changes_only_what_is_given():
+    """rebuild takes reinit's keywords: what is given changes, the rest stays, then it builds."""
+    requester = Requester(hostname="example.com", port=8080, path="/a", headers={"Accept": "text/plain"})
+    first = requester.rebuild()
+    assert first.startswith(b"GET /a HTTP/1.1\r\nHost: example.com:8080\r\n")
+    msg = requester.rebuild(method="post", path="/b", body=b"hi", headers=None)
+    assert requester.method == "POST" and requester.path == "/b" and requester.headers["Accept"] == "text/plain"
+    assert msg.startswith(b"POST /b HTTP/1.1\r\n") and msg.endswith(b"Accept: text/plain\r\n\r\nhi")
+    assert requester.rebuild() == msg  # nothing given: the same request again
+    with pytest.raises(TypeError):
+        requester.rebuild(verb="GET")
+
+
 def test_requester_head_order():
     """Host, Accept-Encoding and Content-Length come first, then the given
     headers in their order, then a Content-Type the requester adds itself."""
@@ -732,6 +745,19 @@ def test_client_full_url_and_wind(servers):
     assert Client(hostname="127.0.0.1", port=1).respond() is None
     with pytest.raises(httping.InvalidURL):
         Client(path="ftp://127.0.0.1/x")
+
+
+def test_client_doer_names_and_winds_its_client():
+    """ClientDoer keeps its client as .client, winds it with itself and services it under a Doist."""
+    client = Client(hostname="127.0.0.1", port=1)
+    doist = doing.Doist(tock=0.25, real=False)
+    doer = ClientDoer(client, tymth=doist.tymen())
+    assert doer.client is client and client.tymth is doer.tymth
+    other = Client(hostname="127.0.0.1", port=2)
+    doer.client = other
+    assert doer.client is other
+    doer.wind(doist.tymen())
+    assert other.tymth is doer.tymth
 
 
 def test_client_doer_and_backend_request(servers):

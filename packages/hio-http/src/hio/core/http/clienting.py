@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote, urlencode, urljoin, urlsplit
 
-from hio.base import doing
+from hio.base.servicing import Alias, ServiceDoer
 from hio.core import coring, wiring
 from hio.core.http import httping
 from hio.core.http.httping import HTTPException, PrematureClosure
@@ -67,10 +67,11 @@ REDIRECT_STATUSES = (300, 301, 302, 303, 307, 308)
 # methods whose requests may be sent again when a kept-alive connection closed under them
 IDEMPOTENT_METHODS = ("GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE")
 
+# items of a queued request that make the request sent
+_FIELDS = ("method", "path", "qargs", "fragment", "headers", "body", "data", "fargs")
+
 # items of a request record that the client fills in; any others a queued request carries come along
-_RECORDED = frozenset(
-    ("method", "path", "qargs", "fragment", "headers", "body", "data", "fargs", "host", "port", "scheme")
-)
+_RECORDED = frozenset((*_FIELDS, "host", "port", "scheme"))
 
 # characters left unquoted in a request target path: RFC 3986 pchar, "/" and "%"
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
@@ -211,33 +212,17 @@ class Requester:
         if portOptional is not None:
             self.portOptional = bool(portOptional)
 
-    def rebuild(
-        self,
-        method: str | None = None,
-        path: str | None = None,
-        qargs: dict | None = None,
-        fragment: str | None = None,
-        headers: dict | None = None,
-        body: bytes | None = None,
-        data: Any = None,
-        fargs: dict | None = None,
-        portOptional: bool | None = None,
-    ) -> bytes:
+    def rebuild(self, **kwa: Any) -> bytes:
         """Reinit then build and return request message.
 
         This allows sending another request to the same destination.
+
+        Parameters:
+            kwa: what to change, as for reinit (method, path, qargs,
+                fragment, headers, body, data, fargs, portOptional); what is
+                not given or None is kept
         """
-        self.reinit(
-            method=method,
-            path=path,
-            qargs=qargs,
-            fragment=fragment,
-            headers=headers,
-            body=body,
-            data=data,
-            fargs=fargs,
-            portOptional=portOptional,
-        )
+        self.reinit(**kwa)
         return self.build()
 
     def target(self) -> str:
@@ -715,7 +700,7 @@ class Client:
             self.connector = self._makeConnector(scheme, hostname, port, rxbs=msg)
         self.scheme = scheme.lower()
 
-        if requester is None:
+        if requester is None:  # keyword forwarding of the documented parameters, not a shared mechanism
             requester = Requester(
                 hostname=hostname,
                 port=port,
@@ -794,6 +779,7 @@ class Client:
             return None
         return self.attrify(response)
 
+    # request, transmit and Requester.reinit each spell out their documented parameters, so positional calls keep working
     def request(
         self,
         method: str | None = None,
@@ -1127,17 +1113,10 @@ class Client:
                 self._retarget(*self._home)  # back from a redirect to another server
             if request.get("headers") is None:
                 self.requester.headers.popall("last-event-id", None)  # resumes only its own stream
-            self.transmit(
-                method=request.get("method"),
-                path=request.get("path"),
-                qargs=request.get("qargs"),
-                fragment=request.get("fragment"),
-                headers=request.get("headers"),
-                body=request.get("body") if request.get("body") is not None else b"",
-                data=request.get("data"),
-                fargs=request.get("fargs"),
-                **{key: value for key, value in request.items() if key not in _RECORDED},
-            )
+            fields = {key: request.get(key) for key in _FIELDS}
+            if fields["body"] is None:
+                fields["body"] = b""  # a queued request never sends the body of an earlier one
+            self.transmit(**fields, **{key: value for key, value in request.items() if key not in _RECORDED})
         except (ValueError, OSError, HTTPException) as ex:  # request that cannot be built or sent
             self.waited = True
             self.respondent.reinit(method=self.requester.method)
@@ -1373,14 +1352,18 @@ def backendRequest(
     return response
 
 
-class ClientDoer(doing.Doer):
-    """HTTP Client Doer: services its client once per cycle.
+class ClientDoer(ServiceDoer):
+    """HTTP Client Doer: opens its client on enter, services it once per cycle
+    and closes it on exit.
 
-    See Doer for inherited attributes, properties, and methods.
+    See Doer for inherited attributes, properties, and methods; ServiceDoer
+    for enter, recur, exit and wind, which winds the client with the doer.
 
     Attributes:
         client (Client): HTTP client instance
     """
+
+    client: Alias[Client] = Alias("servant")
 
     def __init__(self, client: Client, **kwa: Any) -> None:
         """
@@ -1388,26 +1371,4 @@ class ClientDoer(doing.Doer):
             client (Client): HTTP client instance
             kwa (dict): parameters for Doer
         """
-        self.client = client  # before Doer init, which may wind
-        super().__init__(**kwa)
-        if self.tymth is not None:
-            self.client.wind(self.tymth)
-
-    def wind(self, tymth: Callable[[], float] | None) -> None:
-        """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
-        Updates winds the client's tymth."""
-        super().wind(tymth)
-        self.client.wind(tymth)
-
-    def enter(self, *, temp: bool | None = None) -> None:
-        """Open the client connection."""
-        self.client.reopen()
-
-    def recur(self, tyme: float) -> bool:
-        """Service the client once per cycle."""
-        self.client.service()
-        return False
-
-    def exit(self) -> None:
-        """Close client resources."""
-        self.client.close()
+        super().__init__(client, **kwa)
