@@ -31,7 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 import serial
-from hio.base import doing
+from hio.base.servicing import Alias, ServiceDoer
 from hio.base.waking import waker
 from hio.help import Deck, ogler
 from hio.hioing import HioError
@@ -310,14 +310,20 @@ class Console:
             self.rxbs.extend(data)
 
 
-class ConsoleDoer(doing.Doer):
+class ConsoleDoer(ServiceDoer):
     """Basic Console Doer. Wraps console in doer context so opens and closes console
+
+    It only opens the console on enter and closes it on exit: reading and
+    writing the console is left to whoever holds it. When the console cannot
+    be opened (no terminal) the doer runs without it.
 
     See Doer for inherited attributes, properties, and methods.
 
     Attributes:
         console (Console): serial Console instance
     """
+
+    console: Alias[Console] = Alias("servant")
 
     def __init__(self, console: Console, **kwa: Any) -> None:
         """Initialize instance.
@@ -326,30 +332,26 @@ class ConsoleDoer(doing.Doer):
             console: serial Console instance to open on enter and close on exit.
             kwa: Doer parameters (tymth, tock, opts).
         """
-        super().__init__(**kwa)
-        self.console = console
+        super().__init__(console, **kwa)
 
-    def enter(self, *, temp: bool | None = None) -> None:
-        """Opens the console; when it cannot be opened the doer runs without it.
+    def recur(self, tyme: float) -> bool:
+        """Leaves the console to its users; never done by itself.
 
         Parameters:
-            temp: injected by the scheduler for doers with temporary
-                resources; a console has none, so it is unused.
+            tyme: current tyme of the Doist, unused.
         """
-        self.console.reopen()
-
-    def exit(self) -> None:
-        """Closes the console."""
-        self.console.close()
+        return False
 
 
-class EchoConsoleDoer(doing.Doer):
+class EchoConsoleDoer(ServiceDoer):
     """Basic Terminal Console IO to buffers. Echos input back to output
 
     Each whole line typed on the console is appended to .lines and echoed
     back, followed by a newline, through .txbs. What the terminal does not
     accept at once stays in .txbs for the next run. A line too long for the
-    console's buffer is dropped and answered with an error notice.
+    console's buffer is dropped and answered with an error notice. The
+    console is opened on enter and closed on exit; when it cannot be opened
+    (no terminal) the doer runs without it.
 
     See Doer for inherited attributes, properties, and methods.
 
@@ -358,6 +360,8 @@ class EchoConsoleDoer(doing.Doer):
         lines (Deck): lines received, without their newlines
         txbs (bytearray): output waiting to be written to the console
     """
+
+    console: Alias[Console] = Alias("servant")
 
     def __init__(self, console: Console, lines: Deck | None = None, txbs: bytearray | None = None, **kwa: Any) -> None:
         """Initialize instance.
@@ -368,19 +372,9 @@ class EchoConsoleDoer(doing.Doer):
             txbs: output buffer. Default a new bytearray.
             kwa: Doer parameters (tymth, tock, opts).
         """
-        super().__init__(**kwa)
-        self.console = console
+        super().__init__(console, **kwa)
         self.lines = lines if lines is not None else Deck()
         self.txbs = txbs if txbs is not None else bytearray()
-
-    def enter(self, *, temp: bool | None = None) -> None:
-        """Opens the console; when it cannot be opened the doer runs without it.
-
-        Parameters:
-            temp: injected by the scheduler for doers with temporary
-                resources; a console has none, so it is unused.
-        """
-        self.console.reopen()
 
     def recur(self, tyme: float) -> bool:
         """Reads every whole line available, queues its echo and writes what fits.
@@ -407,10 +401,6 @@ class EchoConsoleDoer(doing.Doer):
             self.txbs.extend(line + b"\n")
         _drain(self.txbs, self.console.put)
         return False
-
-    def exit(self) -> None:
-        """Closes the console."""
-        self.console.close()
 
 
 # termios speed constants by bit rate, e.g. 9600: termios.B9600
