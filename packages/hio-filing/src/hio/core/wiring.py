@@ -318,8 +318,7 @@ class WireLog:
             data: the bytes received
             who: the source address
         """
-        if self.rxed and self.opened and self.rxl is not None:
-            self.rxl.write(self.fmt % {b"dx": b"Rx", b"who": whoBytes(who), b"data": bytes(data)})
+        self._write(self.rxl, self.rxed, b"Rx", data, who)
 
     def writeTx(self, data: bytes | bytearray | memoryview, who: Any = b"") -> None:
         """Logs ``data`` transmitted to destination ``who``.
@@ -328,8 +327,14 @@ class WireLog:
             data: the bytes transmitted
             who: the destination address
         """
-        if self.txed and self.opened and self.txl is not None:
-            self.txl.write(self.fmt % {b"dx": b"Tx", b"who": whoBytes(who), b"data": bytes(data)})
+        self._write(self.txl, self.txed, b"Tx", data, who)
+
+    def _write(
+        self, log: IO[bytes] | None, on: bool, dx: bytes, data: bytes | bytearray | memoryview, who: Any
+    ) -> None:
+        """Writes one entry of direction ``dx`` (b"Rx" or b"Tx") to ``log`` when that direction is logged and open."""
+        if on and self.opened and log is not None:
+            log.write(self.fmt % {b"dx": dx, b"who": whoBytes(who), b"data": bytes(data)})
 
 
 class WireLogDoer(Doer):
