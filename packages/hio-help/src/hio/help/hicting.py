@@ -6,7 +6,7 @@ insensitive keys, for HTTP headers) and Mict, built on the multidict package.
 
 from __future__ import annotations
 
-from collections.abc import ItemsView, Iterator, KeysView
+from collections.abc import Callable, ItemsView, Iterator, KeysView
 from typing import Any, Protocol
 
 from multidict import CIMultiDict, MultiDict
@@ -37,8 +37,59 @@ class _Multi(Protocol):
     def _distinctKeys(self) -> list[str]: ...
 
 
+def _last(values: list[Any]) -> Any:
+    """Returns the last of a key's values."""
+    return values[-1]
+
+
+def _reversed(values: list[Any]) -> list[Any]:
+    """Returns a key's values, last first."""
+    return values[::-1]
+
+
+def _nab(
+    d: _Multi,
+    name: str,
+    key: str,
+    pa: tuple[Any, ...],
+    kwa: dict[str, Any],
+    pick: Callable[[list[Any]], Any],
+    missing: Any = _MISSING,
+) -> Any:
+    """Returns pick of the values at key in d, else the default given in pa or kwa, else missing.
+
+    Raises:
+        KeyError: when key is not in d, no default is given and missing is _MISSING
+        TypeError: pa and kwa hold more than one optional default
+    """
+    default = _default(name, pa, kwa)
+    if key in d:
+        return pick(d.getall(key))
+    if default is _MISSING:
+        default = missing
+    if default is _MISSING:
+        raise KeyError(key)
+    return default
+
+
 class LifoAccess:
     """Last in, first out access to the value lists of a multidict: what Hict and Mict add.
+
+    Insertion order of keys is preserved. With each key is associated a value
+    list; keys must be str::
+
+        .add(key, value) appends value to the value list at key
+        m["key"] = value replaces the value list at key with [value]
+        m["key"] returns the first added element of the value list at key
+
+    The multidict methods access values in FIFO order; these access them in
+    LIFO order::
+
+        nabone(key [,default]) last value at key, else default or KeyError
+        nab(key [,default]) last value at key, else default or None
+        naball(key [,default]) all values at key in inverse order, else default or KeyError
+        firsts() items with the first inserted value at each key
+        lasts() items with the last inserted value at each key
 
     The class mixed with it provides ``getone``, ``getall`` and ``items``
     (multidict's interface) and ``_distinctKeys``, its distinct keys in
@@ -69,47 +120,24 @@ class LifoAccess:
         return f"{self.__class__.__name__}({list(self.items())!r})"
 
     def nabone(self: _Multi, key: str, *pa: Any, **kwa: Any) -> Any:
-        """Returns the last value at key, else the default.
-
-        Usage:
-            .nabone(key [, default])
+        """Returns the last value at key, else the default; usage ``.nabone(key [, default])``.
 
         Raises:
             KeyError: when key is not in the dict and no default is provided
         """
-        default = _default("nabone", pa, kwa)
-        if key in self:
-            return self.getall(key)[-1]
-        if default is _MISSING:
-            raise KeyError(key)
-        return default
+        return _nab(self, "nabone", key, pa, kwa, _last)
 
     def nab(self: _Multi, key: str, *pa: Any, **kwa: Any) -> Any:
-        """Returns the last value at key, else the default or None.
-
-        Usage:
-            .nab(key [, default])
-        """
-        default = _default("nab", pa, kwa)
-        if key in self:
-            return self.getall(key)[-1]
-        return None if default is _MISSING else default
+        """Returns the last value at key, else the default or None; usage ``.nab(key [, default])``."""
+        return _nab(self, "nab", key, pa, kwa, _last, missing=None)
 
     def naball(self: _Multi, key: str, *pa: Any, **kwa: Any) -> Any:
         """Returns the list of values at key in inverse (LIFO) order, else the default.
 
-        Usage:
-            .naball(key [, default])
-
-        Raises:
-            KeyError: when key is not in the dict and no default is provided
+        Usage ``.naball(key [, default])``; raises KeyError when key is not in
+        the dict and no default is provided.
         """
-        default = _default("naball", pa, kwa)
-        if key in self:
-            return list(reversed(self.getall(key)))
-        if default is _MISSING:
-            raise KeyError(key)
-        return default
+        return _nab(self, "naball", key, pa, kwa, _reversed)
 
     def firsts(self: _Multi) -> list[tuple[str, Any]]:
         """Returns list of (key, value) pairs, value the first value at key, no duplicate keys."""
@@ -123,21 +151,10 @@ class LifoAccess:
 class Hict(LifoAccess, CIMultiDict):
     """Case insensitive keyed, multiple valued dictionary, used for HTTP headers.
 
-    Extends multidict.CIMultiDict. Insertion order of keys is preserved. With
-    each key is associated a value list; keys must be str::
-
-        .add(key, value) appends value to the value list at key
-        m["key"] = value replaces the value list at key with [value]
-        m["key"] returns the first added element of the value list at key
-
-    MultiDict methods access values in FIFO order; Hict adds methods to access
-    them in LIFO order::
-
-        nabone(key [,default]) last value at key, else default or KeyError
-        nab(key [,default]) last value at key, else default or None
-        naball(key [,default]) all values at key in inverse order, else default or KeyError
-        firsts() items with the first inserted value at each key
-        lasts() items with the last inserted value at each key
+    Extends multidict.CIMultiDict with the last in, first out access of
+    LifoAccess: nabone, nab, naball, firsts and lasts. ``"Content-Type"``
+    and ``"content-type"`` name the same value list; each key keeps the
+    spelling it was added with.
     """
 
     def _distinctKeys(self) -> list[str]:
@@ -152,21 +169,8 @@ class Hict(LifoAccess, CIMultiDict):
 class Mict(LifoAccess, MultiDict):
     """Multiple valued dictionary with case sensitive keys.
 
-    Extends multidict.MultiDict. Insertion order of keys is preserved. With
-    each key is associated a value list; keys must be str::
-
-        .add(key, value) appends value to the value list at key
-        m["key"] = value replaces the value list at key with [value]
-        m["key"] returns the first added element of the value list at key
-
-    MultiDict methods access values in FIFO order; Mict adds methods to access
-    them in LIFO order::
-
-        nabone(key [,default]) last value at key, else default or KeyError
-        nab(key [,default]) last value at key, else default or None
-        naball(key [,default]) all values at key in inverse order, else default or KeyError
-        firsts() items with the first inserted value at each key
-        lasts() items with the last inserted value at each key
+    Extends multidict.MultiDict with the last in, first out access of
+    LifoAccess: nabone, nab, naball, firsts and lasts.
     """
 
     def _distinctKeys(self) -> list[str]:
