@@ -21,7 +21,7 @@ import secrets
 import time
 from collections import deque, namedtuple
 from collections.abc import Callable, Generator, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from typing import Any
 from urllib.parse import quote, urlencode, urljoin, urlsplit
 
@@ -1065,7 +1065,6 @@ class Client:
         self.responses.append(response)
         if response["errored"]:
             logger.info("HTTP client %s request failed: %s", self.name, response["error"])
-        if response["errored"]:
             self.connector.close()
             self._stale = True
         elif not self.respondent.persisted or self._cutoff():
@@ -1277,13 +1276,9 @@ def openClient(cls: type[Client] | None = None, **kwa: Any) -> Iterator[Client]:
         with openClient(hostname="localhost", port=8080) as client:
             client.request(method="GET", path="/")
     """
-    cls = cls if cls is not None else Client
-    client = cls(**kwa)
-    try:
+    with closing((cls if cls is not None else Client)(**kwa)) as client:
         client.reopen()
         yield client
-    finally:
-        client.close()
 
 
 def backendRequest(
