@@ -30,14 +30,19 @@ def app() -> falcon.App:
     return application
 
 
-def serve_hio(port: int, real: bool = False) -> None:
+REAL_TOCK = 0.001
+"""Tock in seconds of the real-time Doist in the HTTP comparison: 1 ms, short enough that a
+release that sleeps out each tock is not held back by the tock alone."""
+
+
+def serve_hio(port: int, real: bool = False, tock: float = REAL_TOCK) -> None:
     from hio.base import doing
     from hio.core.http import serving
 
     server = serving.Server(app=app(), ha=("127.0.0.1", port))
     server.reopen()
     if real:  # real time: sleeps between tock boundaries, woken early by ready sockets
-        doist = doing.Doist(tock=0.03125, real=True)
+        doist = doing.Doist(tock=tock, real=True)
     else:  # as fast as possible
         doist = doing.Doist(tock=0.0, real=False)
     doist.do(doers=[serving.ServerDoer(server=server)])
@@ -66,8 +71,8 @@ if __name__ == "__main__":
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     engines = {
         "hio": serve_hio,
-        "hio-real": lambda port: serve_hio(port, real=True),
+        "hio-real": lambda port, tock=REAL_TOCK: serve_hio(port, real=True, tock=float(tock)),
         "waitress": serve_waitress,
         "wsgiref": serve_wsgiref,
     }
-    engines[sys.argv[1]](int(sys.argv[2]))
+    engines[sys.argv[1]](int(sys.argv[2]), *sys.argv[3:])

@@ -46,6 +46,16 @@ def test_requester_rebuild_changes_only_what_is_given():
     assert requester.rebuild() == msg  # nothing given: the same request again
     with pytest.raises(TypeError):
         requester.rebuild(verb="GET")
+    with pytest.raises(TypeError):
+        requester.rebuild(hostname="elsewhere.example")  # the destination stays: rebuild is for the same one
+
+
+def test_requester_rebuild_takes_its_documented_parameters_by_position():
+    """rebuild(method, path, qargs, ...) in the documented order: the destination is not among them."""
+    requester = Requester(hostname="example.com", port=8080, path="/a")
+    msg = requester.rebuild("PUT", "/b", {"k": "v"}, None, {"Accept": "text/plain"}, b"yes")
+    assert msg.startswith(b"PUT /b?k=v HTTP/1.1\r\nHost: example.com:8080\r\n")
+    assert msg.endswith(b"Accept: text/plain\r\n\r\nyes")
 
 
 def test_requester_head_order():

@@ -212,17 +212,27 @@ class Requester:
         if portOptional is not None:
             self.portOptional = bool(portOptional)
 
-    def rebuild(self, **kwa: Any) -> bytes:
+    def rebuild(
+        self,
+        method: str | None = None,
+        path: str | None = None,
+        qargs: dict | None = None,
+        fragment: str | None = None,
+        headers: dict | None = None,
+        body: bytes | None = None,
+        data: Any = None,
+        fargs: dict | None = None,
+        portOptional: bool | None = None,
+    ) -> bytes:
         """Reinit then build and return request message.
 
-        This allows sending another request to the same destination.
-
-        Parameters:
-            kwa: what to change, as for reinit (method, path, qargs,
-                fragment, headers, body, data, fargs, portOptional); what is
-                not given or None is kept
+        This allows sending another request to the same destination: what is
+        not given or None is kept, as for reinit.
         """
-        self.reinit(**kwa)
+        self.reinit(
+            method=method, path=path, qargs=qargs, fragment=fragment, headers=headers,
+            body=body, data=data, fargs=fargs, portOptional=portOptional,
+        )  # fmt: skip
         return self.build()
 
     def target(self) -> str:
