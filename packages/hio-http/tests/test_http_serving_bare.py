@@ -137,3 +137,35 @@ def test_open_server_with_bare_server_class(tymist):
     with serving.openServer(cls=BareServer, host="127.0.0.1", port=0, tymth=tymist.tymen()) as server:
         assert isinstance(server, BareServer) and server.opened
     assert not server.opened
+
+
+def test_servers_take_their_documented_parameters_by_position():
+    """Server(name, app, reqs, reps, servant, bufsize, wl, ha, host, port, eha,
+    scheme, tymeout) and BareServer(servant, stewards, name, bufsize, wl, ha,
+    host, port, eha, scheme) by position, as by keyword."""
+
+    def app(environ, start_response):
+        start_response("204 No Content", [])
+        return []
+
+    server = Server("by position", app, {}, {}, None, 4096, None, ("127.0.0.1", 0), "", None, None, "http", 2.5)
+    assert (server.name, server.app, server.tymeout, server.scheme) == ("by position", app, 2.5, "http")
+    assert server.servant.ha == ("127.0.0.1", 0) and server.servant.bs == 4096
+    bare = BareServer(None, {}, "bare", 4096, None, ("127.0.0.1", 0), "", None, None, "http", timeout=1.5)
+    assert (bare.name, bare.timeout, bare.tymeout, bare.servant.bs) == ("bare", 1.5, 1.5, 4096)
+    try:
+        BareServer(None, {}, "bare", 4096, None, ("127.0.0.1", 0), "", None, None, "http", True)
+    except TypeError:
+        pass
+    else:
+        raise AssertionError("dictable is taken by keyword")
+
+
+def test_server_doer_is_a_service_doer_of_its_server(tymist):
+    """ServerDoer keeps its server as .server (the servant), wound with the doer's tymth."""
+    from hio.base.servicing import ServiceDoer
+
+    server = Server(host="127.0.0.1", port=0)
+    doer = ServerDoer(server=server, tymth=tymist.tymen())
+    assert isinstance(doer, ServiceDoer) and doer.server is server is doer.servant
+    assert server.tymth is not None and server.tymth() == tymist.tyme

@@ -90,7 +90,6 @@ class Conductor:
     def __init__(
         self,
         servant: tcpServing.Server | None = None,
-        name: str = "",
         bufsize: int = 8096,
         wl: WireLog | None = None,
         ha: tuple[str, int] | None = None,
@@ -99,6 +98,8 @@ class Conductor:
         eha: tuple[str, int] | None = None,
         scheme: str = "",
         tymeout: float | None = None,
+        *,
+        name: str = "",
         delay: float | None = None,
         maxRequestLine: int | None = None,
         maxHeaders: int | None = None,
@@ -109,10 +110,12 @@ class Conductor:
     ) -> None:
         """Initialize instance.
 
+        The servers take these parameters by keyword, and the first nine in
+        this order by position after their own (see Server and BareServer).
+
         Parameters:
             servant (hio.core.tcp.serving.Server | None): TCP server to use,
                 None makes one: ServerTls when scheme is "https"
-            name (str): name of the server
             bufsize (int): socket buffer size
             wl (WireLog | None): wire log of the servant
             ha (tuple | None): (host, port) to listen on, None means (host, port)
@@ -122,6 +125,7 @@ class Conductor:
             eha (tuple | None): external (host, port) for TLS
             scheme (str): "https" means TLS, otherwise "http"
             tymeout (float | None): stale connection tymeout, None means Tymeout
+            name (str): name of the server, for logs
             delay (float | None): lingering tyme, None means Responder.Delay
             maxRequestLine (int | None): longest request line (414)
             maxHeaders (int | None): most header fields (431)

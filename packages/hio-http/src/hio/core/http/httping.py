@@ -201,50 +201,65 @@ class InvalidURL(HTTPException):
     """A URL or host:port that cannot be used."""
 
 
-class UnknownProtocol(HTTPException):
-    """An HTTP version other than HTTP/1.0 or HTTP/1.1."""
+class _Offense(HTTPException):
+    """An HTTP protocol error about one offending value: its only argument,
+    also kept under the attribute that ``.field`` names."""
 
-    status = HTTP_VERSION_NOT_SUPPORTED
+    field = "value"
 
-    def __init__(self, version: str) -> None:
+    def __init__(self, value: Any) -> None:
         """
         Parameters:
-            version (str): the offending version
+            value: the offending value
         """
-        self.args = (version,)
-        self.version = version
+        self.args = (value,)
+        setattr(self, self.field, value)
 
 
-class BadStatusLine(HTTPException):
-    """A response status line that cannot be parsed."""
+class UnknownProtocol(_Offense):
+    """An HTTP version other than HTTP/1.0 or HTTP/1.1.
+
+    Attributes:
+        version (str): the offending version
+    """
+
+    status = HTTP_VERSION_NOT_SUPPORTED
+    field = "version"
+    version: str
+
+
+class BadStatusLine(_Offense):
+    """A response status line that cannot be parsed.
+
+    Attributes:
+        line (str | bytes): the offending line, its repr when empty
+    """
+
+    field = "line"
+    line: str | bytes
 
     def __init__(self, line: str | bytes) -> None:
         """
         Parameters:
             line (str | bytes): the offending line
         """
-        if not line:
-            line = repr(line)
-        self.args = (line,)
-        self.line = line
+        super().__init__(line or repr(line))
 
 
 class BadRequestLine(BadStatusLine):
     """A request line that cannot be parsed."""
 
 
-class BadMethod(HTTPException):
-    """A request method not in METHODS."""
+class BadMethod(_Offense):
+    """A request method not in METHODS.
+
+    Attributes:
+        method (str): the offending method
+    """
 
     status = NOT_IMPLEMENTED
-
-    def __init__(self, method: str) -> None:
-        """
-        Parameters:
-            method (str): the offending method
-        """
-        self.args = (method,)
-        self.method = method
+    field = "method"
+    method: str
 
 
 class LineTooLong(HTTPException):
@@ -263,16 +278,15 @@ class LineTooLong(HTTPException):
         self.size = size
 
 
-class PrematureClosure(HTTPException):
-    """The connection closed before a message was complete."""
+class PrematureClosure(_Offense):
+    """The connection closed before a message was complete.
 
-    def __init__(self, msg: str) -> None:
-        """
-        Parameters:
-            msg (str): what was cut short
-        """
-        self.args = (msg,)
-        self.msg = msg
+    Attributes:
+        msg (str): what was cut short
+    """
+
+    field = "msg"
+    msg: str
 
 
 class TooManyHeaders(HTTPException):

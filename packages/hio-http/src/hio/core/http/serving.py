@@ -29,7 +29,7 @@ from collections.abc import Callable, Generator, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_to_bytes
 
-from hio.base import doing
+from hio.base.servicing import Alias, ServiceDoer
 from hio.core.http import httping
 from hio.core.http.conducting import Conductor
 from hio.core.http.requesting import (
@@ -42,7 +42,6 @@ from hio.core.http.requesting import (
 from hio.core.http.responding import HIGH_WATER, SERVER_SOFTWARE, CustomResponder, FileWrapper, Responder
 from hio.core.http.staticing import StaticSink
 from hio.core.tcp import serving as tcpServing
-from hio.core.wiring import WireLog
 
 if TYPE_CHECKING:
     from hio.core.tcp.serving import Remoter
@@ -165,15 +164,7 @@ class Server(Conductor):
         app: Callable[..., Any] | None = None,
         reqs: dict[tuple[Any, ...], Requestant] | None = None,
         reps: dict[tuple[Any, ...], Responder] | None = None,
-        servant: tcpServing.Server | None = None,
-        bufsize: int = 8096,
-        wl: WireLog | None = None,
-        ha: tuple[str, int] | None = None,
-        host: str = "",
-        port: int | None = None,
-        eha: tuple[str, int] | None = None,
-        scheme: str = "",
-        tymeout: float | None = None,
+        *pa: Any,
         **kwa: Any,
     ) -> None:
         """Initialize instance.
@@ -183,35 +174,18 @@ class Server(Conductor):
             app (callable | None): WSGI application, None answers 404
             reqs (dict | None): Requestants keyed by ca
             reps (dict | None): Responders keyed by ca
-            servant (hio.core.tcp.serving.Server | None): TCP server, None makes
-                one, ServerTls when scheme is "https"
-            bufsize (int): socket buffer size
-            wl (WireLog | None): wire log
-            ha (tuple | None): (host, port) to listen on
-            host (str): host to listen on, "" means all interfaces
-            port (int | None): port to listen on, 0 any free one, None 80 (443)
-            eha (tuple | None): external (host, port) for TLS
-            scheme (str): "https" means TLS (give certpath, keypath and
-                cafilepath in kwa), otherwise "http"
-            tymeout (float | None): stale connection tymeout, None means Tymeout
-            kwa (dict): delay, maxRequestLine, maxHeaders, maxHeaderBytes,
-                maxBodySize, maxUnsent (most unsent response bytes per
-                connection, default 1 MiB; see Conductor) and servant
-                parameters (tymth, ...)
+            pa (tuple): servant, bufsize, wl, ha, host, port, eha, scheme and
+                tymeout by position, as by keyword
+            kwa (dict): the connection parameters of Conductor: servant (TCP
+                server, None makes one, ServerTls when scheme is "https"),
+                bufsize, wl, ha, host, port (None means 80, 443 for https),
+                eha, scheme ("https" means TLS: give certpath, keypath and
+                cafilepath), tymeout (None means Tymeout), delay, the request
+                limits (maxRequestLine, maxHeaders, maxHeaderBytes,
+                maxBodySize), maxUnsent (most unsent response bytes per
+                connection, default 1 MiB) and servant parameters (tymth, ...)
         """
-        super().__init__(
-            servant=servant,
-            name=name,
-            bufsize=bufsize,
-            wl=wl,
-            ha=ha,
-            host=host,
-            port=port,
-            eha=eha,
-            scheme=scheme,
-            tymeout=tymeout,
-            **kwa,
-        )
+        super().__init__(*pa, name=name, **kwa)
         self.app = app if app is not None else notFoundApp
         self.reqs = reqs if reqs is not None else {}
         self.reps = reps if reps is not None else {}
@@ -547,13 +521,7 @@ class BareServer(Conductor):
         servant: tcpServing.Server | None = None,
         stewards: dict[tuple[Any, ...], Steward] | None = None,
         name: str = "",
-        bufsize: int = 8096,
-        wl: WireLog | None = None,
-        ha: tuple[str, int] | None = None,
-        host: str = "",
-        port: int | None = None,
-        eha: tuple[str, int] | None = None,
-        scheme: str = "",
+        *pa: Any,
         dictable: bool = False,
         timeout: float | None = None,
         steward: type[Steward] | None = None,
@@ -565,32 +533,20 @@ class BareServer(Conductor):
             servant (hio.core.tcp.serving.Server | None): TCP server, None makes one
             stewards (dict | None): Stewards keyed by ca
             name (str): name of the server
-            bufsize (int): socket buffer size
-            wl (WireLog | None): wire log
-            ha (tuple | None): (host, port) to listen on
-            host (str): host to listen on
-            port (int | None): port to listen on, 0 any free one
-            eha (tuple | None): external (host, port) for TLS
-            scheme (str): "https" means TLS
+            pa (tuple): bufsize, wl, ha, host, port, eha and scheme by
+                position, as by keyword
             dictable (bool): True means deserialize JSON request bodies
             timeout (float | None): stale connection timeout, None means Timeout
             steward (type | None): Steward subclass made per connection
-            kwa (dict): delay, request limits and servant parameters
+            kwa (dict): the other connection parameters of Conductor (bufsize,
+                wl, ha, host, port, eha, scheme, delay, request limits,
+                maxUnsent) and servant parameters
         """
+        if len(pa) > 7:
+            raise TypeError("BareServer takes bufsize to scheme by position at most, the rest by keyword")
         self.timeout = float(timeout) if timeout is not None else self.Timeout
-        super().__init__(
-            servant=servant,
-            name=name,
-            bufsize=bufsize,
-            wl=wl,
-            ha=ha,
-            host=host,
-            port=port,
-            eha=eha,
-            scheme=scheme,
-            tymeout=self.timeout,
-            **kwa,
-        )
+        kwa["tymeout"] = self.timeout
+        super().__init__(servant, *pa, name=name, **kwa)
         self.stewards = stewards if stewards is not None else {}
         self.dictable = bool(dictable)
         self.steward = steward if steward is not None else Steward
@@ -690,42 +646,25 @@ class BareServer(Conductor):
             logger.error("%s: service failed: %r", self.name, ex, exc_info=ex)
 
 
-class ServerDoer(doing.Doer):
-    """HTTP WSGI Server Doer
+class ServerDoer(ServiceDoer):
+    """HTTP WSGI Server Doer: opens its server on enter, services it each run
+    and closes it (with all its connections) on exit.
 
-    See Doer for inherited attributes, properties, and methods.
+    See ServiceDoer and Doer for inherited attributes, properties, and methods.
 
     Attributes:
-        server (Server | BareServer): HTTP server it opens, services and closes
+        server (Server | BareServer): HTTP server it opens, services and closes,
+            the servant
     """
+
+    server: Alias[Server | BareServer] = Alias("servant")
 
     def __init__(self, server: Server | BareServer, **kwa: Any) -> None:
         """Initialize instance.
 
         Parameters:
-            server (Server | BareServer): HTTP server
+            server (Server | BareServer): HTTP server, wound at once when a
+                tymth is given
             kwa (dict): Doer parameters (tymth, tock, ...)
         """
-        self.server = server
-        super().__init__(**kwa)
-        if self.tymth is not None:
-            self.server.wind(self.tymth)
-
-    def wind(self, tymth: Callable[[], float] | None) -> None:
-        """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
-        Updates winds .tymer .tymth"""
-        super().wind(tymth)
-        self.server.wind(tymth)
-
-    def enter(self, *, temp: bool | None = None) -> None:
-        """Open the server's listen socket."""
-        self.server.reopen()
-
-    def recur(self, tyme: float) -> bool:
-        """Service the server once; never done on its own."""
-        self.server.service()
-        return False
-
-    def exit(self) -> None:
-        """Close the server and all its connections."""
-        self.server.close()
+        super().__init__(servant=server, **kwa)
