@@ -194,12 +194,7 @@ async def ado(
             enter contexts as ``temp``), None means leave it to each doer
     """
     loop = asyncio.get_running_loop()
-    if doers is not None:
-        doist.doers = doers
-    if limit is not None:
-        doist.limit = abs(float(limit))
-    if tyme is not None:
-        doist.tyme = tyme
+    doist._prepare(doers, limit, tyme)
     run = _Run(loop)
     token = _run.set(run)
     real = doist.real
@@ -293,12 +288,7 @@ async def _wait(doist: Doist, run: _Run, boundary: float) -> float:
     if remaining <= 0.0:
         await _turn()  # behind: no wait, but the loop's other tasks still get their turn
     while remaining > 0.0 and await run.wait(boundary):
-        now, doist.tyme = doist.tyme, doist._prior
-        try:
-            doist._cycle(doist.deeds, doist._prior)
-        finally:
-            doist.tyme = now
-        if not doist.deeds:
+        if not doist._recycle():
             return boundary
         remaining = boundary - loop.time()
     if remaining < -tock:

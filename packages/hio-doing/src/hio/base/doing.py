@@ -30,7 +30,7 @@ from typing import Any, TypeAlias, TypeVar
 
 from ..help.timing import MonoTimer
 from .basing import State
-from .tyming import Tymee, Tymist
+from .tyming import Tymee, Tymist, checkTock
 from .waking import waker
 
 __all__ = [
@@ -91,7 +91,7 @@ class _Scheduler:
     def doers(self, doers: Iterable[Any]) -> None:
         self._doers = list(doers)
 
-    @property
+    @property  # plain accessors, like Tymist's tyme and DoDoer's always: alike in shape, not one mechanism
     def deeds(self) -> Deeds:
         """The deque of deeds, triples (dog, retyme, doer)."""
         return self._deeds
@@ -190,9 +190,27 @@ class _Scheduler:
         if error is not None:
             raise error
 
-    def _extend(self, doers: list[Any], tymth: Callable[[], float] | None) -> None:
-        """Adds doers, entering them at once (at the tyme of ``tymth``) when this scheduler is already running."""
+    def exit(self, deeds: Deeds | None = None) -> None:
+        """Force-closes every still-open deed, in reverse order of entering.
+
+        Parameters:
+            deeds: the deeds to close, default .deeds
+        """
+        self._exit(self._deeds if deeds is None else deeds)
+
+    def _runningTymth(self) -> Callable[[], float] | None:
+        """The tymth to enter extensions with while this scheduler runs, None while it does not."""
+        raise NotImplementedError
+
+    def extend(self, doers: Iterable[Any]) -> None:
+        """Adds doers; while running, enters them and adds their deeds after the others.
+
+        Parameters:
+            doers: the doers to add
+        """
+        doers = list(doers)
         self._doers.extend(doers)
+        tymth = self._runningTymth()
         if tymth is None:  # not running yet: their deeds are made on enter
             return
         deeds = self._enter(doers, tymth, tymth())
@@ -202,14 +220,18 @@ class _Scheduler:
         else:
             self._deeds.extend(deeds)
 
-    def _remove(self, doers: list[Any]) -> None:
+    def remove(self, doers: Iterable[Any]) -> None:
         """Removes doers from .doers and force-closes their deeds, last entered first.
 
         Doers match by equality, so a doized bound method matches a fresh
         reference to the same method. A deed that is running at this moment
         (the doer removed itself, or one of its ancestors) cannot be closed:
         it keeps its deed and runs on until it completes by itself.
+
+        Parameters:
+            doers: the doers to remove
         """
+        doers = list(doers)
         self._doers[:] = [doer for doer in self._doers if doer not in doers]
         staged = [deed for deed in self._staged if deed[2] in doers]  # entered earlier this cycle
         if staged:
@@ -300,12 +322,7 @@ class Doist(_Scheduler, Tymist):
             limit: replaces .limit when given
             tyme: resets .tyme when given
         """
-        if doers is not None:
-            self.doers = doers
-        if limit is not None:
-            self.limit = abs(float(limit))
-        if tyme is not None:
-            self.tyme = tyme
+        self._prepare(doers, limit, tyme)
         self.done = False
         try:
             self.deeds = self.enter()
@@ -334,6 +351,15 @@ class Doist(_Scheduler, Tymist):
             raise
         finally:
             self.exit()
+
+    def _prepare(self, doers: Iterable[Any] | None, limit: float | None, tyme: float | None) -> None:
+        """Takes what .do() and .ado() were given: new doers, a new limit, a new starting tyme."""
+        if doers is not None:
+            self.doers = doers
+        if limit is not None:
+            self.limit = abs(float(limit))
+        if tyme is not None:
+            self.tyme = tyme
 
     async def ado(
         self,
@@ -389,6 +415,19 @@ class Doist(_Scheduler, Tymist):
         self._cycle(self._deeds if deeds is None else deeds, tyme)
         self._tyme = tyme + self._tock
 
+    def _recycle(self) -> bool:
+        """Runs an extra cycle at the tyme of the cycle just run, for I/O that became ready; True while deeds remain.
+
+        Only the deeds due then, those that run as soon as possible, run
+        again; .tyme reads that tyme meanwhile and is restored after.
+        """
+        now, self._tyme = self._tyme, self._prior
+        try:
+            self._cycle(self._deeds, self._prior)
+        finally:
+            self._tyme = now
+        return bool(self._deeds)
+
     def wait(self) -> None:
         """Waits for the next real-time tock boundary, servicing ready I/O meanwhile.
 
@@ -406,12 +445,7 @@ class Doist(_Scheduler, Tymist):
         timer = self.timer
         remaining = timer.remaining
         while remaining > 0.0 and self.waker.wait(remaining):
-            now, self._tyme = self._tyme, self._prior
-            try:
-                self._cycle(self._deeds, self._prior)
-            finally:
-                self._tyme = now
-            if not self._deeds:
+            if not self._recycle():
                 return
             remaining = timer.remaining
         if remaining < -self._tock:
@@ -419,30 +453,9 @@ class Doist(_Scheduler, Tymist):
         else:
             timer.restart(duration=self._tock)
 
-    def exit(self, deeds: Deeds | None = None) -> None:
-        """Force-closes every still-open deed, in reverse order of entering.
-
-        Parameters:
-            deeds: the deeds to close, default .deeds
-        """
-        self._exit(self._deeds if deeds is None else deeds)
-
-    def extend(self, doers: Iterable[Any]) -> None:
-        """Adds doers; while running, enters them and adds their deeds after the others.
-
-        Parameters:
-            doers: the doers to add
-        """
+    def _runningTymth(self) -> Callable[[], float] | None:
         running = bool(self._deeds or self._cycling)  # entered, by .do() or by hand
-        self._extend(list(doers), self.tymen() if running else None)
-
-    def remove(self, doers: Iterable[Any]) -> None:
-        """Removes doers and force-closes their deeds.
-
-        Parameters:
-            doers: the doers to remove
-        """
-        self._remove(list(doers))
+        return self.tymen() if running else None
 
 
 class Doer(Tymee):
@@ -490,10 +503,7 @@ class Doer(Tymee):
 
     @tock.setter
     def tock(self, tock: float) -> None:
-        tock = float(tock)
-        if not tock >= 0.0:
-            raise ValueError(f"Invalid tock {tock!r}: must be >= 0.0.")
-        self._tock = tock
+        self._tock = checkTock(tock)
 
     def __call__(self, **kwa: Any) -> Generator[float, float, bool | None]:
         """Returns the .do generator, not yet started: its first next() runs the enter context."""
@@ -756,29 +766,8 @@ class DoDoer(_Scheduler, Doer):
         self._cycle(deeds, tyme)
         return not deeds
 
-    def exit(self, deeds: Deeds | None = None) -> None:
-        """Force-closes every still-open nested deed, in reverse order of entering.
-
-        Parameters:
-            deeds: the deeds to close, default .deeds
-        """
-        self._exit(self._deeds if deeds is None else deeds)
-
-    def extend(self, doers: Iterable[Any]) -> None:
-        """Adds doers; while running, enters them and adds their deeds after the others.
-
-        Parameters:
-            doers: the doers to add
-        """
-        self._extend(list(doers), self._tymth if self._opened else None)
-
-    def remove(self, doers: Iterable[Any]) -> None:
-        """Removes doers and force-closes their deeds.
-
-        Parameters:
-            doers: the doers to remove
-        """
-        self._remove(list(doers))
+    def _runningTymth(self) -> Callable[[], float] | None:
+        return self._tymth if self._opened else None
 
 
 class ExDoer(_Recorder):

@@ -18,6 +18,18 @@ from ..hioing import Mixin
 __all__ = ["Tymee", "Tymer", "Tymist"]
 
 
+def checkTock(tock: float) -> float:
+    """Returns ``tock`` as a float: a tyme increment in seconds, never negative.
+
+    Raises:
+        ValueError: when ``tock`` is negative or nan
+    """
+    tock = float(tock)
+    if not tock >= 0.0:  # also refuses nan
+        raise ValueError(f"Invalid tock {tock!r}: must be >= 0.0.")
+    return tock
+
+
 class Tymist(Mixin):
     """Keeps artificial, simulated or cycle time, called tyme.
 
@@ -62,10 +74,7 @@ class Tymist(Mixin):
 
     @tock.setter
     def tock(self, tock: float) -> None:
-        tock = float(tock)
-        if not tock >= 0.0:  # also refuses nan
-            raise ValueError(f"Invalid tock {tock!r}: must be >= 0.0.")
-        self._tock = tock
+        self._tock = checkTock(tock)
 
     def tick(self, tock: float | None = None) -> float:
         """Advances .tyme by ``tock`` seconds, or by .tock when not given; returns the new .tyme.
@@ -73,13 +82,7 @@ class Tymist(Mixin):
         Raises:
             ValueError: when ``tock`` is negative (tyme never runs backwards) or nan
         """
-        if tock is None:
-            self._tyme += self._tock
-        else:
-            tock = float(tock)
-            if not tock >= 0.0:  # also refuses nan
-                raise ValueError(f"Invalid tock {tock!r}: must be >= 0.0.")
-            self._tyme += tock
+        self._tyme += self._tock if tock is None else checkTock(tock)
         return self._tyme
 
     def tymen(self) -> Callable[[], float]:
@@ -170,9 +173,8 @@ class Tymer(Tymee):
         """Tyme duration in seconds from start to stop."""
         return self._stop - self._start
 
-    @property
-    def elapsed(self) -> float:
-        """Tyme elapsed in seconds since start.
+    def _now(self) -> float:
+        """The current tyme of the wound-in Tymist.
 
         Raises:
             TypeError: when no tymth has been wound in
@@ -180,7 +182,16 @@ class Tymer(Tymee):
         tymth = self._tymth
         if tymth is None:
             raise TypeError("Tymer has no tymth: wind it to a Tymist first.")
-        return tymth() - self._start
+        return tymth()
+
+    @property
+    def elapsed(self) -> float:
+        """Tyme elapsed in seconds since start.
+
+        Raises:
+            TypeError: when no tymth has been wound in
+        """
+        return self._now() - self._start
 
     @property
     def remaining(self) -> float:
@@ -189,10 +200,7 @@ class Tymer(Tymee):
         Raises:
             TypeError: when no tymth has been wound in
         """
-        tymth = self._tymth
-        if tymth is None:
-            raise TypeError("Tymer has no tymth: wind it to a Tymist first.")
-        return self._stop - tymth()
+        return self._stop - self._now()
 
     @property
     def expired(self) -> bool:
@@ -201,10 +209,7 @@ class Tymer(Tymee):
         Raises:
             TypeError: when no tymth has been wound in
         """
-        tymth = self._tymth
-        if tymth is None:
-            raise TypeError("Tymer has no tymth: wind it to a Tymist first.")
-        return tymth() >= self._stop
+        return self._now() >= self._stop
 
     def wind(self, tymth: Callable[[], float] | None) -> None:
         """Injects a new tymth and starts over, with the same duration, at the new base's tyme.
