@@ -146,15 +146,11 @@ class Client(coring.Addressed, Stream):
         self.txbs = txbs if txbs is not None else bytearray()
         self.rxbs = rxbs if rxbs is not None else bytearray()
         self.wl = wl
-        self.cs: socket.socket | None = None
         self.ca: tuple[Any, ...] = (None, None)
-        self.cutoff = False
         self.opened = False
         self.error: Exception | None = None
         self._accepted = False
-        self._linked = False  # True once data may move: accepted, and for TLS shaken hands
         self._waiting = False  # True while waiting out .tymer before the next attempt
-        self._ready: select.poll | None = None  # readiness poll over .cs, cheaper than a receive that finds nothing
 
     @property
     def _remote(self) -> tuple[str, int]:
@@ -382,14 +378,6 @@ class Client(coring.Addressed, Stream):
         if not self.connected:
             self.connect()
         return self.connected
-
-    def _readable(self) -> bool:
-        """Returns True when .cs may have something to receive, an end or an error."""
-        return self._ready is None or bool(self._ready.poll(0))
-
-    def _receivable(self) -> bool:
-        """True when connected, not cut off and .cs may have something to receive."""
-        return self._linked and not self.cutoff and self._readable()
 
     def service(self) -> None:
         """Service connect, txbs, and receives."""

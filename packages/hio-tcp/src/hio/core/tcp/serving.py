@@ -869,6 +869,7 @@ class Remoter(Stream):
     Tymeout = 0.0
     Reads = 16  # most socket reads in one serviceReceives
     _kind = "Remoter"
+    _lingers = True  # its peer may only have shut its sending side: it still gets the answer
 
     def __init__(
         self,
@@ -899,7 +900,7 @@ class Remoter(Stream):
         super().__init__(**kwa)
         self.ha = ha
         self.ca = ca
-        self.cs: socket.socket | None = cs
+        self.cs = cs
         self.tymeout = tymeout if tymeout is not None else self.Tymeout
         self.tymer = tyming.Tymer(tymth=self.tymth, duration=self.tymeout)
         self.refreshable = refreshable
@@ -908,8 +909,8 @@ class Remoter(Stream):
         self.maxUnsent = _maxUnsent(maxUnsent)
         self.txbs = bytearray()
         self.rxbs = bytearray()
-        self.cutoff = False
         self.opened = True
+        self._linked = True
         self._refreshed: float | None = None  # tyme of the last restart of .tymer
         cs.setblocking(False)
         if cs.family in (socket.AF_INET, socket.AF_INET6):
@@ -958,6 +959,7 @@ class Remoter(Stream):
             self.cs.close()
             self.cs = None
             self.opened = False
+            self._linked = False
 
     def refresh(self) -> None:
         """Restart tymer"""
@@ -981,14 +983,6 @@ class Remoter(Stream):
     def full(self) -> bool:
         """True while .txbs holds .maxUnsent bytes or more: nothing is received meanwhile."""
         return len(self.txbs) >= self.maxUnsent
-
-    def _receivable(self) -> bool:
-        """True while open, not cut off and not .full"""
-        return not self.cutoff and self.cs is not None and len(self.txbs) < self.maxUnsent
-
-    def _sendable(self) -> bool:
-        """True while open: a remoter cut off by its peer still sends what it holds."""
-        return self.cs is not None
 
     def _sendFailed(self, ex: OSError) -> None:
         """Drops .txbs, as nothing can be delivered any more, and raises ex;
@@ -1125,7 +1119,7 @@ class EchoServerDoer(ServerDoer):
 
     def recur(self, tyme: float) -> bool:
         """Echoes back what each connection received, in the same cycle. Never done."""
-        server = self.server
+        server: Server = self.servant
         ending = self._ending
         server.serviceConnects()
         for ca, ix in server.receivedIxes():

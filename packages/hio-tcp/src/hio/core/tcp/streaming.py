@@ -9,9 +9,10 @@ handshake, and reading and writing the same stream through TLS.
 
 from __future__ import annotations
 
+import select
 import socket
 import ssl
-import sys
+import types
 from typing import Any
 
 from hio import help
@@ -27,8 +28,7 @@ TLS_ENDS = (ssl.SSLZeroReturnError, ssl.SSLEOFError)
 class Stream(tyming.Tymee):
     """Nonblocking sends and receives over one connected TCP socket, through .txbs and .rxbs.
 
-    The subclass sets the attributes below and says, through _receivable
-    and _sendable, when the stream may be read and written.
+    The subclass sets the attributes below, and ._linked while data may move.
 
     Attributes:
         cs (socket.socket | None): connected socket, None once closed
@@ -39,16 +39,50 @@ class Stream(tyming.Tymee):
         cutoff (bool): True when the peer closed or reset the connection
         refreshable (bool): True means every receive and send that moves
             bytes restarts the activity tymer (see _touch)
+        maxUnsent (int): most unsent bytes in .txbs before it stops receiving
     """
 
     Retry: tuple[type[OSError], ...] = (BlockingIOError, InterruptedError)
     """Exceptions of a send, receive or handshake meaning: nothing moved, try again later."""
 
-    Reads = sys.maxsize  # most socket reads in one serviceReceives
-    refreshable = False
+    Reads = (1 << 30) - 1  # most socket reads in one serviceReceives: no practical bound
     _kind = "Stream"  # what the messages call this end
     _tls = False  # True when data moves only after a TLS handshake
-    _linked = True  # False while data may not move yet: not connected, or TLS not shaken hands
+    _lingers = False  # True means a stream cut off by its peer still sends what it holds
+
+    _HOT = ("receive", "send", "serviceReceives", "serviceSends")
+    """Methods every subclass gets its own copy of (see __init_subclass__)."""
+
+    def __init_subclass__(cls, **kwa: Any) -> None:
+        """Gives each subclass its own copy of the ._HOT methods' code.
+
+        The interpreter caches, for each attribute access in a code object,
+        where the attribute of one class is found; code shared by Clients and
+        Remoters running in one process would miss the cache every other
+        call. A copy per class keeps every cache warm.
+        """
+        super().__init_subclass__(**kwa)
+        for name in cls._HOT:
+            if name not in cls.__dict__:
+                method = getattr(cls, name)
+                copy = types.FunctionType(method.__code__.replace(), method.__globals__, name, method.__defaults__)
+                copy.__qualname__ = f"{cls.__qualname__}.{name}"
+                copy.__doc__ = method.__doc__
+                setattr(cls, name, copy)
+
+    def __init__(self, **kwa: Any) -> None:
+        """Initialize instance: no socket yet, no bound on .txbs.
+
+        Parameters:
+            kwa: passed on, tymth is the injected tymist.tymth
+        """
+        super().__init__(**kwa)
+        self.cs = None
+        self.cutoff = False
+        self.refreshable = False
+        self.maxUnsent = 1 << 62  # no bound unless the subclass sets one
+        self._linked = False  # True while data may move: open, connected and, for TLS, shaken hands
+        self._ready: select.poll | None = None  # readiness poll over .cs, None means just try to read
 
     cs: socket.socket | None
     bs: int
@@ -69,13 +103,13 @@ class Stream(tyming.Tymee):
     def _touch(self) -> None:
         """Notes activity: called after each receive and send that moved bytes, when .refreshable."""
 
-    def _receivable(self) -> bool:
-        """True when serviceReceives and serviceReceiveOnce may read."""
-        return self._linked and not self.cutoff and self.cs is not None
+    def _readable(self) -> bool:
+        """Returns True when .cs may have something to receive, an end or an error."""
+        return self._ready is None or bool(self._ready.poll(0))
 
-    def _sendable(self) -> bool:
-        """True when serviceSends may send."""
-        return self._linked and not self.cutoff and self.cs is not None
+    def _receivable(self) -> bool:
+        """True when open, connected, not cut off and not holding .maxUnsent unsent bytes."""
+        return self._linked and not self.cutoff and len(self.txbs) < self.maxUnsent
 
     def _receiveFailed(self, ex: OSError) -> None:
         """Logs receive failure ex (a TLS session end is no failure); the connection is cut off."""
@@ -121,13 +155,19 @@ class Stream(tyming.Tymee):
 
         Reads until the socket is drained (a read shorter than .bs), at most
         .Reads times in one service so that a peer that never stops sending
-        cannot hold the others up.
+        cannot hold the others up. Reads nothing unless _receivable, nor when
+        the readiness poll says there is nothing.
         """
-        if not self._receivable():
+        # the test of _receivable, written out on this hot path
+        if not self._linked or self.cutoff or len(self.txbs) >= self.maxUnsent:
+            return
+        if self._ready is not None and not self._readable():
             return
         rxbs = self.rxbs
         bs = self.bs
-        for _ in range(self.Reads):
+        reads = self.Reads
+        while reads:
+            reads -= 1
             data = self.receive()
             if not data:  # None nothing waiting, empty closed
                 return
@@ -137,11 +177,10 @@ class Stream(tyming.Tymee):
 
     def serviceReceiveOnce(self) -> None:
         """Retrieve only one reception"""
-        if not self._receivable():
-            return
-        data = self.receive()
-        if data:
-            self.rxbs.extend(data)
+        if self._receivable():
+            data = self.receive()
+            if data:
+                self.rxbs.extend(data)
 
     def clearRxbs(self) -> None:
         """Clear .rxbs"""
@@ -185,7 +224,7 @@ class Stream(tyming.Tymee):
         the next service.
         """
         txbs = self.txbs
-        if not txbs or not self._sendable():
+        if not txbs or not self._linked or (self.cutoff and not self._lingers):
             return
         try:
             count = self.send(txbs)
