@@ -445,6 +445,8 @@ class Conductor:
 
     def serviceClosings(self) -> None:
         """Lingering close: flush, shut down sending, drain, then close."""
+        if not self.closings:
+            return
         for ca, linger in list(self.closings.items()):
             ix = self.servant.ixes.get(ca)
             if ix is None:

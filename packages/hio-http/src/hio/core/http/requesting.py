@@ -92,11 +92,7 @@ KEPT_BLOCK = 4096
 _lines: dict = {}  # request line -> what it parsed into, for the methods served by default
 _blocks: dict = {}  # block of header field lines -> its fields, checked
 _framings: dict = {}  # (block, version) -> (length, chunked, expecting, persisted) it frames a request with
-
-
-def _empty(hict: Hict | None) -> Hict:
-    """Return hict while it is an empty Hict (nothing to make anew), else a new empty Hict."""
-    return hict if isinstance(hict, Hict) and not hict else Hict()
+_heads: dict = {}  # whole head of a request without body -> what it parsed into (see Requestant._quickHead)
 
 
 class Requestant(Parsent):
@@ -139,9 +135,11 @@ class Requestant(Parsent):
         methods (tuple[str, ...]): methods served, others get 501
     """
 
-    headers: Hict
     trails: Hict
     maxBodySize: int
+    _hict: Hict | None = None  # .headers once made
+    _pairs: tuple[tuple[str, str], ...] = ()  # the header fields parsed, until .headers makes them a Hict
+    _head: bytes | None = None  # the whole head as sent, when it was found among the kept ones
 
     def __init__(
         self,
@@ -209,9 +207,13 @@ class Requestant(Parsent):
         self.fragment = ""
         self.version = None
         self.protocol = ""
-        self.trails = _empty(getattr(self, "trails", None))  # most requests carry no trailer
-        self._blank = _empty(getattr(self, "_blank", None))
-        self.headers = self._blank  # until a head is parsed
+        trails = getattr(self, "trails", None)
+        if not isinstance(trails, Hict) or trails:  # most requests carry no trailer: the empty one stays
+            self.trails = Hict()
+        self._pairs = ()  # .headers is empty until a head is parsed
+        self._hict = None
+        self._head = None
+        self._untyped = False  # True when the head is known to hold no Content-Type
         self.length = None
         self.chunked = False
         self.expecting = False
@@ -228,6 +230,19 @@ class Requestant(Parsent):
         self.error = None
         self.fault: HTTPError | None = None
         self.parser = None
+
+    @property
+    def headers(self) -> Hict:
+        """Header fields of the request (a Hict, made when first asked for)."""
+        hict = self._hict
+        if hict is None:
+            hict = self._hict = Hict(self._pairs)
+        return hict
+
+    @headers.setter
+    def headers(self, headers: Hict) -> None:
+        self._hict = headers
+        self._pairs = ()
 
     @property
     def url(self) -> str:
@@ -313,7 +328,7 @@ class Requestant(Parsent):
             self.body.extend(memoryview(msg)[:length])
             del msg[:length]
             self.dictify()
-        elif "content-type" in self.headers:
+        elif not self._untyped and "content-type" in self.headers:
             self.dictify()  # .jsoned says whether it is json, even without a body
         self.bodied = True
         self.ended = True
@@ -469,7 +484,37 @@ class Requestant(Parsent):
         """
         msg = self.msg
         end = msg.find(b"\r\n\r\n")
-        if end <= 0 or end > self.maxRequestLine + self.maxHeaderBytes + 2:
+        if end <= 0:
+            return False
+        stock = self._stock and self._servedFrom is self.methods
+        if stock:
+            whole = bytes(msg) if len(msg) == end + 4 else bytes(msg[: end + 4])
+            known = _heads.get(whole)
+            if (
+                known is not None
+                and known[9] <= self.maxRequestLine
+                and known[10] <= self.maxHeaderBytes
+                and known[11] <= self.maxHeaders
+            ):
+                del msg[: end + 4]
+                (
+                    self.method,
+                    self.target,
+                    self.path,
+                    self.query,
+                    self.fragment,
+                    self.version,
+                    self.protocol,
+                    self._pairs,
+                    self.persisted,
+                ) = known[:9]
+                self._hict = None
+                self._head = known[12]
+                self._untyped = True
+                self.length = 0
+                self.started = self.headed = True
+                return True
+        if end > self.maxRequestLine + self.maxHeaderBytes + 2:
             return False
         head = msg[: end + 2].decode("latin-1")  # every line with its CRLF
         at = head.find("\r\n")
@@ -477,7 +522,6 @@ class Requestant(Parsent):
         block = head[at + 2 :]
         if not line or at > self.maxRequestLine or len(block) > self.maxHeaderBytes:
             return False
-        stock = self._stock and self._servedFrom is self.methods
         parsed = _lines.get(line) if stock else None
         if parsed is None and not line.isprintable():  # printable: no control byte, no CR, no LF (nor a tab)
             return False
@@ -504,7 +548,8 @@ class Requestant(Parsent):
                 )
         else:
             self.method, self.target, self.path, self.query, self.fragment, self.version, self.protocol = parsed
-        self.headers = Hict(fields)
+        self._pairs = fields
+        self._hict = None
         key = (block, self.version)
         framing = _framings.get(key)
         if framing is None or (framing[0] or 0) > self.maxBodySize:
@@ -515,6 +560,32 @@ class Requestant(Parsent):
         else:
             self.length, self.chunked, self.expecting, self.persisted = framing
         self.headed = True
+        if (
+            stock
+            and not self.length
+            and not self.chunked
+            and not self.expecting
+            and end < KEPT_BLOCK
+            and len(_heads) < KEPT_SIZE
+            and not any(name.lower() == "content-type" for name, _ in fields)
+        ):  # a head without a body: kept whole, with all it parsed into
+            self._untyped = True
+            self._head = whole
+            _heads[whole] = (
+                self.method,
+                self.target,
+                self.path,
+                self.query,
+                self.fragment,
+                self.version,
+                self.protocol,
+                fields,
+                self.persisted,
+                at,
+                len(block),
+                len(fields),
+                whole,
+            )
         return True
 
     @staticmethod

@@ -67,7 +67,9 @@ application can make them grow without bound."""
 _statusLines: dict = {}  # status string as given -> validated status line
 _goodNames: set = set()  # header field names already checked to be tokens
 _dated = (0, "", b"")  # (second, its Date value, its Date and Server lines as bytes): made once per second
-_heads: dict = {}  # what makes a whole response's head -> its parts around the Date and Server lines
+# what makes a whole response's head -> its parts around the Date and Server lines, the length and
+# persistence it gives, and whether the body goes out as it is (not cut, not left out)
+_heads: dict = {}
 _checkedFields: set = set()  # tuples of response header fields already found good as they are
 
 
@@ -348,7 +350,10 @@ class Responder:
         self.chunked = False
         self.length: int | None = None
         self.size = 0
-        self.persisted = persistedBy(environ)
+        if "HTTP_CONNECTION" in environ:
+            self.persisted = persistedBy(environ)
+        else:  # as persistedBy without a Connection field
+            self.persisted = environ.get("SERVER_PROTOCOL") == "HTTP/1.1"
         self.head = environ.get("REQUEST_METHOD") == "HEAD"
         self.ended = False
         self.closed = False
@@ -657,6 +662,22 @@ class Responder:
         parts = self.iterable
         if type(parts) not in (list, tuple) or len(parts) > PULLS or not self.started or self.headed:
             return False
+        if len(parts) == 1 and type(parts[0]) is bytes and self._fields is not None and self._keepsHeads:
+            body = parts[0]  # the usual answer: one piece, with a head sent before
+            known = _heads.get(
+                (self.status, self._fields, self.persisted, self.head, self.environ.get("SERVER_PROTOCOL"), len(body))
+            )
+            if known is not None and known[4]:  # that head, and the body goes as it is
+                before, after, self.length, self.persisted, _ = known
+                head = before + _stamp() + after
+                self.headed = True
+                self._sent = head
+                self.size = len(body)
+                self.ended = True
+                self.incomer.tx(head + body)
+                self.iterable = None  # a plain list or tuple has nothing to close
+                self.closed = True
+                return True
         try:
             body = b"".join(parts)
         except TypeError:
@@ -708,10 +729,13 @@ class Responder:
             before, after = self._headParts()
             if after is None:
                 return before
-            known = (before, after, self.length, self.persisted)
+            code = int(self.status[:3])
+            length = self.length
+            bodied = not (self.head or code < 200 or code in (204, 304))
+            known = (before, after, length, self.persisted, bodied and (length is None or length == len(body)))
             if len(_heads) < MEMO_SIZE:
                 _heads[key] = known
-        before, after, self.length, self.persisted = known
+        before, after, self.length, self.persisted, _ = known
         return before + _stamp() + after
 
     def _end(self) -> None:

@@ -191,6 +191,8 @@ class Server(Conductor):
         self.reps = reps if reps is not None else {}
         self._base: tuple[Any, dict[str, Any]] | None = None  # (servant ha, the environ part every request shares)
         self._bases: dict[tuple[Any, ...], dict[str, Any]] = {}  # ca -> that part with REMOTE_ADDR and REMOTE_PORT
+        # ca -> (the whole head of its last request, the environ it made): a keep-alive client repeats its head
+        self._made: dict[tuple[Any, ...], tuple[bytes, dict[str, Any]]] = {}
         self._active: dict[tuple[Any, ...], None] = {}  # ca (an ordered set) of the responses in process
 
     def close(self) -> None:
@@ -213,6 +215,7 @@ class Server(Conductor):
             responder.close()
         self.reqs.pop(ca, None)
         self._bases.pop(ca, None)
+        self._made.pop(ca, None)
         self._active.pop(ca, None)
 
     def _busy(self, ca: tuple[Any, ...]) -> bool:
@@ -233,6 +236,13 @@ class Server(Conductor):
         repeated fields joined by commas.
         """
         ca = requestant.remoter.ca if requestant.remoter is not None else ("", 0)
+        head = requestant._head  # a whole head kept by the requestants, seen before
+        if head is not None and not requestant.body:
+            made = self._made.get(ca)
+            if made is not None and made[0] is head:  # the same head again on ca: the same environ
+                environ = made[1].copy()
+                environ["wsgi.input"] = io.BytesIO(b"")
+                return environ
         path = requestant.path
         if path != "*" and ("%" in path or not path.isascii()):
             path = unquote_to_bytes(path.encode("latin-1")).decode("latin-1")
@@ -263,6 +273,8 @@ class Server(Conductor):
                 environ[key] += ("; " if key == "HTTP_COOKIE" else ",") + value
             else:
                 environ[key] = value
+        if head is not None and not body and ca in self.reqs:  # kept while the connection is
+            self._made[ca] = (head, {**environ, "wsgi.input": None})
         return environ
 
     def _baseEnviron(self) -> dict[str, Any]:
@@ -355,6 +367,8 @@ class Server(Conductor):
 
     def serviceReps(self) -> None:
         """Service pending responders: those of the responses in process."""
+        if not self._active:
+            return
         reps = self.reps
         for ca in list(self._active):
             responder = reps.get(ca)
@@ -398,10 +412,14 @@ class Server(Conductor):
         try:
             self.serviceConnects()
             self.serviceReceives()
-            self.serviceReps()
-            self.serviceReqs()
-            self.serviceSends()
-            self.serviceClosings()
+            if self._active:  # each step below has nothing to do while its set is empty
+                self.serviceReps()
+            if self._stirred:
+                self.serviceReqs()
+            if self._sending:
+                self.serviceSends()
+            if self.closings:
+                self.serviceClosings()
         except Exception as ex:  # never into the Doist
             logger.error("%s: service failed: %r", self.name, ex, exc_info=ex)
 
@@ -639,9 +657,12 @@ class BareServer(Conductor):
         try:
             self.serviceConnects()
             self.serviceReceives()
-            self.serviceStewards()
-            self.serviceSends()
-            self.serviceClosings()
+            if self._pouring or self._stirred:  # each step below has nothing to do while its set is empty
+                self.serviceStewards()
+            if self._sending:
+                self.serviceSends()
+            if self.closings:
+                self.serviceClosings()
         except Exception as ex:  # never into the Doist
             logger.error("%s: service failed: %r", self.name, ex, exc_info=ex)
 
