@@ -553,15 +553,15 @@ def test_interrupt_before_the_first_deed_runs_keeps_the_deeds(trace):
     """A signal that lands as a cycle begins is the error that goes on, and every deed is still closed."""
 
     class Interrupted(deque):
-        """Deeds whose cycle is interrupted as it takes the first deed, as by a signal arriving there."""
+        """Deeds whose first popleft is interrupted, as by a signal arriving there."""
 
         armed = False
 
-        def __iter__(self):
+        def popleft(self):
             if self.armed:
                 self.armed = False
                 raise KeyboardInterrupt
-            return super().__iter__()
+            return super().popleft()
 
     a, b = trace.doer("a"), trace.doer("b")
     doist = Doist(tock=0.5, limit=10.0)

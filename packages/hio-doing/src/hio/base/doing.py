@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import functools
 import inspect
+import operator
 import types
 from collections import deque, namedtuple
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import Any, TypeAlias, TypeVar
 
 from ..help.timing import MonoTimer
@@ -77,7 +78,7 @@ class _Scheduler:
     _doers: list[Any]
     _deeds: Deeds
     _cycling: bool
-    _unsettled: bool
+    _progress: Iterator[int]
     _staged: list[tuple[Generator[Any, Any, Any], float, Any]]
     _dropped: set[int]
     _opened: bool
@@ -103,7 +104,7 @@ class _Scheduler:
     def _initDeeds(self) -> None:
         self._deeds = deque()
         self._cycling = False  # True while a cycle runs through the deeds
-        self._unsettled = False  # True when doers were entered or removed during the cycle
+        self._progress = iter(())  # the running cycle's iterator of deed indices: what is left to run
         self._staged = []  # deeds entered during a cycle, joined at its end
         self._dropped = set()  # ids of doers removed during a cycle
         self._opened = False  # True from enter until exit: extensions are entered at once
@@ -134,17 +135,16 @@ class _Scheduler:
         return deeds
 
     def _cycle(self, deeds: Deeds, tyme: float) -> None:
-        """Runs each deed due at ``tyme`` once, in order. This is the scheduler's hot path.
-
-        The deque keeps every deed, in the order of enters, while the cycle
-        runs through it; the deeds still running replace them in one go at
-        the end of the cycle.
-        """
-        kept: list[tuple[Generator[Any, Any, Any], float, Any]] = []
-        progress = iter(deeds)
+        """Runs each deed due at ``tyme`` once, in order. This is the scheduler's hot path."""
+        popleft = deeds.popleft
+        append = deeds.append
         self._cycling = True
+        count = len(deeds)
+        index = -1  # a signal may land before the first deed runs
+        self._progress = progress = iter(range(count))  # its length hint tells _remove where the cycle is
         try:
-            for dog, retyme, doer in progress:
+            for index in progress:  # noqa: B007  (index is read when a deed raises)
+                dog, retyme, doer = deed = popleft()
                 if retyme <= tyme:
                     try:
                         tock = dog.send(tyme)
@@ -153,29 +153,35 @@ class _Scheduler:
                             _setDone(doer, ex.value)
                         continue
                     try:
-                        kept.append((dog, tyme + tock, doer))
+                        append((dog, tyme + tock, doer))
                     except TypeError:  # an empty yield (None, b"") means run again as soon as possible
-                        kept.append((dog, tyme, doer))  # kept, so that it is closed with the others
+                        append((dog, tyme, doer))  # kept, so that it is closed with the others
                         if tock:
                             raise TypeError(f"doer {doer!r} yielded {tock!r}, not a tock in seconds") from None
                 else:
-                    kept.append((dog, retyme, doer))
+                    append(deed)
         except BaseException:
-            kept.extend(progress)  # those not yet run follow those run, in the order of enters, so exits nest
+            # The deeds already run sit at the right end, those not yet run at the
+            # left: rotate back to the order of enters so that exits nest.
+            deeds.rotate(len(deeds) - (count - index - 1))
+            if self._staged or self._dropped:  # entered ones join, to be closed with the others
+                self._settle(deeds)
             raise
         finally:
             self._cycling = False
-            if self._unsettled:
-                self._settle(deeds, kept)
-            else:
-                deeds.__init__(kept)  # type: ignore[misc]  # clears and refills in one call: no signal lands in between
+        if self._staged or self._dropped:
+            self._settle(deeds)
 
-    def _settle(self, deeds: Deeds, kept: list[tuple[Generator[Any, Any, Any], float, Any]]) -> None:
-        """Ends a cycle in which doers were entered or removed: drops the removed (and closed) ones, joins the entered ones."""
-        self._unsettled = False
-        dropped, self._dropped = self._dropped, set()
-        staged, self._staged = self._staged, []
-        deeds.__init__([deed for deed in kept if id(deed[2]) not in dropped] + staged)  # type: ignore[misc]
+    def _settle(self, deeds: Deeds) -> None:
+        """Drops deeds removed (and closed) during the cycle and joins those entered during it."""
+        if self._dropped:
+            dropped, self._dropped = self._dropped, set()
+            kept = [deed for deed in deeds if id(deed[2]) not in dropped]
+            deeds.clear()
+            deeds.extend(kept)
+        if self._staged:
+            staged, self._staged = self._staged, []
+            deeds.extend(staged)
 
     def _exit(self, deeds: Deeds) -> None:
         """Closes every still-open dog, last entered first, so exits nest inside enters."""
@@ -216,7 +222,6 @@ class _Scheduler:
         deeds = self._enter(doers, tymth, tymth())
         if self._cycling:
             self._staged.extend(deeds)
-            self._unsettled = True
         else:
             self._deeds.extend(deeds)
 
@@ -236,7 +241,10 @@ class _Scheduler:
         staged = [deed for deed in self._staged if deed[2] in doers]  # entered earlier this cycle
         if staged:
             self._staged[:] = [deed for deed in self._staged if deed[2] not in doers]
-        deeds = list(self._deeds)  # in the order of enters, even while a cycle runs
+        deeds = list(self._deeds)
+        if self._cycling:  # not yet run at the left, already run at the right: back to the order of enters
+            unrun = operator.length_hint(self._progress)
+            deeds = deeds[unrun:] + deeds[:unrun]
         dropped: set[int] = set()
         error = None
         for dog, _, doer in reversed([*deeds, *staged]):  # last entered first, so exits nest
@@ -250,7 +258,6 @@ class _Scheduler:
         if dropped:
             if self._cycling:  # dropped at the end of the cycle, so that it runs on undisturbed
                 self._dropped |= dropped
-                self._unsettled = True
             else:
                 kept = [deed for deed in self._deeds if id(deed[2]) not in dropped]
                 self._deeds.clear()
