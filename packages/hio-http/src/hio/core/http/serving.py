@@ -362,8 +362,7 @@ class Server(Conductor):
                 delay=self.delay,
             )
         self.reps[ca] = responder
-        self._active[ca] = None
-        self._serviceRep(ca, responder)  # at once: most responses are whole in their first pass
+        self._serviceRep(ca, responder, requestant)  # at once: most responses are whole in their first pass
 
     def serviceReps(self) -> None:
         """Service pending responders: those of the responses in process."""
@@ -377,19 +376,28 @@ class Server(Conductor):
             else:
                 self._guard(ca, self._serviceRep, responder)
 
-    def _serviceRep(self, ca: tuple[Any, ...], responder: Responder) -> None:
+    def _serviceRep(self, ca: tuple[Any, ...], responder: Responder, requestant: Requestant | None = None) -> None:
         """Run responder; on its end keep the connection for the next request or close it.
 
-        What it queued is sent by serviceSends at the end of the pass, with
-        what the other connections queued: sends in one burst cost less than
-        sends spread among the responses (measured), and a client gets its
-        response within the same pass either way.
+        A response not ended in this pass is in process (in ._active) until
+        it ends. What it queued is sent by serviceSends at the end of the
+        pass, with what the other connections queued: sends in one burst cost
+        less than sends spread among the responses (measured), and a client
+        gets its response within the same pass either way.
+
+        Parameters:
+            ca (tuple): connection address
+            responder (Responder): its responder
+            requestant (Requestant | None): its requestant, None looks it up
         """
         responder.service()
         if responder.ended:
-            self._active.pop(ca, None)  # kept in .reps, with its request in .reqs, until the next request
-            responder.close()
-            requestant = self.reqs.get(ca)
+            if self._active:
+                self._active.pop(ca, None)  # kept in .reps, with its request in .reqs, until the next request
+            if not responder.closed:
+                responder.close()
+            if requestant is None:
+                requestant = self.reqs.get(ca)
             if responder.persisted and requestant is not None and requestant.persisted:
                 self.tymers[ca].start()
                 ix = requestant.remoter
@@ -400,6 +408,8 @@ class Server(Conductor):
         elif ca in self.cutoffs:  # client went away while its response streams
             self.closeConnection(ca)
             return
+        else:
+            self._active[ca] = None
         self._sending[ca] = None
 
     def service(self) -> None:
