@@ -12,17 +12,17 @@ import os
 import select
 import socket
 import ssl
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from hio import help
-from hio.base import doing, tyming
-from hio.base.servicing import Alias, ServiceDoer
+from hio.base import tyming
+from hio.base.servicing import Alias
 from hio.base.waking import waker
 from hio.core import coring
 from hio.core.tcp import tlsing
-from hio.core.tcp.streaming import TLS_ENDS, Stream, StreamTls
+from hio.core.tcp.streaming import TLS_ENDS, Stream, StreamTls, WoundOnRun, opened
 from hio.core.wiring import WireLog
 
 logger = help.ogler.getLogger()
@@ -37,30 +37,15 @@ _LEAST_SNDBUF = 1 << 16
 _PENDING = frozenset((errno.EINPROGRESS, errno.EALREADY, errno.EWOULDBLOCK, errno.EAGAIN, errno.EINTR))
 
 
-@contextmanager
-def openClient(cls: type[Client] | None = None, **kwa: Any) -> Iterator[Client]:
-    """Wrapper to create and open TCP Client instances.
-
-    When used in with statement block, calls .close() on exit of with block
-
-    Parameters:
-        cls: Client class or subclass to instantiate, default Client
-        kwa: keyword arguments for cls
+def openClient(cls: type[Client] | None = None, **kwa: Any) -> AbstractContextManager[Client]:
+    """Returns a with-block context that makes a cls(**kwa), default a Client,
+    opens it and closes it at the end of the block.
 
     Usage:
-        with openClient() as client0:
-            client0.accept()
-
-        with openClient(cls=ClientTls) as client0:
+        with openClient(cls=ClientTls, ha=ha) as client0:
             client0.accept()
     """
-    cls = cls if cls is not None else Client
-    client = cls(**kwa)
-    try:
-        client.reopen()
-        yield client
-    finally:
-        client.close()
+    return opened((cls or Client)(**kwa))
 
 
 class Client(coring.Addressed, Stream):
@@ -386,7 +371,7 @@ class Client(coring.Addressed, Stream):
             self.serviceReceives()
 
 
-class ClientTls(StreamTls, Client):
+class ClientTls(tlsing.Secured, StreamTls, Client):
     """Outgoer with Nonblocking TLS/SSL support Nonblocking TCP Socket Client Class.
 
     Verifies the server certificate against the certificate authorities in
@@ -436,15 +421,10 @@ class ClientTls(StreamTls, Client):
             kwa: passed on to Client
         """
         super().__init__(**kwa)
-        self.version = version
-        self.certify = certify
-        self.hostify = hostify
         self.certedhost = certedhost or self.hostname
-        self.keypath = keypath
-        self.certpath = certpath
-        self.cafilepath = cafilepath
-        self.context = initClientContext(
-            context=context,
+        self._secure(
+            initClientContext,
+            context,
             version=version,
             certify=certify,
             hostify=hostify,
@@ -554,11 +534,11 @@ def initClientContext(
     return context
 
 
-class ClientDoer(ServiceDoer):
+class ClientDoer(WoundOnRun):
     """Basic TCP Client: opens the client on enter, services its connect,
     sends and receives each run and closes it on exit.
 
-    See ServiceDoer and Doer for inherited attributes, properties, and methods.
+    See WoundOnRun, ServiceDoer and Doer for inherited attributes, properties, and methods.
 
     Attributes:
         client (Client): TCP Client instance, the servant
@@ -566,14 +546,6 @@ class ClientDoer(ServiceDoer):
 
     client: Alias[Client] = Alias("servant")
 
-    def __init__(self, client: Client, tymth: Callable[[], float] | None = None, **kwa: Any) -> None:
-        """Initialize instance.
-
-        Parameters:
-            client: TCP Client instance to service
-            tymth: the injected tymist.tymth of this doer; the client is wound
-                with it when the doer runs (see Doer.do), not before
-            kwa: passed on to Doer
-        """
-        super().__init__(servant=client, **kwa)
-        doing.Doer.wind(self, tymth)
+    def __init__(self, client: Client, **kwa: Any) -> None:
+        """client: the TCP Client to service; kwa: see WoundOnRun"""
+        super().__init__(client, **kwa)

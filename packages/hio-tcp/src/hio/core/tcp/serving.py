@@ -16,16 +16,16 @@ import socket
 import ssl
 from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
 from hio import help
-from hio.base import doing, tyming
-from hio.base.servicing import Alias, ServiceDoer
+from hio.base import tyming
+from hio.base.servicing import Alias
 from hio.base.waking import waker
 from hio.core import coring
 from hio.core.tcp import tlsing
-from hio.core.tcp.streaming import Stream, StreamTls
+from hio.core.tcp.streaming import Stream, StreamTls, WoundOnRun, opened
 from hio.core.wiring import WireLog
 
 logger = help.ogler.getLogger()
@@ -39,30 +39,15 @@ EXHAUSTED = coring.EXHAUSTED
 """Error numbers of an accept (or socket) that failed for lack of descriptors or memory."""
 
 
-@contextmanager
-def openServer(cls: type[Server] | None = None, **kwa: Any) -> Iterator[Server]:
-    """Wrapper to create and open TCP Server instances.
-
-    When used in with statement block, calls .close() on exit of with block
-
-    Parameters:
-        cls: Server class or subclass to instantiate, default Server
-        kwa: keyword arguments for cls
+def openServer(cls: type[Server] | None = None, **kwa: Any) -> AbstractContextManager[Server]:
+    """Returns a with-block context that makes a cls(**kwa), default a Server,
+    opens its listen socket and closes it with every connection at the end.
 
     Usage:
-        with openServer() as server0:
-            server0.service()
-
-        with openServer(cls=ServerTls) as server0:
+        with openServer(cls=ServerTls, ha=("", 0)) as server0:
             server0.service()
     """
-    cls = cls if cls is not None else Server
-    server = cls(**kwa)
-    try:
-        server.reopen()
-        yield server
-    finally:
-        server.close()
+    return opened((cls or Server)(**kwa))
 
 
 def _maxUnsent(maxUnsent: int | None) -> int:
@@ -705,7 +690,53 @@ def initServerContext(
     return context
 
 
-class ServerTls(Server):
+class ServedTls(tlsing.Secured):
+    """Mixin: the server side TLS settings of a ServerTls and of its RemoterTls
+    connections, and the context made from them by initServerContext.
+
+    Attributes:
+        context (ssl.SSLContext): TLS context instance
+        version (int | ssl.TLSVersion | None): TLS version
+        certify (int | bool | None): client certificate requirement
+        keypath (str | None): path to key file
+        certpath (str | None): path to cert file
+        cafilepath (str | None): path to ca file
+    """
+
+    def __init__(
+        self,
+        context: ssl.SSLContext | None = None,
+        version: int | ssl.TLSVersion | None = None,
+        certify: int | bool | None = None,
+        keypath: str | None = None,
+        certpath: str | None = None,
+        cafilepath: str | None = None,
+        **kwa: Any,
+    ) -> None:
+        """Initialize instance.
+
+        Parameters:
+            context: TLS context to use, default a new server context
+            version: None means TLS 1.2 or later, see initServerContext
+            certify: client certificate requirement, see initServerContext
+            keypath: server private key file
+            certpath: server certificate file
+            cafilepath: certificate authority file that verifies client certificates
+            kwa: passed on
+        """
+        super().__init__(**kwa)
+        self._secure(
+            initServerContext,
+            context,
+            version=version,
+            certify=certify,
+            keypath=keypath,
+            certpath=certpath,
+            cafilepath=cafilepath,
+        )
+
+
+class ServerTls(ServedTls, Server):
     """Server with Nonblocking TLS/SSL support.
 
     Nonblocking TCP Socket Server Class. Listen socket for incoming TCP
@@ -729,42 +760,14 @@ class ServerTls(Server):
 
     _tls = True
 
-    def __init__(
-        self,
-        context: ssl.SSLContext | None = None,
-        version: int | ssl.TLSVersion | None = None,
-        certify: int | bool | None = None,
-        keypath: str | None = None,
-        certpath: str | None = None,
-        cafilepath: str | None = None,
-        **kwa: Any,
-    ) -> None:
+    def __init__(self, **kwa: Any) -> None:
         """Initialize instance.
 
         Parameters:
-            context: TLS context to use, default a new server context
-            version: None means TLS 1.2 or later, see initServerContext
-            certify: client certificate requirement, see initServerContext
-            keypath: server private key file
-            certpath: server certificate file
-            cafilepath: certificate authority file that verifies client certificates
-            kwa: passed on to Server
+            kwa: TLS settings (see ServedTls) and Server parameters
         """
         super().__init__(**kwa)
         self.cxes: dict[tuple[Any, ...], RemoterTls] = {}
-        self.version = version
-        self.certify = certify
-        self.keypath = keypath
-        self.certpath = certpath
-        self.cafilepath = cafilepath
-        self.context = initServerContext(
-            context=context,
-            version=version,
-            certify=certify,
-            keypath=keypath,
-            certpath=certpath,
-            cafilepath=cafilepath,
-        )
 
     def wind(self, tymth: Callable[[], float] | None) -> None:
         """Inject new tymist.tymth as new ._tymth. Updates winds remoters."""
@@ -991,7 +994,7 @@ class Remoter(Stream):
         raise ex
 
 
-class RemoterTls(StreamTls, Remoter):
+class RemoterTls(StreamTls, ServedTls, Remoter):
     """Class to service an incoming nonblocking TCP/TLS connection from a remote client.
 
     Should only be used from Acceptor subclass. Provides nonblocking TLS/SSL support
@@ -1008,38 +1011,14 @@ class RemoterTls(StreamTls, Remoter):
         error (Exception | None): why the handshake failed, if it did
     """
 
-    def __init__(
-        self,
-        context: ssl.SSLContext | None = None,
-        version: int | ssl.TLSVersion | None = None,
-        certify: int | bool | None = None,
-        keypath: str | None = None,
-        certpath: str | None = None,
-        cafilepath: str | None = None,
-        **kwa: Any,
-    ):
+    def __init__(self, **kwa: Any) -> None:
         """Initialize instance and wrap .cs.
 
         Parameters:
-            context: TLS context to use, default a new one from initServerContext
-            version: TLS version, see initServerContext
-            certify: client certificate requirement, see initServerContext
-            keypath: server private key file
-            certpath: server certificate file
-            cafilepath: certificate authority file that verifies client certificates
-            kwa: passed on to Remoter
+            kwa: TLS settings (see ServedTls; a context given by its ServerTls
+                is used as it is) and Remoter parameters
         """
         super().__init__(**kwa)
-        self.version = version
-        self.certify = certify
-        self.keypath = keypath
-        self.certpath = certpath
-        self.cafilepath = cafilepath
-        if context is None:
-            context = initServerContext(
-                version=version, certify=certify, keypath=keypath, certpath=certpath, cafilepath=cafilepath
-            )
-        self.context = context
         self._linked = False
         self.aborted = False
         self.error: Exception | None = None
@@ -1067,11 +1046,11 @@ class RemoterTls(StreamTls, Remoter):
         self.close()
 
 
-class ServerDoer(ServiceDoer):
+class ServerDoer(WoundOnRun):
     """Basic TCP Server Doer: opens the server on enter, services its
     connects, receives and sends each run and closes it on exit.
 
-    See ServiceDoer and Doer for inherited attributes, properties, and methods.
+    See WoundOnRun, ServiceDoer and Doer for inherited attributes, properties, and methods.
 
     Attributes:
         server (Server): TCP Server instance, the servant
@@ -1079,17 +1058,9 @@ class ServerDoer(ServiceDoer):
 
     server: Alias[Server] = Alias("servant")
 
-    def __init__(self, server: Server, tymth: Callable[[], float] | None = None, **kwa: Any) -> None:
-        """Initialize instance.
-
-        Parameters:
-            server: TCP Server instance to service
-            tymth: the injected tymist.tymth of this doer; the server is wound
-                with it when the doer runs (see Doer.do), not before
-            kwa: passed on to Doer
-        """
-        super().__init__(servant=server, **kwa)
-        doing.Doer.wind(self, tymth)
+    def __init__(self, server: Server, **kwa: Any) -> None:
+        """server: the TCP Server to service; kwa: see WoundOnRun"""
+        super().__init__(server, **kwa)
 
 
 class EchoServerDoer(ServerDoer):

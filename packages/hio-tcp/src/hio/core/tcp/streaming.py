@@ -4,7 +4,9 @@ The byte stream of one connected TCP socket, the part that the two ends hio
 makes have in common: the Client (clienting) that connects out and the
 Remoter (serving) that a Server accepts. Stream moves bytes between the
 socket and the .txbs and .rxbs buffers; StreamTls adds the nonblocking TLS
-handshake, and reading and writing the same stream through TLS.
+handshake, and reading and writing the same stream through TLS. Clients and
+servers alike are opened for a with block by opened and serviced under a
+Doist by a WoundOnRun doer.
 """
 
 from __future__ import annotations
@@ -13,13 +15,46 @@ import select
 import socket
 import ssl
 import types
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from hio import help
-from hio.base import tyming
+from hio.base import doing, tyming
+from hio.base.servicing import ServiceDoer
 from hio.core.wiring import WireLog
 
 logger = help.ogler.getLogger()
+
+_S = TypeVar("_S")
+
+
+@contextmanager
+def opened(servant: _S) -> Iterator[_S]:
+    """Opens servant (its reopen) for a with block and closes it when the block ends, however it ends."""
+    try:
+        servant.reopen()  # type: ignore[attr-defined]
+        yield servant
+    finally:
+        servant.close()  # type: ignore[attr-defined]
+
+
+class WoundOnRun(ServiceDoer):
+    """A ServiceDoer whose servant keeps its own tyme until the doer runs.
+
+    A TCP client or server given to its doer is wound with the doer's tymth
+    when a scheduler runs the doer (see Doer.do), not when the doer is made.
+    """
+
+    def __init__(self, servant: Any, tymth: Callable[[], float] | None = None, **kwa: Any) -> None:
+        """Parameters:
+        servant: the client or server to service
+        tymth: the injected tymist.tymth of this doer alone
+        kwa: Doer parameters (tock, opts)
+        """
+        super().__init__(servant=servant, **kwa)
+        doing.Doer.wind(self, tymth)
+
 
 TLS_ENDS = (ssl.SSLZeroReturnError, ssl.SSLEOFError)
 """TLS errors that mean the peer ended the session: a close, not a failure."""

@@ -7,9 +7,25 @@ TLS context helpers shared by the TCP clients and servers: secure defaults
 from __future__ import annotations
 
 import ssl
+from collections.abc import Callable
+from typing import Any
 
 MinimumVersion = ssl.TLSVersion.TLSv1_2
 """Lowest TLS version a context made here accepts unless the caller asks otherwise."""
+
+
+class Secured:
+    """Mixin: keeps the TLS settings a client, server or remoter was made
+    with, each as an attribute of its name, and the context made from them."""
+
+    context: ssl.SSLContext
+
+    def _secure(
+        self, initContext: Callable[..., ssl.SSLContext], context: ssl.SSLContext | None, **settings: Any
+    ) -> None:
+        """Keeps settings and sets .context to initContext(context=context, **settings)."""
+        vars(self).update(settings)
+        self.context = initContext(context=context, **settings)
 
 
 def verifyMode(certify: bool | int | ssl.VerifyMode) -> ssl.VerifyMode:
