@@ -221,32 +221,16 @@ class Client(coring.Addressed, Stream):
         return self.open()
 
     def shutdown(self, how: int = socket.SHUT_RDWR) -> None:
-        """Shutdown connected socket .cs"""
+        """Shutdown connected socket .cs; nothing once closed"""
         if self.cs:
-            try:
-                self.cs.shutdown(how)
-            except OSError:  # not connected or already shut
-                pass
-
-    def shutdownSend(self) -> None:
-        """Shutdown send on connected socket .cs"""
-        self.shutdown(how=socket.SHUT_WR)
-
-    def shutdownReceive(self) -> None:
-        """Shutdown receive on connected socket .cs"""
-        self.shutdown(how=socket.SHUT_RD)
+            super().shutdown(how)
 
     def close(self) -> None:
         """Shutdown and close connected socket .cs"""
-        if self.cs:
-            self.shutdown()
-            waker.unwatch(self.cs)
-            self.cs.close()
-            self.cs = None
+        self._closeSocket()
         self._ready = None
         self.opened = False
         self._accepted = False
-        self._linked = False
         self._waiting = False
 
     def refresh(self) -> None:

@@ -652,6 +652,7 @@ class Server(Acceptor):
         self.serviceSendsAllIx()
 
 
+# its parameters are ServedTls's: the documented function and the constructor that takes the same settings
 def initServerContext(
     context: ssl.SSLContext | None = None,
     version: int | ssl.TLSVersion | None = None,
@@ -933,36 +934,11 @@ class Remoter(Stream):
     def _remote(self) -> tuple:
         return self.ca
 
-    def shutdown(self, how: int = socket.SHUT_RDWR) -> None:
-        """Shutdown connected socket .cs
-
-        Raises AttributeError once closed (.cs is None).
-        """
-        cs = self.cs
-        if cs is None:
-            raise AttributeError("Remoter is closed: there is no socket to shut down.")
-        try:
-            cs.shutdown(how)
-        except OSError:  # not connected or already shut
-            pass
-
-    def shutdownSend(self) -> None:
-        """Shutdown send on connected socket .cs"""
-        self.shutdown(how=socket.SHUT_WR)
-
-    def shutdownReceive(self) -> None:
-        """Shutdown receive on connected socket .cs"""
-        self.shutdown(how=socket.SHUT_RD)
-
     def close(self) -> None:
         """Shutdown and close connected socket .cs, leaving .cs None"""
-        if self.opened and self.cs is not None:
-            self.shutdown()
-            waker.unwatch(self.cs)
-            self.cs.close()
-            self.cs = None
+        if self.opened:
+            self._closeSocket()
             self.opened = False
-            self._linked = False
 
     def refresh(self) -> None:
         """Restart tymer"""

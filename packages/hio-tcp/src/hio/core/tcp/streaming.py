@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from hio import help
 from hio.base import doing, tyming
 from hio.base.servicing import ServiceDoer
+from hio.base.waking import waker
 from hio.core.wiring import WireLog
 
 logger = help.ogler.getLogger()
@@ -129,6 +130,37 @@ class Stream(tyming.Tymee):
     def close(self) -> None:
         """Shutdown and close connected socket .cs"""
         raise NotImplementedError
+
+    def shutdown(self, how: int = socket.SHUT_RDWR) -> None:
+        """Shutdown connected socket .cs
+
+        Raises AttributeError once closed (.cs is None).
+        """
+        cs = self.cs
+        if cs is None:
+            raise AttributeError(f"{self._kind} is closed: there is no socket to shut down.")
+        try:
+            cs.shutdown(how)
+        except OSError:  # not connected or already shut
+            pass
+
+    def shutdownSend(self) -> None:
+        """Shutdown send on connected socket .cs"""
+        self.shutdown(how=socket.SHUT_WR)
+
+    def shutdownReceive(self) -> None:
+        """Shutdown receive on connected socket .cs"""
+        self.shutdown(how=socket.SHUT_RD)
+
+    def _closeSocket(self) -> None:
+        """Shuts down and closes .cs and takes it off the waker, leaving .cs None and data unable to move."""
+        cs = self.cs
+        if cs is not None:
+            self.shutdown()
+            waker.unwatch(cs)
+            cs.close()
+            self.cs = None
+        self._linked = False
 
     @property
     def _remote(self) -> Any:
