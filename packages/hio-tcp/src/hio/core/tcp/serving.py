@@ -32,6 +32,10 @@ logger = help.ogler.getLogger()
 
 _READABLE = getattr(select, "POLLIN", 1)  # same bit as select.EPOLLIN
 
+# least send buffer fixed for the accepted sockets: with less, a remoter that
+# answers a big request waits on its peer every few hundred KiB and spins meanwhile
+_LEAST_SNDBUF = 1 << 18
+
 MAX_UNSENT = 1 << 20
 """Default most unsent bytes (1 MiB) a Remoter holds in .txbs before it stops receiving."""
 
@@ -156,9 +160,12 @@ class Acceptor(tyming.Tymee):
         ss = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
         try:
             ss.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            for option in (socket.SO_SNDBUF, socket.SO_RCVBUF):  # inherited by accepted sockets
+            for option, least in (
+                (socket.SO_SNDBUF, _LEAST_SNDBUF),
+                (socket.SO_RCVBUF, 0),
+            ):  # inherited by accepted sockets
                 if ss.getsockopt(socket.SOL_SOCKET, option) < self.bs:
-                    ss.setsockopt(socket.SOL_SOCKET, option, self.bs)
+                    ss.setsockopt(socket.SOL_SOCKET, option, max(self.bs, least))
             ss.bind(self.ha)
             ss.listen(self.bl)
             ss.setblocking(False)
