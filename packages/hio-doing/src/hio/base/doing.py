@@ -27,6 +27,7 @@ import operator
 import types
 from collections import deque, namedtuple
 from collections.abc import Callable, Generator, Iterable, Iterator
+from itertools import repeat
 from typing import Any, TypeAlias, TypeVar
 
 from ..help.timing import MonoTimer
@@ -78,7 +79,7 @@ class _Scheduler:
     _doers: list[Any]
     _deeds: Deeds
     _cycling: bool
-    _progress: Iterator[int]
+    _progress: Iterator[Deeds]
     _staged: list[tuple[Generator[Any, Any, Any], float, Any]]
     _dropped: set[int]
     _opened: bool
@@ -104,7 +105,7 @@ class _Scheduler:
     def _initDeeds(self) -> None:
         self._deeds = deque()
         self._cycling = False  # True while a cycle runs through the deeds
-        self._progress = iter(())  # the running cycle's iterator of deed indices: what is left to run
+        self._progress = repeat(deque(), 0)  # what is left of the running cycle
         self._staged = []  # deeds entered during a cycle, joined at its end
         self._dropped = set()  # ids of doers removed during a cycle
         self._opened = False  # True from enter until exit: extensions are entered at once
@@ -136,15 +137,13 @@ class _Scheduler:
 
     def _cycle(self, deeds: Deeds, tyme: float) -> None:
         """Runs each deed due at ``tyme`` once, in order. This is the scheduler's hot path."""
-        popleft = deeds.popleft
         append = deeds.append
         self._cycling = True
-        count = len(deeds)
-        index = -1  # a signal may land before the first deed runs
-        self._progress = progress = iter(range(count))  # its length hint tells _remove where the cycle is
+        # what is left of the cycle: its length hint tells _remove, and an error, how many deeds have not run yet
+        self._progress = progress = repeat(deeds, len(deeds))
         try:
-            for index in progress:  # noqa: B007  (index is read when a deed raises)
-                dog, retyme, doer = deed = popleft()
+            for deed in map(type(deeds).popleft, progress):  # each deed taken off the left, in one step
+                dog, retyme, doer = deed
                 if retyme <= tyme:
                     try:
                         tock = dog.send(tyme)
@@ -163,7 +162,7 @@ class _Scheduler:
         except BaseException:
             # The deeds already run sit at the right end, those not yet run at the
             # left: rotate back to the order of enters so that exits nest.
-            deeds.rotate(len(deeds) - (count - index - 1))
+            deeds.rotate(len(deeds) - operator.length_hint(progress))
             if self._staged or self._dropped:  # entered ones join, to be closed with the others
                 self._settle(deeds)
             raise
