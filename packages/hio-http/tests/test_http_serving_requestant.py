@@ -396,3 +396,23 @@ def test_kept_parses_are_bounded(monkeypatch):
     big = b"GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + b"b" * requesting.KEPT_BLOCK + b"\r\n\r\n"
     monkeypatch.setattr(requesting, "_blocks", {})
     assert whole(big).ended and not requesting._blocks  # too long to keep, parsed all the same
+
+
+def test_a_head_seen_before_parses_the_same_and_within_each_requestants_limits():
+    """A whole head kept from an earlier request gives the same request again,
+    headers made only when asked for; a requestant with tighter limits or
+    other methods still refuses it."""
+    head = b"GET /kept?x=1 HTTP/1.1\r\nHost: localhost\r\nAccept: */*\r\nX-One: 1\r\n\r\n"
+    first, again = whole(head), whole(head)
+    for requestant in (first, again):
+        assert requestant.ended and not requestant.errored and not requestant.msg
+        assert (requestant.method, requestant.path, requestant.query) == ("GET", "/kept", "x=1")
+        assert requestant.persisted and requestant.length == 0 and not requestant.data
+        assert list(requestant.headers.items()) == [("Host", "localhost"), ("Accept", "*/*"), ("X-One", "1")]
+    assert whole(head, maxHeaders=2).fault.status == httping.REQUEST_HEADER_FIELDS_TOO_LARGE
+    assert whole(head, maxRequestLine=10).fault.status == httping.REQUEST_URI_TOO_LONG
+    assert whole(head, methods=("POST",)).fault.status == httping.NOT_IMPLEMENTED
+    kept = Requestant(msg=bytearray(head + head))  # two pipelined: one at a time, the second left waiting
+    assert kept.parseWhole() and kept.msg == head
+    kept.reinit()
+    assert kept.parseWhole() and not kept.msg and kept.headers["x-one"] == "1"

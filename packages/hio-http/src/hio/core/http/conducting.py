@@ -472,6 +472,28 @@ class Conductor:
             if ca in self.cutoffs or linger.expired:
                 self.closeConnection(ca)
 
+    def _serviceExchanges(self) -> None:
+        """Parse the requests that arrived and answer them. Override."""
+
+    def service(self) -> None:
+        """Service request response
+
+        Accepts and reads the connections, parses requests and runs their
+        responses (see the servers), then sends what they queued and goes on
+        with the connections closing. A failure is logged, never raised into
+        the Doist.
+        """
+        try:
+            self.serviceConnects()
+            self.serviceReceives()
+            self._serviceExchanges()
+            if self._sending:  # each step below has nothing to do while its set is empty
+                self.serviceSends()
+            if self.closings:
+                self.serviceClosings()
+        except Exception as ex:  # never into the Doist
+            logger.error("%s: service failed: %r", self.name, ex, exc_info=ex)
+
     def close(self) -> None:
         """Close all connections and the listen socket."""
         for ca in list(self.tymers):

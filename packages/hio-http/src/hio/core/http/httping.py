@@ -217,11 +217,7 @@ class _Offense(HTTPException):
 
 
 class UnknownProtocol(_Offense):
-    """An HTTP version other than HTTP/1.0 or HTTP/1.1.
-
-    Attributes:
-        version (str): the offending version
-    """
+    """An HTTP version other than HTTP/1.0 or HTTP/1.1, kept as .version (str)."""
 
     status = HTTP_VERSION_NOT_SUPPORTED
     field = "version"
@@ -229,11 +225,7 @@ class UnknownProtocol(_Offense):
 
 
 class BadStatusLine(_Offense):
-    """A response status line that cannot be parsed.
-
-    Attributes:
-        line (str | bytes): the offending line, its repr when empty
-    """
+    """A response status line that cannot be parsed, kept as .line (str | bytes, its repr when empty)."""
 
     field = "line"
     line: str | bytes
@@ -251,11 +243,7 @@ class BadRequestLine(BadStatusLine):
 
 
 class BadMethod(_Offense):
-    """A request method not in METHODS.
-
-    Attributes:
-        method (str): the offending method
-    """
+    """A request method not in METHODS, kept as .method (str)."""
 
     status = NOT_IMPLEMENTED
     field = "method"
@@ -279,11 +267,7 @@ class LineTooLong(HTTPException):
 
 
 class PrematureClosure(_Offense):
-    """The connection closed before a message was complete.
-
-    Attributes:
-        msg (str): what was cut short
-    """
+    """The connection closed before a message was complete: what was cut short is .msg (str)."""
 
     field = "msg"
     msg: str

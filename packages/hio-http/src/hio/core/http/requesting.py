@@ -92,7 +92,9 @@ KEPT_BLOCK = 4096
 _lines: dict = {}  # request line -> what it parsed into, for the methods served by default
 _blocks: dict = {}  # block of header field lines -> its fields, checked
 _framings: dict = {}  # (block, version) -> (length, chunked, expecting, persisted) it frames a request with
-_heads: dict = {}  # whole head of a request without body -> what it parsed into (see Requestant._quickHead)
+# whole head of a request without body -> (its request line parsed, its fields, persisted, the request
+# line's length, the header block's length, the number of fields, the head itself); see Requestant._quickHead
+_heads: dict = {}
 
 
 class Requestant(Parsent):
@@ -477,7 +479,10 @@ class Requestant(Parsent):
         and over (a keep-alive connection repeats its fields with every
         request): what a request line parsed into and the fields of a block
         once checked, with the framing they give, are kept, at most KEPT_SIZE
-        of each, so that their next arrival costs a lookup.
+        of each, so that their next arrival costs a lookup. A whole head
+        without a body (most GET requests) is kept too, with all it parsed
+        into, so that it costs one lookup for a requestant of the default
+        methods whose limits it keeps within.
 
         Returns:
             bool: True when the head was parsed (and consumed from .msg)
@@ -492,24 +497,15 @@ class Requestant(Parsent):
             known = _heads.get(whole)
             if (
                 known is not None
-                and known[9] <= self.maxRequestLine
-                and known[10] <= self.maxHeaderBytes
-                and known[11] <= self.maxHeaders
+                and known[3] <= self.maxRequestLine
+                and known[4] <= self.maxHeaderBytes
+                and known[5] <= self.maxHeaders
             ):
                 del msg[: end + 4]
-                (
-                    self.method,
-                    self.target,
-                    self.path,
-                    self.query,
-                    self.fragment,
-                    self.version,
-                    self.protocol,
-                    self._pairs,
-                    self.persisted,
-                ) = known[:9]
+                self.method, self.target, self.path, self.query, self.fragment, self.version, self.protocol = known[0]
+                self._pairs, self.persisted = known[1], known[2]
                 self._hict = None
-                self._head = known[12]
+                self._head = known[6]
                 self._untyped = True
                 self.length = 0
                 self.started = self.headed = True
@@ -536,16 +532,9 @@ class Requestant(Parsent):
         self.started = True
         if parsed is None:
             self._parseRequestLine(line)
+            parsed = (self.method, self.target, self.path, self.query, self.fragment, self.version, self.protocol)
             if stock and len(_lines) < KEPT_SIZE:
-                _lines[line] = (
-                    self.method,
-                    self.target,
-                    self.path,
-                    self.query,
-                    self.fragment,
-                    self.version,
-                    self.protocol,
-                )
+                _lines[line] = parsed
         else:
             self.method, self.target, self.path, self.query, self.fragment, self.version, self.protocol = parsed
         self._pairs = fields
@@ -571,21 +560,7 @@ class Requestant(Parsent):
         ):  # a head without a body: kept whole, with all it parsed into
             self._untyped = True
             self._head = whole
-            _heads[whole] = (
-                self.method,
-                self.target,
-                self.path,
-                self.query,
-                self.fragment,
-                self.version,
-                self.protocol,
-                fields,
-                self.persisted,
-                at,
-                len(block),
-                len(fields),
-                whole,
-            )
+            _heads[whole] = (parsed, fields, self.persisted, at, len(block), len(fields), whole)
         return True
 
     @staticmethod
@@ -743,17 +718,20 @@ class Requestant(Parsent):
         if self.chunked:
             yield from self._chunks()
         else:
-            remaining = self.length or 0
-            while remaining:
-                if not self.msg:
-                    yield None
-                    continue
-                part = self.msg[:remaining]
-                del self.msg[: len(part)]
-                self.body.extend(part)
-                remaining -= len(part)
+            yield from self._take(self.length or 0)
         self.bodied = True
         self.dictify()
+
+    def _take(self, count: int) -> Generator[None, None, None]:
+        """Generator that moves the next count bytes of .msg into .body, yielding None while they arrive."""
+        while count:
+            if not self.msg:
+                yield None
+                continue
+            part = self.msg[:count]
+            del self.msg[: len(part)]
+            self.body.extend(part)
+            count -= len(part)
 
     def _chunks(self) -> Generator[None, None, None]:
         """Generator that reads a chunked body into .body and trailers into .trails."""
@@ -773,14 +751,7 @@ class Requestant(Parsent):
             if size == 0:
                 yield from self._fields(self.trails, "trailer")
                 return
-            while size:
-                if not self.msg:
-                    yield None
-                    continue
-                part = self.msg[:size]
-                del self.msg[: len(part)]
-                self.body.extend(part)
-                size -= len(part)
+            yield from self._take(size)
             while len(self.msg) < 2:
                 yield None
             if self.msg[:2] != CRLF:

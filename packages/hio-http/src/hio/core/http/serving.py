@@ -412,26 +412,13 @@ class Server(Conductor):
             self._active[ca] = None
         self._sending[ca] = None
 
-    def service(self) -> None:
-        """Service request response
-
-        Responses in process go on first; then the requests that arrived are
-        parsed and their responses started (and usually finished) at once;
-        then what they queued is sent.
-        """
-        try:
-            self.serviceConnects()
-            self.serviceReceives()
-            if self._active:  # each step below has nothing to do while its set is empty
-                self.serviceReps()
-            if self._stirred:
-                self.serviceReqs()
-            if self._sending:
-                self.serviceSends()
-            if self.closings:
-                self.serviceClosings()
-        except Exception as ex:  # never into the Doist
-            logger.error("%s: service failed: %r", self.name, ex, exc_info=ex)
+    def _serviceExchanges(self) -> None:
+        """Responses in process go on first; then the requests that arrived are
+        parsed and their responses started (and usually finished) at once."""
+        if self._active:  # each step has nothing to do while its set is empty
+            self.serviceReps()
+        if self._stirred:
+            self.serviceReqs()
 
 
 WsgiServer = Server
@@ -662,19 +649,10 @@ class BareServer(Conductor):
             else:
                 self.finish(ca)
 
-    def service(self) -> None:
-        """Service request response"""
-        try:
-            self.serviceConnects()
-            self.serviceReceives()
-            if self._pouring or self._stirred:  # each step below has nothing to do while its set is empty
-                self.serviceStewards()
-            if self._sending:
-                self.serviceSends()
-            if self.closings:
-                self.serviceClosings()
-        except Exception as ex:  # never into the Doist
-            logger.error("%s: service failed: %r", self.name, ex, exc_info=ex)
+    def _serviceExchanges(self) -> None:
+        """Parse, respond and pour on the stirred connections and those pouring."""
+        if self._pouring or self._stirred:  # nothing to do while both are empty
+            self.serviceStewards()
 
 
 class ServerDoer(ServiceDoer):
