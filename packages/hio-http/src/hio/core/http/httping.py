@@ -1096,6 +1096,8 @@ class EventSource:
         self.ended = True
         yield True
 
+    # Shaped like Parsent's makeParser and parse, not one mechanism: an event stream parses .raw
+    # until its connection closes and drops its parser on a long line; a message parses .msg to its end.
     def makeParser(self, raw: bytearray | None = None) -> None:
         """Make event stream parser generator and assign to .parser.
 
