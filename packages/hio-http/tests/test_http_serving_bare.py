@@ -7,6 +7,8 @@ import json
 import threading
 import time
 
+import pytest
+
 from hio.base import doing
 from hio.core.http import serving
 from hio.core.http.serving import BareServer, CustomResponder, Server, ServerDoer, Steward
@@ -142,7 +144,7 @@ def test_open_server_with_bare_server_class(tymist):
 def test_servers_take_their_documented_parameters_by_position():
     """Server(name, app, reqs, reps, servant, bufsize, wl, ha, host, port, eha,
     scheme, tymeout) and BareServer(servant, stewards, name, bufsize, wl, ha,
-    host, port, eha, scheme) by position, as by keyword."""
+    host, port, eha, scheme, dictable, timeout) by position, as by keyword."""
 
     def app(environ, start_response):
         start_response("204 No Content", [])
@@ -152,13 +154,13 @@ def test_servers_take_their_documented_parameters_by_position():
     assert (server.name, server.app, server.tymeout, server.scheme) == ("by position", app, 2.5, "http")
     assert server.servant.ha == ("127.0.0.1", 0) and server.servant.bs == 4096
     bare = BareServer(None, {}, "bare", 4096, None, ("127.0.0.1", 0), "", None, None, "http", timeout=1.5)
-    assert (bare.name, bare.timeout, bare.tymeout, bare.servant.bs) == ("bare", 1.5, 1.5, 4096)
-    try:
-        BareServer(None, {}, "bare", 4096, None, ("127.0.0.1", 0), "", None, None, "http", True)
-    except TypeError:
-        pass
-    else:
-        raise AssertionError("dictable is taken by keyword")
+    assert (bare.name, bare.timeout, bare.tymeout, bare.servant.bs, bare.dictable) == ("bare", 1.5, 1.5, 4096, False)
+    bare = BareServer(None, {}, "bare", 4096, None, ("127.0.0.1", 0), "", None, None, "http", True, 2.0)
+    assert (bare.dictable, bare.timeout, bare.tymeout, bare.scheme) == (True, 2.0, 2.0, "http")
+    with pytest.raises(TypeError, match="multiple values for argument 'timeout'"):
+        BareServer(None, {}, "bare", 4096, None, None, "", None, None, "http", True, 2.0, timeout=3.0)
+    with pytest.raises(TypeError, match="at most 12 positional"):
+        BareServer(None, {}, "bare", 4096, None, None, "", None, None, "http", True, 2.0, "extra")
 
 
 def test_server_doer_is_a_service_doer_of_its_server(tymist):

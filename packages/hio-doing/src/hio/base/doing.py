@@ -676,6 +676,7 @@ class DoDoer(_Scheduler, Doer):
         self._doers = list(doers) if doers is not None else []
         self._always = bool(always)
 
+    # shaped like the tock properties of Doer and Tymist, not one mechanism: each checks its own kind of value
     @property
     def always(self) -> bool:
         """True means keep running even when every deed is done."""

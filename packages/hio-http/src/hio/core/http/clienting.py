@@ -168,6 +168,7 @@ class Requester:
         """Return the default port of .scheme."""
         return httping.HTTPS_PORT if self.scheme == "https" else self.Port
 
+    # rebuild spells out these documented parameters (less hostname, port and scheme) so it is called by position too
     def reinit(
         self,
         hostname: str | None = None,

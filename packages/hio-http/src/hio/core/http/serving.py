@@ -548,8 +548,8 @@ class BareServer(Conductor):
             servant (hio.core.tcp.serving.Server | None): TCP server, None makes one
             stewards (dict | None): Stewards keyed by ca
             name (str): name of the server
-            pa (tuple): bufsize, wl, ha, host, port, eha and scheme by
-                position, as by keyword
+            pa (tuple): bufsize, wl, ha, host, port, eha, scheme, dictable and
+                timeout by position, as by keyword
             dictable (bool): True means deserialize JSON request bodies
             timeout (float | None): stale connection timeout, None means Timeout
             steward (type | None): Steward subclass made per connection
@@ -557,8 +557,17 @@ class BareServer(Conductor):
                 wl, ha, host, port, eha, scheme, delay, request limits,
                 maxUnsent) and servant parameters
         """
-        if len(pa) > 7:
-            raise TypeError("BareServer takes bufsize to scheme by position at most, the rest by keyword")
+        if len(pa) > 9:
+            raise TypeError(f"BareServer takes at most 12 positional arguments ({len(pa) + 4} given)")
+        if len(pa) > 7:  # dictable and timeout follow scheme in the documented order
+            if dictable is not False:
+                raise TypeError("BareServer got multiple values for argument 'dictable'")
+            dictable = pa[7]
+            if len(pa) > 8:
+                if timeout is not None:
+                    raise TypeError("BareServer got multiple values for argument 'timeout'")
+                timeout = pa[8]
+            pa = pa[:7]
         self.timeout = float(timeout) if timeout is not None else self.Timeout
         kwa["tymeout"] = self.timeout
         super().__init__(servant, *pa, name=name, **kwa)
