@@ -305,8 +305,9 @@ def bench_tcp(seconds: float, rounds: int) -> tuple[str, dict]:
     ]
     text = table("TCP echo (higher is better; every byte verified)", columns, rows)
     text += (
-        f"\nThe 64 B load comes from {TCP_LOADS[0][1]} generator processes of {TCP_LOADS[0][2]} blocking "
-        f"clients each, on CPU(s) {sorted(LOAD_CPUS) if LOAD_CPUS else 'any'}; the server runs alone on CPU(s) "
+        f"\nThe 64 B load comes from {TCP_LOADS[0][1]} generator processes of {TCP_LOADS[0][2]} nonblocking "
+        "clients each (one epoll loop per process), "
+        f"on CPU(s) {sorted(LOAD_CPUS) if LOAD_CPUS else 'any'}; the server runs alone on CPU(s) "
         f"{sorted(SERVER_CPUS) if SERVER_CPUS else 'any'}. A server at about 100% CPU while the generators "
         "have CPU to spare is the limit; a generator near 100% of its CPUs is not shown to be idle, and the "
         "figure is then a floor for the server.\n"
