@@ -197,6 +197,28 @@ class Requestant(Parsent):
             self.dictable = False
         self._reset()
 
+    def _again(self) -> bool:
+        """Take the next request when it is the same bodiless head as the one just answered.
+
+        A keep-alive client repeats its request: when the request parsed last
+        was a whole head kept with all it parsed into (see _quickHead), ended
+        cleanly, and .msg begins with the same bytes again, those bytes are
+        taken and every attribute already holds what parsing them would give
+        (reinit, then parseWhole), so nothing is parsed and nothing is reset.
+
+        Returns:
+            bool: True when the next request was taken this way (.ended stays True)
+        """
+        head = self._head
+        if head is None or not self.ended or self.errored or self.closed or self.parser is not None:
+            return False
+        msg = self.msg
+        if not msg.startswith(head):
+            return False
+        del msg[: len(head)]
+        self._hict = None
+        return True
+
     def _reset(self) -> None:
         """Clear the attributes of one request."""
         if getattr(self, "msg", None) is None:

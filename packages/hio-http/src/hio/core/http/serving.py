@@ -345,7 +345,8 @@ class Server(Conductor):
         if responder is not None and requestant.ended:  # answered: the next request begins now
             if ix is not None and not ix.rxbs and ca not in self.cutoffs:
                 return
-            requestant.reinit()
+            if ix is None or requestant.msg is not ix.rxbs or not requestant._again():  # not the same head again
+                requestant.reinit()
         if not self._advance(ca, requestant):
             return
         environ = self.buildEnviron(requestant)
