@@ -165,7 +165,9 @@ class Conductor:
         self.cutoffs: set[tuple[Any, ...]] = set()
         # ca (an ordered set): new bytes or end of input, or a response just ended
         self._stirred: dict[tuple[Any, ...], None] = {}
-        self._sending: dict[tuple[Any, ...], None] = {}  # ca (an ordered set): bytes may wait in its .txbs
+        # ca (an ordered set): bytes may wait in its .txbs; True when a response just ended on it, whose
+        # tymer restarts when it is flushed (one restart, whether or not bytes leave)
+        self._sending: dict[tuple[Any, ...], bool | None] = {}
         self._stale = -math.inf  # tyme from which the earliest connection tymer may be expired
         # ca (an ordered set): tymer expired, connection kept while it waits on something
         self._overdue: dict[tuple[Any, ...], None] = {}
@@ -351,7 +353,7 @@ class Conductor:
             return
         self._forget(ca)
         ix.tx(errorMessage(status, detail=detail, head=head))
-        self._sending[ca] = None
+        self._sending.setdefault(ca, None)
         self.finish(ca)
 
     def finish(self, ca: tuple[Any, ...]) -> None:
@@ -402,25 +404,32 @@ class Conductor:
                 self._receive(ca, ix)
 
     def serviceSends(self) -> None:
-        """Send what every connection has queued; progress restarts its tymer."""
+        """Send what every connection has queued; progress (or a response just ended) restarts its tymer."""
         sending = self._sending
         if not sending:
             return
         self._sending = {}
-        for ca in sending:
-            self._flush(ca)
+        flush = self._flush
+        for ca, ended in sending.items():
+            flush(ca, ended)
 
-    def _flush(self, ca: tuple[Any, ...]) -> None:
+    def _flush(self, ca: tuple[Any, ...], ended: bool | None = None) -> None:
         """Send what connection ca has queued, as much as its socket takes now.
 
-        Progress restarts its tymer; what the socket does not take waits for
-        serviceSends on a later pass; a failed send closes the connection.
+        Progress restarts its tymer, as does ended (a response just ended on
+        ca, the tymer restarts whether or not bytes leave now); what the socket
+        does not take waits for serviceSends on a later pass; a failed send
+        closes the connection.
         """
         ix = self.servant.ixes.get(ca)
         if ix is None:
             return
         before = len(ix.txbs)
         if not before:
+            if ended:
+                tymer = self.tymers.get(ca)
+                if tymer is not None:
+                    tymer.start()
             return
         cutoff = ix.cutoff
         try:
@@ -434,7 +443,7 @@ class Conductor:
             self.closeConnection(ca)
             return
         left = len(ix.txbs)
-        if left < before:
+        if left < before or ended:
             tymer = self.tymers.get(ca)
             if tymer is not None:
                 tymer.start()
@@ -567,6 +576,6 @@ class Conductor:
             return False
         if requestant.expecting and requestant.headed and not requestant.bodied:
             ix.tx(b"HTTP/1.1 100 Continue\r\n\r\n")
-            self._sending[ca] = None
+            self._sending.setdefault(ca, None)
             requestant.expecting = False
         return requestant.ended

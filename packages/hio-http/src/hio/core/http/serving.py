@@ -194,6 +194,7 @@ class Server(Conductor):
         # ca -> (the whole head of its last request, the environ it made): a keep-alive client repeats its head
         self._made: dict[tuple[Any, ...], tuple[bytes, dict[str, Any]]] = {}
         self._active: dict[tuple[Any, ...], None] = {}  # ca (an ordered set) of the responses in process
+        self._plainEnviron = type(self).buildEnviron is Server.buildEnviron  # its kept environs may be taken at once
 
     def close(self) -> None:
         """Close all reqs, reps, and ixes"""
@@ -336,23 +337,39 @@ class Server(Conductor):
         The request answered last stays in the requestant (and its response in
         .reps) until bytes of the next one arrive (or the client closes).
         """
-        if ca in self._active:
+        active = self._active
+        if active and ca in active:
             return  # one response at a time; pipelined requests wait in .rxbs
         ix = requestant.remoter
         if ix is not None and len(ix.txbs) >= self.maxUnsent:
             return  # the client does not read: the next request waits until it does (see _flush)
         responder = self.reps.get(ca)
+        again = False  # True: the next request is the same bodiless head again, taken as parsed already
         if responder is not None and requestant.ended:  # answered: the next request begins now
-            if ix is not None and not ix.rxbs and ca not in self.cutoffs:
-                return
-            if ix is None or requestant.msg is not ix.rxbs or not requestant._again():  # not the same head again
+            if ix is not None:
+                rxbs = ix.rxbs
+                if not rxbs and ca not in self.cutoffs:
+                    return
+                again = requestant.msg is rxbs and requestant._again()
+            if not again:
                 requestant.reinit()
-        if not self._advance(ca, requestant):
+        if again:  # whole already: what _advance looks at for a whole request
+            closings = self.closings
+            if ca not in self.servant.ixes or (closings and ca in closings):
+                return
+            made = self._made.get(ca) if self._plainEnviron else None
+            if made is not None and made[0] is requestant._head:  # its environ, as buildEnviron makes it
+                environ = made[1].copy()
+                environ["wsgi.input"] = io.BytesIO(b"")
+            else:
+                environ = self.buildEnviron(requestant)
+        elif self._advance(ca, requestant):
+            environ = self.buildEnviron(requestant)
+        else:
             return
-        environ = self.buildEnviron(requestant)
-        if responder is not None and responder.app is self.app and responder.incomer is requestant.remoter:
+        if responder is not None and responder.app is self.app and responder.incomer is ix:
             responder.delay = self.delay
-            responder.reset(environ, chunkable=requestant.version == 11)
+            responder.reset(environ, requestant.version == 11)
         else:
             assert ix is not None  # a server's requestants parse its connections
             responder = Responder(
@@ -362,7 +379,7 @@ class Server(Conductor):
                 chunkable=requestant.version == 11,
                 delay=self.delay,
             )
-        self.reps[ca] = responder
+            self.reps[ca] = responder
         self._serviceRep(ca, responder, requestant)  # at once: most responses are whole in their first pass
 
     def serviceReps(self) -> None:
@@ -400,18 +417,18 @@ class Server(Conductor):
             if requestant is None:
                 requestant = self.reqs.get(ca)
             if responder.persisted and requestant is not None and requestant.persisted:
-                self.tymers[ca].start()
+                self._sending[ca] = True  # its tymer restarts when it is flushed, at the end of the pass
                 ix = requestant.remoter
                 if ix is None or ix.rxbs or ca in self.cutoffs:  # a pipelined request may wait in .rxbs
                     self._stirred[ca] = None
-            else:
-                self.finish(ca)
+                return
+            self.finish(ca)
         elif ca in self.cutoffs:  # client went away while its response streams
             self.closeConnection(ca)
             return
         else:
             self._active[ca] = None
-        self._sending[ca] = None
+        self._sending.setdefault(ca, None)
 
     def _serviceExchanges(self) -> None:
         """Responses in process go on first; then the requests that arrived are
