@@ -369,11 +369,14 @@ class Conductor:
         came, or when the client closed its sending side. Reads nothing while
         .maxUnsent bytes or more wait to be sent to the client.
         """
-        draining = ca in self.closings
+        closings = self.closings
+        draining = ca in closings if closings else False
         if not draining and len(ix.txbs) >= self.maxUnsent:
             return
         rxbs = ix.rxbs
-        for _ in range(RX_READS):
+        reads = RX_READS
+        while reads:
+            reads -= 1
             if not draining and len(rxbs) >= RX_LIMIT:
                 return
             try:
