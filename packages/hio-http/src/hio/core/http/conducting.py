@@ -171,6 +171,7 @@ class Conductor:
         self._stale = -math.inf  # tyme from which the earliest connection tymer may be expired
         # ca (an ordered set): tymer expired, connection kept while it waits on something
         self._overdue: dict[tuple[Any, ...], None] = {}
+        self._readier: Any = None  # the servant last found to have a readiness poll (readyIxes)
 
     @property
     def tymth(self) -> Callable[[], float]:
@@ -255,8 +256,8 @@ class Conductor:
                     self._open(ca, ix)
         if len(ixes) != len(self.tymers):  # connections added or removed behind our back
             self._reconcile()
-        tymth = self.tymth
-        if tymth is not None and (self._overdue or tymth() >= self._stale):
+        tymth = servant.tymth or time.monotonic  # as .tymth, without its property call each pass
+        if self._overdue or tymth() >= self._stale:
             self._serviceStales()
 
     def _open(self, ca: tuple[Any, ...], ix: Remoter) -> None:
@@ -400,11 +401,18 @@ class Conductor:
         has not closed): readable sockets, TLS sockets with decrypted bytes
         pending, and new connections; one readiness poll finds them all."""
         servant = self.servant
-        ready = servant.readyIxes() if hasattr(servant, "readyIxes") else list(servant.ixes.items())
+        if servant is self._readier:  # found to have readyIxes: not looked for again each pass
+            ready = servant.readyIxes()
+        elif hasattr(servant, "readyIxes"):
+            self._readier = servant
+            ready = servant.readyIxes()
+        else:
+            ready = list(servant.ixes.items())
         cutoffs = self.cutoffs
+        receive = self._receive
         for ca, ix in ready:
-            if ca not in cutoffs:
-                self._receive(ca, ix)
+            if not cutoffs or ca not in cutoffs:
+                receive(ca, ix)
 
     def serviceSends(self) -> None:
         """Send what every connection has queued; progress (or a response just ended) restarts its tymer."""
@@ -413,18 +421,23 @@ class Conductor:
             return
         self._sending = {}
         flush = self._flush
+        ixes = self.servant.ixes
         for ca, ended in sending.items():
-            flush(ca, ended)
+            flush(ca, ended, ixes.get(ca))
 
-    def _flush(self, ca: tuple[Any, ...], ended: bool | None = None) -> None:
+    def _flush(self, ca: tuple[Any, ...], ended: bool | None = None, ix: Remoter | None = None) -> None:
         """Send what connection ca has queued, as much as its socket takes now.
 
         Progress restarts its tymer, as does ended (a response just ended on
         ca, the tymer restarts whether or not bytes leave now); what the socket
         does not take waits for serviceSends on a later pass; a failed send
         closes the connection.
+
+        Parameters:
+            ca (tuple): connection address
+            ended (bool | None): True when a response just ended on ca
+            ix (Remoter | None): its remoter in the servant's .ixes, None when gone
         """
-        ix = self.servant.ixes.get(ca)
         if ix is None:
             return
         before = len(ix.txbs)

@@ -419,7 +419,8 @@ class Server(Conductor):
             if responder.persisted and requestant is not None and requestant.persisted:
                 self._sending[ca] = True  # its tymer restarts when it is flushed, at the end of the pass
                 ix = requestant.remoter
-                if ix is None or ix.rxbs or ca in self.cutoffs:  # a pipelined request may wait in .rxbs
+                cutoffs = self.cutoffs
+                if ix is None or ix.rxbs or (cutoffs and ca in cutoffs):  # a pipelined request may wait in .rxbs
                     self._stirred[ca] = None
                 return
             self.finish(ca)
