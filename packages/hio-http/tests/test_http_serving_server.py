@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import time
 import urllib.request
 
 from hio.core.http import serving
@@ -555,3 +556,56 @@ def test_server_without_a_tymist_keeps_connections_on_real_time():
     assert not server.servant.ixes and 0.3 < time.monotonic() - start < 2.0
     idle.close()
     server.close()
+
+
+def test_keep_alive_repeats_of_one_head_each_get_their_own_request(serve):
+    """A head repeated on a keep-alive connection (the usual client) is answered as
+    the first one: each time with its environ and a fresh, empty wsgi.input; a head
+    that arrives in pieces, a different head, a request with a body and a repeat
+    after them are each taken as they are."""
+    inputs, seen = [], []
+
+    def app(environ, start_response):
+        inputs.append(environ["wsgi.input"])
+        seen.append(environ.get("HTTP_X_SEEN"))
+        environ["HTTP_X_SEEN"] = "changed by the app"  # an app may change its environ, not the next one's
+        return echoApp(environ, start_response)
+
+    harness = serve(app)
+    head = b"GET /same?q=1 HTTP/1.1\r\nHost: h\r\nX-Echo: a\r\n\r\n"
+    other = b"GET /other HTTP/1.1\r\nHost: h\r\n\r\n"
+    post = b"POST /same?q=1 HTTP/1.1\r\nHost: h\r\nX-Echo: a\r\nContent-Length: 4\r\n\r\nbody"
+    pieces = [head, head, head[:9], head[9:], other, head, post, head, head + head]
+
+    def client():
+        echoes = []
+        with harness.connect() as sock:
+            for piece in pieces:
+                sock.sendall(piece)
+                time.sleep(0.005)
+            sock.sendall(b"GET /last HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+            data = harness.readAll(sock)
+        for status, _, body in harness.parseResponses(data):
+            assert status == 200
+            echoes.append(json.loads(body))
+        return echoes
+
+    echoes = harness.run(client)
+    assert [(e["method"], e["path"], e["query"], e["body"]) for e in echoes] == [
+        ("GET", "/same", "q=1", ""),
+        ("GET", "/same", "q=1", ""),
+        ("GET", "/same", "q=1", ""),
+        ("GET", "/other", "", ""),
+        ("GET", "/same", "q=1", ""),
+        ("POST", "/same", "q=1", "body"),
+        ("GET", "/same", "q=1", ""),
+        ("GET", "/same", "q=1", ""),
+        ("GET", "/same", "q=1", ""),
+        ("GET", "/last", "", ""),
+    ]
+    for echo in echoes:
+        if echo["path"] == "/same":
+            assert echo["headers"]["HTTP_X_ECHO"] == "a" and echo["headers"]["HTTP_HOST"] == "h"
+    assert seen == [None] * len(echoes)
+    assert len({id(stream) for stream in inputs}) == len(inputs) == len(echoes)  # a fresh wsgi.input each
+    assert all(stream.read() == b"" for stream in inputs)
