@@ -922,7 +922,6 @@ class Remoter(Stream):
         self.rxbs = bytearray()
         self.opened = True
         self._linked = True
-        self._refreshed: float | None = None  # tyme of the last restart of .tymer
         cs.setblocking(False)
         if cs.family in (socket.AF_INET, socket.AF_INET6):
             cs.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -953,17 +952,9 @@ class Remoter(Stream):
             self.tymer.start()
             self._refreshed = self._tymth()
 
-    def _touch(self) -> None:
-        """Restart tymer after activity, unless it was restarted at this same tyme already.
-
-        Every receive and send calls this; many of them fall in one cycle.
-        """
-        tymth = self._tymth
-        if tymth is not None:
-            tyme = tymth()
-            if tyme != self._refreshed:
-                self.tymer.start(start=tyme)
-                self._refreshed = tyme
+    def _restart(self, tyme: float) -> None:
+        """Restarts .tymer at tyme after activity (see Stream._touch)."""
+        self.tymer.start(start=tyme)
 
     @property
     def full(self) -> bool:
