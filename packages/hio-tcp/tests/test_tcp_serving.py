@@ -476,3 +476,98 @@ def test_echo_server_doer_removes_connections_whose_clients_left(pump):
             pump(lambda: echoer.recur(tyme=0.0), until=lambda: not server.ixes)
     finally:
         server.close()
+
+
+class CountingPoll:
+    """Stands in for a readiness poll object, counting its polls."""
+
+    def __init__(self, poll):
+        self.inner = poll
+        self.polls = 0
+
+    def poll(self, *args):
+        self.polls += 1
+        return self.inner.poll(*args)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+def test_echo_server_doer_polls_once_a_pass_for_connections_and_bytes(pump):
+    """The listen socket shares the remoters' readiness poller: one poll a pass accepts and reads alike."""
+    from hio.base import doing
+
+    server = serving.Server(ha=(LOOPBACK, 0))
+    doist = doing.Doist(tock=0.0, real=False)
+    doist.doers = [serving.EchoServerDoer(server=server)]
+    doist.enter()
+    passes = 0
+
+    def step():
+        nonlocal passes
+        passes += 1
+        doist.recur()
+
+    try:
+        shared, own = CountingPoll(server._poller), CountingPoll(server._ready)
+        server._poller, server._ready = shared, own
+        peers = []
+        for message in (b"early", b"late"):
+            peer = socket.create_connection(server.ha)
+            peers.append(peer)
+            peer.sendall(message)  # waits in the socket before it is accepted
+            peer.setblocking(False)
+            got = bytearray()
+
+            def echoed(peer=peer, got=got, message=message):
+                try:
+                    got.extend(peer.recv(64))
+                except BlockingIOError:
+                    pass
+                return got == message
+
+            pump(step, until=echoed, limit=5000)
+        assert len(server.ixes) == 2
+        assert shared.polls == passes  # one readiness poll a pass
+        assert own.polls == 0  # the listen socket was never polled apart
+        for peer in peers:
+            peer.close()
+    finally:
+        doist.exit()
+
+
+def test_listen_socket_on_the_poller_across_reopen_and_apart_from_ready_ixes(pump):
+    """readyIxes passes over a waiting connection (serviceConnects takes it); a reopened listen
+    socket goes on the poller in place of the old one."""
+    from hio.base import doing
+
+    server = serving.Server(ha=(LOOPBACK, 0))
+    server.reopen()
+    with socket.create_connection(server.ha) as waiting:
+        pump(lambda: None, until=lambda: server._poller.poll(0), limit=5000)  # the listen socket is readable
+        assert server.readyIxes() == [] and not server.ixes
+        server.serviceConnects()
+        assert list(server.ixes) == [waiting.getsockname()]
+    server.close()
+    server.ha = (LOOPBACK, 0)
+    server.reopen()
+    server.reopen()
+    doist = doing.Doist(tock=0.0, real=False)
+    doist.doers = [serving.EchoServerDoer(server=server)]
+    doist.enter()
+    try:
+        with socket.create_connection(server.ha) as peer:
+            peer.sendall(b"again")
+            peer.setblocking(False)
+            got = bytearray()
+
+            def echoed():
+                try:
+                    got.extend(peer.recv(64))
+                except BlockingIOError:
+                    pass
+                return got == b"again"
+
+            pump(doist.recur, until=echoed, limit=5000)
+    finally:
+        doist.exit()

@@ -134,6 +134,9 @@ class Acceptor(tyming.Tymee):
         self._starvation = coring.Starvation(self.Backoff, self.BackoffMax)
         self._watched = False  # True while .ss is watched on the waker
         self._ready: select.poll | None = None  # readiness poll over .ss, cheaper than a refused accept
+        # whether a connection waits, as a Server's one poll of .ss and its remoters found it for
+        # the serviceAccepts that follows; None means serviceAccepts polls .ss itself
+        self._acceptable: bool | None = None
 
     @property
     def starved(self) -> bool:
@@ -244,13 +247,17 @@ class Acceptor(tyming.Tymee):
 
         While starved (see class docs) does nothing until the pause is over.
         """
+        acceptable, self._acceptable = self._acceptable, None
         if self._starvation.starved:
             if not self._starvation.due():
                 return
             if not self._watched and self.ss is not None:  # the pause is over
                 waker.watch(self.ss)
                 self._watched = True
-        if self._ready is not None and not self._ready.poll(0):
+        if acceptable is None:
+            if self._ready is not None and not self._ready.poll(0):
+                return
+        elif not acceptable:
             return
         while True:
             cs, ca = self.accept()
@@ -331,6 +338,7 @@ class Server(Acceptor):
         self._poller: select.epoll | select.poll | None = None  # readiness poller over the remoter sockets
         self._fdcas: dict[int, tuple[Any, ...]] = {}  # remoter ca by registered file descriptor
         self._cafds: dict[tuple[Any, ...], int] = {}  # registered file descriptor by remoter ca
+        self._ssfd: int | None = None  # descriptor of the listen socket .ss on the readiness poller
         # cas of remoters not yet read since added, in order (an ordered set)
         self._fresh: dict[tuple[Any, ...], None] = {}
         # cas of TLS remoters last found ready: their sockets may hold decrypted bytes
@@ -352,7 +360,29 @@ class Server(Acceptor):
         opened = super().open()
         if self._poller is None:
             self._makePoller()
+        else:
+            self._pollListen(self._poller)
         return opened
+
+    def _pollListen(self, poller: select.epoll | select.poll) -> None:
+        """Registers the listen socket .ss on the readiness poller of the remoters, so that one
+        poll a pass tells both whether a connection waits and which remoters are readable
+        (see _connectedReceivedIxes)."""
+        self._ssfd = None
+        if self.ss is None:
+            return
+        fd = self.ss.fileno()
+        stale = self._fdcas.pop(fd, None)
+        if stale is not None:  # descriptor of a remoter closed directly, reused
+            self._cafds.pop(stale, None)
+        try:
+            poller.register(fd, _READABLE)
+        except FileExistsError:
+            poller.modify(fd, _READABLE)
+        except OSError as ex:  # serviceAccepts polls .ss by itself then
+            logger.debug("Server on %s polls its listen socket apart: %s", self.ha, ex)
+            return
+        self._ssfd = fd
 
     def _makePoller(self) -> select.epoll | select.poll | None:
         """Makes the readiness poller and registers every remoter read from now on.
@@ -374,6 +404,7 @@ class Server(Acceptor):
             logger.error("Server on %s cannot make its readiness poller: %s", self.ha, ex)
             return None
         self._poller = poller
+        self._pollListen(poller)
         for ca, ix in list(self.ixes.items()):  # added while there was none
             if ix.opened and not ix.cutoff and ca not in self._parked and ca not in self._cafds:
                 self._register(ca, ix)
@@ -393,6 +424,8 @@ class Server(Acceptor):
         stale = self._fdcas.get(fd)
         if stale is not None:  # descriptor reused after a remoter was closed directly
             self._cafds.pop(stale, None)
+        if fd == self._ssfd:  # descriptor of a listen socket closed directly, reused
+            self._ssfd = None
         try:
             poller.register(fd, _READABLE)
         except FileExistsError:
@@ -551,6 +584,8 @@ class Server(Acceptor):
             self._poller = None
             self._fdcas.clear()
             self._cafds.clear()
+        self._ssfd = None
+        self._acceptable = None
         super().close()
 
     def removeIx(self, ca: tuple, close: bool = True) -> None:
@@ -584,6 +619,12 @@ class Server(Acceptor):
         read (see class docs). Without a poller on the platform every remoter
         is returned.
         """
+        return self._readyIxes(None)
+
+    def _readyIxes(self, events: list[tuple[int, int]] | None) -> list[tuple[tuple, Remoter]]:
+        """readyIxes, given the events of the poll of this pass (None: polls here)."""
+        if events is not None and not events and not (self._parked or self._fresh or self._carry):
+            return []  # nothing came, nothing waits: the common pass of a busy server's idle moments
         ixes = self.ixes
         ready: dict[tuple[Any, ...], Remoter] = {}
         if self._parked:
@@ -607,11 +648,12 @@ class Server(Acceptor):
             ready.update(ixes)
         else:
             fdcas = self._fdcas
-            for fd, _ in self._poller.poll(0):
+            for fd, _ in self._poller.poll(0) if events is None else events:
                 found = fdcas.get(fd)
                 ix = ixes.get(found) if found is not None else None
                 if ix is None or not ix.opened or found is None:
-                    self._unregisterFd(fd)
+                    if fd != self._ssfd:  # the listen socket is serviceAccepts' own
+                        self._unregisterFd(fd)
                 elif ix.cutoff:
                     self._unregister(found)
                 elif len(ix.txbs) >= ix.maxUnsent:  # its peer does not read: nor do we
@@ -636,11 +678,38 @@ class Server(Acceptor):
         """Services the receives of the remoters worth reading now (see readyIxes),
         yielding each (ca, remoter) as soon as it is read, so that what it
         received can be answered before the next one is read."""
-        for ca, ix in self.readyIxes():
+        yield from self._received(self.readyIxes())
+
+    def _received(self, ready: list[tuple[tuple, Remoter]]) -> Iterator[tuple[tuple, Remoter]]:
+        """receivedIxes over the remoters ready, found already."""
+        for ca, ix in ready:
             ix.serviceReceives()
             if ix.cutoff:  # stays readable at end of stream, nothing more to read
                 self._unregister(ca)
             yield ca, ix
+
+    def _connectedReceivedIxes(self) -> Iterator[tuple[tuple, Remoter]]:
+        """serviceConnects, then receivedIxes, on one readiness poll of the pass.
+
+        The poll covers the listen socket and the remoters together: it
+        tells the serviceAccepts that follows whether a connection waits, and
+        readyIxes which remoters are readable; the connections accepted are
+        fresh remoters, read in this same pass. While the listen socket is not
+        on the poller, each polls by itself as when called apart.
+        """
+        ssfd = self._ssfd
+        poller = self._poller
+        events = None
+        if ssfd is not None and poller is not None:
+            events = poller.poll(0)
+            acceptable = False
+            for fd, _ in events:
+                if fd == ssfd:
+                    acceptable = True
+                    break
+            self._acceptable = acceptable
+        self.serviceConnects()
+        return self._received(self._readyIxes(events))
 
     def transmitIx(self, data: bytes | bytearray | memoryview, ca: tuple) -> None:
         """Queue data onto .txbs for remoter given by connection address ca"""
@@ -1066,8 +1135,7 @@ class EchoServerDoer(ServerDoer):
         """Echoes back what each connection received, in the same cycle. Never done."""
         server: Server = self.servant
         ending = self._ending
-        server.serviceConnects()
-        for ca, ix in server.receivedIxes():
+        for ca, ix in server._connectedReceivedIxes():  # serviceConnects, then receivedIxes, on one poll
             if ix.rxbs:
                 if ix.txbs:
                     ix.tx(ix.rxbs)
