@@ -164,7 +164,19 @@ def drive_big(port: int, clients: int, size: int, deadline: float) -> tuple[int,
     return totals["trips"], totals["errors"]
 
 
+def batch() -> None:
+    """Asks the scheduler to treat this process as a batch job (Linux): a generator process woken
+    by its echoes then does not preempt the other generator processes on its CPU, and each takes
+    more ready echoes per wakeup (about a sixth less CPU per 64-byte round trip)."""
+    if hasattr(os, "SCHED_BATCH"):
+        try:
+            os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
+        except OSError:
+            pass
+
+
 def main(port: int, clients: int, size: int, seconds: float) -> dict:
+    batch()
     start = time.perf_counter()
     drive = drive_small if size <= SMALL else drive_big
     trips, errors = drive(port, clients, size, start + seconds)
