@@ -339,6 +339,12 @@ class Server(Acceptor):
         self._fdcas: dict[int, tuple[Any, ...]] = {}  # remoter ca by registered file descriptor
         self._cafds: dict[tuple[Any, ...], int] = {}  # registered file descriptor by remoter ca
         self._ssfd: int | None = None  # descriptor of the listen socket .ss on the readiness poller
+        # True when serviceConnects and serviceAccepts are Server's and Acceptor's own: one that
+        # finds no connection waiting, no accepted one left and no starvation does nothing
+        self._plainConnects = (
+            type(self).serviceConnects is Server.serviceConnects
+            and type(self).serviceAccepts is Acceptor.serviceAccepts
+        )
         # cas of remoters not yet read since added, in order (an ordered set)
         self._fresh: dict[tuple[Any, ...], None] = {}
         # cas of TLS remoters last found ready: their sockets may hold decrypted bytes
@@ -707,9 +713,14 @@ class Server(Acceptor):
                 if fd == ssfd:
                     acceptable = True
                     break
-            self._acceptable = acceptable
-        self.serviceConnects()
-        return self._received(self._readyIxes(events))
+            if acceptable or self.axes or self._starvation.starved or not self._plainConnects:
+                self._acceptable = acceptable
+                self.serviceConnects()
+            # else nothing waits to be accepted: serviceConnects would do nothing
+        else:
+            self.serviceConnects()
+        ready = self._readyIxes(events)
+        return self._received(ready) if ready else iter(())
 
     def transmitIx(self, data: bytes | bytearray | memoryview, ca: tuple) -> None:
         """Queue data onto .txbs for remoter given by connection address ca"""
