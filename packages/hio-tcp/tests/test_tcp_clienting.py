@@ -175,6 +175,34 @@ def test_client_send_buffer_stays_bounded(pump):
         assert 16384 <= sndbuf <= 1 << 18  # fixed (the kernel reports twice what was set), not grown to megabytes
 
 
+def test_client_reads_at_most_reads_times_bs_in_one_service(pump):
+    """A peer that keeps the socket full grows .rxbs by at most Reads * bs a service; nothing is lost."""
+    assert clienting.Client.Reads == 64
+    with (
+        serving.openServer(host=LOOPBACK, port=0) as server,
+        clienting.openClient(ha=server.eha, bs=512) as client,
+    ):
+        pump(client.connect, server.serviceConnects, until=lambda: client.connected and server.ixes)
+        ix = server.ixes[client.ca]
+        bound = client.Reads * client.bs  # 32 KiB
+        payload = bytes(range(256)) * 512  # 128 KiB
+        ix.tx(payload)
+        pump(ix.serviceSends, until=lambda: len(payload) - len(ix.txbs) >= 2 * bound)
+        client.serviceReceives()
+        assert len(client.rxbs) == bound  # every read was a full bs, and it stopped at Reads of them
+        received = bytearray(client.rxbs)
+        client.clearRxbs()
+
+        def drain():
+            client.serviceReceives()
+            assert len(client.rxbs) <= bound
+            received.extend(client.rxbs)
+            client.clearRxbs()
+
+        pump(ix.serviceSends, drain, until=lambda: len(received) == len(payload))
+        assert received == payload
+
+
 def test_client_reconnects_before_server_starts(pump, freeport):
     """A reconnectable client retries every tymeout and connects once the server is up."""
     tymist = tyming.Tymist(tock=0.125)

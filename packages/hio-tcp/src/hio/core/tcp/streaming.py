@@ -81,7 +81,9 @@ class Stream(tyming.Tymee):
     Retry: tuple[type[OSError], ...] = (BlockingIOError, InterruptedError)
     """Exceptions of a send, receive or handshake meaning: nothing moved, try again later."""
 
-    Reads = (1 << 30) - 1  # most socket reads in one serviceReceives: no practical bound
+    Reads = 64
+    """Most socket reads in one serviceReceives (512 KiB at the default .bs of 8096): a peer that
+    never stops sending grows .rxbs by at most Reads * .bs bytes a service, and holds nothing else up."""
     _kind = "Stream"  # what the messages call this end
     _tls = False  # True when data moves only after a TLS handshake
     _lingers = False  # True means a stream cut off by its peer still sends what it holds
