@@ -609,3 +609,53 @@ def test_keep_alive_repeats_of_one_head_each_get_their_own_request(serve):
     assert seen == [None] * len(echoes)
     assert len({id(stream) for stream in inputs}) == len(inputs) == len(echoes)  # a fresh wsgi.input each
     assert all(stream.read() == b"" for stream in inputs)
+
+
+def test_a_service_pass_makes_one_readiness_poll():
+    """Accepts and receives of a pass share one readiness poll of the TCP server
+    (pollReady); the listen socket is not polled apart once the server has served."""
+    import socket
+
+    class CountingPoll:
+        def __init__(self, inner):
+            self.inner, self.polls = inner, 0
+
+        def poll(self, *args):
+            self.polls += 1
+            return self.inner.poll(*args)
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+    server = serving.Server(app=echoApp, host="127.0.0.1", port=0)
+    server.reopen()
+    tcp = server.servant
+    shared, own = CountingPoll(tcp._poller), CountingPoll(tcp._ready)
+    tcp._poller, tcp._ready = shared, own
+    peer = socket.create_connection(tcp.ss.getsockname())
+    peer.setblocking(False)
+    got = bytearray()
+    try:
+        for path in (b"/one", b"/two"):
+            got.clear()
+            peer.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: here\r\n\r\n")
+            for _ in range(5000):
+                server.service()
+                try:
+                    got.extend(peer.recv(65536))
+                except BlockingIOError:
+                    pass
+                if got.endswith(b"}") and b"\r\n\r\n" in got:
+                    break
+            assert (
+                got.startswith(b"HTTP/1.1 200 OK\r\n")
+                and json.loads(got.split(b"\r\n\r\n", 1)[1])["path"] == path.decode()
+            )
+        first = shared.polls + own.polls
+        for _ in range(10):  # idle passes
+            server.service()
+        assert shared.polls + own.polls == first + 10  # one poll a pass
+        assert own.polls <= 1  # only the first pass, before the server knew its servant's poll
+    finally:
+        peer.close()
+        server.close()

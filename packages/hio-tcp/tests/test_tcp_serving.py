@@ -536,6 +536,33 @@ def test_echo_server_doer_polls_once_a_pass_for_connections_and_bytes(pump):
         doist.exit()
 
 
+def test_server_service_polls_once_a_pass(pump):
+    """Server.service makes one readiness poll (pollReady) for the accepts and receives of its pass."""
+    with serving.openServer(host=LOOPBACK, port=0) as server:
+        shared, own = CountingPoll(server._poller), CountingPoll(server._ready)
+        server._poller, server._ready = shared, own
+        passes = 0
+
+        def step():
+            nonlocal passes
+            passes += 1
+            server.service()
+
+        peer = socket.create_connection(server.ha)
+        try:
+            peer.sendall(b"hello")
+            pump(step, until=lambda: any(ix.rxbs == b"hello" for ix in server.ixes.values()), limit=5000)
+            ix = next(iter(server.ixes.values()))
+            ix.tx(b"back")
+            pump(step, until=lambda: not ix.txbs, limit=5000)
+            assert peer.recv(16) == b"back"
+            assert shared.polls == passes and own.polls == 0
+            assert server.pollReady() and server._acceptable is False  # nothing waits now
+            assert server.readyIxes() == [] and server._events is None  # the poll made stands for readyIxes'
+        finally:
+            peer.close()
+
+
 def test_listen_socket_on_the_poller_across_reopen_and_apart_from_ready_ixes(pump):
     """readyIxes passes over a waiting connection (serviceConnects takes it); a reopened listen
     socket goes on the poller in place of the old one."""

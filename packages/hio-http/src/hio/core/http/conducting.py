@@ -172,6 +172,7 @@ class Conductor:
         # ca (an ordered set): tymer expired, connection kept while it waits on something
         self._overdue: dict[tuple[Any, ...], None] = {}
         self._readier: Any = None  # the servant last found to have a readiness poll (readyIxes)
+        self._pollsOnce = False  # True when that servant polls once for accepts and receives (pollReady)
 
     @property
     def tymth(self) -> Callable[[], float]:
@@ -405,6 +406,7 @@ class Conductor:
             ready = servant.readyIxes()
         elif hasattr(servant, "readyIxes"):
             self._readier = servant
+            self._pollsOnce = hasattr(servant, "pollReady")
             ready = servant.readyIxes()
         else:
             ready = list(servant.ixes.items())
@@ -509,6 +511,8 @@ class Conductor:
         the Doist.
         """
         try:
+            if self._pollsOnce and self.servant is self._readier:  # one readiness poll for accepts and receives
+                self._readier.pollReady()
             self.serviceConnects()
             self.serviceReceives()
             self._serviceExchanges()

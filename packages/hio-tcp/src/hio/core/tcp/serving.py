@@ -339,6 +339,7 @@ class Server(Acceptor):
         self._fdcas: dict[int, tuple[Any, ...]] = {}  # remoter ca by registered file descriptor
         self._cafds: dict[tuple[Any, ...], int] = {}  # registered file descriptor by remoter ca
         self._ssfd: int | None = None  # descriptor of the listen socket .ss on the readiness poller
+        self._events: list[tuple[int, int]] | None = None  # events of pollReady, for the next readyIxes
         # True when serviceConnects and serviceAccepts are Server's and Acceptor's own: one that
         # finds no connection waiting, no accepted one left and no starvation does nothing
         self._plainConnects = (
@@ -592,6 +593,7 @@ class Server(Acceptor):
             self._cafds.clear()
         self._ssfd = None
         self._acceptable = None
+        self._events = None
         super().close()
 
     def removeIx(self, ca: tuple, close: bool = True) -> None:
@@ -623,9 +625,33 @@ class Server(Acceptor):
         descriptors taken off the poller, as they stay readable at end of stream.
         Remoters whose .txbs is full are left out and parked until their peers
         read (see class docs). Without a poller on the platform every remoter
-        is returned.
+        is returned. After pollReady, its poll stands for this one.
         """
-        return self._readyIxes(None)
+        events, self._events = self._events, None
+        return self._readyIxes(events)
+
+    def pollReady(self) -> bool:
+        """Makes the one readiness poll of a pass over the listen socket and the remoters together.
+
+        The serviceAccepts that follows learns from it whether a connection
+        waits, and the readyIxes that follows which remoters are readable, so
+        that a pass of accepts and receives makes one poll instead of two.
+        Returns True when the poll was made, False when the listen socket is
+        not on the readiness poller (each then polls by itself).
+        """
+        ssfd = self._ssfd
+        poller = self._poller
+        if ssfd is None or poller is None:
+            return False
+        events = poller.poll(0)
+        acceptable = False
+        for fd, _ in events:
+            if fd == ssfd:
+                acceptable = True
+                break
+        self._acceptable = acceptable
+        self._events = events
+        return True
 
     def _readyIxes(self, events: list[tuple[int, int]] | None) -> list[tuple[tuple, Remoter]]:
         """readyIxes, given the events of the poll of this pass (None: polls here)."""
@@ -703,22 +729,14 @@ class Server(Acceptor):
         fresh remoters, read in this same pass. While the listen socket is not
         on the poller, each polls by itself as when called apart.
         """
-        ssfd = self._ssfd
-        poller = self._poller
-        events = None
-        if ssfd is not None and poller is not None:
-            events = poller.poll(0)
-            acceptable = False
-            for fd, _ in events:
-                if fd == ssfd:
-                    acceptable = True
-                    break
-            if acceptable or self.axes or self._starvation.starved or not self._plainConnects:
-                self._acceptable = acceptable
+        if self.pollReady():
+            if self._acceptable or self.axes or self._starvation.starved or not self._plainConnects:
                 self.serviceConnects()
-            # else nothing waits to be accepted: serviceConnects would do nothing
+            else:  # nothing waits to be accepted: serviceConnects would do nothing
+                self._acceptable = None
         else:
             self.serviceConnects()
+        events, self._events = self._events, None
         ready = self._readyIxes(events)
         return self._received(ready) if ready else iter(())
 
@@ -733,7 +751,8 @@ class Server(Acceptor):
                 ix.serviceSends()
 
     def service(self) -> None:
-        """Service connects and service receives and sends for all ix."""
+        """Service connects and service receives and sends for all ix, on one readiness poll."""
+        self.pollReady()
         self.serviceConnects()
         self.serviceReceivesAllIx()
         self.serviceSendsAllIx()
