@@ -321,7 +321,7 @@ def bench(session: nox.Session) -> None:
 DOCS = ROOT / "docs"
 
 
-@nox.session
+@nox.session(tags=["ci"])
 def docs(session: nox.Session) -> None:
     """The Sphinx site (guide and API reference) into docs/_build/html, warnings as errors."""
     install_pinned(session, "hio", extra=nox.project.load_toml(ROOT / "pyproject.toml")["dependency-groups"]["docs"])

@@ -38,7 +38,7 @@ _PENDING = frozenset((errno.EINPROGRESS, errno.EALREADY, errno.EWOULDBLOCK, errn
 
 
 def openClient(cls: type[Client] | None = None, **kwa: Any) -> AbstractContextManager[Client]:
-    """Returns a with-block context that makes a cls(**kwa), default a Client,
+    """Returns a with-block context that makes a ``cls(**kwa)``, default a Client,
     opens it and closes it at the end of the block.
 
     Usage:

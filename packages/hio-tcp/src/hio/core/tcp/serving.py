@@ -44,7 +44,7 @@ EXHAUSTED = coring.EXHAUSTED
 
 
 def openServer(cls: type[Server] | None = None, **kwa: Any) -> AbstractContextManager[Server]:
-    """Returns a with-block context that makes a cls(**kwa), default a Server,
+    """Returns a with-block context that makes a ``cls(**kwa)``, default a Server,
     opens its listen socket and closes it with every connection at the end.
 
     Usage:
