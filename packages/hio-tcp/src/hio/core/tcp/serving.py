@@ -736,8 +736,7 @@ class Server(Acceptor):
                 self._acceptable = None
         else:
             self.serviceConnects()
-        events, self._events = self._events, None
-        ready = self._readyIxes(events)
+        ready = self.readyIxes()  # on the events of that poll
         return self._received(ready) if ready else iter(())
 
     def transmitIx(self, data: bytes | bytearray | memoryview, ca: tuple) -> None:
@@ -1021,6 +1020,7 @@ class Remoter(Stream):
         self.rxbs = bytearray()
         self.opened = True
         self._linked = True
+        self._refreshed: float | None = None  # tyme of the last restart of .tymer
         cs.setblocking(False)
         if cs.family in (socket.AF_INET, socket.AF_INET6):
             cs.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -1051,9 +1051,17 @@ class Remoter(Stream):
             self.tymer.start()
             self._refreshed = self._tymth()
 
-    def _restart(self, tyme: float) -> None:
-        """Restarts .tymer at tyme after activity (see Stream._touch)."""
-        self.tymer.start(start=tyme)
+    def _touch(self) -> None:
+        """Restart tymer after activity, unless it was restarted at this same tyme already.
+
+        Every receive and send calls this; many of them fall in one cycle.
+        """
+        tymth = self._tymth
+        if tymth is not None:
+            tyme = tymth()
+            if tyme != self._refreshed:
+                self.tymer.start(start=tyme)
+                self._refreshed = tyme
 
     @property
     def full(self) -> bool:

@@ -119,7 +119,6 @@ class Stream(tyming.Tymee):
         self.cutoff = False
         self.refreshable = False
         self.maxUnsent = 1 << 62  # no bound unless the subclass sets one
-        self._refreshed: float | None = None  # tyme of the last restart of the activity tymer (see _touch)
         self._linked = False  # True while data may move: open, connected and, for TLS, shaken hands
         self._ready: select.poll | None = None  # readiness poll over .cs, None means just try to read
 
@@ -171,21 +170,7 @@ class Stream(tyming.Tymee):
         raise NotImplementedError
 
     def _touch(self) -> None:
-        """Notes activity: called after each receive and send that moved bytes, when .refreshable.
-
-        Restarts the activity tymer (see _restart) at the tyme now, unless it
-        was restarted at this same tyme already: many receives and sends fall
-        in one cycle. receive and send do the same written out, on their hot path.
-        """
-        tymth = self._tymth
-        if tymth is not None:
-            tyme = tymth()
-            if tyme != self._refreshed:
-                self._restart(tyme)
-                self._refreshed = tyme
-
-    def _restart(self, tyme: float) -> None:
-        """Restarts the activity tymer at tyme: there is none here (a Remoter has one)."""
+        """Notes activity: called after each receive and send that moved bytes, when .refreshable."""
 
     def _readable(self) -> bool:
         """Returns True when .cs may have something to receive, an end or an error."""
@@ -202,12 +187,6 @@ class Stream(tyming.Tymee):
 
     def _sendFailed(self, ex: OSError) -> None:
         """Takes the consequences of send failure ex, once logged and cut off."""
-
-    def _sendBroke(self, ex: OSError) -> None:
-        """Logs send failure ex, cuts the stream off and takes the consequences (_sendFailed, which may raise ex)."""
-        logger.debug("%s %s send failed: %s.", self._kind, self._remote, ex)
-        self.cutoff = True
-        self._sendFailed(ex)
 
     def receive(self) -> bytes | None:
         """Perform non blocking receive on connected socket .cs
@@ -234,10 +213,8 @@ class Stream(tyming.Tymee):
         if data:
             if self.wl:
                 self.wl.writeRx(data, who=self._remote)
-            # _touch, written out on this hot path
-            if self.refreshable and (tymth := self._tymth) is not None and (tyme := tymth()) != self._refreshed:
-                self._restart(tyme)
-                self._refreshed = tyme
+            if self.refreshable:
+                self._touch()
         else:
             self.cutoff = True
         return data
@@ -248,45 +225,24 @@ class Stream(tyming.Tymee):
         Reads until the socket is drained (a read shorter than .bs), at most
         .Reads times in one service so that a peer that never stops sending
         cannot hold the others up. Reads nothing unless _receivable, nor when
-        the readiness poll says there is nothing. Reads the socket as receive
-        does, written out on this hot path, and notes the activity once.
+        the readiness poll says there is nothing.
         """
         # the test of _receivable, written out on this hot path
         if not self._linked or self.cutoff or len(self.txbs) >= self.maxUnsent:
             return
         if self._ready is not None and not self._readable():
             return
-        cs = self.cs
-        if cs is None:  # closed sockets are never linked
-            return
-        recv = cs.recv
         rxbs = self.rxbs
         bs = self.bs
         reads = self.Reads
-        moved = False
         while reads:
             reads -= 1
-            try:
-                data = recv(bs)
-            except self.Retry:
-                break
-            except OSError as ex:  # reset, timed out, closed, a TLS error
-                self.cutoff = True
-                self._receiveFailed(ex)
-                break
-            if not data:  # closed by the peer
-                self.cutoff = True
-                break
-            moved = True
-            if self.wl:
-                self.wl.writeRx(data, who=self._remote)
+            data = self.receive()
+            if not data:  # None nothing waiting, empty closed
+                return
             rxbs.extend(data)
             if len(data) < bs:  # drained: anything later waits for the next service
-                break
-        # _touch, written out on this hot path
-        if moved and self.refreshable and (tymth := self._tymth) is not None and (tyme := tymth()) != self._refreshed:
-            self._restart(tyme)
-            self._refreshed = tyme
+                return
 
     def serviceReceiveOnce(self) -> None:
         """Retrieve only one reception"""
@@ -314,15 +270,15 @@ class Stream(tyming.Tymee):
         except self.Retry:
             return 0
         except OSError as ex:  # broken pipe, reset, a TLS error
-            self._sendBroke(ex)
+            logger.debug("%s %s send failed: %s.", self._kind, self._remote, ex)
+            self.cutoff = True
+            self._sendFailed(ex)
             return 0
         if count:
             if self.wl:
                 self.wl.writeTx(data[:count], who=self._remote)
-            # _touch, written out on this hot path
-            if self.refreshable and (tymth := self._tymth) is not None and (tyme := tymth()) != self._refreshed:
-                self._restart(tyme)
-                self._refreshed = tyme
+            if self.refreshable:
+                self._touch()
         return count
 
     def tx(self, data: bytes | bytearray | memoryview) -> None:
@@ -334,35 +290,18 @@ class Stream(tyming.Tymee):
 
         Send as much of .txbs as the socket takes and delete what is sent;
         what it does not take now stays at the front of .txbs, in order, for
-        the next service. Sends as send does, written out on this hot path.
+        the next service.
         """
         txbs = self.txbs
         if not txbs or not self._linked or (self.cutoff and not self._lingers):
             return
-        cs = self.cs
-        if cs is None:  # closed sockets are never linked
-            return
         try:
-            count = cs.send(txbs)
-        except self.Retry:
+            count = self.send(txbs)
+        except OSError:  # logged and cut off by send
             return
-        except OSError as ex:  # broken pipe, reset, a TLS error
-            try:
-                self._sendBroke(ex)
-            except OSError:  # logged and cut off
-                pass
-            return
-        if not count:
-            return
-        if self.wl:
-            self.wl.writeTx(txbs[:count], who=self._remote)
-        # _touch, written out on this hot path
-        if self.refreshable and (tymth := self._tymth) is not None and (tyme := tymth()) != self._refreshed:
-            self._restart(tyme)
-            self._refreshed = tyme
         if count >= len(txbs):
             txbs.clear()
-        else:  # partial, socket full for now
+        elif count:  # partial, socket full for now
             del txbs[:count]
 
 
