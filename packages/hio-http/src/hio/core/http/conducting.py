@@ -257,8 +257,7 @@ class Conductor:
                     self._open(ca, ix)
         if len(ixes) != len(self.tymers):  # connections added or removed behind our back
             self._reconcile()
-        tymth = servant.tymth or time.monotonic  # as .tymth, without its property call each pass
-        if self._overdue or tymth() >= self._stale:
+        if self._overdue or self.tymth() >= self._stale:
             self._serviceStales()
 
     def _open(self, ca: tuple[Any, ...], ix: Remoter) -> None:
@@ -427,7 +426,7 @@ class Conductor:
         for ca, ended in sending.items():
             flush(ca, ended, ixes.get(ca))
 
-    def _flush(self, ca: tuple[Any, ...], ended: bool | None = None, ix: Remoter | None = None) -> None:
+    def _flush(self, ca: tuple[Any, ...], ended: bool | None, ix: Remoter | None) -> None:
         """Send what connection ca has queued, as much as its socket takes now.
 
         Progress restarts its tymer, as does ended (a response just ended on

@@ -661,41 +661,17 @@ class Responder:
         """
         parts = self.iterable
         kind = type(parts)
-        if (
-            kind is list
-            and len(parts) == 1
-            and type(parts[0]) is bytes
-            and self.started
-            and not self.headed
-            and self._fields is not None
-            and self._keepsHeads
-        ):  # the usual answer: one piece in a list, with a head sent before
-            body = parts[0]
-            known = _heads.get(
-                (self.status, self._fields, self.persisted, self.head, self.environ.get("SERVER_PROTOCOL"), len(body))
-            )
-            if known is not None and known[4]:  # that head, and the body goes as it is
-                before, after, self.length, self.persisted, _ = known
-                dated = _dated  # the Date and Server lines, made again once a second
-                head = before + (dated[2] if int(time.time()) == dated[0] else _stamp()) + after
-                self.headed = True
-                self._sent = head
-                self.size = len(body)
-                self.ended = True
-                self.incomer.tx(head + body)
-                self.iterable = None  # a plain list has nothing to close
-                self.closed = True
-                return True
-        if kind not in (list, tuple) or len(parts) > PULLS or not self.started or self.headed:
+        if (kind is not list and kind is not tuple) or not self.started or self.headed:
             return False
         if len(parts) == 1 and type(parts[0]) is bytes and self._fields is not None and self._keepsHeads:
-            body = parts[0]  # one piece, in a tuple, or with a head not kept yet
+            body = parts[0]  # the usual answer: one piece, with a head sent before
             known = _heads.get(
                 (self.status, self._fields, self.persisted, self.head, self.environ.get("SERVER_PROTOCOL"), len(body))
             )
             if known is not None and known[4]:  # that head, and the body goes as it is
                 before, after, self.length, self.persisted, _ = known
-                head = before + _stamp() + after
+                dated = _dated  # _stamp, written out on this hot path
+                head = before + (dated[2] if int(time.time()) == dated[0] else _stamp()) + after
                 self.headed = True
                 self._sent = head
                 self.size = len(body)
@@ -704,6 +680,8 @@ class Responder:
                 self.iterable = None  # a plain list or tuple has nothing to close
                 self.closed = True
                 return True
+        if len(parts) > PULLS:
+            return False
         try:
             body = b"".join(parts)
         except TypeError:

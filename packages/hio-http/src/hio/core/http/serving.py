@@ -194,7 +194,6 @@ class Server(Conductor):
         # ca -> (the whole head of its last request, the environ it made): a keep-alive client repeats its head
         self._made: dict[tuple[Any, ...], tuple[bytes, dict[str, Any]]] = {}
         self._active: dict[tuple[Any, ...], None] = {}  # ca (an ordered set) of the responses in process
-        self._plainEnviron = type(self).buildEnviron is Server.buildEnviron  # its kept environs may be taken at once
 
     def close(self) -> None:
         """Close all reqs, reps, and ixes"""
@@ -344,32 +343,18 @@ class Server(Conductor):
         if ix is not None and len(ix.txbs) >= self.maxUnsent:
             return  # the client does not read: the next request waits until it does (see _flush)
         responder = self.reps.get(ca)
-        again = False  # True: the next request is the same bodiless head again, taken as parsed already
         if responder is not None and requestant.ended:  # answered: the next request begins now
-            if ix is not None:
-                rxbs = ix.rxbs
-                if not rxbs and ca not in self.cutoffs:
-                    return
-                again = requestant.msg is rxbs and requestant._again()
-            if not again:
-                requestant.reinit()
-        if again:  # whole already: what _advance looks at for a whole request
-            closings = self.closings
-            if ca not in self.servant.ixes or (closings and ca in closings):
+            if ix is not None and not ix.rxbs and ca not in self.cutoffs:
                 return
-            made = self._made.get(ca) if self._plainEnviron else None
-            if made is not None and made[0] is requestant._head:  # its environ, as buildEnviron makes it
-                environ = made[1].copy()
-                environ["wsgi.input"] = io.BytesIO(b"")
-            else:
-                environ = self.buildEnviron(requestant)
-        elif self._advance(ca, requestant):
-            environ = self.buildEnviron(requestant)
-        else:
+            # a keep-alive repeat of the bodiless head just answered is taken as parsed already
+            if ix is None or requestant.msg is not ix.rxbs or not requestant._again():
+                requestant.reinit()
+        if not self._advance(ca, requestant):
             return
+        environ = self.buildEnviron(requestant)
         if responder is not None and responder.app is self.app and responder.incomer is ix:
             responder.delay = self.delay
-            responder.reset(environ, requestant.version == 11)
+            responder.reset(environ, chunkable=requestant.version == 11)
         else:
             assert ix is not None  # a server's requestants parse its connections
             responder = Responder(
