@@ -23,15 +23,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import selectors
 import socket
-import subprocess
 import sys
 import tempfile
-import time
-from collections import Counter
 from pathlib import Path
+
+from callgrinding import measure
 
 BODY = b"Hello, World!"
 HERE = Path(__file__).resolve().parent
@@ -84,70 +82,10 @@ def requester(port: int, connections: int):
     return run, close
 
 
-def calls(out: str) -> Counter:
-    """Calls of each function named in callgrind output out."""
-    names: dict[str, str] = {}
-    counts: Counter = Counter()
-    callee = None
-    with open(out) as f:
-        for line in f:
-            if m := re.match(r"(c?fn)=\((\d+)\)(?: (.*))?", line):
-                kind, ident, name = m.groups()
-                if name:
-                    names[ident] = name
-                if kind == "cfn":
-                    callee = ident
-            elif callee is not None and (m := re.match(r"calls=(\d+)", line)):
-                counts[names.get(callee, callee)] += int(m.group(1))
-                callee = None
-    return counts
-
-
 def main(engine: str, connections: int, requests: int, out: str) -> dict:
     port = free_port()
-    server = subprocess.Popen(
-        [
-            "valgrind",
-            "--tool=callgrind",
-            "--instr-atstart=no",
-            f"--callgrind-out-file={out}",
-            sys.executable,
-            str(HERE / "http_server.py"),
-            engine,
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(1200):
-            try:
-                socket.create_connection(("127.0.0.1", port)).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        run, close = requester(port, connections)
-        run(connections * 3)  # every connection accepted and warm
-        subprocess.run(["callgrind_control", "-i", "on", str(server.pid)], capture_output=True, check=True)
-        if requests:
-            run(requests)
-        else:  # idle: service passes that find nothing to do, for a second
-            time.sleep(1.0)
-        subprocess.run(["callgrind_control", "-i", "off", str(server.pid)], capture_output=True, check=True)
-        close()
-    finally:
-        server.terminate()
-        server.wait()
-    total = 0
-    with open(out) as f:
-        for line in f:
-            if line.startswith(("summary:", "totals:")):
-                total = int(line.split()[1])
-    counted = calls(out)
-
-    def count(*names: str) -> int:
-        return sum(c for n, c in counted.items() if n.split("'")[0] in names)
-
+    argv = [sys.executable, str(HERE / "http_server.py"), engine, str(port)]
+    total, count = measure(argv, port, lambda port: requester(port, connections), connections * 3, requests, out)
     polls = count("select_epoll_poll", "select_poll_poll")
     if not requests:
         return {

@@ -24,13 +24,11 @@ import json
 import os
 import selectors
 import socket
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from http_callgrind import calls
+from callgrinding import measure
 
 HERE = Path(__file__).resolve().parent
 SIZE = 64
@@ -81,50 +79,8 @@ def tripper(port: int, connections: int):
 
 
 def main(engine: str, connections: int, trips: int, out: str) -> dict:
-    server = subprocess.Popen(
-        [
-            "valgrind",
-            "--tool=callgrind",
-            "--instr-atstart=no",
-            f"--callgrind-out-file={out}",
-            sys.executable,
-            str(HERE / "tcp_echo_server.py"),
-            engine,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        port = int(server.stdout.readline())  # printed once bound
-        for _ in range(1200):
-            try:
-                socket.create_connection(("127.0.0.1", port)).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        run, close = tripper(port, connections)
-        run(connections * 3)  # every connection accepted and warm
-        subprocess.run(["callgrind_control", "-i", "on", str(server.pid)], capture_output=True, check=True)
-        if trips:
-            run(trips)
-        else:  # idle: service passes that find nothing to do, for a second
-            time.sleep(1.0)
-        subprocess.run(["callgrind_control", "-i", "off", str(server.pid)], capture_output=True, check=True)
-        close()
-    finally:
-        server.terminate()
-        server.wait()
-    total = 0
-    with open(out) as f:
-        for line in f:
-            if line.startswith(("summary:", "totals:")):
-                total = int(line.split()[1])
-    counted = calls(out)
-
-    def count(*names: str) -> int:
-        return sum(c for n, c in counted.items() if n.split("'")[0] in names)
-
+    argv = [sys.executable, str(HERE / "tcp_echo_server.py"), engine]
+    total, count = measure(argv, None, lambda port: tripper(port, connections), connections * 3, trips, out)
     polls = count("select_epoll_poll", "select_poll_poll")
     passes = count("select_epoll_poll")  # one epoll poll a service pass (hio) or loop iteration (asyncio)
     if not trips:
