@@ -562,7 +562,7 @@ class BareServer(Conductor):
                 maxUnsent) and servant parameters
         """
         if len(pa) > 9:
-            raise TypeError(f"BareServer takes at most 12 positional arguments ({len(pa) + 4} given)")
+            raise TypeError(f"BareServer takes at most 12 positional arguments ({len(pa) + 3} given)")
         if len(pa) > 7:  # dictable and timeout follow scheme in the documented order
             if dictable is not False:
                 raise TypeError("BareServer got multiple values for argument 'dictable'")
