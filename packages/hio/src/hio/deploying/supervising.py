@@ -100,6 +100,7 @@ class WorkerProcess:
             return
         if data.startswith(b"R"):
             self.ready = True
+            logger.info("worker %d serves", self.pid)
         elif data.startswith(b"E"):
             self.failed = data[1:].decode("utf-8", "replace").strip() or "cannot start"
 
