@@ -56,7 +56,7 @@ logger = logging.getLogger("hio.deploying.working")  # its name also when run as
 BOOT_FAILED = 3
 """Exit status of a worker that could not load the application."""
 
-ACCEPTS = 16
+ACCEPTS = 1
 """Most connections one worker accepts from one listening socket in one pass, so that a burst of
 connections is shared among the workers that are awake."""
 
