@@ -12,7 +12,7 @@ responses in process (up to ``--graceful-timeout``), closes the sockets and
 exits with status 0. It logs through an :class:`~hio.help.ogling.Ogler`: to
 stderr, and to a rotating file as well with ``--logdir DIR``
 (``DIR/hio/logs/hiod.log``) or ``--temp`` (a temporary directory removed on
-exit); the workers append to the same file.
+exit); the workers, forked from it, log to the same.
 
 The line it prints first on stdout is the URL it serves, so a supervisor (or
 a test) that starts it with ``--port 0`` learns the port. When it cannot
@@ -223,8 +223,6 @@ def main(args: Sequence[str] | None = None) -> int:
     log = ogler.getLogger("hio")  # the modules' loggers ("hio.<module>") propagate to it
     try:
         log.info("hiod %s starting%s", hio.__version__, f", logging to {ogler.path}" if filed else "")
-        if filed and ogler.path:
-            config.worker.logfile = ogler.path
         from hio.deploying import supervising
 
         try:

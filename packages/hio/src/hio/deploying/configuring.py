@@ -13,8 +13,6 @@ command with a one-line usage error and exit status 2.
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import logging
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -38,7 +36,7 @@ TYMEOUT = 5.0
 
 @dataclass
 class WorkerConfig:
-    """What one worker process serves and how; handed to it as JSON.
+    """What one worker process serves and how.
 
     Attributes:
         app (str): MODULE:APP of the application, "" for the demo web app
@@ -55,8 +53,6 @@ class WorkerConfig:
         accessLog (str): access log file, "-" for stdout, "" for none
         asyncio (bool): run the Doist with ado() in an asyncio event loop
         graceful (float): most seconds a drain waits on responses in process
-        loglevel (int): logging level
-        logfile (str): file the logs are appended to besides stderr, "" for none
     """
 
     app: str = ""
@@ -75,12 +71,6 @@ class WorkerConfig:
     accessLog: str = ""
     asyncio: bool = False
     graceful: float = GRACEFUL
-    loglevel: int = logging.INFO
-    logfile: str = ""
-
-    def asDict(self) -> dict[str, Any]:
-        """The config as a dict of JSON values."""
-        return dataclasses.asdict(self)
 
 
 @dataclass

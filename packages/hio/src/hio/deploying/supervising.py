@@ -1,16 +1,20 @@
 """hio.deploying.supervising module
 
 The supervising process of ``hio serve`` and ``hiod``: it opens the
-listening sockets, starts the worker processes (:mod:`hio.deploying.working`)
+listening sockets, forks the worker processes (:mod:`hio.deploying.working`)
 that inherit them, and keeps them running, under a real-time Doist of its
-own whose one doer is a :class:`Supervisor`.
+own whose one doer is a :class:`Supervisor`. The supervisor imports hio's
+HTTP stack before it forks; each worker imports the application itself (so a
+SIGHUP loads new application code).
 
 - A worker that dies is replaced at once (the supervisor looks every tock,
   :data:`TOCK`), and the death is logged with the worker's exit status.
-- SIGTERM or SIGINT: every worker drains (stops accepting, finishes the
-  responses in process for up to the graceful timeout); once all have
-  exited the supervisor closes the sockets and returns 0. A worker still
-  running a second after its graceful timeout is killed.
+- SIGTERM or SIGINT: the supervisor closes its listening sockets and every
+  worker drains: it accepts the connections already waiting, closes its
+  listening sockets too (from then on a connection is refused, not queued
+  where nobody would take it), and finishes the responses in process for up
+  to the graceful timeout. Once all have exited the supervisor returns 0. A
+  worker still running a second after its graceful timeout is killed.
 - SIGHUP: the workers are replaced one at a time; each new worker starts
   and tells it serves before the old one it replaces drains. The listening
   sockets stay open in the supervisor throughout, so no connection is
@@ -27,12 +31,11 @@ lets the workers that are awake take the connections.
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import logging
 import os
 import signal
 import socket
-import subprocess
 import sys
 import types
 from collections.abc import Callable
@@ -65,25 +68,34 @@ class WorkerProcess:
     """One worker process as its supervisor knows it.
 
     Attributes:
-        proc (subprocess.Popen): the process
+        pid (int): its process id
         status (int): read end of its status pipe, -1 once closed
         ready (bool): True once it said it serves
         failed (str): its reason when it said it cannot start, else ""
         stopping (float | None): tyme by which it must have exited, once told to drain
+        code (int | None): its exit status once it exited (negative: the signal that killed it)
     """
 
-    def __init__(self, proc: subprocess.Popen, status: int) -> None:
-        self.proc = proc
+    def __init__(self, pid: int, status: int) -> None:
+        self.pid = pid
         self.status = status
+        self.code: int | None = None
         self.ready = False
         self.failed = ""
         self.told = False  # True once its failure was acted on
         self.stopping: float | None = None
 
-    @property
-    def pid(self) -> int:
-        """Its process id."""
-        return self.proc.pid
+    def poll(self) -> int | None:
+        """Its exit status once it exited (reaped here), else None."""
+        if self.code is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:  # reaped already
+                self.code = -signal.SIGKILL
+                return self.code
+            if pid:
+                self.code = os.waitstatus_to_exitcode(status)
+        return self.code
 
     def read(self) -> None:
         """Takes what it said on its status pipe: R (serves) or E and a reason (cannot start)."""
@@ -113,9 +125,9 @@ class WorkerProcess:
 
     def signal(self, signum: int) -> None:
         """Sends it signum, if it still runs."""
-        if self.proc.poll() is None:
+        if self.poll() is None:
             try:
-                self.proc.send_signal(signum)
+                os.kill(self.pid, signum)
             except OSError:
                 pass
 
@@ -167,23 +179,33 @@ class Supervisor(doing.Doer):
             self.spawn()
 
     def spawn(self) -> WorkerProcess:
-        """Starts one worker process on the listening sockets."""
+        """Forks one worker process on the listening sockets (see :func:`hio.deploying.working.forked`)."""
+        from hio.deploying import working
+
         reader, writer = os.pipe()
         os.set_blocking(reader, False)
-        worker = dict(self.config.worker.asDict(), fds=[sock.fileno() for sock in self.listeners], status=writer)
-        worker["loglevel"] = logging.getLogger("hio").getEffectiveLevel()
-        try:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "hio.deploying.working", json.dumps(worker)],
-                pass_fds=(*worker["fds"], writer),
-                stdin=subprocess.DEVNULL,
-            )
-        finally:
-            os.close(writer)
-        one = WorkerProcess(proc, reader)
+        config = dataclasses.replace(self.config.worker, fds=[sock.fileno() for sock in self.listeners], status=writer)
+        inherited = [reader] + [worker.status for worker in self.workers if worker.status >= 0]
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the worker: it never returns into the supervisor's Doist
+            code = 1
+            try:
+                code = working.forked(config, inherited)
+            except BaseException as ex:
+                logger.error("worker %d failed: %r", os.getpid(), ex, exc_info=ex)
+            finally:
+                try:
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                finally:
+                    os._exit(code)
+        os.close(writer)
+        one = WorkerProcess(pid, reader)
         waker.watch(reader)  # wakes the supervisor when the worker says something
         self.workers.append(one)
-        logger.info("worker %d starting", proc.pid)
+        logger.info("worker %d starting", pid)
         return one
 
     def recur(self, tyme: float) -> bool:
@@ -197,7 +219,7 @@ class Supervisor(doing.Doer):
                 self._bootFailed(worker, tyme)
             elif worker.ready and not self._served:
                 self._served = True
-            code = worker.proc.poll()
+            code = worker.poll()
             if code is not None:
                 self._reap(worker, code, tyme)
         if self.failure:
@@ -227,6 +249,8 @@ class Supervisor(doing.Doer):
                 logger.info("%s received: closing (workers drain for up to %g s)", name, self.config.worker.graceful)
                 self.stopping = True
                 self._stopAll(tyme)
+                for sock in self.listeners:  # once the workers have taken what waits, connections are refused
+                    sock.close()
         elif self.stopping:
             return
         elif signum == signal.SIGHUP:
@@ -298,10 +322,11 @@ class Supervisor(doing.Doer):
         """Kills the workers still running (after a failure), restores the signal handlers."""
         for worker in self.workers:
             worker.signal(signal.SIGKILL)
-            try:
-                worker.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
+            if worker.code is None:
+                try:
+                    os.waitpid(worker.pid, 0)
+                except ChildProcessError:
+                    pass
             worker.closeStatus()
         self.workers = []
         while self._prior:
@@ -310,7 +335,7 @@ class Supervisor(doing.Doer):
 
 
 def _exitText(code: int) -> str:
-    """How a worker ended, from its Popen returncode."""
+    """How a worker ended, from its exit code (negative: killed by that signal)."""
     if code < 0:
         try:
             return f"killed by {signal.Signals(-code).name}"
@@ -366,6 +391,8 @@ def serveApp(config: ServeConfig, announce: Callable[[str], None]) -> doing.Dois
             if bind.unix:
                 made.append(bind.path)
             announce(binding.urlOf(binding.boundAs(bind, sock), config.scheme))
+        from hio.deploying import working  # noqa: F401  # imported once here, ready in every forked worker
+
         doist = doing.Doist(real=True, tock=TOCK)
         supervisor = Supervisor(config, listeners, tymth=doist.tymen(), tock=TOCK)
         doist.do(doers=[supervisor])

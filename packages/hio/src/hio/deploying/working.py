@@ -23,19 +23,19 @@ The worker tells the supervisor through its status pipe: ``R`` once it
 serves, or ``E`` and a one-line reason when it cannot start (the application
 cannot be loaded), in which case it exits with status :data:`BOOT_FAILED`.
 
-Run as ``python -m hio.deploying.working CONFIG`` by the supervisor, where
-CONFIG is the JSON of :class:`~hio.deploying.configuring.WorkerConfig`.
+The supervisor forks each worker (:func:`forked` runs in the child), so a
+worker starts with hio and its HTTP stack already imported and only imports
+the application: a dead worker is replaced in a fraction of a second.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import select
+import selectors
 import signal
 import socket
-import sys
 import types
 from collections.abc import Callable
 from typing import Any
@@ -49,9 +49,9 @@ from hio.deploying.accessing import AccessLog
 from hio.deploying.apping import AppError, loadApp
 from hio.deploying.configuring import WorkerConfig
 
-__all__ = ["BOOT_FAILED", "Listener", "WorkerDoer", "logger", "main", "serveWorker"]
+__all__ = ["BOOT_FAILED", "Listener", "WorkerDoer", "forked", "logger", "serveWorker"]
 
-logger = logging.getLogger("hio.deploying.working")  # its name also when run as __main__
+logger = logging.getLogger(__name__)
 
 BOOT_FAILED = 3
 """Exit status of a worker that could not load the application."""
@@ -396,28 +396,28 @@ def serveWorker(config: WorkerConfig) -> int:
     return 0
 
 
-def setupLogging(config: WorkerConfig) -> None:
-    """Logs of the worker: to stderr as the supervisor's, and appended to its log file when it has one."""
-    root = logging.getLogger("hio")
-    root.setLevel(config.loglevel)
-    formatter = logging.Formatter("%(name)s %(levelname)s: %(message)s")
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(formatter)
-    root.addHandler(handler)
-    if config.logfile:
-        filed = logging.FileHandler(config.logfile)
-        filed.setFormatter(formatter)
-        root.addHandler(filed)
-    root.propagate = False
+def forked(config: WorkerConfig, inherited: list[int]) -> int:
+    """Runs a worker in a process just forked from the supervisor; returns its exit status.
 
+    The child first lets go of what is the supervisor's: the descriptors in
+    inherited (the status pipes of the other workers), its signal handlers,
+    and the readiness selector of the process's waker, whose kernel object
+    the fork shares with the supervisor (watching a descriptor in it would
+    wake the supervisor and every other worker too): the waker gets a
+    selector of its own. The inherited selector is closed without a single
+    unregister, which would change the shared one.
 
-def main(argv: list[str] | None = None) -> int:
-    """Runs a worker with the JSON config given as the one argument; returns its exit status."""
-    args = sys.argv[1:] if argv is None else argv
-    config = WorkerConfig(**json.loads(args[0]))
-    setupLogging(config)
+    Parameters:
+        config: what to serve and how
+        inherited: descriptors of the supervisor that this worker closes
+    """
+    for fd in inherited:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    for signum in (signal.SIGHUP, signal.SIGTTIN, signal.SIGTTOU):
+        signal.signal(signum, signal.SIG_IGN)
+    shared, waker.selector = waker.selector, selectors.DefaultSelector()
+    shared.close()
     return serveWorker(config)
-
-
-if __name__ == "__main__":  # pragma: no cover - run by the supervisor
-    sys.exit(main())
