@@ -116,7 +116,7 @@ def openListener(bind: Bind, backlog: int = BACKLOG) -> socket.socket:
         infos = socket.getaddrinfo(bind.host or None, bind.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except (OSError, UnicodeError) as ex:
         raise BindError(f"cannot listen on {bind}: {getattr(ex, 'strerror', None) or ex}") from None
-    if not bind.host:  # every IPv4 interface, as the host "" of hio's TCP servers
+    if ":" not in bind.host:  # "" is every IPv4 interface, and a name its IPv4 address, as in hio's TCP servers
         infos = [info for info in infos if info[0] == socket.AF_INET] or infos
     family, kind, proto, _, address = infos[0]
     sock = socket.socket(family, kind, proto)

@@ -394,7 +394,7 @@ def serveApp(config: ServeConfig, announce: Callable[[str], None]) -> doing.Dois
         from hio.deploying import working  # noqa: F401  # imported once here, ready in every forked worker
 
         doist = doing.Doist(real=True, tock=TOCK)
-        supervisor = Supervisor(config, listeners, tymth=doist.tymen(), tock=TOCK)
+        supervisor = Supervisor(config, listeners, tymth=doist.tymen())  # tock 0: also on a wake by a status pipe
         doist.do(doers=[supervisor])
         if supervisor.failure:
             raise BootError(supervisor.failure)
