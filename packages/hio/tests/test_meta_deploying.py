@@ -150,10 +150,11 @@ def parsed(*args: str, environ: dict | None = None) -> configuring.ServeConfig:
     parser = argparse.ArgumentParser(prog="test", exit_on_error=False)
     configuring.addOptions(parser)
 
-    def error(message: str):
+    def leave(status: int = 0, message: str | None = None):
+        assert status == 2
         raise SystemExit(message)
 
-    parser.error = error  # type: ignore[method-assign]
+    parser.exit = leave  # type: ignore[method-assign]
     return configuring.resolveOptions(parser, parser.parse_args(list(args)), environ=environ or {})
 
 

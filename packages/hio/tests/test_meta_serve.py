@@ -245,7 +245,9 @@ def test_cannot_start_says_why_in_one_line_and_exits_2(project, args, message):
 
 def test_hiod_bad_port_and_bad_app_exit_2(project):
     done = run(project, "hio.daemon", "--port", "99999")
-    assert done.returncode == 2 and "--port 99999 is out of range" in done.stderr and "Traceback" not in done.stderr
+    assert done.returncode == 2 and done.stderr == "hiod: --port 99999 is out of range: a port is 0 to 65535\n"
+    done = run(project, "hio", "serve", "--port", "-1")
+    assert done.returncode == 2 and done.stderr == "hio serve: --port -1 is out of range: a port is 0 to 65535\n"
     done = run(project, "hio.daemon", "nosuch:app", "--port", "0")
     assert done.returncode == 2 and "hiod cannot serve: cannot import 'nosuch'" in done.stderr
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from hio.core.http.requesting import MAX_BODY_SIZE
 from hio.core.tcp.serving import MAX_UNSENT
@@ -262,6 +262,11 @@ _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off", "")
 
 
+def _fail(parser: argparse.ArgumentParser, message: str) -> NoReturn:
+    """Ends the command: message on one line of stderr, exit status 2."""
+    parser.exit(2, f"{parser.prog}: {message}\n")
+
+
 def _fromEnv(dest: str, text: str, parser: argparse.ArgumentParser) -> Any:
     """The value of option dest read from its environment variable's text."""
     env, default = _ENV[dest]
@@ -280,7 +285,7 @@ def _fromEnv(dest: str, text: str, parser: argparse.ArgumentParser) -> Any:
             return int(text)
         return text
     except ValueError:
-        parser.error(f"{env}={text!r} is not a valid value")
+        _fail(parser, f"{env}={text!r} is not a valid value")
 
 
 def resolveOptions(
@@ -288,14 +293,17 @@ def resolveOptions(
 ) -> ServeConfig:
     """Fills the options not given from the environment, checks them all and returns the ServeConfig.
 
-    Exits through parser.error (status 2, one line) on a bad value.
+    Ends the command on a bad value: one line on stderr naming the option, exit status 2.
     """
     environ = os.environ if environ is None else environ
     for dest, (env, default) in _ENV.items():
         if getattr(opts, dest, None) is None:
             text = environ.get(env)
             setattr(opts, dest, _fromEnv(dest, text, parser) if text is not None else default)
-    fail: Callable[[str], Any] = parser.error
+
+    def fail(message: str) -> NoReturn:
+        _fail(parser, message)
+
     workers = str(opts.workers).strip().lower()
     if workers in ("0", "auto"):
         count = cpuCount()
