@@ -57,6 +57,8 @@ autodoc_default_options = {
     "member-order": "bysource",
     "ignore-module-all": True,  # document each object where it is defined, not where it is re-exported
 }
+# A class's entry shows its docstring and its __init__'s, so that the constructor's parameters are described.
+autoclass_content = "both"
 autodoc_typehints = "description"
 autodoc_typehints_format = "short"
 autodoc_preserve_defaults = True

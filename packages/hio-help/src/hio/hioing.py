@@ -6,7 +6,12 @@ classes shared by every hio distribution.
 
 from __future__ import annotations
 
+import difflib
+import inspect
+import sys
+import warnings
 from collections import namedtuple
+from collections.abc import Iterable
 from typing import Any
 
 Versionage = namedtuple("Versionage", "major minor")
@@ -99,10 +104,79 @@ class Mixin:
     """
 
     def __init__(self, *pa: Any, **kwa: Any) -> None:
-        """Ends the cooperative ``__init__`` chain; extra arguments are ignored.
+        """Ends the cooperative ``__init__`` chain.
+
+        A keyword argument that reaches this end was taken by no class of the
+        chain: a misspelt or mistaken name. The message names the class, the
+        keyword and the closest keyword the class takes (see
+        ``unexpectedKeywords``). For a class of hio itself it is a TypeError.
+        For a class defined elsewhere it is a warning (UserWarning), and the
+        keyword is ignored: applications pass keywords through cooperative
+        ``__init__`` chains of their own, which hio's Mixin has always
+        swallowed. Leftover positional arguments are ignored.
 
         Parameters:
             pa: leftover positional arguments from subclasses
-            kwa: leftover keyword arguments from subclasses
+            kwa: leftover keyword arguments from subclasses, none expected
+
+        Raises:
+            TypeError: when ``kwa`` holds any keyword and the class is hio's own
         """
+        if kwa:
+            cls = type(self)
+            message = unexpectedKeywords(cls, kwa)
+            if cls.__module__.split(".", 1)[0] == "hio":
+                raise TypeError(message)
+            warnings.warn(message, UserWarning, stacklevel=_callerLevel(cls))
         super().__init__()
+
+
+def _callerLevel(cls: type) -> int:
+    """The stack level of the code that constructed ``cls``, past every ``__init__`` of its chain."""
+    level = 2
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_code.co_name == "__init__":
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
+
+
+def keywordsOf(*classes: type) -> set[str]:
+    """The keyword arguments that the ``__init__`` methods of ``classes`` and their bases take by name."""
+    names: set[str] = set()
+    for cls in classes:
+        for klass in cls.__mro__:
+            init = klass.__dict__.get("__init__")
+            if init is None or klass is object:
+                continue
+            try:
+                params = inspect.signature(init).parameters.values()
+            except (TypeError, ValueError):  # a builtin without a signature
+                continue
+            names.update(
+                p.name
+                for p in params
+                if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name not in ("self", "cls")
+            )
+    return names
+
+
+def unexpectedKeywords(cls: type, given: Iterable[str], valid: Iterable[str] | None = None) -> str:
+    """The message for keyword arguments ``given`` that ``cls`` does not take.
+
+    Names the class, each keyword and the closest keyword it takes, e.g.
+    ``hio.base.doing.Doist() got an unexpected keyword argument 'tok'
+    (did you mean 'tock'?)``.
+
+    Parameters:
+        cls: the class constructed
+        given: the keywords it does not take
+        valid: the keywords it takes, None means those of ``keywordsOf(cls)``
+    """
+    known = sorted(keywordsOf(cls) if valid is None else set(valid))
+    parts = []
+    for name in given:
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        parts.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    noun = "argument" if len(parts) == 1 else "arguments"
+    return f"{cls.__module__}.{cls.__qualname__}() got an unexpected keyword {noun} {', '.join(parts)}"

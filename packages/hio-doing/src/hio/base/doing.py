@@ -115,6 +115,7 @@ class _Scheduler:
         deeds: Deeds = deque()
         try:
             for doer in doers:
+                _checkDoer(doer)
                 _setDone(doer, False)
                 opts = doer.opts
                 temp = getattr(doer, "temp", None)  # a doified function's temp option
@@ -818,6 +819,40 @@ class TryDoer(_Recorder):
 
     def abort(self, ex: Exception) -> None:
         self._record("abort", ex.args[0] if ex.args else None)
+
+
+def _checkDoer(doer: Any) -> None:
+    """Raises a TypeError that says what to write instead when ``doer`` cannot run as a doer.
+
+    A doer is a Doer instance or a generator function made into one with
+    doify or doize. A Doer whose recur is a generator method runs it once with
+    ``yield from self.recur()``: it takes no tyme (it reads ``self.tyme``).
+    """
+    if isinstance(doer, Doer):
+        recur = doer.recur
+        if inspect.isgeneratorfunction(recur):
+            required = [
+                p.name
+                for p in inspect.signature(recur).parameters.values()
+                if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+            ]
+            if required:
+                name = f"{type(doer).__qualname__}.recur"
+                raise TypeError(
+                    f"{name} is a generator method, run once with 'yield from self.recur()', so it takes no "
+                    f"{', '.join(required)}: write 'def recur(self):' and read self.tyme, or make it a plain method "
+                    f"'def recur(self, tyme):' (no yield) that returns True when done"
+                )
+        return
+    if callable(doer) and hasattr(doer, "opts") and hasattr(doer, "tock"):
+        return  # a doified generator function or method
+    name = getattr(doer, "__qualname__", None) or repr(doer)
+    if inspect.isgeneratorfunction(doer):
+        raise TypeError(
+            f"{name} is a generator function, not a doer: give doing.doify({getattr(doer, '__name__', name)}) "
+            f"or decorate it with @doing.doize()"
+        )
+    raise TypeError(f"{name} is not a doer: give a Doer instance or a generator function made one with doing.doify")
 
 
 def doify(

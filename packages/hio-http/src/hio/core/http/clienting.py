@@ -31,6 +31,7 @@ from hio.core.http import httping
 from hio.core.http.httping import HTTPException, PrematureClosure
 from hio.core.tcp import clienting as tcpclienting
 from hio.help.hicting import Hict
+from hio.hioing import keywordsOf, unexpectedKeywords
 
 logger = logging.getLogger(__name__)
 
@@ -623,6 +624,7 @@ class Client:
         responses: deque | None = None,
         portOptional: bool = False,
         maxBodySize: int | None = MAX_RESPONSE_SIZE,
+        host: str | None = None,
         **kwa: Any,
     ) -> None:
         """
@@ -658,10 +660,19 @@ class Client:
             maxBodySize (int | None): largest response body taken, default
                 MAX_RESPONSE_SIZE (64 MiB); None means no limit. Applies to a
                 made respondent only
+            host (str | None): the same as hostname, the name tcp.Client and
+                http.Server take; None means hostname is used
             kwa (dict): more parameters for a made connector (tymth,
                 reconnectable, and context, certify, hostify, cafilepath,
                 certpath, keypath for TLS)
         """
+        unknown = [key for key in kwa if key not in keywordsOf(tcpclienting.ClientTls)]
+        if unknown:  # a mistaken name, which the connector would take for its own or never see
+            raise TypeError(unexpectedKeywords(type(self), unknown, keywordsOf(type(self), tcpclienting.ClientTls)))
+        if host is not None:
+            if hostname not in ("127.0.0.1", host):
+                raise TypeError(f"Client() got host={host!r} and hostname={hostname!r}: give one of them")
+            hostname = host
         self.name = name
         self.uid = uid
         self.bufsize = bufsize

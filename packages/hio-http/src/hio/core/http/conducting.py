@@ -41,6 +41,7 @@ from hio.core.http import httping
 from hio.core.http.responding import Responder, errorMessage
 from hio.core.tcp import serving as tcpServing
 from hio.core.wiring import WireLog
+from hio.hioing import keywordsOf, unexpectedKeywords
 
 if TYPE_CHECKING:
     from hio.core.http.requesting import Requestant
@@ -137,6 +138,9 @@ class Conductor:
             kwa (dict): more servant parameters, e.g. tymth, certpath, keypath,
                 cafilepath, certify, context
         """
+        unknown = [key for key in kwa if key not in keywordsOf(tcpServing.ServerTls)]
+        if unknown:  # a mistaken name, which the servant would take for its own or never see
+            raise TypeError(unexpectedKeywords(type(self), unknown, keywordsOf(type(self), tcpServing.ServerTls)))
         self.name = name
         self.scheme = "https" if (scheme or "").lower() == "https" else "http"
         self.tymeout = float(tymeout) if tymeout is not None else self.Tymeout
@@ -191,6 +195,13 @@ class Conductor:
             if closing is not None:
                 closing.wind(tymth)
         self._stale = -math.inf  # a new tyme base: look at every tymer again
+
+    @property
+    def eha(self) -> tuple[str, int]:
+        """(host, port) that clients on this machine connect to: the servant's
+        .eha. Once open, it holds the port actually bound (port 0 picks any
+        free one), as a TCP Server's .eha does."""
+        return self.servant.eha
 
     def reopen(self) -> bool:
         """Return result of .servant.reopen()"""

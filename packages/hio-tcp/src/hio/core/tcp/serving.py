@@ -64,13 +64,7 @@ def _maxUnsent(maxUnsent: int | None) -> int:
     return maxUnsent
 
 
-def _externalHost(host: str) -> str:
-    """Returns the address clients on this machine reach a listener on host at."""
-    if host in ("", "0.0.0.0"):
-        return "127.0.0.1"
-    if host in ("::", "0:0:0:0:0:0:0:0"):
-        return "::1"
-    return coring.normalizeHost(host) or host
+_externalHost = coring.externalHost  # the address clients on this machine reach a listener on host at
 
 
 class Acceptor(tyming.Tymee):
@@ -156,7 +150,8 @@ class Acceptor(tyming.Tymee):
         """Opens binds listen socket in non blocking mode.
 
         Returns True when opened. Raises OSError when the socket cannot be
-        bound, for example OSError: (98, 'Address already in use').
+        bound, naming the address, for example
+        ``OSError: [Errno 98] Address already in use: '127.0.0.1:8080'``.
         """
         Acceptor.close(self)
         host = self.ha[0]
@@ -174,8 +169,8 @@ class Acceptor(tyming.Tymee):
             ss.setblocking(False)
         except OSError as ex:
             ss.close()
-            logger.error("Acceptor cannot listen on %s: %s", self.ha, ex)
-            raise
+            logger.error("Acceptor cannot listen on %s: %s", coring.placeOf(self.ha), ex)
+            raise coring.placedError(ex, self.ha) from ex
         self.ss = ss
         waker.watch(ss)  # a real-time Doist wakes when a connection is waiting
         self._watched = True

@@ -80,6 +80,10 @@ class Peer(GramQueue, Filer):
         txgs (deque): (data, destination path) duples waiting to be sent, in order
         undelivered (deque): (destination path, OSError) duples, one for each
             queued datagram that could not be delivered, at most .UndeliveredSize
+
+    Properties:
+        eha (str | None): the address senders send to, the uxd file path once
+            open (as a TCP Server's or UDP Peer's .eha)
     """
 
     HeadDirPath = "/usr/local/var"
@@ -179,6 +183,12 @@ class Peer(GramQueue, Filer):
         """None: the uxd file is made by binding the socket (see .open), never opened as a file."""
         return None
 
+    @property
+    def eha(self) -> str | None:
+        """The address other sockets send to this Peer at: its uxd file path (.path),
+        None before the path is made (by open or reopen)."""
+        return self.path
+
     def checkPathSize(self, path: str) -> str:
         """Returns ``path`` when it fits a Unix domain socket address, raising SizeError otherwise."""
         size = len(os.fsencode(path))
@@ -262,7 +272,7 @@ class Peer(GramQueue, Filer):
                 os.umask(oldUmask)
         except OSError as ex:
             self._failed(ls, ex)
-            raise
+            raise coring.placedError(ex, path) from ex
         self._bound = _fileId(path)
         return self._opened(ls)
 
