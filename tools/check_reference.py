@@ -24,6 +24,7 @@ CALLABLES = {"class", "method", "function", "classmethod", "staticmethod", "exce
 VOID = {"br", "hr", "img", "input", "meta", "link", "wbr", "col", "area", "base", "source"}
 PARAMETER_FIELDS = ("Parameters", "Keyword Arguments", "Other Parameters")
 SKIPPED = {"self", "cls"}
+DASH = "\u2013"  # what Sphinx puts between a parameter (and its type) and its description
 
 
 class Node:
@@ -95,7 +96,7 @@ def describedParameters(dd: Node) -> set[str]:
         if fields.tag != "dl" or "field-list" not in fields.classes:
             continue
         items = fields.elements()
-        for title, body in zip(items[::2], items[1::2]):
+        for title, body in zip(items[::2], items[1::2], strict=False):
             if not title.text().strip().rstrip(":").startswith(PARAMETER_FIELDS):
                 continue
             entries = [li for li in body.walk() if li.tag == "li"] or [body]
@@ -105,7 +106,7 @@ def describedParameters(dd: Node) -> set[str]:
                 if strong is None:
                     continue
                 name = strong.text().strip().lstrip("*")
-                if "–" in text[len(strong.text()) :] and text.split("–", 1)[1].strip():
+                if DASH in text[len(strong.text()) :] and text.split(DASH, 1)[1].strip():
                     described.add(name)
     return described
 

@@ -50,7 +50,9 @@ def test_dodoer_init_and_properties():
     assert dodoer.always is True
     assert dodoer.tock == 0.5
     assert dodoer.opts == {"color": "green"}
-    with pytest.raises(TypeError, match=r"DoDoer\(\) got an unexpected keyword argument 'allways' \(did you mean 'always'\?\)"):
+    with pytest.warns(
+        UserWarning, match=r"DoDoer\(\) got an unexpected keyword argument 'allways' \(did you mean 'always'\?\)"
+    ):
         DoDoer(doers=doers, allways=True)  # a mistaken keyword is not an option either
     dodoer.doers = iter(doers[:1])
     assert dodoer.doers == doers[:1]

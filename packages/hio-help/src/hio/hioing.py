@@ -7,6 +7,7 @@ classes shared by every hio distribution.
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
 import sys
 import warnings
@@ -107,58 +108,68 @@ class Mixin:
         """Ends the cooperative ``__init__`` chain.
 
         A keyword argument that reaches this end was taken by no class of the
-        chain: a misspelt or mistaken name. The message names the class, the
-        keyword and the closest keyword the class takes (see
-        ``unexpectedKeywords``). For a class of hio itself it is a TypeError.
-        For a class defined elsewhere it is a warning (UserWarning), and the
-        keyword is ignored: applications pass keywords through cooperative
-        ``__init__`` chains of their own, which hio's Mixin has always
-        swallowed. Leftover positional arguments are ignored.
+        chain: a misspelt or mistaken name. It is reported with a warning
+        (UserWarning) that names the class, the keyword and the closest
+        keyword the class takes (see ``unexpectedKeywords``), and then
+        ignored, as hio has always ignored it: applications pass keywords
+        through cooperative ``__init__`` chains of their own and rely on it.
+        Leftover positional arguments are ignored silently.
 
         Parameters:
             pa: leftover positional arguments from subclasses
             kwa: leftover keyword arguments from subclasses, none expected
-
-        Raises:
-            TypeError: when ``kwa`` holds any keyword and the class is hio's own
         """
         if kwa:
-            cls = type(self)
-            message = unexpectedKeywords(cls, kwa)
-            if cls.__module__.split(".", 1)[0] == "hio":
-                raise TypeError(message)
-            warnings.warn(message, UserWarning, stacklevel=_callerLevel(cls))
+            warnUnexpected(type(self), kwa)
         super().__init__()
 
 
-def _callerLevel(cls: type) -> int:
-    """The stack level of the code that constructed ``cls``, past every ``__init__`` of its chain."""
+def warnUnexpected(cls: type, given: Iterable[str], valid: Iterable[str] | None = None) -> None:
+    """Warns (UserWarning) of keyword arguments ``given`` that ``cls`` does not take.
+
+    The message is ``unexpectedKeywords(cls, given, valid)``; the warning
+    points at the code that constructed the instance, past every
+    ``__init__`` of its chain.
+
+    Parameters:
+        cls: the class constructed
+        given: the keywords it does not take
+        valid: the keywords it takes, None means those of ``keywordsOf(cls)``
+    """
     level = 2
-    frame = sys._getframe(2)
-    while frame is not None and frame.f_code.co_name == "__init__":
-        frame = frame.f_back  # type: ignore[assignment]
+    frame = sys._getframe(1)
+    while frame.f_code.co_name == "__init__" and frame.f_back is not None:
+        frame = frame.f_back
         level += 1
-    return level
+    warnings.warn(unexpectedKeywords(cls, given, valid), UserWarning, stacklevel=level)
 
 
 def keywordsOf(*classes: type) -> set[str]:
     """The keyword arguments that the ``__init__`` methods of ``classes`` and their bases take by name."""
     names: set[str] = set()
     for cls in classes:
-        for klass in cls.__mro__:
-            init = klass.__dict__.get("__init__")
-            if init is None or klass is object:
-                continue
-            try:
-                params = inspect.signature(init).parameters.values()
-            except (TypeError, ValueError):  # a builtin without a signature
-                continue
-            names.update(
-                p.name
-                for p in params
-                if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name not in ("self", "cls")
-            )
+        names |= _keywordsOfClass(cls)
     return names
+
+
+@functools.lru_cache(maxsize=256)
+def _keywordsOfClass(cls: type) -> frozenset[str]:
+    """keywordsOf one class, kept: classes seldom change their signatures."""
+    names: set[str] = set()
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None or klass is object:
+            continue
+        try:
+            params = inspect.signature(init).parameters.values()
+        except (TypeError, ValueError):  # a builtin without a signature
+            continue
+        names.update(
+            p.name
+            for p in params
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name not in ("self", "cls")
+        )
+    return frozenset(names)
 
 
 def unexpectedKeywords(cls: type, given: Iterable[str], valid: Iterable[str] | None = None) -> str:

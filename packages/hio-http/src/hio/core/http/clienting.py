@@ -31,7 +31,7 @@ from hio.core.http import httping
 from hio.core.http.httping import HTTPException, PrematureClosure
 from hio.core.tcp import clienting as tcpclienting
 from hio.help.hicting import Hict
-from hio.hioing import keywordsOf, unexpectedKeywords
+from hio.hioing import keywordsOf, warnUnexpected
 
 logger = logging.getLogger(__name__)
 
@@ -667,8 +667,9 @@ class Client:
                 certpath, keypath for TLS)
         """
         unknown = [key for key in kwa if key not in keywordsOf(tcpclienting.ClientTls)]
-        if unknown:  # a mistaken name, which the connector would take for its own or never see
-            raise TypeError(unexpectedKeywords(type(self), unknown, keywordsOf(type(self), tcpclienting.ClientTls)))
+        if unknown:  # a mistaken name: warned of here, by this class's name, and left out
+            warnUnexpected(type(self), unknown, keywordsOf(type(self), tcpclienting.ClientTls))
+            kwa = {key: value for key, value in kwa.items() if key not in unknown}
         if host is not None:
             if hostname not in ("127.0.0.1", host):
                 raise TypeError(f"Client() got host={host!r} and hostname={hostname!r}: give one of them")

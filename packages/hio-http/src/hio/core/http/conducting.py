@@ -41,7 +41,7 @@ from hio.core.http import httping
 from hio.core.http.responding import Responder, errorMessage
 from hio.core.tcp import serving as tcpServing
 from hio.core.wiring import WireLog
-from hio.hioing import keywordsOf, unexpectedKeywords
+from hio.hioing import keywordsOf, warnUnexpected
 
 if TYPE_CHECKING:
     from hio.core.http.requesting import Requestant
@@ -139,8 +139,9 @@ class Conductor:
                 cafilepath, certify, context
         """
         unknown = [key for key in kwa if key not in keywordsOf(tcpServing.ServerTls)]
-        if unknown:  # a mistaken name, which the servant would take for its own or never see
-            raise TypeError(unexpectedKeywords(type(self), unknown, keywordsOf(type(self), tcpServing.ServerTls)))
+        if unknown:  # a mistaken name: warned of here, by the server's class name, and left out
+            warnUnexpected(type(self), unknown, keywordsOf(type(self), tcpServing.ServerTls))
+            kwa = {key: value for key, value in kwa.items() if key not in unknown}
         self.name = name
         self.scheme = "https" if (scheme or "").lower() == "https" else "http"
         self.tymeout = float(tymeout) if tymeout is not None else self.Tymeout

@@ -342,7 +342,7 @@ class Client(coring.Addressed, Stream):
         Returns .connected
         """
         if self.cutoff and self.reconnectable and self.opened:
-            logger.debug("Client to %s cut off, reconnecting.", self.ha)
+            logger.info("Client to %s cut off, reconnecting.", self.ha)
             self._retryLater(reopen=True)
         if not self.connected:
             self.connect()

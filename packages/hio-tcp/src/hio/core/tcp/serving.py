@@ -506,7 +506,7 @@ class Server(Acceptor):
             try:
                 ix = self._newRemoter(ca, cs)
             except OSError as ex:  # reset before it could be set up
-                logger.debug("Server on %s dropped connection from %s: %s", self.ha, ca, ex)
+                logger.info("Server on %s dropped connection from %s: %s", self.ha, ca, ex)
                 cs.close()
                 continue
             self._admit(ca, ix)

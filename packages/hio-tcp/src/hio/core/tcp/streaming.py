@@ -183,7 +183,7 @@ class Stream(tyming.Tymee):
     def _receiveFailed(self, ex: OSError) -> None:
         """Logs receive failure ex (a TLS session end is no failure); the connection is cut off."""
         if not isinstance(ex, TLS_ENDS):
-            logger.debug("%s %s receive failed: %s.", self._kind, self._remote, ex)
+            logger.info("%s %s receive failed: %s.", self._kind, self._remote, ex)
 
     def _sendFailed(self, ex: OSError) -> None:
         """Takes the consequences of send failure ex, once logged and cut off."""
@@ -217,6 +217,7 @@ class Stream(tyming.Tymee):
                 self._touch()
         else:
             self.cutoff = True
+            logger.info("%s %s: connection closed by the peer.", self._kind, self._remote)
         return data
 
     def serviceReceives(self) -> None:
@@ -270,7 +271,7 @@ class Stream(tyming.Tymee):
         except self.Retry:
             return 0
         except OSError as ex:  # broken pipe, reset, a TLS error
-            logger.debug("%s %s send failed: %s.", self._kind, self._remote, ex)
+            logger.info("%s %s send failed: %s.", self._kind, self._remote, ex)
             self.cutoff = True
             self._sendFailed(ex)
             return 0

@@ -41,7 +41,7 @@ def main() -> list[dict[str, Any]]:
     doist = doing.Doist(real=False, tock=0.0625)
     server = Server(app=makeApp(doist.tymen()), host="127.0.0.1", port=0)
     server.reopen()
-    client = Client(hostname="127.0.0.1", port=server.servant.ha[1], path="/events", dictable=True)
+    client = Client(host=server.eha[0], port=server.eha[1], path="/events", dictable=True)
     client.request()
 
     class Listener(doing.Doer):
