@@ -3,7 +3,7 @@
 Reads the HTML pages Sphinx wrote for the API reference (``docs/_build/html/api``
 by default) and, for each documented class, method and function whose name has
 no private part, compares the parameters of its signature with the
-"Parameters" entries of its description. A parameter counts as described when
+"Parameters" entries of its description (the "Fields" of a named tuple). A parameter counts as described when
 its entry says something about it (a type alone, which autodoc adds from the
 annotations, is not a description).
 
@@ -22,7 +22,7 @@ from html.parser import HTMLParser
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CALLABLES = {"class", "method", "function", "classmethod", "staticmethod", "exception"}
 VOID = {"br", "hr", "img", "input", "meta", "link", "wbr", "col", "area", "base", "source"}
-PARAMETER_FIELDS = ("Parameters", "Keyword Arguments", "Other Parameters")
+PARAMETER_FIELDS = ("Parameters", "Keyword Arguments", "Other Parameters", "Fields")  # a named tuple's fields
 SKIPPED = {"self", "cls"}
 DASH = "\u2013"  # what Sphinx puts between a parameter (and its type) and its description
 

@@ -16,7 +16,12 @@ from collections.abc import Iterable
 from typing import Any
 
 Versionage = namedtuple("Versionage", "major minor")
-"""Version of a serialization or protocol as (major, minor) integers."""
+Versionage.__doc__ = """Version of a serialization or protocol as (major, minor) integers.
+
+Fields:
+    major: the major version, changed by incompatible changes
+    minor: the minor version, changed by compatible ones
+"""
 
 Version = Versionage(major=1, minor=0)
 """Current version of hio serializations, a Versionage."""
@@ -145,7 +150,11 @@ def warnUnexpected(cls: type, given: Iterable[str], valid: Iterable[str] | None 
 
 
 def keywordsOf(*classes: type) -> set[str]:
-    """The keyword arguments that the ``__init__`` methods of ``classes`` and their bases take by name."""
+    """The keyword arguments that the ``__init__`` methods of ``classes`` and their bases take by name.
+
+    Parameters:
+        classes: the classes whose keyword arguments are wanted
+    """
     names: set[str] = set()
     for cls in classes:
         names |= _keywordsOfClass(cls)

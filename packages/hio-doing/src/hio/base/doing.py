@@ -52,8 +52,14 @@ __all__ = [
 ]
 
 Deed = namedtuple("Deed", "dog retyme doer")
-"""The fields of a deed. Deeds are kept as plain ``(dog, retyme, doer)`` tuples
-for speed; ``Deed(*deed)`` gives named access to one."""
+Deed.__doc__ = """The fields of a deed. Deeds are kept as plain ``(dog, retyme, doer)`` tuples
+for speed; ``Deed(*deed)`` gives named access to one.
+
+Fields:
+    dog: the doer's running generator
+    retyme: the tyme at which the dog runs next
+    doer: the doer (a Doer or a doified generator function) that made the dog
+"""
 
 Deeds: TypeAlias = deque[tuple[Generator[Any, Any, Any], float, Any]]
 """A deque of deeds, triples ``(dog, retyme, doer)``: a doer is a Doer or a doified function."""
@@ -291,6 +297,8 @@ class Doist(_Scheduler, Tymist):
         doers: Iterable[Any] | None = None,
         *,
         name: str = "doist",
+        tyme: float = 0.0,
+        tock: float | None = None,
         **kwa: Any,
     ) -> None:
         """Initializes the Doist.
@@ -300,10 +308,12 @@ class Doist(_Scheduler, Tymist):
             limit: maximum run tyme in seconds, None means no limit
             doers: doers to run, may also be given to .do()
             name: what the Doist is called, in logs and reports
-            tyme: (in kwa) starting tyme
-            tock: (in kwa) tyme increment per cycle, default Tymist.Tock
+            tyme: starting tyme in seconds
+            tock: tyme increment per cycle in seconds, None means Tymist.Tock (1/32)
+            kwa: left for cooperative base classes; a keyword none of them
+                takes is warned of (see hio.hioing.Mixin)
         """
-        super().__init__(**kwa)
+        super().__init__(tyme=tyme, tock=tock, **kwa)
         self._initDeeds()
         self.name = name
         self.real = bool(real)
@@ -596,6 +606,13 @@ class _Recorder(Doer):
     """
 
     def __init__(self, stop: int = 3, **kwa: Any) -> None:
+        """Initializes the recorder, with no State recorded yet.
+
+        Parameters:
+            stop: how many recur runs until the doer is done
+            kwa: parameters of the base classes (see Bases), passed on; a keyword
+                none of them takes is warned of (see hio.hioing.Mixin)
+        """
         super().__init__(**kwa)
         self.states: list[State] = []
         self.count: int | None = None
@@ -671,6 +688,8 @@ class DoDoer(_Scheduler, Doer):
             doers: the doers to run
             always: keep running even when every deed is done
             tymth, tock, opts: as for Doer
+            kwa: parameters of the base classes (see Bases), passed on; a keyword
+                none of them takes is warned of (see hio.hioing.Mixin)
         """
         super().__init__(**kwa)
         self._initDeeds()
@@ -745,6 +764,7 @@ class DoDoer(_Scheduler, Doer):
 
         Parameters:
             doers: the doers to enter, default .doers
+            temp: True means the doers use temporary resources; passed on to each doer's enter as its temp option
 
         Returns:
             deque: the deeds, triples (dog, retyme, doer)

@@ -269,6 +269,12 @@ class Starvation:
     """
 
     def __init__(self, first: float = 0.01, longest: float = 0.25) -> None:
+        """Starts with no episode.
+
+        Parameters:
+            first: first pause in seconds after a failure
+            longest: longest pause in seconds, which the doubling pauses reach
+        """
         self.first = first
         self.longest = longest
         self.starved = False
@@ -299,6 +305,9 @@ def externalHost(host: str) -> str:
 
     Every interface ("" or "0.0.0.0") is reached at 127.0.0.1, "::" at ::1,
     any other host at its normalized ip address.
+
+    Parameters:
+        host: the host a socket is bound to
     """
     if host in ("", "0.0.0.0"):
         return LOOPBACK
@@ -308,7 +317,11 @@ def externalHost(host: str) -> str:
 
 
 def placeOf(where: tuple[object, ...] | str) -> str:
-    """``where`` for messages: a path as it is, a (host, port) address as host:port ([host]:port for IPv6)."""
+    """``where`` for messages: a path as it is, a (host, port) address as host:port ([host]:port for IPv6).
+
+    Parameters:
+        where: an address (host, port) or a path
+    """
     if isinstance(where, str):
         return where
     host, port = where[0], where[1]

@@ -84,7 +84,11 @@ class TellingClientDoer(clienting.ClientDoer):
         super().__init__(client=client, **kwa)
 
     def enter(self, *, temp: bool | None = None) -> None:
-        """Opens the client connection."""
+        """Opens the client connection.
+
+        Parameters:
+            temp: unused: a client has no temporary resources
+        """
         super().enter(temp=temp)
         host, port = self.client.connector.ha
         self.say("client", f"connecting to {host}:{port}")

@@ -188,6 +188,20 @@ class Requester:
         """Reinitialize anything that is not None.
 
         This enables creating another request on a connection to the same host port.
+
+        Parameters:
+            hostname: the server's dns name or ip address
+            port: the server's port
+            scheme: http or https
+            method: HTTP method, e.g. GET or POST
+            path: the path, may hold a query and fragment, or a full url
+            qargs: query arguments, merged with those of path
+            fragment: the fragment
+            headers: header fields
+            body: the body bytes
+            data: a body to send as JSON
+            fargs: form arguments, sent as a form body
+            portOptional: True means leave a default port out of the Host header
         """
         if hostname is not None:
             self.hostname = hostname
@@ -230,6 +244,17 @@ class Requester:
 
         This allows sending another request to the same destination: what is
         not given or None is kept, as for reinit.
+
+        Parameters:
+            method: HTTP method, e.g. GET or POST
+            path: the path, may hold a query and fragment, or a full url
+            qargs: query arguments, merged with those of path
+            fragment: the fragment
+            headers: header fields
+            body: the body bytes
+            data: a body to send as JSON
+            fargs: form arguments, sent as a form body
+            portOptional: True means leave a default port out of the Host header
         """
         self.reinit(
             method=method, path=path, qargs=qargs, fragment=fragment, headers=headers,
@@ -776,7 +801,11 @@ class Client:
 
     def wind(self, tymth: Callable[[], float] | None) -> None:
         """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
-        Updates winds the connector's tymth."""
+        Updates winds the connector's tymth.
+
+        Parameters:
+            tymth: the injected tymist.tymth, a closure that returns the tyme; None unwinds
+        """
         self._tymth = tymth
         self.connector.wind(tymth)
 
@@ -791,7 +820,11 @@ class Client:
 
     @staticmethod
     def attrify(response: dict) -> Response:
-        """Convert response dict into named tuple Response so its fields are attributes."""
+        """Convert response dict into named tuple Response so its fields are attributes.
+
+        Parameters:
+            response: a response dict from .responses
+        """
         return Response(**{field: response.get(field) for field in Response._fields})
 
     def respond(self) -> Response | None:
@@ -823,6 +856,18 @@ class Client:
         body, data and fargs are never reused. path may be a full url to
         another server. reply (when not None) and extra kwa are carried in the
         dict and come back in the response's request.
+
+        Parameters:
+            method: HTTP method, e.g. GET or POST
+            path: the path, may hold a query and fragment, or a full url
+            qargs: query arguments, merged with those of path
+            fragment: the fragment
+            headers: header fields
+            body: the body bytes
+            data: a body to send as JSON
+            fargs: form arguments, sent as a form body
+            reply: anything, carried in the request dict and back in its response's request
+            kwa: more items carried in the request dict
 
         Example:
             client.request(method="POST", path="/echo", data={"name": "hio"},
@@ -913,6 +958,17 @@ class Client:
         otherwise reinits .requester with those given (body, data and fargs are
         then replaced by those given or by empty) and .respondent. The request
         as sent is recorded in .pending, with the extra items of kwa.
+
+        Parameters:
+            method: HTTP method, e.g. GET or POST
+            path: the path, may hold a query and fragment, or a full url
+            qargs: query arguments, merged with those of path
+            fragment: the fragment
+            headers: header fields
+            body: the body bytes
+            data: a body to send as JSON
+            fargs: form arguments, sent as a form body
+            kwa: more items recorded with the request in .pending
         """
         if path is not None:
             path, qargs = self._target(path, qargs)
@@ -1381,7 +1437,7 @@ class ClientDoer(ServiceDoer):
         client (Client): HTTP client instance
     """
 
-    client: Alias[Client] = Alias("servant")
+    client = Alias[Client]("servant")
 
     def __init__(self, client: Client, **kwa: Any) -> None:
         """

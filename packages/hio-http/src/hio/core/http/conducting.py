@@ -58,7 +58,11 @@ RX_READS = 16
 
 def shutSend(cs: socket.socket) -> None:
     """Shut down the sending side of connected socket cs, after a TLS close_notify
-    when cs is a TLS socket, so that the client sees a clean end of stream."""
+    when cs is a TLS socket, so that the client sees a clean end of stream.
+
+    Parameters:
+        cs: the connected socket
+    """
     if isinstance(cs, ssl.SSLSocket):
         try:
             cs.unwrap()  # sends close_notify; nonblocking, it cannot wait for the reply
@@ -188,7 +192,11 @@ class Conductor:
 
     def wind(self, tymth: Callable[[], float] | None) -> None:
         """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
-        Updates winds .tymer .tymth"""
+        Updates winds .tymer .tymth
+
+        Parameters:
+            tymth: the injected tymist.tymth, a closure that returns the tyme; None unwinds
+        """
         self.servant.wind(tymth)
         for tymer in self.tymers.values():
             tymer.wind(tymth)
@@ -233,7 +241,11 @@ class Conductor:
         return False
 
     def closeConnection(self, ca: tuple[Any, ...]) -> None:
-        """Close and remove connection given by ca"""
+        """Close and remove connection given by ca
+
+        Parameters:
+            ca: the connection's remote address, its key in .servant.ixes
+        """
         self._stirred.pop(ca, None)
         self._sending.pop(ca, None)
         self._overdue.pop(ca, None)
@@ -370,7 +382,11 @@ class Conductor:
         self.finish(ca)
 
     def finish(self, ca: tuple[Any, ...]) -> None:
-        """Close connection ca once its queued bytes are sent (graceful close)."""
+        """Close connection ca once its queued bytes are sent (graceful close).
+
+        Parameters:
+            ca: the connection's remote address, its key in .servant.ixes
+        """
         if ca not in self.closings:
             self.closings[ca] = None
 

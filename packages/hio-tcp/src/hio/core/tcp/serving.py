@@ -47,6 +47,9 @@ def openServer(cls: type[Server] | None = None, **kwa: Any) -> AbstractContextMa
     """Returns a with-block context that makes a ``cls(**kwa)``, default a Server,
     opens its listen socket and closes it with every connection at the end.
 
+    Parameters:
+        kwa: the parameters of cls (see Server, ServerTls)
+
     Usage:
         with openServer(cls=ServerTls, ha=("", 0)) as server0:
             server0.service()
@@ -185,7 +188,11 @@ class Acceptor(tyming.Tymee):
         return True
 
     def reopen(self, **kwa: Any) -> bool:
-        """Idempotently opens listen socket. Returns True when opened."""
+        """Idempotently opens listen socket. Returns True when opened.
+
+        Parameters:
+            kwa: ignored, for the parameters of subclasses' reopen
+        """
         return self.open()
 
     def close(self) -> None:
@@ -350,6 +357,9 @@ class Server(Acceptor):
         """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
 
         Updates winds .tymer .tymth of every remoter
+
+        Parameters:
+            tymth: the injected tymist.tymth, a closure that returns the tyme; None unwinds
         """
         super().wind(tymth)
         for ix in self.ixes.values():
@@ -539,15 +549,28 @@ class Server(Acceptor):
         return ix
 
     def shutdownIx(self, ca: tuple, how: int = socket.SHUT_RDWR) -> None:
-        """Shutdown remoter given by connection address ca"""
+        """Shutdown remoter given by connection address ca
+
+        Parameters:
+            ca: the connection's remote address, its key in .ixes
+            how: socket.SHUT_RD, socket.SHUT_WR or socket.SHUT_RDWR (2, the default)
+        """
         self._ix(ca).shutdown(how=how)
 
     def shutdownSendIx(self, ca: tuple) -> None:
-        """Shutdown send on remoter given by connection address ca"""
+        """Shutdown send on remoter given by connection address ca
+
+        Parameters:
+            ca: the connection's remote address, its key in .ixes
+        """
         self._ix(ca).shutdownSend()
 
     def shutdownReceiveIx(self, ca: tuple) -> None:
-        """Shutdown receive on remoter given by connection address ca"""
+        """Shutdown receive on remoter given by connection address ca
+
+        Parameters:
+            ca: the connection's remote address, its key in .ixes
+        """
         self._ix(ca).shutdownReceive()
 
     def closeIx(self, ca: tuple) -> None:
@@ -555,6 +578,9 @@ class Server(Acceptor):
 
         The closed remoter stays in .ixes, so that its .rxbs can still be
         read, until removed with removeIx.
+
+        Parameters:
+            ca: the connection's remote address, its key in .ixes
         """
         ix = self.ixes.get(ca)
         if ix is not None:
@@ -606,7 +632,11 @@ class Server(Acceptor):
             ix.close()
 
     def serviceReceivesIx(self, ca: tuple) -> None:
-        """Service receives for remoter by connection address ca"""
+        """Service receives for remoter by connection address ca
+
+        Parameters:
+            ca: the connection's remote address, its key in .ixes
+        """
         self._ix(ca).serviceReceives()
 
     def readyIxes(self) -> list[tuple[tuple, Remoter]]:
@@ -735,7 +765,12 @@ class Server(Acceptor):
         return self._received(ready) if ready else iter(())
 
     def transmitIx(self, data: bytes | bytearray | memoryview, ca: tuple) -> None:
-        """Queue data onto .txbs for remoter given by connection address ca"""
+        """Queue data onto .txbs for remoter given by connection address ca
+
+        Parameters:
+            data: the bytes to queue
+            ca: the connection's remote address, its key in .ixes
+        """
         self._ix(ca).tx(data)
 
     def serviceSendsAllIx(self) -> None:
@@ -871,7 +906,11 @@ class ServerTls(ServedTls, Server):
         self.cxes: dict[tuple[Any, ...], RemoterTls] = {}
 
     def wind(self, tymth: Callable[[], float] | None) -> None:
-        """Inject new tymist.tymth as new ._tymth. Updates winds remoters."""
+        """Inject new tymist.tymth as new ._tymth. Updates winds remoters.
+
+        Parameters:
+            tymth: the injected tymist.tymth, a closure that returns the tyme; None unwinds
+        """
         super().wind(tymth)
         for cx in self.cxes.values():
             cx.wind(tymth)
@@ -1025,6 +1064,9 @@ class Remoter(Stream):
         """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
 
         Updates winds .tymer .tymth
+
+        Parameters:
+            tymth: the injected tymist.tymth, a closure that returns the tyme; None unwinds
         """
         super().wind(tymth)
         self.tymer.wind(tymth)
@@ -1132,10 +1174,15 @@ class ServerDoer(WoundOnRun):
         server (Server): TCP Server instance, the servant
     """
 
-    server: Alias[Server] = Alias("servant")
+    server = Alias[Server]("servant")
 
     def __init__(self, server: Server, **kwa: Any) -> None:
-        """server: the TCP Server to service; kwa: see WoundOnRun"""
+        """Initializes the doer of ``server``.
+
+        Parameters:
+            server: the TCP Server to service
+            kwa: parameters of WoundOnRun and Doer (tymth, tock, opts)
+        """
         super().__init__(server, **kwa)
 
 
@@ -1165,7 +1212,11 @@ class EchoServerDoer(ServerDoer):
         self._ending: dict[tuple[Any, ...], Remoter] = {}
 
     def recur(self, tyme: float) -> bool:
-        """Echoes back what each connection received, in the same cycle. Never done."""
+        """Echoes back what each connection received, in the same cycle. Never done.
+
+        Parameters:
+            tyme: the scheduler's tyme of this run
+        """
         server: Server = self.servant
         ending = self._ending
         for ca, ix in server._connectedReceivedIxes():  # serviceConnects, then receivedIxes, on one poll

@@ -32,7 +32,11 @@ _S = TypeVar("_S")
 
 @contextmanager
 def opened(servant: _S) -> Iterator[_S]:
-    """Opens servant (its reopen) for a with block and closes it when the block ends, however it ends."""
+    """Opens servant (its reopen) for a with block and closes it when the block ends, however it ends.
+
+    Parameters:
+        servant: the transport to open and close: a Client, Server or Peer
+    """
     try:
         servant.reopen()  # type: ignore[attr-defined]
         yield servant
@@ -48,10 +52,13 @@ class WoundOnRun(ServiceDoer):
     """
 
     def __init__(self, servant: Any, tymth: Callable[[], float] | None = None, **kwa: Any) -> None:
-        """Parameters:
-        servant: the client or server to service
-        tymth: the injected tymist.tymth of this doer alone
-        kwa: Doer parameters (tock, opts)
+        """Makes the doer of ``servant``.
+
+        Parameters:
+            servant: the client or server to service
+            tymth: the injected tymist.tymth of this doer alone (the servant is
+                wound with the doer's tymth when a scheduler runs the doer)
+            kwa: Doer parameters (tock, opts)
         """
         super().__init__(servant=servant, **kwa)
         doing.Doer.wind(self, tymth)
@@ -137,6 +144,9 @@ class Stream(tyming.Tymee):
         """Shutdown connected socket .cs
 
         Raises AttributeError once closed (.cs is None).
+
+        Parameters:
+            how: socket.SHUT_RD, socket.SHUT_WR or socket.SHUT_RDWR (2, the default)
         """
         cs = self.cs
         if cs is None:
@@ -262,6 +272,9 @@ class Stream(tyming.Tymee):
         Return number of bytes sent, 0 when the socket cannot take more now.
         A failed connection sets .cutoff (see also _sendFailed).
         Raises AttributeError once closed (.cs is None).
+
+        Parameters:
+            data: the bytes to send
         """
         cs = self.cs
         if cs is None:
@@ -283,7 +296,11 @@ class Stream(tyming.Tymee):
         return count
 
     def tx(self, data: bytes | bytearray | memoryview) -> None:
-        """Queue data onto .txbs, which copies it."""
+        """Queue data onto .txbs, which copies it.
+
+        Parameters:
+            data: the bytes to queue
+        """
         self.txbs.extend(data)
 
     def serviceSends(self) -> None:

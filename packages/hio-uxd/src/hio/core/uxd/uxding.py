@@ -190,7 +190,11 @@ class Peer(GramQueue, Filer):
         return self.path
 
     def checkPathSize(self, path: str) -> str:
-        """Returns ``path`` when it fits a Unix domain socket address, raising SizeError otherwise."""
+        """Returns ``path`` when it fits a Unix domain socket address, raising SizeError otherwise.
+
+        Parameters:
+            path: the uxd file path to check
+        """
         size = len(os.fsencode(path))
         if size > self.MaxUxdPathSize:
             raise SizeError(
@@ -322,6 +326,9 @@ class Peer(GramQueue, Filer):
     def receive(self, **kwa: Any) -> tuple[bytes, str | None]:
         """Performs a non blocking receive of one datagram.
 
+        Parameters:
+            kwa: ignored, for callers of the published signature
+
         Returns:
             tuple: (data, src): the datagram and the uxd path of its source
                 (None for a sender with no path); (b'', None) when nothing is
@@ -357,6 +364,7 @@ class Peer(GramQueue, Filer):
         Parameters:
             data: the whole datagram payload
             dst: uxd destination path
+            kwa: ignored, for callers of the published signature
 
         Returns:
             int: bytes sent, len(data); 0 when the destination has no room now

@@ -21,6 +21,11 @@ class Greeting:
     """A falcon resource: GET answers a greeting, POST a greeting by name."""
 
     def __init__(self, tymth: Callable[[], float]) -> None:
+        """Initializes the resource with the clock it reports.
+
+        Parameters:
+            tymth: the Doist's tyme closure, so that each answer tells the tyme
+        """
         self.tymth = tymth  # the Doist's clock, so the app can tell its tyme
 
     def on_get(self, req: falcon.Request, rep: falcon.Response) -> None:
