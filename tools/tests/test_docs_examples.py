@@ -1,4 +1,4 @@
-"""Every code block of every page under docs/ runs as a reader would copy it.
+"""Every code block of every page under docs/ runs as a reader would copy it (and the README's Python).
 
 Each block is taken from the page as the site shows it: a ``code-block`` or
 fenced block as written, a ``literalinclude`` cut by its ``start-at``,
@@ -46,7 +46,7 @@ DOCS = ROOT / "docs"
 PAGES = sorted(p for p in DOCS.rglob("*") if p.suffix in (".rst", ".md") and "_build" not in p.parts)
 PAGES = [p for p in PAGES if p.parent.name != "bench"]  # the benchmark snapshot is generated text
 DISTRIBUTIONS = {p.name for p in (ROOT / "packages").iterdir() if (p / "pyproject.toml").is_file()}
-EXTRAS = {"aiohttp", "falcon"}  # third-party packages the examples say they need
+EXTRAS = {"aiohttp", "falcon", "trustme"}  # third-party packages the examples say they need
 RUN_TIMEOUT = 60.0  # seconds a block may take
 SERVE_WAIT = 20.0  # seconds a serving block may take to print what the page shows
 
@@ -64,7 +64,7 @@ class Block:
 
     @property
     def name(self) -> str:
-        return f"{self.page.relative_to(DOCS)}:{self.line}"
+        return f"{self.page.relative_to(DOCS if DOCS in self.page.parents else ROOT)}:{self.line}"
 
 
 def dedent(lines: list[str]) -> str:
@@ -181,7 +181,9 @@ def pageBlocks(page: pathlib.Path) -> list[Block]:
 
 
 BLOCKS = [block for page in PAGES for block in pageBlocks(page)]
-PROGRAMS = [b for b in BLOCKS if b.language == "python"]
+# the READMEs too (the repository's and each distribution's, shown on the package index): their Python
+READMES = [ROOT / "README.md", *sorted((ROOT / "packages").glob("*/README.md"))]
+PROGRAMS = [b for b in BLOCKS + [b for readme in READMES for b in mdBlocks(readme)] if b.language == "python"]
 SHELLS = [b for b in BLOCKS if b.language in ("sh", "bash", "console", "shell")]
 
 
