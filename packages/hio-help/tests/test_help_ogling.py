@@ -107,6 +107,16 @@ def test_logger_name_and_propagation(heads):
     assert ogler.getLogger(name="hio.test.sigma.loud").propagate is False  # turned off for every logger it hands out
 
 
+def test_get_logger_replaces_every_handler(heads):
+    """A handler someone else put on the logger (a test runner's capture, say) is replaced too."""
+    ogler = Ogler(name="phi", syslogged=False, filed=False)
+    foreign = logging.NullHandler()
+    logger = logging.getLogger("hio.test.phi")
+    logger.addHandler(foreign)
+    assert ogler.getLogger(name="hio.test.phi").handlers == [ogler.baseConsoleHandler]
+    assert ogler.getLogger(name="hio.test.phi").handlers == [ogler.baseConsoleHandler]  # never doubled
+
+
 def test_ogled_records_never_reach_the_root_handlers(heads, capsys):
     """An application's root handler, with a formatter that rewrites records, sees none of an Ogler's records."""
 

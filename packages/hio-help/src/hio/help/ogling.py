@@ -510,13 +510,14 @@ class Ogler:
     def getLogger(self, name: str = __name__, level: int | None = None) -> logging.Logger:
         """Returns a basic logger configured with this Ogler's handlers.
 
-        Handlers an Ogler attached to this logger earlier are replaced, so
-        repeated calls never duplicate output; other handlers are kept. The
-        logger does not propagate: its records go only to the handlers the
-        Ogler gives it (and any the application adds to it), never also to
-        the root logger's, so no record is written twice or through a
-        formatter that expects other records. To see hio's messages, set the
-        Ogler's level (``resetLevel``) rather than configuring the root logger.
+        Every handler the logger had is replaced by this Ogler's, so
+        repeated calls never duplicate output and the logger writes exactly
+        where the Ogler says. The logger does not propagate: its records go
+        only to those handlers (and any the application adds afterwards),
+        never also to the root logger's, so no record is written twice or
+        through a formatter that expects other records. To see hio's
+        messages, set the Ogler's level (``resetLevel``) rather than
+        configuring the root logger.
 
         Parameters:
             name: logger name, default is to name the logger after the module,
@@ -526,9 +527,8 @@ class Ogler:
         logger = logging.getLogger(name)
         logger.setLevel(self.level if level is None else level)
         logger.propagate = False
-        for handler in list(logger.handlers):
-            if _ogled(handler):
-                logger.removeHandler(handler)
+        for handler in list(logger.handlers):  # whoever added it: the logger has the Ogler's handlers only
+            logger.removeHandler(handler)
         if self.consoled:
             logger.addHandler(self.baseConsoleHandler)
         if self.syslogged and self.baseSysLogHandler is not None:
