@@ -91,7 +91,11 @@ serveParser.add_argument(
 
 
 def demo(opts: argparse.Namespace) -> int:
-    """Runs ``hio demo``; returns the exit status."""
+    """Runs ``hio demo``; returns the exit status.
+
+    Parameters:
+        opts: the parsed command line options of hio demo
+    """
     if opts.count < 1 or opts.period <= 0.0 or opts.tock <= 0.0:
         demoParser.error("--count, --period and --tock must be positive")
     from hio.demo import quickstart
@@ -100,7 +104,11 @@ def demo(opts: argparse.Namespace) -> int:
 
 
 def serve(opts: argparse.Namespace) -> int:
-    """Runs ``hio serve``; returns the exit status."""
+    """Runs ``hio serve``; returns the exit status.
+
+    Parameters:
+        opts: the parsed command line options of hio serve
+    """
     config = configuring.resolveOptions(serveParser, opts)
     from hio.deploying import supervising
     from hio.help.ogling import Ogler

@@ -13,7 +13,10 @@ life passes through contexts in one of four orders::
 Scheduling is deterministic: each cycle runs every due deed once, in the
 order the doers were entered, at the tyme of the root Doist; the same doers,
 tocks and start tyme always give the same sequence of contexts and tymes.
-Exits run in reverse order of enters, at every level of nesting.
+Exits go from the right of the deque, at every level of nesting: in reverse
+order of enters, except that a doer added by ``extend`` in the middle of a
+cycle sits just before the doer then running, and an error in the middle of a
+cycle leaves the deeds already run that cycle at the right, to exit first.
 
 A deed is a triple ``(dog, retyme, doer)``: ``dog`` is the generator that
 calling ``doer`` made, ``retyme`` the tyme at or after which it runs next.
@@ -52,8 +55,14 @@ __all__ = [
 ]
 
 Deed = namedtuple("Deed", "dog retyme doer")
-"""The fields of a deed. Deeds are kept as plain ``(dog, retyme, doer)`` tuples
-for speed; ``Deed(*deed)`` gives named access to one."""
+Deed.__doc__ = """The fields of a deed. Deeds are kept as plain ``(dog, retyme, doer)`` tuples
+for speed; ``Deed(*deed)`` gives named access to one.
+
+Fields:
+    dog: the doer's running generator
+    retyme: the tyme at which the dog runs next
+    doer: the doer (a Doer or a doified generator function) that made the dog
+"""
 
 Deeds: TypeAlias = deque[tuple[Generator[Any, Any, Any], float, Any]]
 """A deque of deeds, triples ``(dog, retyme, doer)``: a doer is a Doer or a doified function."""
@@ -70,17 +79,20 @@ def _setDone(doer: Any, done: Any) -> None:
 class _Scheduler:
     """What the Doist and the DoDoer share: running a deque of deeds.
 
-    Doers may extend or remove doers while a cycle is running; extensions are
-    staged and joined at the end of the cycle, and removals closed at once
-    and dropped at the end of the cycle, so the order of deeds (and so the
-    order of exits) always stays the order of enters.
+    Doers may extend or remove doers while a cycle is running. The deeds of
+    an extension join the deque at once, behind the deeds already run this
+    cycle: from the next cycle on they run just before the doer that was
+    running when they were added (in a nested tree, the ancestor of the
+    extender that this scheduler runs), and exits, which go from the right
+    of the deque, close them just after it. Removals are closed at once and
+    dropped at the end of the cycle.
     """
 
     _doers: list[Any]
     _deeds: Deeds
     _cycling: bool
     _progress: Iterator[Deeds]
-    _staged: list[tuple[Generator[Any, Any, Any], float, Any]]
+    _idle: Iterator[Deeds]
     _dropped: set[int]
     _opened: bool
 
@@ -105,8 +117,8 @@ class _Scheduler:
     def _initDeeds(self) -> None:
         self._deeds = deque()
         self._cycling = False  # True while a cycle runs through the deeds
-        self._progress = repeat(deque(), 0)  # what is left of the running cycle
-        self._staged = []  # deeds entered during a cycle, joined at its end
+        self._idle = repeat(deque(), 0)  # stands for the cycle's progress between cycles
+        self._progress = self._idle  # what is left of the running cycle
         self._dropped = set()  # ids of doers removed during a cycle
         self._opened = False  # True from enter until exit: extensions are entered at once
 
@@ -115,6 +127,7 @@ class _Scheduler:
         deeds: Deeds = deque()
         try:
             for doer in doers:
+                _checkDoer(doer)
                 _setDone(doer, False)
                 opts = doer.opts
                 temp = getattr(doer, "temp", None)  # a doified function's temp option
@@ -160,30 +173,27 @@ class _Scheduler:
                 else:
                     append(deed)
         except BaseException:
-            # The deeds already run sit at the right end, those not yet run at the
-            # left: rotate back to the order of enters so that exits nest.
-            deeds.rotate(len(deeds) - operator.length_hint(progress))
-            if self._staged or self._dropped:  # entered ones join, to be closed with the others
+            # The deque is left as the error found it, those not yet run at the left and
+            # those already run at the right, so exits go from the last run back, as published.
+            if self._dropped:
                 self._settle(deeds)
             raise
         finally:
             self._cycling = False
-        if self._staged or self._dropped:
+            # no reference to the deeds between cycles: a Doist dropped without exit frees its doers at once
+            self._progress = self._idle
+        if self._dropped:
             self._settle(deeds)
 
     def _settle(self, deeds: Deeds) -> None:
-        """Drops deeds removed (and closed) during the cycle and joins those entered during it."""
-        if self._dropped:
-            dropped, self._dropped = self._dropped, set()
-            kept = [deed for deed in deeds if id(deed[2]) not in dropped]
-            deeds.clear()
-            deeds.extend(kept)
-        if self._staged:
-            staged, self._staged = self._staged, []
-            deeds.extend(staged)
+        """Drops deeds removed (and closed) during the cycle."""
+        dropped, self._dropped = self._dropped, set()
+        kept = [deed for deed in deeds if id(deed[2]) not in dropped]
+        deeds.clear()
+        deeds.extend(kept)
 
     def _exit(self, deeds: Deeds) -> None:
-        """Closes every still-open dog, last entered first, so exits nest inside enters."""
+        """Closes every still-open dog, from the right of the deque to the left."""
         error = None
         while deeds:
             dog, _, doer = deeds.pop()
@@ -208,7 +218,12 @@ class _Scheduler:
         raise NotImplementedError
 
     def extend(self, doers: Iterable[Any]) -> None:
-        """Adds doers; while running, enters them and adds their deeds after the others.
+        """Adds doers; while running, enters them and adds their deeds to the deque at once.
+
+        Between cycles the new deeds go after all the others. In the middle
+        of a cycle they go behind the deeds already run, so that from the
+        next cycle on they run just before the deed that was running when
+        they were added: new, extender, the rest.
 
         Parameters:
             doers: the doers to add
@@ -218,11 +233,8 @@ class _Scheduler:
         tymth = self._runningTymth()
         if tymth is None:  # not running yet: their deeds are made on enter
             return
-        deeds = self._enter(doers, tymth, tymth())
-        if self._cycling:
-            self._staged.extend(deeds)
-        else:
-            self._deeds.extend(deeds)
+        # the running deed is off the deque until it yields, so the new ones land just before it
+        self._deeds.extend(self._enter(doers, tymth, tymth()))
 
     def remove(self, doers: Iterable[Any]) -> None:
         """Removes doers from .doers and force-closes their deeds, last entered first.
@@ -237,16 +249,13 @@ class _Scheduler:
         """
         doers = list(doers)
         self._doers[:] = [doer for doer in self._doers if doer not in doers]
-        staged = [deed for deed in self._staged if deed[2] in doers]  # entered earlier this cycle
-        if staged:
-            self._staged[:] = [deed for deed in self._staged if deed[2] not in doers]
         deeds = list(self._deeds)
         if self._cycling:  # not yet run at the left, already run at the right: back to the order of enters
             unrun = operator.length_hint(self._progress)
             deeds = deeds[unrun:] + deeds[:unrun]
         dropped: set[int] = set()
         error = None
-        for dog, _, doer in reversed([*deeds, *staged]):  # last entered first, so exits nest
+        for dog, _, doer in reversed(deeds):  # from the right of the deque, as exits go
             if doer in doers and not getattr(dog, "gi_running", False):
                 dropped.add(id(doer))
                 try:
@@ -274,7 +283,8 @@ class Doist(_Scheduler, Tymist):
     Attributes:
         name (str): what the Doist is called, default 'doist'
         real (bool): True means run in real time, otherwise as fast as possible
-        limit (float | None): maximum run tyme, after which every dog is closed
+        limit (float | None): maximum run tyme, after which every dog is closed;
+            None or 0 means no limit
         done (bool | None): None until .do() runs; True when .do() ended because
             every doer completed; False when it ended with doers still running
             (the limit closed them, or a KeyboardInterrupt or an exception did)
@@ -290,19 +300,23 @@ class Doist(_Scheduler, Tymist):
         doers: Iterable[Any] | None = None,
         *,
         name: str = "doist",
+        tyme: float = 0.0,
+        tock: float | None = None,
         **kwa: Any,
     ) -> None:
         """Initializes the Doist.
 
         Parameters:
             real: True means keep cycles on real-time tock boundaries
-            limit: maximum run tyme in seconds, None means no limit
+            limit: maximum run tyme in seconds; None or 0 (any falsy value) means no limit
             doers: doers to run, may also be given to .do()
             name: what the Doist is called, in logs and reports
-            tyme: (in kwa) starting tyme
-            tock: (in kwa) tyme increment per cycle, default Tymist.Tock
+            tyme: starting tyme in seconds
+            tock: tyme increment per cycle in seconds, None means Tymist.Tock (1/32)
+            kwa: left for cooperative base classes; a keyword none of them
+                takes is warned of (see hio.hioing.Mixin)
         """
-        super().__init__(**kwa)
+        super().__init__(tyme=tyme, tock=tock, **kwa)
         self._initDeeds()
         self.name = name
         self.real = bool(real)
@@ -332,7 +346,7 @@ class Doist(_Scheduler, Tymist):
         self.done = False
         try:
             self.deeds = self.enter()
-            stop = self.tyme + self.limit if self.limit is not None else None
+            stop = self.tyme + self.limit if self.limit else None  # a falsy limit, 0 or 0.0, means none
             self.timer.start(duration=self.tock)
             # .recur runs each cycle; when it is this class's own, the cycle is run here directly
             cycle = self._cycle if getattr(self.recur, "__func__", None) is Doist.recur else None
@@ -595,6 +609,13 @@ class _Recorder(Doer):
     """
 
     def __init__(self, stop: int = 3, **kwa: Any) -> None:
+        """Initializes the recorder, with no State recorded yet.
+
+        Parameters:
+            stop: how many recur runs until the doer is done
+            kwa: parameters of the base classes (see Bases), passed on; a keyword
+                none of them takes is warned of (see hio.hioing.Mixin)
+        """
         super().__init__(**kwa)
         self.states: list[State] = []
         self.count: int | None = None
@@ -670,6 +691,8 @@ class DoDoer(_Scheduler, Doer):
             doers: the doers to run
             always: keep running even when every deed is done
             tymth, tock, opts: as for Doer
+            kwa: parameters of the base classes (see Bases), passed on; a keyword
+                none of them takes is warned of (see hio.hioing.Mixin)
         """
         super().__init__(**kwa)
         self._initDeeds()
@@ -744,6 +767,7 @@ class DoDoer(_Scheduler, Doer):
 
         Parameters:
             doers: the doers to enter, default .doers
+            temp: True means the doers use temporary resources; passed on to each doer's enter as its temp option
 
         Returns:
             deque: the deeds, triples (dog, retyme, doer)
@@ -818,6 +842,40 @@ class TryDoer(_Recorder):
 
     def abort(self, ex: Exception) -> None:
         self._record("abort", ex.args[0] if ex.args else None)
+
+
+def _checkDoer(doer: Any) -> None:
+    """Raises a TypeError that says what to write instead when ``doer`` cannot run as a doer.
+
+    A doer is a Doer instance or a generator function made into one with
+    doify or doize. A Doer whose recur is a generator method runs it once with
+    ``yield from self.recur()``: it takes no tyme (it reads ``self.tyme``).
+    """
+    if isinstance(doer, Doer):
+        recur = doer.recur
+        if inspect.isgeneratorfunction(recur):
+            required = [
+                p.name
+                for p in inspect.signature(recur).parameters.values()
+                if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+            ]
+            if required:
+                name = f"{type(doer).__qualname__}.recur"
+                raise TypeError(
+                    f"{name} is a generator method, run once with 'yield from self.recur()', so it takes no "
+                    f"{', '.join(required)}: write 'def recur(self):' and read self.tyme, or make it a plain method "
+                    f"'def recur(self, tyme):' (no yield) that returns True when done"
+                )
+        return
+    if callable(doer) and hasattr(doer, "opts") and hasattr(doer, "tock"):
+        return  # a doified generator function or method
+    name = getattr(doer, "__qualname__", None) or repr(doer)
+    if inspect.isgeneratorfunction(doer):
+        raise TypeError(
+            f"{name} is a generator function, not a doer: give doing.doify({getattr(doer, '__name__', name)}) "
+            f"or decorate it with @doing.doize()"
+        )
+    raise TypeError(f"{name} is not a doer: give a Doer instance or a generator function made one with doing.doify")
 
 
 def doify(

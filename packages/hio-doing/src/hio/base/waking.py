@@ -118,6 +118,9 @@ class Waker:
 
         A descriptor number reused after an unwatched close simply replaces
         the stale entry. Closed objects are ignored.
+
+        Parameters:
+            fileobj: a socket, file or descriptor number to watch
         """
         fd = _fd(fileobj)
         if fd < 0:
@@ -136,7 +139,11 @@ class Waker:
                 looped.add(fd, stale)
 
     def unwatch(self, fileobj: Any) -> None:
-        """Stops watching ``fileobj``; harmless when it was not watched."""
+        """Stops watching ``fileobj``; harmless when it was not watched.
+
+        Parameters:
+            fileobj: the socket, file or descriptor number watched
+        """
         fd = _fd(fileobj)
         if fd < 0:
             return
@@ -194,6 +201,9 @@ class Waker:
         """Waits up to ``timeout`` seconds; returns True when a watched descriptor became readable first.
 
         With nothing watched this is a plain sleep.
+
+        Parameters:
+            timeout: most seconds to wait
         """
         if timeout <= 0.0:
             return False

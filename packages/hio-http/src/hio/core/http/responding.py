@@ -106,7 +106,11 @@ def statusLine(status: int | str) -> str:
 
 
 def statusCode(status: str) -> int:
-    """Return the int code of WSGI status string status."""
+    """Return the int code of WSGI status string status.
+
+    Parameters:
+        status: a WSGI status such as 200 OK
+    """
     return int(status[:3])
 
 
@@ -132,6 +136,10 @@ def _stamp() -> bytes:
 
 def checkHeader(name: str | bytes, value: object) -> tuple[str, str]:
     """Return (name, value) as str after checking that neither can inject fields.
+
+    Parameters:
+        name: the field name
+        value: the field value, made a str
 
     Raises:
         ValueError: when name is not a token or value holds CR, LF or controls
@@ -238,7 +246,11 @@ def headFields(msg: bytes) -> Hict:
 
 
 def persistedBy(environ: dict[str, Any]) -> bool:
-    """Return True when the request described by WSGI environ keeps its connection open."""
+    """Return True when the request described by WSGI environ keeps its connection open.
+
+    Parameters:
+        environ: the WSGI environ of the request
+    """
     connection = environ.get("HTTP_CONNECTION")
     if not connection:
         return environ.get("SERVER_PROTOCOL") == "HTTP/1.1"
@@ -836,7 +848,14 @@ class CustomResponder:
         data: Any = None,
     ) -> None:
         """Reinitialize anything that is not None This enables creating another
-        response on a connection"""
+        response on a connection
+
+        Parameters:
+            status: the status code
+            headers: header fields
+            body: the body bytes
+            data: a body to send as JSON
+        """
         if status is not None:
             self.status = status
         if headers is not None:
@@ -854,9 +873,9 @@ class CustomResponder:
         body: bytes | None = None,
         data: Any = None,
     ) -> bytearray:
-        """Build and return response message
+        """Build and return response message. Each parameter None keeps the current value.
 
-        Parameters (each None keeps the current value):
+        Parameters:
             status (int | None): status code
             headers (dict | None): header fields
             body (bytes | None): body

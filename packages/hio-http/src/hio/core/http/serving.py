@@ -85,6 +85,9 @@ def environKey(name: str) -> str:
     Fields whose names hold an underscore are left out, so that they cannot
     pose as others (``X_Forwarded`` as ``X-Forwarded``); Content-Type and
     Content-Length have keys of their own; Transfer-Encoding is the server's.
+
+    Parameters:
+        name: the header field name
     """
     lower = name.lower()
     if "_" in lower or lower in ("content-type", "content-length", "transfer-encoding"):
@@ -97,7 +100,12 @@ def environKey(name: str) -> str:
 
 
 def notFoundApp(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-    """WSGI application of a Server made without one: 404 for everything."""
+    """WSGI application of a Server made without one: 404 for everything.
+
+    Parameters:
+        environ: the WSGI environ
+        start_response: the WSGI start_response
+    """
     body = b"404 Not Found\n"
     start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
     return [body]
@@ -234,6 +242,9 @@ class Server(Conductor):
         decoded, header fields become ``HTTP_`` variables (fields whose names hold
         an underscore are left out, so that they cannot pose as others) with
         repeated fields joined by commas.
+
+        Parameters:
+            requestant: the Requestant holding the parsed request
         """
         ca = requestant.remoter.ca if requestant.remoter is not None else ("", 0)
         head = requestant._head  # a whole head kept by the requestants, seen before
@@ -679,7 +690,7 @@ class ServerDoer(ServiceDoer):
             the servant
     """
 
-    server: Alias[Server | BareServer] = Alias("servant")
+    server = Alias[Server | BareServer]("servant")
 
     def __init__(self, server: Server | BareServer, **kwa: Any) -> None:
         """Initialize instance.

@@ -47,6 +47,9 @@ def openServer(cls: type[Server] | None = None, **kwa: Any) -> AbstractContextMa
     """Returns a with-block context that makes a ``cls(**kwa)``, default a Server,
     opens its listen socket and closes it with every connection at the end.
 
+    Parameters:
+        kwa: the parameters of cls (see Server, ServerTls)
+
     Usage:
         with openServer(cls=ServerTls, ha=("", 0)) as server0:
             server0.service()
@@ -64,13 +67,7 @@ def _maxUnsent(maxUnsent: int | None) -> int:
     return maxUnsent
 
 
-def _externalHost(host: str) -> str:
-    """Returns the address clients on this machine reach a listener on host at."""
-    if host in ("", "0.0.0.0"):
-        return "127.0.0.1"
-    if host in ("::", "0:0:0:0:0:0:0:0"):
-        return "::1"
-    return coring.normalizeHost(host) or host
+_externalHost = coring.externalHost  # the address clients on this machine reach a listener on host at
 
 
 class Acceptor(tyming.Tymee):
@@ -156,7 +153,8 @@ class Acceptor(tyming.Tymee):
         """Opens binds listen socket in non blocking mode.
 
         Returns True when opened. Raises OSError when the socket cannot be
-        bound, for example OSError: (98, 'Address already in use').
+        bound, naming the address, for example
+        ``OSError: [Errno 98] Address already in use: '127.0.0.1:8080'``.
         """
         Acceptor.close(self)
         host = self.ha[0]
@@ -174,8 +172,8 @@ class Acceptor(tyming.Tymee):
             ss.setblocking(False)
         except OSError as ex:
             ss.close()
-            logger.error("Acceptor cannot listen on %s: %s", self.ha, ex)
-            raise
+            logger.error("Acceptor cannot listen on %s: %s", coring.placeOf(self.ha), ex)
+            raise coring.placedError(ex, self.ha) from ex
         self.ss = ss
         waker.watch(ss)  # a real-time Doist wakes when a connection is waiting
         self._watched = True
@@ -190,7 +188,11 @@ class Acceptor(tyming.Tymee):
         return True
 
     def reopen(self, **kwa: Any) -> bool:
-        """Idempotently opens listen socket. Returns True when opened."""
+        """Idempotently opens listen socket. Returns True when opened.
+
+        Parameters:
+            kwa: ignored, for the parameters of subclasses' reopen
+        """
         return self.open()
 
     def close(self) -> None:
@@ -355,6 +357,9 @@ class Server(Acceptor):
         """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
 
         Updates winds .tymer .tymth of every remoter
+
+        Parameters:
+            tymth: the injected tymist.tymth, a closure that returns the tyme; None unwinds
         """
         super().wind(tymth)
         for ix in self.ixes.values():
@@ -511,7 +516,7 @@ class Server(Acceptor):
             try:
                 ix = self._newRemoter(ca, cs)
             except OSError as ex:  # reset before it could be set up
-                logger.debug("Server on %s dropped connection from %s: %s", self.ha, ca, ex)
+                logger.info("Server on %s dropped connection from %s: %s", self.ha, ca, ex)
                 cs.close()
                 continue
             self._admit(ca, ix)
@@ -544,15 +549,28 @@ class Server(Acceptor):
         return ix
 
     def shutdownIx(self, ca: tuple, how: int = socket.SHUT_RDWR) -> None:
-        """Shutdown remoter given by connection address ca"""
+        """Shutdown remoter given by connection address ca
+
+        Parameters:
+            ca: the connection's remote address, its key in .ixes
+            how: socket.SHUT_RD, socket.SHUT_WR or socket.SHUT_RDWR (2, the default)
+        """
         self._ix(ca).shutdown(how=how)
 
     def shutdownSendIx(self, ca: tuple) -> None:
-        """Shutdown send on remoter given by connection address ca"""
+        """Shutdown send on remoter given by connection address ca
+
+        Parameters:
+            ca: the connection's remote address, its key in .ixes
+        """
         self._ix(ca).shutdownSend()
 
     def shutdownReceiveIx(self, ca: tuple) -> None:
-        """Shutdown receive on remoter given by connection address ca"""
+        """Shutdown receive on remoter given by connection address ca
+
+        Parameters:
+            ca: the connection's remote address, its key in .ixes
+        """
         self._ix(ca).shutdownReceive()
 
     def closeIx(self, ca: tuple) -> None:
@@ -560,6 +578,9 @@ class Server(Acceptor):
 
         The closed remoter stays in .ixes, so that its .rxbs can still be
         read, until removed with removeIx.
+
+        Parameters:
+            ca: the connection's remote address, its key in .ixes
         """
         ix = self.ixes.get(ca)
         if ix is not None:
@@ -611,7 +632,11 @@ class Server(Acceptor):
             ix.close()
 
     def serviceReceivesIx(self, ca: tuple) -> None:
-        """Service receives for remoter by connection address ca"""
+        """Service receives for remoter by connection address ca
+
+        Parameters:
+            ca: the connection's remote address, its key in .ixes
+        """
         self._ix(ca).serviceReceives()
 
     def readyIxes(self) -> list[tuple[tuple, Remoter]]:
@@ -740,7 +765,12 @@ class Server(Acceptor):
         return self._received(ready) if ready else iter(())
 
     def transmitIx(self, data: bytes | bytearray | memoryview, ca: tuple) -> None:
-        """Queue data onto .txbs for remoter given by connection address ca"""
+        """Queue data onto .txbs for remoter given by connection address ca
+
+        Parameters:
+            data: the bytes to queue
+            ca: the connection's remote address, its key in .ixes
+        """
         self._ix(ca).tx(data)
 
     def serviceSendsAllIx(self) -> None:
@@ -876,7 +906,11 @@ class ServerTls(ServedTls, Server):
         self.cxes: dict[tuple[Any, ...], RemoterTls] = {}
 
     def wind(self, tymth: Callable[[], float] | None) -> None:
-        """Inject new tymist.tymth as new ._tymth. Updates winds remoters."""
+        """Inject new tymist.tymth as new ._tymth. Updates winds remoters.
+
+        Parameters:
+            tymth: the injected tymist.tymth, a closure that returns the tyme; None unwinds
+        """
         super().wind(tymth)
         for cx in self.cxes.values():
             cx.wind(tymth)
@@ -1030,6 +1064,9 @@ class Remoter(Stream):
         """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
 
         Updates winds .tymer .tymth
+
+        Parameters:
+            tymth: the injected tymist.tymth, a closure that returns the tyme; None unwinds
         """
         super().wind(tymth)
         self.tymer.wind(tymth)
@@ -1137,10 +1174,15 @@ class ServerDoer(WoundOnRun):
         server (Server): TCP Server instance, the servant
     """
 
-    server: Alias[Server] = Alias("servant")
+    server = Alias[Server]("servant")
 
     def __init__(self, server: Server, **kwa: Any) -> None:
-        """server: the TCP Server to service; kwa: see WoundOnRun"""
+        """Initializes the doer of ``server``.
+
+        Parameters:
+            server: the TCP Server to service
+            kwa: parameters of WoundOnRun and Doer (tymth, tock, opts)
+        """
         super().__init__(server, **kwa)
 
 
@@ -1170,7 +1212,11 @@ class EchoServerDoer(ServerDoer):
         self._ending: dict[tuple[Any, ...], Remoter] = {}
 
     def recur(self, tyme: float) -> bool:
-        """Echoes back what each connection received, in the same cycle. Never done."""
+        """Echoes back what each connection received, in the same cycle. Never done.
+
+        Parameters:
+            tyme: the scheduler's tyme of this run
+        """
         server: Server = self.servant
         ending = self._ending
         for ca, ix in server._connectedReceivedIxes():  # serviceConnects, then receivedIxes, on one poll
