@@ -60,6 +60,9 @@ ACCEPTS = 1
 """Most connections one worker accepts from one listening socket in one pass, so that a burst of
 connections is shared among the workers that are awake."""
 
+YIELDS = 8
+"""Most passes a worker lets go by after it took a connection, before it takes another."""
+
 PARENT_CHECK = 0.25
 """Seconds of tyme from one look at whether the supervisor still lives to the next."""
 
@@ -164,6 +167,7 @@ class WorkerDoer(doing.Doer):
         self._checked = 0.0
         self._prior: dict[int, Any] = {}
         self._poll: Any = None
+        self._yielding = 0  # passes left before it accepts again (see _accept)
 
     def wind(self, tymth: Callable[[], float] | None) -> None:
         """Winds this doer and its servers to tymth."""
@@ -214,17 +218,30 @@ class WorkerDoer(doing.Doer):
         return False
 
     def _accept(self) -> None:
-        """Accepts from the listening sockets that have a connection waiting."""
+        """Accepts from the listening sockets that have a connection waiting.
+
+        A worker that just took a connection lets a few passes go by (one per
+        connection it holds, at most YIELDS) before it takes another, so that a
+        burst of connections is shared among the workers that are awake rather
+        than taken by the first; the passes are short while a connection waits
+        (its socket wakes the Doist), so a lone worker loses next to nothing.
+        """
+        if self._yielding:
+            self._yielding -= 1
+            return
+        taken = 0
         if self._poll is None:
             for listener in self.listeners:
-                listener.accept()
-            return
-        events = self._poll.poll(0)
-        if not events:
-            return
-        for listener in self.listeners:
-            if listener.sock is not None and any(fd == listener.sock.fileno() for fd, _ in events):
-                listener.accept()
+                taken += listener.accept()
+        else:
+            events = self._poll.poll(0)
+            if not events:
+                return
+            for listener in self.listeners:
+                if listener.sock is not None and any(fd == listener.sock.fileno() for fd, _ in events):
+                    taken += listener.accept()
+        if taken:
+            self._yielding = min(YIELDS, sum(len(server.ixes) for server in self.servers))
 
     def drain(self, tyme: float) -> None:
         """Stops accepting; the drain ends when no connection is left or at tyme + graceful."""
