@@ -326,7 +326,7 @@ def bench(session: nox.Session) -> None:
         *session.posargs,
         external=True,
     )
-    # hio serve with workers against gunicorn and waitress, on one falcon app (about 2 minutes)
+    # hio serve with workers against gunicorn and waitress, on one falcon app (about 4 minutes)
     deploy = ["--quick"] if "--quick" in session.posargs else []
     session.run(
         ours, str(ROOT / "tools" / "bench" / "deploy.py"), "--out", str(ROOT / "bench-results"), *deploy, external=True

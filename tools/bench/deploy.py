@@ -16,7 +16,7 @@ it:
 
 Each takes load from ``http_load.py`` (wrk when installed) with 10 and then
 100 keep-alive connections for ``--seconds`` each. The engines take turns,
-``--rounds`` times (default 2, 1 with ``--quick``), and the fastest run of
+``--rounds`` times (default 3, 1 with ``--quick``), and the fastest run of
 each counts (noise from elsewhere on the machine only slows). Nothing is pinned: the
 servers' workers and the load generator share the machine's cores, as they
 would on a small host. Prints the table (requests/s, p50 and p99 latency in
@@ -206,9 +206,9 @@ def plot(results: list[dict], path: pathlib.Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=4.0, help="seconds of load per engine and connections")
+    parser.add_argument("--seconds", type=float, default=3.0, help="seconds of load per engine and connections")
     parser.add_argument("--out", default="bench-results", help="directory of the table, JSON and plot")
-    parser.add_argument("--rounds", type=int, default=2, help="turns of every engine; the fastest run counts")
+    parser.add_argument("--rounds", type=int, default=3, help="turns of every engine; the fastest run counts")
     parser.add_argument("--quick", action="store_true", help="1 second of load each, one round")
     opts = parser.parse_args()
     seconds = 1.0 if opts.quick else opts.seconds
