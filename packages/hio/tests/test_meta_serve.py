@@ -398,3 +398,25 @@ def test_help_documents_every_option(project):
             "HIO_BIND", "SIGHUP",
         ):  # fmt: skip
             assert option in done.stdout, (module, option)
+
+
+def test_quiet_and_hiod_log_options_from_the_environment(project, tmp_path):
+    server = Serving(project, "web:app", "--port", "0", env={"HIO_QUIET": "yes"})
+    try:
+        assert server.request()[0] == 200
+        code, err = server.stop()
+    finally:
+        server.kill()
+    assert code == 0 and err == ""  # quiet: nothing but warnings and errors
+    env = {"HIO_LOGDIR": str(tmp_path), "HIO_NAME": "mine", "HIO_LOGLEVEL": "warning"}
+    server = Serving(project, "web:app", "--port", "0", env=env, module="hio.daemon")
+    try:
+        assert server.request()[0] == 200
+        code, err = server.stop()
+    finally:
+        server.kill()
+    assert code == 0 and err == ""
+    assert (tmp_path / "hio" / "logs" / "mine.log").exists()
+    done = run(project, "hio.daemon", "--port", "0", env={"HIO_LOGLEVEL": "loud"})
+    assert done.returncode == 2 and done.stderr.startswith("hiod: HIO_LOGLEVEL='loud' is not one of")
+    assert len(done.stderr.splitlines()) == 1

@@ -86,7 +86,10 @@ serveParser = commands.add_parser(
 )
 configuring.addOptions(serveParser)
 serveParser.add_argument(
-    "-q", "--quiet", action="store_true", help="log only warnings and errors, not each request of the demo app"
+    "-q",
+    "--quiet",
+    action="store_true",
+    help="log only warnings and errors, not each request of the demo app (env HIO_QUIET)",
 )
 
 
@@ -110,6 +113,7 @@ def serve(opts: argparse.Namespace) -> int:
         opts: the parsed command line options of hio serve
     """
     config = configuring.resolveOptions(serveParser, opts)
+    opts.quiet = opts.quiet or configuring.envFlag(serveParser, "HIO_QUIET")
     from hio.deploying import supervising
     from hio.help.ogling import Ogler
 

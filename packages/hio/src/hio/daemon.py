@@ -34,8 +34,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import hio
@@ -188,11 +189,36 @@ parser = argparse.ArgumentParser(
 )
 parser.add_argument("--version", action="version", version=f"%(prog)s {hio.__version__}")
 configuring.addOptions(parser)
-parser.add_argument("--name", default="hiod", help="name of the log file (default %(default)s)")
+parser.add_argument("--name", default=None, help="name of the log file (default hiod; env HIO_NAME)")
 group = parser.add_mutually_exclusive_group()
-group.add_argument("--logdir", metavar="DIR", default=None, help="also log to DIR/hio/logs/NAME.log")
-group.add_argument("--temp", action="store_true", help="also log to a file in a temporary directory, removed on exit")
-parser.add_argument("--loglevel", choices=LEVELS, default="info", help="log level (default %(default)s)")
+group.add_argument("--logdir", metavar="DIR", default=None, help="also log to DIR/hio/logs/NAME.log (env HIO_LOGDIR)")
+group.add_argument(
+    "--temp",
+    action="store_true",
+    help="also log to a file in a temporary directory, removed on exit (env HIO_TEMP)",
+)
+parser.add_argument("--loglevel", choices=LEVELS, default=None, help="log level (default info; env HIO_LOGLEVEL)")
+
+
+def logOptions(opts: argparse.Namespace, environ: Mapping[str, str] | None = None) -> None:
+    """Fills hiod's log options not given on the command line from HIO_NAME, HIO_LOGDIR, HIO_TEMP and
+    HIO_LOGLEVEL, else their defaults; ends the command (status 2, one line) on a bad value.
+
+    Parameters:
+        opts: the parsed options
+        environ: the environment, default os.environ
+    """
+    environ = os.environ if environ is None else environ
+    if opts.name is None:
+        opts.name = environ.get("HIO_NAME") or "hiod"
+    if not opts.logdir and not opts.temp:
+        opts.logdir = environ.get("HIO_LOGDIR") or None
+        if opts.logdir is None:
+            opts.temp = configuring.envFlag(parser, "HIO_TEMP", environ)
+    if opts.loglevel is None:
+        opts.loglevel = (environ.get("HIO_LOGLEVEL") or "info").lower()
+        if opts.loglevel not in LEVELS:
+            parser.exit(2, f"hiod: HIO_LOGLEVEL={opts.loglevel!r} is not one of {', '.join(LEVELS)}\n")
 
 
 def announce(url: str) -> None:
@@ -212,6 +238,7 @@ def main(args: Sequence[str] | None = None) -> int:
     """
     opts = parser.parse_args(args)
     config = configuring.resolveOptions(parser, opts)
+    logOptions(opts)
     filed = bool(opts.logdir or opts.temp)
     ogler = Ogler(
         name=opts.name,

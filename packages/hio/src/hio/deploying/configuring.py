@@ -22,7 +22,7 @@ from hio.core.http.requesting import MAX_BODY_SIZE
 from hio.core.tcp.serving import MAX_UNSENT
 from hio.deploying import binding
 
-__all__ = ["ServeConfig", "WorkerConfig", "addOptions", "cpuCount", "resolveOptions"]
+__all__ = ["ServeConfig", "WorkerConfig", "addOptions", "cpuCount", "envFlag", "resolveOptions"]
 
 GRACEFUL = 30.0
 """Default most seconds a stopping worker waits on the responses in process."""
@@ -260,6 +260,19 @@ def addOptions(parser: argparse.ArgumentParser) -> None:
 
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off", "")
+
+
+def envFlag(parser: argparse.ArgumentParser, env: str, environ: Mapping[str, str] | None = None) -> bool:
+    """The value of the flag that environment variable env sets (1/true/yes/on, 0/false/no/off or unset).
+
+    Ends the command with a one-line error and status 2 on any other value.
+    """
+    text = (os.environ if environ is None else environ).get(env, "").strip().lower()
+    if text in _TRUE:
+        return True
+    if text not in _FALSE:
+        _fail(parser, f"{env}={text!r} is not a valid value")
+    return False
 
 
 def _fail(parser: argparse.ArgumentParser, message: str) -> NoReturn:
