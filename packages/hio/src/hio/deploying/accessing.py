@@ -52,7 +52,11 @@ class AccessLog:
         self._stamp = ""
 
     def wrap(self, app: Callable[..., Any]) -> Callable[..., Any]:
-        """Returns a WSGI application that answers as app does and logs each answer here."""
+        """Returns a WSGI application that answers as app does and logs each answer here.
+
+        Parameters:
+            app: the WSGI application
+        """
 
         def logged(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
             answered: list[str] = []
@@ -70,7 +74,13 @@ class AccessLog:
         return logged
 
     def log(self, environ: dict[str, Any], status: str, size: int) -> None:
-        """Adds the line of one answered request."""
+        """Adds the line of one answered request.
+
+        Parameters:
+            environ: the request's WSGI environ
+            status: the status line the application gave, such as "200 OK"
+            size: body bytes answered
+        """
         now = int(time.time())
         if now != self._second:
             self._second = now

@@ -40,7 +40,7 @@ class BindError(ValueError):
 class Bind:
     """One address to listen on.
 
-    Attributes:
+    Parameters:
         host (str): IP address or host name, "" for every IPv4 interface; "" for a Unix socket
         port (int): TCP port, 0 means any free one; 0 for a Unix socket
         path (str): Unix socket path, "" for TCP
@@ -62,7 +62,12 @@ class Bind:
 
 
 def checkPort(port: int, where: str = "port") -> int:
-    """Returns port when it is a TCP port number (0 to 65535), else raises BindError."""
+    """Returns port when it is a TCP port number (0 to 65535), else raises BindError.
+
+    Parameters:
+        port: the port number
+        where: what the message calls it, such as "--port"
+    """
     if not 0 <= port <= 65535:
         raise BindError(f"{where} {port} is out of range: a port is 0 to 65535")
     return port
@@ -70,6 +75,9 @@ def checkPort(port: int, where: str = "port") -> int:
 
 def parseBind(text: str) -> Bind:
     """Returns the Bind that text names (see module docs).
+
+    Parameters:
+        text: HOST:PORT, [IPV6]:PORT, unix:PATH or a path with a slash
 
     Raises:
         BindError: when text is none of the forms
@@ -106,6 +114,10 @@ def openListener(bind: Bind, backlog: int = BACKLOG) -> socket.socket:
 
     A Unix socket path left by a server that is gone (nothing accepts on
     it) is replaced; one that a live server listens on is not.
+
+    Parameters:
+        bind: the address
+        backlog: connections the kernel queues until a worker accepts them
 
     Raises:
         BindError: naming the address and why, when it cannot be listened on
@@ -165,7 +177,12 @@ def _share(sock: socket.socket) -> socket.socket:
 
 
 def boundAs(bind: Bind, sock: socket.socket) -> Bind:
-    """The Bind of an open listener: with the port actually bound (for port 0) and the numeric host."""
+    """The Bind of an open listener: with the port actually bound (for port 0) and the numeric host.
+
+    Parameters:
+        bind: the address it was opened for
+        sock: the open listening socket
+    """
     if bind.unix:
         return bind
     host, port = sock.getsockname()[:2]
@@ -173,7 +190,12 @@ def boundAs(bind: Bind, sock: socket.socket) -> Bind:
 
 
 def urlOf(bind: Bind, scheme: str = "http") -> str:
-    """The URL a client on this machine reaches bind at; ``unix:PATH`` for a Unix socket."""
+    """The URL a client on this machine reaches bind at; ``unix:PATH`` for a Unix socket.
+
+    Parameters:
+        bind: the address, its port bound
+        scheme: "http" or "https"
+    """
     if bind.unix:
         return f"unix:{bind.path}"
     host = bind.host

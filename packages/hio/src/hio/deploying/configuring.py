@@ -38,7 +38,7 @@ TYMEOUT = 5.0
 class WorkerConfig:
     """What one worker process serves and how.
 
-    Attributes:
+    Parameters:
         app (str): MODULE:APP of the application, "" for the demo web app
         directory (str): directory the application is imported from
         static (str): directory the demo serves at / ("" for its client app)
@@ -77,7 +77,7 @@ class WorkerConfig:
 class ServeConfig:
     """What the supervisor runs: the addresses, how many workers, and the worker's config.
 
-    Attributes:
+    Parameters:
         binds (list[binding.Bind]): addresses to listen on
         workers (int): worker processes
         backlog (int): listen backlog of each socket
@@ -116,7 +116,11 @@ def _option(parser: argparse.ArgumentParser, *flags: str, dest: str, default: An
 
 
 def addOptions(parser: argparse.ArgumentParser) -> None:
-    """Adds the options of serving an application with workers to parser (see module docs)."""
+    """Adds the options of serving an application with workers to parser (see module docs).
+
+    Parameters:
+        parser: the command's parser
+    """
     parser.add_argument(
         "app",
         nargs="?",
@@ -266,6 +270,11 @@ def envFlag(parser: argparse.ArgumentParser, env: str, environ: Mapping[str, str
     """The value of the flag that environment variable env sets (1/true/yes/on, 0/false/no/off or unset).
 
     Ends the command with a one-line error and status 2 on any other value.
+
+    Parameters:
+        parser: the command's parser (its prog names the command)
+        env: the variable's name
+        environ: the environment, default os.environ
     """
     text = (os.environ if environ is None else environ).get(env, "").strip().lower()
     if text in _TRUE:
@@ -307,6 +316,11 @@ def resolveOptions(
     """Fills the options not given from the environment, checks them all and returns the ServeConfig.
 
     Ends the command on a bad value: one line on stderr naming the option, exit status 2.
+
+    Parameters:
+        parser: the parser that parsed opts (its prog names the command)
+        opts: the parsed options of :func:`addOptions`
+        environ: the environment, default os.environ
     """
     environ = os.environ if environ is None else environ
     for dest, (env, default) in _ENV.items():

@@ -77,6 +77,11 @@ class WorkerProcess:
     """
 
     def __init__(self, pid: int, status: int) -> None:
+        """
+        Parameters:
+            pid: its process id
+            status: read end of its status pipe
+        """
         self.pid = pid
         self.status = status
         self.code: int | None = None
@@ -124,7 +129,11 @@ class WorkerProcess:
             self.status = -1
 
     def signal(self, signum: int) -> None:
-        """Sends it signum, if it still runs."""
+        """Sends it signum, if it still runs.
+
+        Parameters:
+            signum: the signal
+        """
         if self.poll() is None:
             try:
                 os.kill(self.pid, signum)
@@ -168,11 +177,20 @@ class Supervisor(doing.Doer):
         self._pauseUntil = 0.0  # no new worker before this tyme (after one could not start)
 
     def handle(self, signum: int, frame: types.FrameType | None) -> None:
-        """Signal handler: records the signal for the next pass."""
+        """Signal handler: records the signal for the next pass.
+
+        Parameters:
+            signum: the signal received
+            frame: the frame it interrupted
+        """
         self._signals.append(signum)
 
     def enter(self, *, temp: bool | None = None) -> None:
-        """Installs the signal handlers and starts the workers."""
+        """Installs the signal handlers and starts the workers.
+
+        Parameters:
+            temp: unused: a supervisor holds no temporary files
+        """
         for signum in self.Signums:
             self._prior[signum] = signal.signal(signum, self.handle)
         for _ in range(self.count):
@@ -209,7 +227,14 @@ class Supervisor(doing.Doer):
         return one
 
     def recur(self, tyme: float) -> bool:
-        """Looks after the workers once: signals, what they said, the dead and the replacements."""
+        """Looks after the workers once: signals, what they said, the dead and the replacements.
+
+        Parameters:
+            tyme: the Doist's tyme
+
+        Returns:
+            bool: True once stopping and every worker has exited
+        """
         while self._signals:
             self._signal(self._signals.pop(0), tyme)
         for worker in list(self.workers):
@@ -347,6 +372,9 @@ def _exitText(code: int) -> str:
 def checkTls(config: ServeConfig) -> None:
     """Loads the TLS files once, so that a bad one is told before any worker starts.
 
+    Parameters:
+        config: what to serve; its worker's certfile, keyfile and cacerts
+
     Raises:
         ValueError: naming the file and why
     """
@@ -367,6 +395,10 @@ def serveApp(config: ServeConfig, announce: Callable[[str], None]) -> doing.Dois
     Opens the listening sockets, tells announce the URL of each, runs the
     supervisor's Doist, then closes the sockets (and removes Unix socket
     files it made).
+
+    Parameters:
+        config: what to serve and how
+        announce: takes the URL of each address once it listens, in order
 
     Returns:
         doing.Doist: the supervisor's Doist that ran

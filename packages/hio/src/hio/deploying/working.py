@@ -89,7 +89,11 @@ class Listener:
         self._count = 0
 
     def accept(self, most: int = ACCEPTS) -> int:
-        """Accepts up to most waiting connections into the server's accepted ones; returns how many."""
+        """Accepts up to most waiting connections into the server's accepted ones; returns how many.
+
+        Parameters:
+            most: most connections taken now
+        """
         sock = self.sock
         if sock is None:
             return 0
@@ -170,17 +174,30 @@ class WorkerDoer(doing.Doer):
         self._yielding = 0  # passes left before it accepts again (see _accept)
 
     def wind(self, tymth: Callable[[], float] | None) -> None:
-        """Winds this doer and its servers to tymth."""
+        """Winds this doer and its servers to tymth.
+
+        Parameters:
+            tymth: the tyme closure of the Doist
+        """
         super().wind(tymth)
         for server in self.servers:
             server.wind(tymth)
 
     def handle(self, signum: int, frame: types.FrameType | None) -> None:
-        """Signal handler: records the signal; the next pass begins the drain."""
+        """Signal handler: records the signal; the next pass begins the drain.
+
+        Parameters:
+            signum: the signal received
+            frame: the frame it interrupted
+        """
         self.signaled = signum
 
     def enter(self, *, temp: bool | None = None) -> None:
-        """Installs the signal handlers, watches the listening sockets, then tells it serves."""
+        """Installs the signal handlers, watches the listening sockets, then tells it serves.
+
+        Parameters:
+            temp: unused: a worker holds no temporary files
+        """
         for signum in self.Signums:
             self._prior[signum] = signal.signal(signum, self.handle)
         if self.early:
@@ -198,7 +215,14 @@ class WorkerDoer(doing.Doer):
             self.ready()
 
     def recur(self, tyme: float) -> bool:
-        """Accepts what waits, serves one pass, writes the access log; when draining, closes the idle."""
+        """Accepts what waits, serves one pass, writes the access log; when draining, closes the idle.
+
+        Parameters:
+            tyme: the Doist's tyme
+
+        Returns:
+            bool: True once drained
+        """
         if not self.draining:
             self._accept()
         for server in self.servers:
@@ -244,7 +268,11 @@ class WorkerDoer(doing.Doer):
             self._yielding = min(YIELDS, sum(len(server.ixes) for server in self.servers))
 
     def drain(self, tyme: float) -> None:
-        """Stops accepting; the drain ends when no connection is left or at tyme + graceful."""
+        """Stops accepting; the drain ends when no connection is left or at tyme + graceful.
+
+        Parameters:
+            tyme: the Doist's tyme now
+        """
         self.draining = True
         self._deadline = tyme + self.graceful
         for listener in self.listeners:
@@ -309,7 +337,13 @@ def _bindOf(listener: Listener) -> binding.Bind:
 
 
 def makeServers(config: WorkerConfig, app: Callable[..., Any], tymth: Callable[[], float]) -> list[Listener]:
-    """The WSGI servers of config's listening sockets, each with the Listener that feeds it."""
+    """The WSGI servers of config's listening sockets, each with the Listener that feeds it.
+
+    Parameters:
+        config: what to serve and how; its fds are the listening sockets
+        app: the WSGI application
+        tymth: the tyme closure of the worker's Doist
+    """
     listeners = []
     for fd in config.fds:
         sock = socket.socket(fileno=fd)
@@ -381,6 +415,9 @@ def serveWorker(config: WorkerConfig) -> int:
     SIGTERM and SIGINT are noted from the start, so that one that comes while
     the application loads drains the worker as soon as it serves, and one
     that comes after the drain does not cut its exit short.
+
+    Parameters:
+        config: what to serve and how
     """
     status = config.status
     early: list[int] = []
