@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import re
 import socket
 import sys
@@ -227,3 +228,62 @@ def test_access_log_lines_in_common_log_format(tmp_path):
     stamp = r"\[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d \+0000\]"
     assert re.fullmatch(rf'10\.0\.0\.1 - - {stamp} "POST /a \\"b\\"\?q=1 HTTP/1\.1" 201 5', lines[0]), lines[0]
     assert re.fullmatch(rf'10\.0\.0\.1 - - {stamp} "GET /a \\"b\\" HTTP/1\.1" 200 7', lines[1]), lines[1]
+
+
+def test_loads_are_shared_slots_of_counts():
+    from hio.deploying.balancing import FREE, Loads
+
+    loads = Loads(slots=3)
+    assert loads.least() == FREE
+    assert [loads.take(), loads.take(), loads.take(), loads.take()] == [0, 1, 2, -1]
+    loads.hold(0, 4)
+    loads.hold(1, 2)
+    loads.hold(2, 3)
+    assert loads.least() == 2
+    loads.free(1)
+    assert loads.least() == 3 and loads.take() == 1 and loads.least() == 0
+
+
+def test_a_worker_leaves_a_connection_to_one_that_holds_fewer(monkeypatch):
+    """Two workers on one listening socket, stepped by hand: each takes a connection only while none holds fewer."""
+    from hio.base import doing
+    from hio.deploying import working
+    from hio.deploying.balancing import Loads
+    from hio.deploying.configuring import WorkerConfig
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Length", "2")])
+        return [b"ok"]
+
+    monkeypatch.setattr(working, "PATIENCE", 60.0)  # no worker takes a connection left to another, here
+    sock = binding.openListener(binding.parseBind("127.0.0.1:0"))
+    port = sock.getsockname()[1]
+    loads = Loads(slots=2)
+    doist = doing.Doist(real=False, tock=0.01)
+    workers = []
+    for slot in (loads.take(), loads.take()):
+        config = WorkerConfig(fds=[os.dup(sock.fileno())], slot=slot)
+        listeners = working.makeServers(config, app, doist.tymen())
+        workers.append(working.WorkerDoer(listeners=listeners, loads=loads, slot=slot, tymth=doist.tymen()))
+    clients = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(4)]
+    try:
+        a, b = workers
+        for worker in workers:
+            worker.enter()
+        held = []
+        for worker in (a, a, b, a, b, b):
+            worker.recur(doist.tyme)
+            held.append((a._held, b._held))
+        assert held == [(1, 0), (1, 0), (1, 1), (2, 1), (2, 2), (2, 2)]
+        for client in clients:
+            client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        for _ in range(20):
+            for worker in workers:
+                worker.recur(doist.tyme)
+        assert all(client.recv(1024).endswith(b"ok") for client in clients)
+    finally:
+        for worker in workers:
+            worker.exit()
+        for client in clients:
+            client.close()
+        sock.close()

@@ -12,5 +12,6 @@ Modules, one job each:
 - :mod:`~hio.deploying.configuring`: the options, from the command line or ``HIO_*``
 - :mod:`~hio.deploying.accessing`: the access log in the common log format
 - :mod:`~hio.deploying.working`: one worker process
+- :mod:`~hio.deploying.balancing`: the connections each worker holds, shared
 - :mod:`~hio.deploying.supervising`: the supervising process
 """

@@ -53,6 +53,7 @@ class WorkerConfig:
         accessLog (str): access log file, "-" for stdout, "" for none
         asyncio (bool): run the Doist with ado() in an asyncio event loop
         graceful (float): most seconds a drain waits on responses in process
+        slot (int): the worker's slot in the shared connection counts, -1 for none
     """
 
     app: str = ""
@@ -71,6 +72,7 @@ class WorkerConfig:
     accessLog: str = ""
     asyncio: bool = False
     graceful: float = GRACEFUL
+    slot: int = -1
 
 
 @dataclass

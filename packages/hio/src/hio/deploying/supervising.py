@@ -44,6 +44,7 @@ from typing import Any
 from hio.base import doing
 from hio.base.waking import waker
 from hio.deploying import binding
+from hio.deploying.balancing import Loads
 from hio.deploying.configuring import ServeConfig
 
 __all__ = ["BootError", "Supervisor", "WorkerProcess", "logger", "serveApp"]
@@ -74,16 +75,19 @@ class WorkerProcess:
         failed (str): its reason when it said it cannot start, else ""
         stopping (float | None): tyme by which it must have exited, once told to drain
         code (int | None): its exit status once it exited (negative: the signal that killed it)
+        slot (int): its slot in the shared connection counts (balancing.Loads)
     """
 
-    def __init__(self, pid: int, status: int) -> None:
+    def __init__(self, pid: int, status: int, slot: int = -1) -> None:
         """
         Parameters:
             pid: its process id
             status: read end of its status pipe
+            slot: its slot in the shared connection counts
         """
         self.pid = pid
         self.status = status
+        self.slot = slot
         self.code: int | None = None
         self.ready = False
         self.failed = ""
@@ -148,6 +152,7 @@ class Supervisor(doing.Doer):
         config (ServeConfig): what to serve and how
         listeners (list[socket.socket]): the listening sockets the workers inherit
         workers (list[WorkerProcess]): the workers running
+        loads (Loads): the connections each worker holds, shared with them (see hio.deploying.balancing)
         count (int): how many workers it keeps
         stopping (bool): True once SIGTERM or SIGINT came
         failure (str): the reason the first worker could not start, else ""
@@ -166,6 +171,7 @@ class Supervisor(doing.Doer):
         self.config = config
         self.listeners = listeners
         self.workers: list[WorkerProcess] = []
+        self.loads = Loads()  # before any worker is forked: shared with them all
         self.count = config.workers
         self.stopping = False
         self.failure = ""
@@ -202,7 +208,9 @@ class Supervisor(doing.Doer):
 
         reader, writer = os.pipe()
         os.set_blocking(reader, False)
-        config = dataclasses.replace(self.config.worker, fds=[sock.fileno() for sock in self.listeners], status=writer)
+        slot = self.loads.take()
+        fds = [sock.fileno() for sock in self.listeners]
+        config = dataclasses.replace(self.config.worker, fds=fds, status=writer, slot=slot)
         inherited = [reader] + [worker.status for worker in self.workers if worker.status >= 0]
         sys.stdout.flush()
         sys.stderr.flush()
@@ -210,7 +218,7 @@ class Supervisor(doing.Doer):
         if pid == 0:  # the worker: it never returns into the supervisor's Doist
             code = 1
             try:
-                code = working.forked(config, inherited)
+                code = working.forked(config, inherited, self.loads)
             except BaseException as ex:
                 logger.error("worker %d failed: %r", os.getpid(), ex, exc_info=ex)
             finally:
@@ -220,7 +228,7 @@ class Supervisor(doing.Doer):
                 finally:
                     os._exit(code)
         os.close(writer)
-        one = WorkerProcess(pid, reader)
+        one = WorkerProcess(pid, reader, slot)
         waker.watch(reader)  # wakes the supervisor when the worker says something
         self.workers.append(one)
         logger.info("worker %d starting", pid)
@@ -335,6 +343,7 @@ class Supervisor(doing.Doer):
         """Forgets a worker that exited; one that was not told to is logged (and replaced by recur)."""
         worker.read()
         worker.closeStatus()
+        self.loads.free(worker.slot)
         self.workers.remove(worker)
         if worker in self._rolling:
             self._rolling.remove(worker)

@@ -36,6 +36,7 @@ import select
 import selectors
 import signal
 import socket
+import time
 import types
 from collections.abc import Callable
 from typing import Any
@@ -47,6 +48,7 @@ from hio.core.tcp import serving as tcpServing
 from hio.deploying import binding
 from hio.deploying.accessing import AccessLog
 from hio.deploying.apping import AppError, loadApp
+from hio.deploying.balancing import Loads
 from hio.deploying.configuring import WorkerConfig
 
 __all__ = ["BOOT_FAILED", "Listener", "WorkerDoer", "forked", "logger", "serveWorker"]
@@ -60,8 +62,9 @@ ACCEPTS = 1
 """Most connections one worker accepts from one listening socket in one pass, so that a burst of
 connections is shared among the workers that are awake."""
 
-YIELDS = 8
-"""Most passes a worker lets go by after it took a connection, before it takes another."""
+PATIENCE = 0.005
+"""Seconds a worker that holds more connections than another leaves a waiting connection to the others
+(see WorkerDoer._accept), before it takes it itself."""
 
 PARENT_CHECK = 0.25
 """Seconds of tyme from one look at whether the supervisor still lives to the next."""
@@ -146,6 +149,8 @@ class WorkerDoer(doing.Doer):
         access: AccessLog | None = None,
         ready: Callable[[], None] | None = None,
         early: list[int] | None = None,
+        loads: Loads | None = None,
+        slot: int = -1,
         **kwa: Any,
     ) -> None:
         """
@@ -155,6 +160,9 @@ class WorkerDoer(doing.Doer):
             access: access log, None means none
             ready: called once when it serves (tells the supervisor)
             early: signals received before it entered; the first begins its drain
+            loads: the connections each worker holds, shared with the others; None takes
+                every connection that waits
+            slot: this worker's slot in loads
             kwa: Doer parameters (tymth, tock)
         """
         self.listeners = listeners
@@ -171,7 +179,11 @@ class WorkerDoer(doing.Doer):
         self._checked = 0.0
         self._prior: dict[int, Any] = {}
         self._poll: Any = None
-        self._yielding = 0  # passes left before it accepts again (see _accept)
+        self.loads = loads
+        self.slot = slot
+        self._held = 0  # connections it holds, as last written in loads
+        self._waiting: float | None = None  # since when a connection waits that it leaves to the others
+        self._unwatched = False  # True while its listening sockets are off the waker (see _accept)
 
     def wind(self, tymth: Callable[[], float] | None) -> None:
         """Winds this doer and its servers to tymth.
@@ -227,6 +239,11 @@ class WorkerDoer(doing.Doer):
             self._accept()
         for server in self.servers:
             server.service()
+        if self.loads is not None:
+            held = sum(len(server.ixes) for server in self.servers)
+            if held != self._held:
+                self._held = held
+                self.loads.hold(self.slot, held)
         if self.access is not None:
             self.access.flush()
         if tyme >= self._checked:
@@ -244,28 +261,45 @@ class WorkerDoer(doing.Doer):
     def _accept(self) -> None:
         """Accepts from the listening sockets that have a connection waiting.
 
-        A worker that just took a connection lets a few passes go by (one per
-        connection it holds, at most YIELDS) before it takes another, so that a
-        burst of connections is shared among the workers that are awake rather
-        than taken by the first; the passes are short while a connection waits
-        (its socket wakes the Doist), so a lone worker loses next to nothing.
+        With loads shared among the workers, a worker that holds more
+        connections than another leaves a waiting connection to the others
+        for up to PATIENCE seconds; meanwhile its listening sockets are off
+        its waker, so that it does not spin on them while the others take it.
+        So a burst of connections is spread evenly over the workers, and a
+        worker busy in the application (which takes nothing) holds up a
+        connection PATIENCE at most.
         """
-        if self._yielding:
-            self._yielding -= 1
-            return
-        taken = 0
-        if self._poll is None:
+        if self._unwatched:
+            self._unwatched = False
             for listener in self.listeners:
-                taken += listener.accept()
+                if listener.sock is not None:
+                    waker.watch(listener.sock)
+        if self._poll is None:
+            ready = self.listeners
         else:
             events = self._poll.poll(0)
             if not events:
+                self._waiting = None
                 return
-            for listener in self.listeners:
-                if listener.sock is not None and any(fd == listener.sock.fileno() for fd, _ in events):
-                    taken += listener.accept()
-        if taken:
-            self._yielding = min(YIELDS, sum(len(server.ixes) for server in self.servers))
+            fds = {fd for fd, _ in events}
+            ready = [one for one in self.listeners if one.sock is not None and one.sock.fileno() in fds]
+        if self.loads is not None and self._held > self.loads.least():
+            now = time.monotonic()
+            if self._waiting is None:
+                self._waiting = now
+            if now - self._waiting < PATIENCE:
+                self._unwatched = True
+                for listener in self.listeners:
+                    if listener.sock is not None:
+                        waker.unwatch(listener.sock)
+                return
+        self._waiting = None
+        taken = 0
+        for listener in ready:
+            taken += listener.accept()
+        if taken and self.loads is not None:
+            self._held += taken
+            self.loads.hold(self.slot, self._held)
 
     def drain(self, tyme: float) -> None:
         """Stops accepting; the drain ends when no connection is left or at tyme + graceful.
@@ -370,7 +404,10 @@ def makeServers(config: WorkerConfig, app: Callable[..., Any], tymth: Callable[[
 
 
 def workerDoist(
-    config: WorkerConfig, ready: Callable[[], None] | None = None, early: list[int] | None = None
+    config: WorkerConfig,
+    ready: Callable[[], None] | None = None,
+    early: list[int] | None = None,
+    loads: Loads | None = None,
 ) -> doing.Doist:
     """Makes the worker's real-time Doist and its WorkerDoer for config.
 
@@ -378,6 +415,7 @@ def workerDoist(
         config: what to serve and how
         ready: called once it serves
         early: signals received before it serves; the first begins its drain
+        loads: the connections each worker holds, shared with the others (config.slot is its slot)
 
     Raises:
         AppError: when the application cannot be loaded
@@ -403,13 +441,15 @@ def workerDoist(
         access=access,
         ready=ready,
         early=early,
+        loads=loads,
+        slot=config.slot,
         tymth=tymth,
     )
     doist.doers = [doer]
     return doist
 
 
-def serveWorker(config: WorkerConfig) -> int:
+def serveWorker(config: WorkerConfig, loads: Loads | None = None) -> int:
     """Runs one worker until it is drained; returns its exit status.
 
     SIGTERM and SIGINT are noted from the start, so that one that comes while
@@ -418,6 +458,7 @@ def serveWorker(config: WorkerConfig) -> int:
 
     Parameters:
         config: what to serve and how
+        loads: the connections each worker holds, shared with the others
     """
     status = config.status
     early: list[int] = []
@@ -432,7 +473,7 @@ def serveWorker(config: WorkerConfig) -> int:
                 pass
 
     try:
-        doist = workerDoist(config, ready=lambda: tell(b"R"), early=early)
+        doist = workerDoist(config, ready=lambda: tell(b"R"), early=early, loads=loads)
     except (AppError, OSError) as ex:
         message = str(ex).replace("\n", " ")
         tell(b"E" + message.encode("utf-8", "replace")[:2000])
@@ -450,7 +491,7 @@ def serveWorker(config: WorkerConfig) -> int:
     return 0
 
 
-def forked(config: WorkerConfig, inherited: list[int]) -> int:
+def forked(config: WorkerConfig, inherited: list[int], loads: Loads | None = None) -> int:
     """Runs a worker in a process just forked from the supervisor; returns its exit status.
 
     The child first lets go of what is the supervisor's: the descriptors in
@@ -464,6 +505,7 @@ def forked(config: WorkerConfig, inherited: list[int]) -> int:
     Parameters:
         config: what to serve and how
         inherited: descriptors of the supervisor that this worker closes
+        loads: the connections each worker holds, shared with the others
     """
     for fd in inherited:
         try:
@@ -474,4 +516,4 @@ def forked(config: WorkerConfig, inherited: list[int]) -> int:
         signal.signal(signum, signal.SIG_IGN)
     shared, waker.selector = waker.selector, selectors.DefaultSelector()
     shared.close()
-    return serveWorker(config)
+    return serveWorker(config, loads)
