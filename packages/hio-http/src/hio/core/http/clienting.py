@@ -28,15 +28,16 @@ from urllib.parse import quote, urlencode, urljoin, urlsplit
 from hio.base.servicing import Alias, ServiceDoer
 from hio.core import coring, wiring
 from hio.core.http import httping
+from hio.core.http.framing import bodiless
+from hio.core.http.grammaring import CR as CR
+from hio.core.http.grammaring import CRLF as CRLF
+from hio.core.http.grammaring import LF as LF
+from hio.core.http.grammaring import TARGET_BAD_TEXT, TOKEN_TEXT
 from hio.core.http.httping import HTTPException, PrematureClosure
 from hio.core.tcp import clienting as tcpclienting
 from hio.help.hicting import Hict
 
 logger = logging.getLogger(__name__)
-
-CRLF = b"\r\n"
-LF = b"\n"
-CR = b"\r"
 
 Response = namedtuple(
     "Response", "version status reason headers body data request errored error redirects", defaults=(None,)
@@ -269,10 +270,10 @@ class Requester:
                 inject another line
         """
         method = self.method
-        if not httping._TOKEN.fullmatch(method.encode("iso-8859-1", errors="replace")):
+        if not TOKEN_TEXT.match(method):
             raise ValueError(f"invalid method {method!r}")
         target = self.target()
-        if any(ord(c) <= 0x20 or ord(c) >= 0x7F for c in target):
+        if not target.isascii() or TARGET_BAD_TEXT.search(target):
             raise ValueError(f"invalid request target {target!r}")
         headers = self.headers
         if self._typed is not None and headers.get("content-type") == self._typed:
@@ -483,12 +484,7 @@ class Respondent(httping.Parsent):
         self.status = status
         self.reason = reason
         self.checkPersisted()
-        if (
-            self.method == "HEAD"
-            or status in httping.NO_BODY_STATUSES
-            or status < 200
-            or (self.method == "CONNECT" and 200 <= status < 300)
-        ):
+        if bodiless(status, self.method):
             self.length = 0
             self.chunked = False
             if status == httping.SWITCHING_PROTOCOLS or self.method == "CONNECT":

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from hio.base.tyming import Tymer
 from hio.core.http import httping
+from hio.core.http.memoing import Memo
 from hio.core.http.responding import Responder, errorMessage
 from hio.core.tcp import serving as tcpServing
 from hio.core.wiring import WireLog
@@ -80,6 +81,8 @@ class Conductor:
             response is flushed, then the Tymer of its lingering
         cutoffs (set): ca of connections whose client closed its sending side
         limits (dict): request limits handed to each Requestant
+        memo (Memo): what this server remembers of the heads its connections
+            parsed and built (bounded; .memo.reset() forgets it all)
         maxUnsent (int): most unsent response bytes a connection holds; past
             it the connection is neither parsed nor read until its client
             reads (see module docs)
@@ -159,6 +162,7 @@ class Conductor:
         elif maxUnsent is not None:
             servant.maxUnsent = int(maxUnsent)
         self.servant = servant
+        self.memo = Memo()  # what this server remembers of the heads it parsed and built
         self.maxUnsent = getattr(servant, "maxUnsent", tcpServing.MAX_UNSENT)
         self.tymers: dict[tuple[Any, ...], Tymer] = {}
         self.closings: dict[tuple[Any, ...], Tymer | None] = {}
@@ -353,7 +357,7 @@ class Conductor:
         if ix is None:
             return
         self._forget(ca)
-        ix.tx(errorMessage(status, detail=detail, head=head))
+        ix.tx(errorMessage(status, detail=detail, head=head, memo=self.memo))
         self._sending.setdefault(ca, None)
         self.finish(ca)
 

@@ -32,6 +32,8 @@ from urllib.parse import unquote_to_bytes
 from hio.base.servicing import Alias, ServiceDoer
 from hio.core.http import httping
 from hio.core.http.conducting import Conductor
+from hio.core.http.grammaring import CR, CRLF, LF
+from hio.core.http.memoing import ENVIRON_KEYS_SIZE, Memo
 from hio.core.http.requesting import (
     MAX_BODY_SIZE,
     MAX_HEADER_BYTES,
@@ -69,30 +71,25 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-CRLF = b"\r\n"
-LF = b"\n"
-CR = b"\r"
 
-ENVIRON_KEYS_SIZE = 1024
-"""Most header field names whose WSGI environ keys are remembered."""
-
-_ENVIRON_KEYS: dict = {}  # header field name as sent -> its environ key, "" for those left out
-
-
-def environKey(name: str) -> str:
+def environKey(name: str, memo: Memo | None = None) -> str:
     """Return the WSGI environ key of header field name, "" when the field is left out.
 
     Fields whose names hold an underscore are left out, so that they cannot
     pose as others (``X_Forwarded`` as ``X-Forwarded``); Content-Type and
     Content-Length have keys of their own; Transfer-Encoding is the server's.
+
+    Parameters:
+        name (str): header field name as sent
+        memo (Memo | None): where the keys are remembered, None remembers none
     """
     lower = name.lower()
     if "_" in lower or lower in ("content-type", "content-length", "transfer-encoding"):
         key = ""
     else:
         key = "HTTP_" + lower.upper().replace("-", "_")
-    if len(_ENVIRON_KEYS) < ENVIRON_KEYS_SIZE:
-        _ENVIRON_KEYS[name] = key
+    if memo is not None and len(memo.environKeys) < ENVIRON_KEYS_SIZE:
+        memo.environKeys[name] = key
     return key
 
 
@@ -206,7 +203,7 @@ class Server(Conductor):
 
     def _admit(self, ca: tuple[Any, ...], ix: Remoter) -> None:
         """Make the Requestant of new connection ix."""
-        self.reqs[ca] = Requestant(remoter=ix, **self.limits)
+        self.reqs[ca] = Requestant(remoter=ix, memo=self.memo, **self.limits)
 
     def _forget(self, ca: tuple[Any, ...]) -> None:
         """Drop the Requestant and close the Responder of ca."""
@@ -263,10 +260,11 @@ class Server(Conductor):
             environ["CONTENT_TYPE"] = headers["content-type"]
         if body or (requestant.length is not None and "content-length" in headers):
             environ["CONTENT_LENGTH"] = str(len(body))
+        keys = self.memo.environKeys
         for name, value in headers.items():
-            key = _ENVIRON_KEYS.get(name)
+            key = keys.get(name)
             if key is None:
-                key = environKey(name)
+                key = environKey(name, self.memo)
             if not key:
                 continue
             if key in environ:  # a repeated field
@@ -363,6 +361,7 @@ class Server(Conductor):
                 environ=environ,
                 chunkable=requestant.version == 11,
                 delay=self.delay,
+                memo=self.memo,
             )
             self.reps[ca] = responder
         self._serviceRep(ca, responder, requestant)  # at once: most responses are whole in their first pass
@@ -582,7 +581,7 @@ class BareServer(Conductor):
 
     def _admit(self, ca: tuple[Any, ...], ix: Remoter) -> None:
         """Make the Steward of new connection ix."""
-        requestant = Requestant(remoter=ix, dictable=self.dictable, **self.limits)
+        requestant = Requestant(remoter=ix, dictable=self.dictable, memo=self.memo, **self.limits)
         self.stewards[ca] = self.steward(remoter=ix, requestant=requestant, dictable=self.dictable)
 
     def _forget(self, ca: tuple[Any, ...]) -> None:
