@@ -182,7 +182,13 @@ class Requestant(Parsent):
             self.dictable = False
         self._reset()
 
-    def _again(self) -> bool:
+    @property
+    def kept(self) -> bytes | None:
+        """The whole head of this request as sent, when it was found among the
+        heads its memo keeps (a bodiless head seen before), else None."""
+        return self._head
+
+    def again(self) -> bool:
         """Take the next request when it is the same bodiless head as the one just answered.
 
         A keep-alive client repeats its request: when the request parsed last

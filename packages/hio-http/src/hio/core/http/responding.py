@@ -13,7 +13,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from hio.core.http import httping
 from hio.core.http.framing import bodiless, keepAlive
@@ -21,9 +21,6 @@ from hio.core.http.grammaring import CONTROL_TEXT, STATUS_TEXT, TOKEN_TEXT
 from hio.core.http.httping import HTTPError
 from hio.core.http.memoing import Memo
 from hio.help.hicting import Hict
-
-if TYPE_CHECKING:
-    from hio.core.tcp.serving import Remoter
 
 logger = logging.getLogger(__name__)
 
@@ -175,6 +172,16 @@ def errorMessage(
     return msg if head else msg + body
 
 
+class Outlet(Protocol):
+    """Where a Responder writes its response: a tcp Remoter, or the connection core
+    (hio.core.http.exchanging.Exchange) that holds the Remoter's transmit buffer."""
+
+    txbs: bytearray
+
+    def tx(self, data: bytes | bytearray | memoryview) -> None:
+        """Queue data to send."""
+
+
 class FileWrapper:
     """The ``wsgi.file_wrapper`` of the environ (PEP 3333): iterates a file-like
     object in blocks, and closes it with the response.
@@ -291,7 +298,7 @@ class Responder:
 
     def __init__(
         self,
-        incomer: Remoter,
+        incomer: Outlet,
         app: Callable[..., Any],
         environ: dict[str, Any],
         chunkable: bool = False,
