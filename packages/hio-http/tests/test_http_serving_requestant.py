@@ -412,7 +412,7 @@ def test_a_head_seen_before_parses_the_same_and_within_each_requestants_limits()
     head = b"GET /kept?x=1 HTTP/1.1\r\nHost: localhost\r\nAccept: */*\r\nX-One: 1\r\n\r\n"
     memo = Memo()
     first, again = whole(head, memo=memo), whole(head, memo=memo)
-    assert again._head is not None  # taken whole from the memo
+    assert again.kept is not None  # taken whole from the memo
     for requestant in (first, again):
         assert requestant.ended and not requestant.errored and not requestant.msg
         assert (requestant.method, requestant.path, requestant.query) == ("GET", "/kept", "x=1")

@@ -661,18 +661,13 @@ class Conductor:
         except Exception:
             pass
 
-    def _advance(self, conn: Connection) -> bool:
-        """Parse what has arrived on conn (its Exchange does it all); note an error
-        answered or a close for the closing steps.
-
-        Returns:
-            bool: True when a whole request is parsed and ready to respond to
-        """
+    def _settle(self, conn: Connection) -> None:
+        """Act on what the Exchange of conn decided when it gave no request: send an
+        error it answered and close after it, close a connection its client closed
+        between requests, send a ``100 Continue``."""
         exchange = conn.exchange
         if conn.closing:
-            return False
-        if exchange.advance() is not None:
-            return True
+            return
         if exchange.closing:
             fault = exchange.fault
             if fault is not None:
@@ -684,4 +679,3 @@ class Conductor:
             self.closeConnection(conn.ca)
         elif exchange.txbs:  # 100 Continue
             self._sending[conn.ca] = conn
-        return False

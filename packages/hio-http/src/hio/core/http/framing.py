@@ -28,18 +28,19 @@ def bodiless(status: int, method: str = "GET") -> bool:
     return method == "HEAD" or status < 200 or status in NO_BODY_STATUSES or (method == "CONNECT" and status < 300)
 
 
-def keepAlive(version: int | None, connection: Iterable[str] = ()) -> bool:
+def keepAlive(version: int | None, connection: Iterable[str] | str | None = None) -> bool:
     """True when the connection persists after a message of HTTP version with Connection field values.
 
     HTTP/1.1 persists unless ``close``; HTTP/1.0 only with ``keep-alive``.
 
     Parameters:
         version (int | None): 10 or 11 (None counts as 11)
-        connection (Iterable[str]): the values of the Connection field lines
+        connection (Iterable[str] | str | None): the values of the Connection
+            field lines (a str is one value), None or empty when there is none
     """
     if not connection:
         return version != 10
-    tokens = elements(connection)
+    tokens = elements((connection,) if isinstance(connection, str) else connection)
     if "close" in tokens:
         return False
     return version != 10 or "keep-alive" in tokens

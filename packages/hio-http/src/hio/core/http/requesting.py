@@ -109,6 +109,9 @@ class Requestant(Parsent):
         errored (bool): True when parsing stopped on an error
         error (str | None): what was wrong, when errored
         fault (HTTPError | None): the error with the status to answer, when errored
+        kept (bytes | None): the whole head of the request as sent, when it is
+            among the bodiless heads the memo keeps (then the same bytes again
+            are the same request, see again)
         memo (Memo): what the requestants of one server remember of the heads
             they parsed (see hio.core.http.memoing)
         maxRequestLine (int): longest request line in bytes, longer gets 414
@@ -122,7 +125,7 @@ class Requestant(Parsent):
     maxBodySize: int
     _hict: Hict | None = None  # .headers once made
     _pairs: tuple[tuple[str, str], ...] = ()  # the header fields parsed, until .headers makes them a Hict
-    _head: bytes | None = None  # the whole head as sent, when it was found among the kept ones
+    kept: bytes | None = None  # the whole head as sent, when it is among those its memo keeps
 
     def __init__(
         self,
@@ -182,12 +185,6 @@ class Requestant(Parsent):
             self.dictable = False
         self._reset()
 
-    @property
-    def kept(self) -> bytes | None:
-        """The whole head of this request as sent, when it was found among the
-        heads its memo keeps (a bodiless head seen before), else None."""
-        return self._head
-
     def again(self) -> bool:
         """Take the next request when it is the same bodiless head as the one just answered.
 
@@ -200,7 +197,7 @@ class Requestant(Parsent):
         Returns:
             bool: True when the next request was taken this way (.ended stays True)
         """
-        head = self._head
+        head = self.kept
         if head is None or not self.ended or self.errored or self.closed or self.parser is not None:
             return False
         msg = self.msg
@@ -227,7 +224,7 @@ class Requestant(Parsent):
             self.trails = Hict()
         self._pairs = ()  # .headers is empty until a head is parsed
         self._hict = None
-        self._head = None
+        self.kept = None
         self._untyped = False  # True when the head is known to hold no Content-Type
         self.length = None
         self.chunked = False
@@ -492,7 +489,7 @@ class Requestant(Parsent):
                 self.method, self.target, self.path, self.query, self.fragment, self.version, self.protocol = known[0]
                 self._pairs, self.persisted = known[1], known[2]
                 self._hict = None
-                self._head = known[6]
+                self.kept = known[6]
                 self._untyped = True
                 self.length = 0
                 self.started = self.headed = True
@@ -546,7 +543,7 @@ class Requestant(Parsent):
             and not any(name.lower() == "content-type" for name, _ in fields)
         ):  # a head without a body: kept whole, with all it parsed into
             self._untyped = True
-            self._head = whole
+            self.kept = whole
             memo.heads[whole] = (parsed, fields, self.persisted, at, len(block), len(fields), whole)
         return True
 

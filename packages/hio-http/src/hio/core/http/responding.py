@@ -236,8 +236,7 @@ def headFields(msg: bytes) -> Hict:
 def persistedBy(environ: dict[str, Any]) -> bool:
     """Return True when the request described by WSGI environ keeps its connection open
     (hio.core.http.framing.keepAlive; a protocol other than HTTP/1.1 counts as HTTP/1.0)."""
-    connection = environ.get("HTTP_CONNECTION")
-    return keepAlive(11 if environ.get("SERVER_PROTOCOL") == "HTTP/1.1" else 10, (connection,) if connection else ())
+    return keepAlive(11 if environ.get("SERVER_PROTOCOL") == "HTTP/1.1" else 10, environ.get("HTTP_CONNECTION"))
 
 
 class Responder:
@@ -348,7 +347,9 @@ class Responder:
         self.chunked = False
         self.length: int | None = None
         self.size = 0
-        self.persisted = persistedBy(environ)
+        self.persisted = keepAlive(
+            11 if environ.get("SERVER_PROTOCOL") == "HTTP/1.1" else 10, environ.get("HTTP_CONNECTION")
+        )
         self.method = environ.get("REQUEST_METHOD", "GET")
         self.head = self.method == "HEAD"
         self.ended = False

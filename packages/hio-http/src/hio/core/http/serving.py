@@ -225,7 +225,7 @@ class Server(Conductor):
         """
         ca = requestant.remoter.ca if requestant.remoter is not None else ("", 0)
         conn = self.connections.get(ca)
-        head = requestant.kept  # a whole head kept by the requestants, seen before
+        head = requestant.kept  # a whole head kept by the memo, seen before
         if head is not None and not requestant.body and conn is not None:
             made = conn.made
             if made is not None and made[0] is head:  # the same head again on ca: the same environ
@@ -325,9 +325,10 @@ class Server(Conductor):
         The request answered last stays in the requestant (and its response
         in .reps) until bytes of the next one arrive (or the client closes).
         """
-        if not self._advance(conn):  # one at a time: its Exchange takes no request while one is answered
+        requestant = conn.exchange.advance()  # one at a time: no request while one is answered
+        if requestant is None:
+            self._settle(conn)
             return
-        requestant = conn.exchange.requestant
         environ = self.buildEnviron(requestant)
         responder = conn.responder
         if responder is not None and responder.app is self.app:
@@ -609,7 +610,8 @@ class BareServer(Conductor):
         """
         ca = conn.ca
         if not steward.waited:
-            if not self._advance(conn):
+            if conn.exchange.advance() is None:
+                self._settle(conn)
                 return
             try:
                 steward.respond()
