@@ -48,10 +48,20 @@ def feed(data: bytes, splits: list[int] | None = None, **kwa) -> Requestant:
 
 
 def fault(data: bytes, **kwa) -> int | None:
-    """Status of the error that parsing data stops on, or None."""
+    """Status of the error that parsing data stops on, or None.
+
+    Parsed every way the server may parse it, which must agree: the careful
+    line by line parser, the quick whole-request parse, and the quick parse
+    again with what a first parse left in the memo.
+    """
     requestant = run(Requestant(msg=bytearray(data), **kwa))
     assert not (requestant.ended and requestant.errored)
-    return requestant.fault.status if requestant.errored else None
+    status = requestant.fault.status if requestant.errored else None
+    memo = Memo()
+    for way in (whole(data, memo=memo, **kwa), whole(data, memo=memo, **kwa)):
+        assert (way.fault.status if way.errored else None) == status
+        assert outcome(way) == outcome(requestant)
+    return status
 
 
 def test_get_parsed_byte_by_byte():

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from hio.core.http.erroring import BadFraming, BodyTooLarge, UnknownCoding
-from hio.core.http.grammaring import CONTENT_LENGTH_TEXT, MAX_LENGTH_DIGITS, OWS, elements
+from hio.core.http.grammaring import DIGITS_TEXT, MAX_LENGTH_DIGITS, OWS, elements
 from hio.help.hicting import Hict
 
 NO_BODY_STATUSES = (204, 304)
@@ -98,7 +98,7 @@ def bodyFraming(
     if lengths:
         values = {part.strip(OWS) for value in lengths for part in value.split(",")}
         value = values.pop()
-        if values or not CONTENT_LENGTH_TEXT.match(value):
+        if values or not DIGITS_TEXT.match(value):
             raise BadFraming(f"invalid or conflicting Content-Length {', '.join(lengths)!r}")
         if len(value) > MAX_LENGTH_DIGITS:
             if maxBodySize is None:

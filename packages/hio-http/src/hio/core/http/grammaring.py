@@ -27,9 +27,9 @@ _TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"  # tchar, RFC 9110 5.6.2
 _CONTROL = r"[\x00-\x08\x0a-\x1f\x7f]"  # CTL but HTAB: what no field value or reason phrase holds
 _TARGET_BAD = r"[\x00-\x20\x7f]"  # CTL, SP and DEL: what no request-target holds
 _HTTP_VERSION = r"HTTP/([0-9])\.([0-9])"  # RFC 9112 2.3
-_STATUS_CODE = r"[0-9]{3}"  # RFC 9110 15
+_STATUS_CODE = r"[1-9][0-9]{2}"  # 3DIGIT, RFC 9110 15: 100 to 999
 _CHUNK_SIZE = r"[0-9A-Fa-f]{1,16}"  # 1*HEXDIG, RFC 9112 7.1; 16 digits at most so no size overflows
-_CONTENT_LENGTH = r"[0-9]+"  # 1*DIGIT, RFC 9110 8.6
+_DIGITS = r"[0-9]+"  # 1*DIGIT: Content-Length (RFC 9110 8.6), an event stream's retry
 
 TOKEN = re.compile(_TOKEN.encode() + rb"\Z")
 """token: method names, field names, transfer codings (match is a full match)."""
@@ -59,14 +59,14 @@ HTTP_VERSION_TEXT = re.compile(_HTTP_VERSION + r"\Z")
 STATUS_CODE_TEXT = re.compile(_STATUS_CODE + r"\Z")
 """status-code over text."""
 
-STATUS_TEXT = re.compile(r"([1-9][0-9]{2})(?: ((?:(?!" + _CONTROL + r").)*))?\Z")
+STATUS_TEXT = re.compile(r"(" + _STATUS_CODE + r")(?: ((?:(?!" + _CONTROL + r").)*))?\Z")
 """A status line's ``status-code [ SP reason-phrase ]``, as a WSGI status string gives it."""
 
 CHUNK_SIZE = re.compile(_CHUNK_SIZE.encode() + rb"\Z")
 """chunk-size."""
 
-CONTENT_LENGTH_TEXT = re.compile(_CONTENT_LENGTH + r"\Z")
-"""Content-Length over text."""
+DIGITS_TEXT = re.compile(_DIGITS + r"\Z")
+"""1*DIGIT over text: a Content-Length."""
 
 MAX_LENGTH_DIGITS = 18
 """Most digits of a Content-Length taken as a number (up to 10**18 - 1)."""

@@ -42,6 +42,7 @@ from hio.core.http.framing import NO_BODY_STATUSES as NO_BODY_STATUSES
 from hio.core.http.framing import bodyFraming, keepAlive
 from hio.core.http.grammaring import (
     CONTROL,
+    DIGITS_TEXT,
     HTTP_VERSION_TEXT,
     STATUS_CODE_TEXT,
     TOKEN,
@@ -193,8 +194,6 @@ MAXAMOUNT = 1048576
 # Same limits under the names the standard library http.client uses
 _MAXLINE = MAX_LINE_SIZE
 _MAXHEADERS = MAX_HEADERS
-
-_DIGITS = re.compile(r"[0-9]+")  # an event stream retry field
 
 
 class HTTPError(Exception):
@@ -733,7 +732,7 @@ def parseStatusLine(line: bytes | str) -> tuple[str, int, str]:
         raise BadStatusLine(line)
     if match.group(1) != "1":
         raise UnknownProtocol(version)
-    if not STATUS_CODE_TEXT.match(status) or int(status) < 100:
+    if not STATUS_CODE_TEXT.match(status):
         raise BadStatusLine(line)
     if any((ord(c) < 0x20 and c != "\t") or ord(c) == 0x7F for c in reason):
         raise BadStatusLine(line)
@@ -944,7 +943,7 @@ class EventSource:
             elif field == "id":
                 if "\x00" not in value:
                     self.leid = value
-            elif field == "retry" and _DIGITS.fullmatch(value):
+            elif field == "retry" and DIGITS_TEXT.match(value):
                 self.retry = int(value)
         yield True
 
