@@ -1,5 +1,6 @@
-"""Responder (WSGI start_response, framing, deferral) and CustomResponder on a real
-tcp Remoter over a socket pair."""
+"""Responder (WSGI start_response, framing, deferral) and CustomResponder, writing
+to the connection core (hio.core.http.exchanging.Exchange) and to a real tcp
+Remoter over a socket pair."""
 
 from __future__ import annotations
 
@@ -10,15 +11,20 @@ import sys
 import pytest
 
 from hio.base.tyming import Tymist
+from hio.core.http.exchanging import Exchange
 from hio.core.http.memoing import KEPT_SIZE, Memo
 from hio.core.http.serving import CustomResponder, Responder
 from hio.core.tcp.serving import Remoter
 from hio.help.helping import attributize
 
 
-@pytest.fixture
-def incomer():
-    """A tcp Remoter on one end of a socket pair."""
+@pytest.fixture(params=["exchange", "remoter"])
+def incomer(request):
+    """Where the Responder writes: the connection core a server gives it (no
+    socket), or a tcp Remoter on one end of a socket pair; every test runs on both."""
+    if request.param == "exchange":
+        yield Exchange()
+        return
     ours, theirs = socket.socketpair()
     remoter = Remoter(ha=("127.0.0.1", 0), ca=("127.0.0.1", 1), cs=ours, tymth=Tymist().tymen())
     yield remoter
