@@ -30,7 +30,9 @@ def run(requestant: Requestant, passes: int = 10) -> Requestant:
 
 
 def feed(data: bytes, splits: list[int] | None = None, **kwa) -> Requestant:
-    """Parse data fed in pieces that end at splits (byte by byte when None)."""
+    """Parse data fed in pieces that end at splits (byte by byte when None), the
+    careful way; when that comes to a request or an error, the quick parse of
+    the same bytes (afresh, and again from the memo) must come to the same."""
     msg = bytearray()
     requestant = Requestant(msg=msg, **kwa)
     requestant.makeParser()
@@ -44,6 +46,15 @@ def feed(data: bytes, splits: list[int] | None = None, **kwa) -> Requestant:
             break
     for _ in range(4):
         requestant.parse()
+    if requestant.ended or requestant.errored:  # the quick parse of the same bytes, all at once, agrees
+        memo = Memo()
+        for _ in range(2):  # afresh, then with what the first left in the memo
+            quick = whole(data, memo=memo, **kwa)
+            assert outcome(quick) == outcome(requestant)
+            if requestant.ended:
+                assert (
+                    bytes(quick.msg) == bytes(msg) + data[start:]
+                )  # what follows is left, as the careful parse leaves it
     return requestant
 
 
