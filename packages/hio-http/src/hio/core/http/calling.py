@@ -27,12 +27,9 @@ Usage::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from hio.core.http.httping import HTTPException
-
-if TYPE_CHECKING:
-    from hio.core.http.clienting import Respondent
 
 RESPONSE = "response"
 """The response to the request in progress is complete."""
@@ -51,6 +48,46 @@ SUSPEND = "suspend"
 
 IDEMPOTENT_METHODS = ("GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE")
 """Methods whose requests may be sent again when a kept-alive connection closed under them."""
+
+
+class Respondent(Protocol):
+    """What a Call needs of its response parser (hio.core.http.clienting.Respondent)."""
+
+    @property
+    def parser(self) -> object | None:
+        """As the Respondent's .parser."""
+
+    @property
+    def ended(self) -> bool:
+        """As the Respondent's .ended."""
+
+    @property
+    def errored(self) -> bool:
+        """As the Respondent's .errored."""
+
+    @property
+    def evented(self) -> bool:
+        """As the Respondent's .evented."""
+
+    @property
+    def redirected(self) -> bool:
+        """As the Respondent's .redirected."""
+
+    @property
+    def persisted(self) -> bool:
+        """As the Respondent's .persisted."""
+
+    def reinit(self, redirectable: bool | None = None, **kwa: object) -> None:
+        """Make ready for the response to a request of method kwa["method"] in kwa["msg"]."""
+
+    def makeParser(self) -> None:
+        """Make the response parser."""
+
+    def parse(self) -> None:
+        """Parse what has arrived."""
+
+    def close(self) -> None:
+        """The input ended."""
 
 
 class Call:
