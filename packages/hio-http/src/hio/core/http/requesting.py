@@ -7,9 +7,13 @@ A Requestant reads a request message out of a bytearray (normally the
 bytes they parse, so a request may arrive in any split, byte by byte or many
 pipelined requests in one buffer. Parsing is strict on purpose: anything that
 two HTTP implementations could frame differently (request smuggling) or that
-exceeds a configured limit stops parsing with an `HTTPError` whose status says
-what was wrong, and the server answers with that status and closes the
-connection.
+exceeds a configured limit stops parsing with a protocol error
+(hio.core.http.erroring), which the requestant keeps as its `.fault`, an
+`HTTPError` whose status says what was wrong; the server answers with that
+status and closes the connection. Every rule it checks is written once, in
+hio.core.http.grammaring and hio.core.http.framing; the quick parse of a
+whole head (parseWhole) and the careful line by line parse check the same
+rules and come to the same request or error.
 """
 
 from __future__ import annotations
@@ -265,16 +269,6 @@ class Requestant(Parsent):
     def pending(self) -> bool:
         """True when part of a request has arrived but not the whole of it."""
         return not self.ended and not self.errored and (self.started or bool(self.msg))
-
-    def makeParser(self, msg: bytearray | None = None) -> None:
-        """Make the request parser generator and assign it to .parser.
-
-        Parameters:
-            msg (bytearray | None): bytes to parse, None keeps .msg
-        """
-        if msg is not None:
-            self.msg = msg
-        self.parser = self.parseMessage()
 
     def parseMessage(self, msg: bytearray | None = None) -> Generator[bool | None, None, None]:
         """Generator to parse one request out of .msg.
