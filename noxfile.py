@@ -218,6 +218,13 @@ def demo(session: nox.Session) -> None:
     session.run("python", "-m", "hio", "demo", *session.posargs)
 
 
+@nox.session(tags=["ci"])
+def upgrade(session: nox.Session) -> None:
+    """The published hio 0.6.19 upgraded in place with pip to the fresh wheels; every documented module imports."""
+    wheelhouse = build_wheelhouse(session)
+    session.run("python", str(ROOT / "tools" / "upgrade_check.py"), str(wheelhouse), VERSION)
+
+
 # The published release our benchmarks race against, the Python it needs, and an older release
 # that runs on older interpreters (the fallback when no interpreter can run the current one).
 PUBLISHED_HIO = ("0.6.19", (3, 12, 6))

@@ -101,11 +101,50 @@ def test_logger_name_and_propagation(heads):
     ogler = Ogler(name="sigma", syslogged=False, filed=False)
     logger = ogler.getLogger()
     assert logger.name == "hio.help.ogling"  # the module's name by default
-    assert logger.propagate is True  # left on: applications' root handlers see records too
-    quiet = logging.getLogger("hio.test.sigma.quiet")
-    quiet.propagate = False
-    assert ogler.getLogger(name="hio.test.sigma.quiet").propagate is False  # left as the application set it
-    quiet.propagate = True
+    assert logger.propagate is False  # its records go to the Ogler's handlers only
+    loud = logging.getLogger("hio.test.sigma.loud")
+    assert loud.propagate is True
+    assert ogler.getLogger(name="hio.test.sigma.loud").propagate is False  # turned off for every logger it hands out
+
+
+def test_get_logger_replaces_every_handler(heads):
+    """A handler someone else put on the logger (a test runner's capture, say) is replaced too."""
+    ogler = Ogler(name="phi", syslogged=False, filed=False)
+    foreign = logging.NullHandler()
+    logger = logging.getLogger("hio.test.phi")
+    logger.addHandler(foreign)
+    assert ogler.getLogger(name="hio.test.phi").handlers == [ogler.baseConsoleHandler]
+    assert ogler.getLogger(name="hio.test.phi").handlers == [ogler.baseConsoleHandler]  # never doubled
+
+
+def test_ogled_records_never_reach_the_root_handlers(heads, capsys):
+    """An application's root handler, with a formatter that rewrites records, sees none of an Ogler's records."""
+
+    class Rewriting(logging.Handler):
+        """Like an application formatter that turns lineno into text: a record it sees twice breaks it."""
+
+        def __init__(self):
+            super().__init__()
+            self.seen = []
+
+        def emit(self, record):
+            record.lineno = f"line {record.lineno}"  # a second pass would fail on the text
+            self.seen.append(record.getMessage())
+
+    root = logging.getLogger()
+    rewriting = Rewriting()
+    root.addHandler(rewriting)
+    ogler = Ogler(name="upsilon", level=logging.INFO, syslogged=False, filed=False)
+    try:
+        logger = ogler.getLogger(name="hio.test.upsilon")
+        logger.info("once %s", "only")
+        assert rewriting.seen == []  # the root's handlers never see it ...
+        assert capsys.readouterr().err.count("once only") == 1  # ... and the Ogler's console shows it once
+        logging.getLogger("hio.test.upsilon.child").warning("from a child")
+        assert rewriting.seen == []  # a child's records stop at the Ogler's logger too
+        assert "from a child" in capsys.readouterr().err
+    finally:
+        root.removeHandler(rewriting)
 
 
 def test_reset_level_globally_sets_the_oglers_level(heads):
@@ -326,7 +365,7 @@ def test_console_and_no_duplicate_handlers(heads, capsys):
     logger.info("to the console")
     logger.debug("below level")
     err = capsys.readouterr().err
-    assert err.count("hio.test.zeta INFO: to the console") == 1
+    assert err.count("hio: to the console\n") == 1  # "<prefix>: <message>", as published
     assert "below level" not in err
 
 
@@ -368,7 +407,7 @@ def test_syslog_to_local_socket(heads, monkeypatch):
                 logger.removeHandler(ogler.baseSysLogHandler)
                 ogler.baseSysLogHandler.close()
     assert msg.startswith(b"<11>")  # facility user, severity error
-    assert b"app: hio.test.theta ERROR: to syslog" in msg
+    assert msg.endswith(b"app: to syslog\x00")
 
 
 def test_syslog_absent_drops_records_until_a_socket_appears(heads, monkeypatch, capsys):
@@ -388,10 +427,10 @@ def test_syslog_absent_drops_records_until_a_socket_appears(heads, monkeypatch, 
                 server.settimeout(5.0)
                 logger.error("now delivered")  # the next record looks again
                 assert b"now delivered" in server.recv(4096)
+            logger.error("daemon gone")  # nothing raised, nothing printed
         finally:
             logger.removeHandler(ogler.baseSysLogHandler)
             ogler.baseSysLogHandler.close()
-        logger.error("daemon gone")  # nothing raised, nothing printed
     assert capsys.readouterr().err == ""
 
 
