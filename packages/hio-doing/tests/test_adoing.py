@@ -18,7 +18,7 @@ import pytest
 from hio.base import doing
 from hio.base.adoing import AwaitDoer, ado, awaiting
 from hio.base.doing import DoDoer, Doer, Doist
-from hio.base.waking import Waker, waker
+from hio.base.waking import Waker, wakerOf
 
 
 class Rec(Doer):
@@ -507,7 +507,7 @@ class Reader(Doer):
         self.sock, self.log = sock, log
 
     def enter(self, *, temp=None):
-        waker.watch(self.sock)
+        wakerOf(self.tymth).watch(self.sock)  # the waker of the Doist that runs it
 
     def recur(self, tyme):
         try:
@@ -518,7 +518,7 @@ class Reader(Doer):
         return data == b"stop"
 
     def exit(self):
-        waker.unwatch(self.sock)
+        wakerOf(self.tymth).unwatch(self.sock)
 
 
 def test_readable_socket_wakes_a_real_time_ado_at_once(pair):
@@ -576,27 +576,27 @@ def test_descriptors_watched_while_running_are_added_to_and_removed_from_the_loo
         loop = asyncio.get_running_loop()
         if doer.count == 1:
             seen["before"] = c.fileno() in loop._selector.get_map()
-            waker.watch(c)
+            wakerOf(doer.tymth).watch(c)
             seen["watched"] = c.fileno() in loop._selector.get_map()
             seen["a"] = a.fileno() in loop._selector.get_map()
         elif doer.count == 2:
-            waker.unwatch(c)
+            wakerOf(doer.tymth).unwatch(c)
             seen["unwatched"] = c.fileno() in loop._selector.get_map()
 
     async def main():
         loop = asyncio.get_running_loop()
         d = Doist(tock=0.5, real=True, limit=1.0)
         await d.ado(doers=[Reader(a, log), Rec("check", [], act=check)])
-        return a.fileno() in loop._selector.get_map()
+        return a.fileno() in loop._selector.get_map(), d
 
     try:
-        after = asyncio.run(main())
+        after, d = asyncio.run(main())
     finally:
         c.close()
         e.close()
     assert seen == {"before": False, "watched": True, "a": True, "unwatched": False}
     assert after is False  # detached when ado() returned
-    assert waker.watching == 0
+    assert d.waker.watching == 0
 
 
 def test_artificial_ado_leaves_the_loop_alone(pair):

@@ -12,7 +12,7 @@ import pytest
 
 from hio.base import doing
 from hio.base.filing import Filer, FilerError
-from hio.base.waking import waker
+from hio.base.waking import Waker
 from hio.core import uxd
 from hio.core.uxd import uxding
 from hio.core.wiring import WireLog
@@ -425,11 +425,26 @@ def test_wirelog_records_rx_and_tx_with_paths():
 
 
 def test_socket_is_watched_while_open():
-    """The waker watches the open socket so a real-time Doist wakes on a datagram."""
+    """The waker watches the open socket so a real-time Doist wakes on a datagram: the
+    waker given to the Peer, or that of the Doist whose PeerDoer runs it."""
+    waker = Waker()
     with uxding.openPeer(name="watched") as peer:
         fd = peer.ls.fileno()
-        assert fd in waker.selector.get_map()
-    assert fd not in waker.selector.get_map()
+        assert fd not in waker and peer.waker is None  # no waker yet: only remembered
+        peer.waker = waker
+        assert fd in waker
+    assert fd not in waker
+    peer = uxding.Peer(name="run", temp=True)
+    doist = doing.Doist(real=False, tock=0.125, limit=0.25)
+    seen = []
+
+    def look(tymth=None, tock=0.0, **opts):
+        while True:
+            seen.append(peer.ls.fileno() in doist.waker)
+            yield tock
+
+    doist.do(doers=[uxding.PeerDoer(peer=peer), doing.doify(look)])
+    assert seen and all(seen) and peer.waker is doist.waker and doist.waker.watching == 0
 
 
 def test_closed_peer_refuses_with_clear_error():

@@ -235,6 +235,7 @@ async def ado(
                 if real:
                     waker.detach(loop, run.ready)
                     run.close()
+                waker.release()  # the transports closed: no descriptor held for nothing
                 if closing:
                     run.abandon()
                 else:

@@ -33,7 +33,7 @@ from typing import Any, TypeAlias, TypeVar
 from ..help.timing import MonoTimer
 from .basing import State
 from .tyming import Tymee, Tymist, checkTock
-from .waking import waker
+from .waking import Waker
 
 __all__ = [
     "Deed",
@@ -281,6 +281,9 @@ class Doist(_Scheduler, Tymist):
         doers (list): Doer instances, doified generator functions or methods
         deeds (deque): triples (dog, retyme, doer)
         timer (MonoTimer): paces cycles in real time
+        waker (Waker): what a real-time wait waits on, this Doist's own; the
+            tymths it makes carry it (see tymen), so that the transports it
+            runs watch their descriptors on it
     """
 
     def __init__(
@@ -310,8 +313,18 @@ class Doist(_Scheduler, Tymist):
         self.done: bool | None = None
         self._doers = list(doers) if doers is not None else []
         self.timer = MonoTimer(duration=self.tock)
-        self.waker = waker  # what a real-time wait waits on
+        self.waker = Waker()  # what a real-time wait waits on, this Doist's own
         self._prior = self._tyme  # tyme of the last cycle run
+
+    def tymen(self) -> Callable[[], float]:
+        """Returns the closure ``tymth`` that reads this Doist's .tyme, carrying its .waker as ``tymth.waker``.
+
+        Whatever is wound with it (a doer, a transport) reaches the Doist's
+        waker that way (see hio.base.waking.wakerOf).
+        """
+        tymth = super().tymen()
+        tymth.waker = self.waker  # type: ignore[attr-defined]  # a function attribute
+        return tymth
 
     def do(self, doers: Iterable[Any] | None = None, limit: float | None = None, tyme: float | None = None) -> None:
         """Enters every doer, then runs cycles until all are done or the limit is reached.
@@ -356,7 +369,10 @@ class Doist(_Scheduler, Tymist):
             self.done = False
             raise
         finally:
-            self.exit()
+            try:
+                self.exit()
+            finally:
+                self.waker.release()  # the transports closed: no descriptor held for nothing
 
     def _prepare(self, doers: Iterable[Any] | None, limit: float | None, tyme: float | None) -> None:
         """Takes what .do() and .ado() were given: new doers, a new limit, a new starting tyme."""

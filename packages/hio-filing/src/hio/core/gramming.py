@@ -20,7 +20,7 @@ from typing import Any
 
 from hio import help
 from hio.base.servicing import Alias, ServiceDoer
-from hio.base.waking import waker
+from hio.base.waking import Watcher
 from hio.core import coring
 from hio.hioing import HioError
 
@@ -36,8 +36,11 @@ class GramSizeError(HioError, ValueError):
     """A datagram larger than the transport can carry in one piece."""
 
 
-class GramQueue:
+class GramQueue(Watcher):
     """Mixin for a datagram Peer: the queues of its datagrams and their service.
+
+    Its socket is watched (see waking.Watcher) on the waker of the Doist
+    whose GramDoer runs it, or on one assigned to ``.waker``.
 
     The Peer provides ``.name``, ``.ls`` (its socket, None while closed), ``.wl``
     (WireLog or None), ``.MaxGramSize`` or its own ``.maxGramSize``, ``_where()``,
@@ -159,7 +162,7 @@ class GramQueue:
         """Keeps ``ls``, bound, as this Peer's open socket, watched for readiness; returns True."""
         self.ls = ls
         self.opened = True
-        waker.watch(ls)
+        self._watch(ls)  # a real-time Doist wakes when a datagram comes
         logger.info("%s Peer %s: opened at %s", self.Kind, self.name, self._where())
         return True
 
@@ -171,7 +174,7 @@ class GramQueue:
     def _closeSocket(self) -> None:
         """Closes the socket, if open. Datagrams queued in .txgs stay queued."""
         if self.ls is not None:
-            waker.unwatch(self.ls)
+            self._unwatch(self.ls)
             self.ls.close()
             self.ls = None
             logger.info("%s Peer %s: closed at %s", self.Kind, self.name, self._where())
