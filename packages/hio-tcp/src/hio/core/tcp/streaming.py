@@ -93,20 +93,34 @@ class Stream(Watcher, tyming.Tymee):
     """Methods every subclass gets its own copy of (see __init_subclass__)."""
 
     def __init_subclass__(cls, **kwa: Any) -> None:
-        """Gives each subclass its own copy of the ._HOT methods' code.
+        """Gives each subclass its own copy of the ._HOT methods it inherits: the one place this is done.
 
         The interpreter caches, for each attribute access in a code object,
         where the attribute of one class is found; code shared by Clients and
         Remoters running in one process would miss the cache every other
-        call. A copy per class keeps every cache warm.
+        call. A copy per class keeps every cache warm (see tools/bench/tcp_callgrind.py).
+
+        A copy is the inherited function with its code, globals, defaults
+        and closure (so a zero-argument ``super()`` in it still names the
+        class that defined it), under the subclass's qualified name. A
+        subclass's own ``receive``, ``send``, ``serviceReceives`` or
+        ``serviceSends`` is never replaced, and its subclasses copy it in
+        turn. One consequence: patching one of these methods on a class (say
+        ``mock.patch.object(Stream, "receive")``) does not reach the
+        subclasses made before, which hold their own copies: patch the class
+        whose instances are used.
         """
         super().__init_subclass__(**kwa)
         for name in cls._HOT:
             if name not in cls.__dict__:
                 method = getattr(cls, name)
-                copy = types.FunctionType(method.__code__.replace(), method.__globals__, name, method.__defaults__)
+                copy = types.FunctionType(
+                    method.__code__.replace(), method.__globals__, name, method.__defaults__, method.__closure__
+                )
+                copy.__kwdefaults__ = method.__kwdefaults__
                 copy.__qualname__ = f"{cls.__qualname__}.{name}"
                 copy.__doc__ = method.__doc__
+                copy.__module__ = method.__module__
                 setattr(cls, name, copy)
 
     def __init__(self, **kwa: Any) -> None:
