@@ -146,15 +146,71 @@ def runBoth(make, limit=None, **doist):
     return results
 
 
+def extendedMidCycle(log):
+    """A doer in the middle of the Doist's deque extends it, and a nested one extends its DoDoer."""
+    late, inner = Rec("late", log, stop=3), Rec("inner", log, stop=2)
+
+    def outerAct(doer):
+        if doer.count == 1:
+            doer.doist.extend([late])
+
+    def innerAct(doer):
+        if doer.count == 2:
+            dd.extend([inner])
+
+    dd = RecDo("dd", log, doers=[Rec("b", log, stop=5, act=innerAct), Rec("c", log, stop=5)])
+    return [Rec("a", log, stop=4), Rec("ext", log, stop=5, act=outerAct), dd, Rec("z", log, stop=4)]
+
+
 @pytest.mark.parametrize(
     "make, limit",
-    [(nested, None), (nested, 1.0), (growing, None), (failing, None), (interrupted, None)],
-    ids=["nested-complete", "nested-limit", "extend-remove", "exception", "keyboard-interrupt"],
+    [
+        (nested, None),
+        (nested, 1.0),
+        (nested, 0.0),
+        (nested, 0),
+        (growing, None),
+        (extendedMidCycle, None),
+        (failing, None),
+        (interrupted, None),
+    ],
+    ids=[
+        "nested-complete",
+        "nested-limit",
+        "nested-falsy-limit-float",
+        "nested-falsy-limit-int",
+        "extend-remove",
+        "extend-mid-cycle",
+        "exception",
+        "keyboard-interrupt",
+    ],
 )
 def test_ado_trace_is_identical_to_do(make, limit):
     viaDo, viaAdo = runBoth(make, limit=limit, tock=0.25)
     assert viaAdo == viaDo
     assert len(viaDo[0]) > 10
+
+
+def test_ado_falsy_limit_means_no_limit():
+    viaDo, viaAdo = runBoth(nested, limit=0.0, tock=0.25)
+    for _log, done, tyme, error, dones in (viaDo, viaAdo):
+        assert done is True and error is None  # every doer completed: the limit did not stop it
+        assert tyme == 1.5 and dones == [True, True, True, True]
+
+
+def test_ado_extend_mid_cycle_runs_new_deeds_before_the_extender():
+    viaDo, viaAdo = runBoth(extendedMidCycle, tock=0.25)
+    assert viaAdo == viaDo
+    assert viaAdo[3] is None  # no error
+
+    def recurs(tyme):
+        return [label for at, context, label in viaAdo[0] if context == "recur" and at == tyme]
+
+    # ext extends the Doist in the cycle at 0.0, b extends dd in the one at 0.25; from the next cycle
+    # on, each new deed runs just before the deed then running: late before ext, inner before b
+    assert recurs(0.0) == ["a", "ext", "b", "c", "z"]
+    assert recurs(0.25) == ["a", "late", "ext", "b", "c", "z"]
+    assert recurs(0.5) == ["a", "late", "ext", "inner", "b", "c", "z"]
 
 
 def test_ado_runs_to_completion_and_returns_what_do_returns():
@@ -268,10 +324,10 @@ def test_exception_in_a_doer_closes_the_rest_and_propagates_out_of_the_task():
     assert log[-6:] == [
         (0.5, "abort", "x"),
         (0.5, "exit", "x"),
+        (0.5, "close", "a"),  # as under .do(): from the right of the deque, where a, already run, sits
+        (0.5, "exit", "a"),
         (0.5, "close", "c"),
         (0.5, "exit", "c"),
-        (0.5, "close", "a"),
-        (0.5, "exit", "a"),
     ]
     assert d.done is False
 

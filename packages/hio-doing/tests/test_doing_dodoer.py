@@ -351,19 +351,19 @@ def test_extend_from_inside_during_cycle(trace):
         (0.0, "recur", "y"),
         (1.0, "recur", "x"),
         (1.0, "enter", "new"),  # entered at once, during x's run
-        (1.0, "recur", "y"),  # the cycle goes on in order
+        (1.0, "recur", "y"),  # the cycle goes on in order, new not yet
+        (2.0, "recur", "new"),  # from the next cycle on, just before its extender
         (2.0, "recur", "x"),
         (2.0, "recur", "y"),
-        (2.0, "recur", "new"),  # joined after the others at the end of the cycle
+        (3.0, "recur", "new"),
+        (3.0, "clean", "new"),
+        (3.0, "exit", "new"),
         (3.0, "recur", "x"),
         (3.0, "clean", "x"),
         (3.0, "exit", "x"),
         (3.0, "recur", "y"),
         (3.0, "clean", "y"),
         (3.0, "exit", "y"),
-        (3.0, "recur", "new"),
-        (3.0, "clean", "new"),
-        (3.0, "exit", "new"),
         (3.0, "clean", "D"),
         (3.0, "exit", "D"),
     ]
@@ -597,16 +597,16 @@ def test_nested_exception_aborts_every_level(trace):
         (0.5, "abort", "b2"),
         (0.5, "exit", "b2"),
         (0.5, "abort", "B"),  # the exception goes up through B ...
-        (0.5, "close", "b3"),  # ... whose exit closes the rest, last entered first
+        (0.5, "close", "b1"),  # ... whose exit closes the rest from the right of its deque,
+        (0.5, "exit", "b1"),  # where b1, already run this cycle, sits
+        (0.5, "close", "b3"),
         (0.5, "exit", "b3"),
-        (0.5, "close", "b1"),
-        (0.5, "exit", "b1"),
         (0.5, "exit", "B"),
         (0.5, "abort", "A"),
-        (0.5, "close", "a2"),
-        (0.5, "exit", "a2"),
         (0.5, "close", "a1"),
         (0.5, "exit", "a1"),
+        (0.5, "close", "a2"),
+        (0.5, "exit", "a2"),
         (0.5, "exit", "A"),
         (0.5, "close", "z"),  # then the Doist closes what is left before re-raising
         (0.5, "exit", "z"),

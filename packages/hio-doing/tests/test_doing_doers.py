@@ -680,14 +680,14 @@ def test_bad_yield_raises_and_closes(trace):
         doist.do([trace.doer("first"), b, trace.doer("last")])
     assert doist.done is False
     assert doist.tyme == 0.0  # the cycle did not complete
-    assert trace.log == [  # the offending doer is closed with the others, in reverse order of enters
+    assert trace.log == [  # the offending doer is closed first, then the others from the right of the deque
         (0.0, "enter", "first"),
         (0.0, "enter", "bad"),
         (0.0, "enter", "last"),
         (0.0, "recur", "first"),
-        (0.0, "close", "last"),
-        (0.0, "exit", "last"),
         (0.0, "exit", "bad"),
         (0.0, "close", "first"),
         (0.0, "exit", "first"),
+        (0.0, "close", "last"),
+        (0.0, "exit", "last"),
     ]

@@ -12,7 +12,7 @@ from collections import deque
 import pytest
 
 from hio.base.basing import State
-from hio.base.doing import Doist, ExDoer, TryDoer, doize
+from hio.base.doing import Doer, Doist, ExDoer, TryDoer, doize
 from hio.base.tyming import Tymist
 from hio.help.timing import MonoTimer
 
@@ -150,10 +150,10 @@ def test_keyboard_interrupt_closes_every_dog_and_returns(trace):
         (0.5, "recur", "a"),
         (0.5, "recur", "b"),
         (0.5, "exit", "b"),  # the interrupt passes through b: no abort (not an Exception), exit
+        (0.5, "close", "a"),  # then from the right of the deque: a already ran this cycle, c not yet
+        (0.5, "exit", "a"),
         (0.5, "close", "c"),
         (0.5, "exit", "c"),
-        (0.5, "close", "a"),
-        (0.5, "exit", "a"),
     ]
     assert len(doist.deeds) == 0
 
@@ -175,10 +175,10 @@ def test_exception_closes_every_dog_then_reraises(trace):
         (0.5, "recur", "b"),
         (0.5, "abort", "b"),
         (0.5, "exit", "b"),
+        (0.5, "close", "a"),  # the deque as the error left it: a, run this cycle, at the right
+        (0.5, "exit", "a"),
         (0.5, "close", "c"),
         (0.5, "exit", "c"),
-        (0.5, "close", "a"),
-        (0.5, "exit", "a"),
     ]
     assert len(doist.deeds) == 0
 
@@ -355,13 +355,13 @@ def test_extend_and_remove_from_inside_a_cycle(trace):
         (0.5, "close", "gone"),  # ... and the removed one closed at once, before its turn
         (0.5, "exit", "gone"),
         (1.0, "recur", "a"),
+        (1.0, "recur", "late"),  # ... and first run at the next cycle, just before its extender
         (1.0, "recur", "manager"),
-        (1.0, "recur", "late"),  # ... and first run at the next cycle, after the others
         (1.5, "recur", "a"),
-        (1.5, "recur", "manager"),
         (1.5, "recur", "late"),
         (1.5, "clean", "late"),
         (1.5, "exit", "late"),
+        (1.5, "recur", "manager"),
         (2.0, "close", "manager"),
         (2.0, "exit", "manager"),
         (2.0, "close", "a"),
@@ -488,12 +488,12 @@ def test_exception_after_extend_in_same_cycle_closes_the_new_one(trace):
         (0.0, "enter", "late"),
         (0.0, "abort", "bad"),
         (0.0, "exit", "bad"),
-        (0.0, "close", "late"),
+        (0.0, "close", "late"),  # from the right: late joined behind a, which already ran
         (0.0, "exit", "late"),
-        (0.0, "close", "c"),
-        (0.0, "exit", "c"),
         (0.0, "close", "a"),
         (0.0, "exit", "a"),
+        (0.0, "close", "c"),
+        (0.0, "exit", "c"),
     ]
 
 
@@ -576,3 +576,47 @@ def test_interrupt_before_the_first_deed_runs_keeps_the_deeds(trace):
     doist.exit()
     assert sorted(trace.log[-4:]) == [(0.5, "close", "a"), (0.5, "close", "b"), (0.5, "exit", "a"), (0.5, "exit", "b")]
     assert len(doist.deeds) == 0
+
+
+@pytest.mark.parametrize("limit", [0, 0.0, False])
+def test_falsy_limit_means_no_limit(trace, limit):
+    """A long-running command passes 0.0 for 'no expiry': the Doist must not stop after one cycle."""
+    doist = Doist(tock=0.5, limit=limit)
+    assert doist.limit == 0.0
+    a = trace.doer("a", stop=6)
+    doist.do([a])
+    assert doist.done is True and a.done is True
+    assert doist.tyme == 3.0  # six recurs, every one of them run
+    doist = Doist(tock=0.5, limit=1.0)
+    doist.do([trace.doer("b", stop=6)], limit=limit)  # given to .do() it replaces the limit, and means none
+    assert doist.limit == 0.0 and doist.done is True and doist.tyme == 3.0
+
+
+def test_doist_dropped_without_exit_frees_its_doers_at_once():
+    """Deeds entered and run by hand, never exited: dropping the Doist frees them without the collector."""
+    import gc
+    import weakref
+
+    class Held:
+        """Stands for a server a doer holds: freed when its doer is."""
+
+    class Holder(Doer):
+        def __init__(self, **kwa):
+            super().__init__(**kwa)
+            self.held = Held()
+
+    doer = Holder(tock=0.0)
+    held = weakref.ref(doer.held)
+    doist = Doist(tock=0.25)
+    deeds = doist.enter(doers=[doer])
+    doist.recur(deeds)
+    doist.recur(deeds)
+    assert doist.tyme == 0.5
+    enabled = gc.isenabled()
+    gc.disable()  # only reference counting may free it
+    try:
+        del doer, deeds, doist
+        assert held() is None
+    finally:
+        if enabled:
+            gc.enable()

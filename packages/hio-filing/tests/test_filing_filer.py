@@ -309,7 +309,62 @@ def test_close_without_clear_then_clear_later(heads):
     assert not (heads.head / "hio").exists()
 
 
-@pytest.mark.parametrize("bad", [*BAD_COMPONENTS, ""])
+def test_empty_name_directory_is_the_base_or_tail_itself(heads):
+    """A nameless Filer's path is its base directory, or the tail when there is no base."""
+    filer = Filer(name="")
+    assert filer.name == "" and filer.opened is True
+    assert filer.path == str(heads.head / "hio")  # no trailing separator
+    assert os.path.isdir(filer.path) and mode(filer.path) == Filer.Perm
+    based = Filer(name="", base="main")
+    assert based.path == str(heads.head / "hio" / "main")
+    assert based.exists() and based.exists(name="", base="main")
+    temp = Filer(name="", temp=True)
+    assert os.path.isdir(temp.path) and os.path.basename(temp.path) == "hio"
+    temp.close(clear=True)
+    assert not os.path.exists(temp.path)
+
+
+def test_empty_name_filed_is_named_by_its_extension(heads):
+    filer = Filer(name="", filed=True)
+    assert filer.path == str(heads.head / "hio" / ".text")
+    assert os.path.isfile(filer.path) and filer.file is not None
+    filer.file.write("kept")
+    filer.close()
+
+    class Configured(Filer):
+        """Shaped like an application's config file: its own tails, json, named by base alone."""
+
+        TailDirPath = "app/cf"
+        AltTailDirPath = ".app/cf"
+        CleanTailDirPath = "app/clean/cf"
+        AltCleanTailDirPath = ".app/clean/cf"
+        Fext = "json"
+
+    config = Configured(name="", base="main", filed=True, clear=False)
+    assert config.path == str(heads.head / "app" / "cf" / "main" / ".json")
+    config.close(clear=True)  # a filed path is the Filer's own file: cleared
+    assert not os.path.exists(config.path)
+    again = Filer(name="", filed=True)
+    assert again.file.read() == "kept"
+    again.close()
+
+
+def test_empty_name_clear_keeps_a_shared_directory(heads):
+    """Clearing a nameless directory Filer never wipes a tail or base directory that holds others' paths."""
+    other = Filer(name="other")
+    nameless = Filer(name="")
+    assert nameless.path == os.path.dirname(other.path)
+    nameless.close(clear=True)
+    assert os.path.isdir(other.path)  # the shared directory and what is in it stay
+    cleaned = Filer(name="x", clean=True)
+    nameless = Filer(name="", clean=True)  # clean never empties it either
+    assert nameless.path == os.path.dirname(cleaned.path) and os.path.isdir(cleaned.path)
+    alone = Filer(name="", base="alone")  # a base directory it made, still empty: cleared
+    alone.close(clear=True)
+    assert not os.path.exists(alone.path)
+
+
+@pytest.mark.parametrize("bad", BAD_COMPONENTS)
 def test_rejects_escaping_names(heads, bad):
     with pytest.raises(FilerError):
         Filer(name=bad)

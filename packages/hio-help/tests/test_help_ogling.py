@@ -101,11 +101,40 @@ def test_logger_name_and_propagation(heads):
     ogler = Ogler(name="sigma", syslogged=False, filed=False)
     logger = ogler.getLogger()
     assert logger.name == "hio.help.ogling"  # the module's name by default
-    assert logger.propagate is True  # left on: applications' root handlers see records too
-    quiet = logging.getLogger("hio.test.sigma.quiet")
-    quiet.propagate = False
-    assert ogler.getLogger(name="hio.test.sigma.quiet").propagate is False  # left as the application set it
-    quiet.propagate = True
+    assert logger.propagate is False  # its records go to the Ogler's handlers only
+    loud = logging.getLogger("hio.test.sigma.loud")
+    assert loud.propagate is True
+    assert ogler.getLogger(name="hio.test.sigma.loud").propagate is False  # turned off for every logger it hands out
+
+
+def test_ogled_records_never_reach_the_root_handlers(heads, capsys):
+    """An application's root handler, with a formatter that rewrites records, sees none of an Ogler's records."""
+
+    class Rewriting(logging.Handler):
+        """Like an application formatter that turns lineno into text: a record it sees twice breaks it."""
+
+        def __init__(self):
+            super().__init__()
+            self.seen = []
+
+        def emit(self, record):
+            record.lineno = f"line {record.lineno}"  # a second pass would fail on the text
+            self.seen.append(record.getMessage())
+
+    root = logging.getLogger()
+    rewriting = Rewriting()
+    root.addHandler(rewriting)
+    ogler = Ogler(name="upsilon", level=logging.INFO, syslogged=False, filed=False)
+    try:
+        logger = ogler.getLogger(name="hio.test.upsilon")
+        logger.info("once %s", "only")
+        assert rewriting.seen == []  # the root's handlers never see it ...
+        assert capsys.readouterr().err.count("once only") == 1  # ... and the Ogler's console shows it once
+        logging.getLogger("hio.test.upsilon.child").warning("from a child")
+        assert rewriting.seen == []  # a child's records stop at the Ogler's logger too
+        assert "from a child" in capsys.readouterr().err
+    finally:
+        root.removeHandler(rewriting)
 
 
 def test_reset_level_globally_sets_the_oglers_level(heads):
@@ -388,10 +417,10 @@ def test_syslog_absent_drops_records_until_a_socket_appears(heads, monkeypatch, 
                 server.settimeout(5.0)
                 logger.error("now delivered")  # the next record looks again
                 assert b"now delivered" in server.recv(4096)
+            logger.error("daemon gone")  # nothing raised, nothing printed
         finally:
             logger.removeHandler(ogler.baseSysLogHandler)
             ogler.baseSysLogHandler.close()
-        logger.error("daemon gone")  # nothing raised, nothing printed
     assert capsys.readouterr().err == ""
 
 

@@ -206,7 +206,7 @@ async def ado(
             waker.attach(loop, run.ready)
         try:
             doist.deeds = _enter(doist, temp)
-            stop = doist.tyme + doist.limit if doist.limit is not None else None
+            stop = doist.tyme + doist.limit if doist.limit else None  # a falsy limit means none, as in .do()
             boundary = loop.time() + doist.tock
             while True:
                 doist.recur()

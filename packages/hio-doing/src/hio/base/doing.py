@@ -13,7 +13,10 @@ life passes through contexts in one of four orders::
 Scheduling is deterministic: each cycle runs every due deed once, in the
 order the doers were entered, at the tyme of the root Doist; the same doers,
 tocks and start tyme always give the same sequence of contexts and tymes.
-Exits run in reverse order of enters, at every level of nesting.
+Exits go from the right of the deque, at every level of nesting: in reverse
+order of enters, except that a doer added by ``extend`` in the middle of a
+cycle sits just before the doer then running, and an error in the middle of a
+cycle leaves the deeds already run that cycle at the right, to exit first.
 
 A deed is a triple ``(dog, retyme, doer)``: ``dog`` is the generator that
 calling ``doer`` made, ``retyme`` the tyme at or after which it runs next.
@@ -70,17 +73,20 @@ def _setDone(doer: Any, done: Any) -> None:
 class _Scheduler:
     """What the Doist and the DoDoer share: running a deque of deeds.
 
-    Doers may extend or remove doers while a cycle is running; extensions are
-    staged and joined at the end of the cycle, and removals closed at once
-    and dropped at the end of the cycle, so the order of deeds (and so the
-    order of exits) always stays the order of enters.
+    Doers may extend or remove doers while a cycle is running. The deeds of
+    an extension join the deque at once, behind the deeds already run this
+    cycle: from the next cycle on they run just before the doer that was
+    running when they were added (in a nested tree, the ancestor of the
+    extender that this scheduler runs), and exits, which go from the right
+    of the deque, close them just after it. Removals are closed at once and
+    dropped at the end of the cycle.
     """
 
     _doers: list[Any]
     _deeds: Deeds
     _cycling: bool
     _progress: Iterator[Deeds]
-    _staged: list[tuple[Generator[Any, Any, Any], float, Any]]
+    _idle: Iterator[Deeds]
     _dropped: set[int]
     _opened: bool
 
@@ -105,8 +111,8 @@ class _Scheduler:
     def _initDeeds(self) -> None:
         self._deeds = deque()
         self._cycling = False  # True while a cycle runs through the deeds
-        self._progress = repeat(deque(), 0)  # what is left of the running cycle
-        self._staged = []  # deeds entered during a cycle, joined at its end
+        self._idle = repeat(deque(), 0)  # stands for the cycle's progress between cycles
+        self._progress = self._idle  # what is left of the running cycle
         self._dropped = set()  # ids of doers removed during a cycle
         self._opened = False  # True from enter until exit: extensions are entered at once
 
@@ -160,30 +166,27 @@ class _Scheduler:
                 else:
                     append(deed)
         except BaseException:
-            # The deeds already run sit at the right end, those not yet run at the
-            # left: rotate back to the order of enters so that exits nest.
-            deeds.rotate(len(deeds) - operator.length_hint(progress))
-            if self._staged or self._dropped:  # entered ones join, to be closed with the others
+            # The deque is left as the error found it, those not yet run at the left and
+            # those already run at the right, so exits go from the last run back, as published.
+            if self._dropped:
                 self._settle(deeds)
             raise
         finally:
             self._cycling = False
-        if self._staged or self._dropped:
+            # no reference to the deeds between cycles: a Doist dropped without exit frees its doers at once
+            self._progress = self._idle
+        if self._dropped:
             self._settle(deeds)
 
     def _settle(self, deeds: Deeds) -> None:
-        """Drops deeds removed (and closed) during the cycle and joins those entered during it."""
-        if self._dropped:
-            dropped, self._dropped = self._dropped, set()
-            kept = [deed for deed in deeds if id(deed[2]) not in dropped]
-            deeds.clear()
-            deeds.extend(kept)
-        if self._staged:
-            staged, self._staged = self._staged, []
-            deeds.extend(staged)
+        """Drops deeds removed (and closed) during the cycle."""
+        dropped, self._dropped = self._dropped, set()
+        kept = [deed for deed in deeds if id(deed[2]) not in dropped]
+        deeds.clear()
+        deeds.extend(kept)
 
     def _exit(self, deeds: Deeds) -> None:
-        """Closes every still-open dog, last entered first, so exits nest inside enters."""
+        """Closes every still-open dog, from the right of the deque to the left."""
         error = None
         while deeds:
             dog, _, doer = deeds.pop()
@@ -208,7 +211,12 @@ class _Scheduler:
         raise NotImplementedError
 
     def extend(self, doers: Iterable[Any]) -> None:
-        """Adds doers; while running, enters them and adds their deeds after the others.
+        """Adds doers; while running, enters them and adds their deeds to the deque at once.
+
+        Between cycles the new deeds go after all the others. In the middle
+        of a cycle they go behind the deeds already run, so that from the
+        next cycle on they run just before the deed that was running when
+        they were added: new, extender, the rest.
 
         Parameters:
             doers: the doers to add
@@ -218,11 +226,8 @@ class _Scheduler:
         tymth = self._runningTymth()
         if tymth is None:  # not running yet: their deeds are made on enter
             return
-        deeds = self._enter(doers, tymth, tymth())
-        if self._cycling:
-            self._staged.extend(deeds)
-        else:
-            self._deeds.extend(deeds)
+        # the running deed is off the deque until it yields, so the new ones land just before it
+        self._deeds.extend(self._enter(doers, tymth, tymth()))
 
     def remove(self, doers: Iterable[Any]) -> None:
         """Removes doers from .doers and force-closes their deeds, last entered first.
@@ -237,16 +242,13 @@ class _Scheduler:
         """
         doers = list(doers)
         self._doers[:] = [doer for doer in self._doers if doer not in doers]
-        staged = [deed for deed in self._staged if deed[2] in doers]  # entered earlier this cycle
-        if staged:
-            self._staged[:] = [deed for deed in self._staged if deed[2] not in doers]
         deeds = list(self._deeds)
         if self._cycling:  # not yet run at the left, already run at the right: back to the order of enters
             unrun = operator.length_hint(self._progress)
             deeds = deeds[unrun:] + deeds[:unrun]
         dropped: set[int] = set()
         error = None
-        for dog, _, doer in reversed([*deeds, *staged]):  # last entered first, so exits nest
+        for dog, _, doer in reversed(deeds):  # from the right of the deque, as exits go
             if doer in doers and not getattr(dog, "gi_running", False):
                 dropped.add(id(doer))
                 try:
@@ -274,7 +276,8 @@ class Doist(_Scheduler, Tymist):
     Attributes:
         name (str): what the Doist is called, default 'doist'
         real (bool): True means run in real time, otherwise as fast as possible
-        limit (float | None): maximum run tyme, after which every dog is closed
+        limit (float | None): maximum run tyme, after which every dog is closed;
+            None or 0 means no limit
         done (bool | None): None until .do() runs; True when .do() ended because
             every doer completed; False when it ended with doers still running
             (the limit closed them, or a KeyboardInterrupt or an exception did)
@@ -299,7 +302,7 @@ class Doist(_Scheduler, Tymist):
 
         Parameters:
             real: True means keep cycles on real-time tock boundaries
-            limit: maximum run tyme in seconds, None means no limit
+            limit: maximum run tyme in seconds; None or 0 (any falsy value) means no limit
             doers: doers to run, may also be given to .do()
             name: what the Doist is called, in logs and reports
             tyme: (in kwa) starting tyme
@@ -345,7 +348,7 @@ class Doist(_Scheduler, Tymist):
         self.done = False
         try:
             self.deeds = self.enter()
-            stop = self.tyme + self.limit if self.limit is not None else None
+            stop = self.tyme + self.limit if self.limit else None  # a falsy limit, 0 or 0.0, means none
             self.timer.start(duration=self.tock)
             # .recur runs each cycle; when it is this class's own, the cycle is run here directly
             cycle = self._cycle if getattr(self.recur, "__func__", None) is Doist.recur else None

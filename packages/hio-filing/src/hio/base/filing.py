@@ -86,7 +86,9 @@ class Filer(Mixin):
     """Manages a directory, or a file in a directory, at a safe, predictable path.
 
     Attributes:
-        name (str): unique path component used in the directory or file name
+        name (str): unique path component used in the directory or file name;
+            empty means none: the path is the base (or tail) directory itself,
+            or, when filed, a file named only by its extension (``.text``)
         base (str): another path component inserted before name, may be empty
         temp (bool): True means a temporary directory, removed on close
         headDirPath (str): head directory asked for, default .HeadDirPath; a
@@ -136,7 +138,8 @@ class Filer(Mixin):
         """Initializes the Filer and, unless ``reopen`` is False, makes and opens its path.
 
         Parameters:
-            name: unique path component for the directory or file name
+            name: unique path component for the directory or file name; may be
+                empty (see .name)
             base: optional path component inserted before name
             temp: True means use a temporary directory, removed on close
             headDirPath: head directory, default .HeadDirPath
@@ -151,7 +154,7 @@ class Filer(Mixin):
             extensioned: True means the path ends with .fext also when not filed
         """
         super().__init__(**kwa)
-        self.name = checkComponent(name, "name")
+        self.name = checkComponent(name, "name", empty=True)
         self.base = checkComponent(base, "base", empty=True)
         self.temp = bool(temp)
         self.headDirPath = headDirPath if headDirPath is not None else self.HeadDirPath
@@ -252,7 +255,7 @@ class Filer(Mixin):
             FilerError: a name or base that is not one path component, or a
                 path that would resolve outside its head directory
         """
-        name = checkComponent(name or self.name, "name")
+        name = checkComponent(name or self.name, "name", empty=True)
         base = checkComponent(base, "base", empty=True)
         perm = self.perm if perm is None else perm
         mode = self.mode if mode is None else mode
@@ -368,15 +371,15 @@ class Filer(Mixin):
             FilerError: a name or base that is not one path component, or a
                 path that would resolve outside its head directory
         """
-        name = checkComponent(name or self.name, "name")
+        name = checkComponent(name or self.name, "name", empty=True)
         base = checkComponent(base, "base", empty=True)
         leaf = self._leaf(name, self.fext if fext is None else fext, filed, extensioned)
         headDirPath = headDirPath if headDirPath is not None else self.headDirPath
         for head, tail in self._heads(headDirPath, clean):
             parts = [p for p in tail.split("/") if p] + ([base] if base else [])
-            if _makeable(head, parts if filed else [*parts, leaf]):
+            if _makeable(head, parts if filed or not leaf else [*parts, leaf]):
                 break
-        path = os.path.join(head, *parts, leaf)
+        path = os.path.join(head, *parts, *([leaf] if leaf else []))
         if not _within(path, head):
             raise FilerError(f"Filer path {path} resolves outside its head directory {head}")
         return os.path.exists(path)
@@ -388,7 +391,11 @@ class Filer(Mixin):
         nothing made.
         """
         parts = [p for p in tail.split("/") if p] + ([base] if base else [])
-        path = self._checkPath(os.path.join(head, *parts, leaf))
+        if not leaf:  # no name: the path is the base (or tail) directory itself, shared with others
+            path = self._checkPath(os.path.join(head, *parts))
+            leafDir, clean = False, False  # made like the directories above it; never emptied by clean
+        else:
+            path = self._checkPath(os.path.join(head, *parts, leaf))
         if leafDir:
             parts.append(leaf)
         os.makedirs(head, exist_ok=True)
@@ -447,8 +454,12 @@ class Filer(Mixin):
             self.file = None
 
     def _clearPath(self) -> None:
-        """Removes the directory or file at .path, then the directories this Filer made, if empty."""
-        if self.path:
+        """Removes the directory or file at .path, then the directories this Filer made, if empty.
+
+        A nameless directory path is a directory others may share: it goes
+        only as one this Filer made, and only when empty.
+        """
+        if self.path and (self.name or self.filed):
             self._remove(self.path)
         for made in reversed(self._made):
             with contextlib.suppress(OSError):

@@ -512,8 +512,11 @@ class Ogler:
 
         Handlers an Ogler attached to this logger earlier are replaced, so
         repeated calls never duplicate output; other handlers are kept. The
-        logger's propagation is left as it is (on by default), so records
-        also reach handlers an application put on ancestor loggers.
+        logger does not propagate: its records go only to the handlers the
+        Ogler gives it (and any the application adds to it), never also to
+        the root logger's, so no record is written twice or through a
+        formatter that expects other records. To see hio's messages, set the
+        Ogler's level (``resetLevel``) rather than configuring the root logger.
 
         Parameters:
             name: logger name, default is to name the logger after the module,
@@ -522,6 +525,7 @@ class Ogler:
         """
         logger = logging.getLogger(name)
         logger.setLevel(self.level if level is None else level)
+        logger.propagate = False
         for handler in list(logger.handlers):
             if _ogled(handler):
                 logger.removeHandler(handler)
