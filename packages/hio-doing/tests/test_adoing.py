@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import socket
+import threading
+import time
 import warnings
 
 import pytest
@@ -745,3 +747,37 @@ def test_waker_replaces_a_stale_descriptor_on_the_loop():
 def test_ado_needs_a_running_loop():
     with pytest.raises(RuntimeError):
         ado(Doist()).send(None)
+
+
+def test_do_and_ado_run_one_loop_in_real_time_too():
+    """The loop of a run is written once (Doist._runs): in real time, do() waking on the waker
+    and ado() waking on the event loop give the same trace of contexts, tymes and extra cycles."""
+
+    traces = []
+    for mode in ("do", "ado"):
+        a, b = socket.socketpair()
+        a.setblocking(False)
+        log, slow = [], []
+
+        def send(b=b):
+            time.sleep(0.05)
+            b.send(b"hello")
+            time.sleep(0.05)
+            b.send(b"stop")
+
+        sender = threading.Thread(target=send)
+        d = Doist(tock=1.0, real=True, limit=10.0)
+        doers = [Reader(a, log), Rec("slow", slow, stop=2, tock=1.0)]
+        sender.start()
+        try:
+            if mode == "do":
+                d.do(doers=doers)
+            else:
+                asyncio.run(d.ado(doers=doers))
+        finally:
+            sender.join()
+            a.close()
+            b.close()
+        traces.append((log, slow, d.done, d.tyme, d.waker.watching))
+    assert traces[0] == traces[1]
+    assert traces[0][0] == [(0.0, b"hello"), (0.0, b"stop")]  # both in extra cycles before the first boundary
