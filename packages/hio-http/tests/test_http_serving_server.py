@@ -683,3 +683,27 @@ def test_app_connection_close_closes_after_that_response(serve):
     assert [(status, body) for status, _, body in answers] == [(200, b"/first"), (200, b"/last")]
     assert answers[0][1].get("Connection") != "close"
     assert answers[1][1]["Connection"] == "close"
+
+
+def test_eha_is_the_address_bound():
+    server = serving.Server(app=serving.notFoundApp, host="127.0.0.1", port=0)
+    assert server.eha == ("127.0.0.1", 0)
+    server.reopen()
+    try:
+        host, port = server.eha
+        assert host == "127.0.0.1" and port == server.servant.ha[1] != 0
+    finally:
+        server.close()
+
+
+def test_a_mistaken_keyword_is_warned_of_by_the_servers_name():
+    import pytest
+
+    with pytest.warns(UserWarning) as caught:
+        server = serving.Server(host="127.0.0.1", port=0, hots="x", maxbodysize=5)
+    assert len(caught) == 1 and caught[0].filename == __file__
+    assert str(caught[0].message) == (
+        "hio.core.http.serving.Server() got an unexpected keyword arguments 'hots' (did you mean 'host'?), "
+        "'maxbodysize' (did you mean 'maxBodySize'?)"
+    )
+    assert server.servant.ha == ("127.0.0.1", 0)  # the mistaken keywords are left out

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from hio.base import doing
-from hio.base.waking import waker
+from hio.base.waking import Waker
 from hio.core import udp
 from hio.core.udp import udping
 from hio.core.wiring import WireLog, openWL
@@ -184,19 +184,20 @@ def test_closed_peer_and_address_in_use():
 def test_reopen_is_idempotent_and_watched_by_waker():
     """reopen closes first; the open socket is watched by the waker and unwatched on close."""
     peer = udping.Peer(host=LOOPBACK, port=0)
+    waker = peer.waker = Waker()
     try:
         assert peer.reopen()
         first = peer.ls
-        assert first.fileno() in waker.selector.get_map()
+        assert first.fileno() in waker
         port = peer.port
         assert peer.reopen()  # the bound port stays in .ha, so it reopens on the same port
         assert peer.ls is not first and first.fileno() == -1
         assert peer.port == port
-        assert peer.ls.fileno() in waker.selector.get_map()
+        assert peer.ls.fileno() in waker
         fd = peer.ls.fileno()
     finally:
         peer.close()
-    assert fd not in waker.selector.get_map()
+    assert fd not in waker
     peer.close()  # closing twice is harmless
 
 
@@ -351,3 +352,20 @@ def test_wirelog_in_files_holds_both_directions_in_order():
         a, b = (repr(peer.ha).encode() for peer in (alpha, beta))
         expected = b"\nTx %s:\nping\n\nRx %s:\nping\n\nTx %s:\npong\n\nRx %s:\npong\n" % (b, a, a, b)
         assert wl.readRx() == wl.readTx() == expected
+
+
+def test_eha_is_where_senders_reach_the_peer_and_a_refused_bind_names_it():
+    alpha = udp.Peer(host="", port=0)
+    assert alpha.eha == ("127.0.0.1", 0)  # every interface is reached at loopback
+    alpha.reopen()
+    try:
+        port = alpha.ha[1]
+        assert port != 0 and alpha.eha == ("127.0.0.1", port)  # the port bound
+        beta = udp.Peer(host="127.0.0.1", port=port)
+        with pytest.raises(OSError) as info:
+            beta.reopen()
+        assert info.value.errno == errno.EADDRINUSE
+        assert str(info.value).endswith(f": '127.0.0.1:{port}'")
+        assert not beta.opened
+    finally:
+        alpha.close()

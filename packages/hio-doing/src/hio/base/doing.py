@@ -36,7 +36,7 @@ from typing import Any, TypeAlias, TypeVar
 from ..help.timing import MonoTimer
 from .basing import State
 from .tyming import Tymee, Tymist, checkTock
-from .waking import waker
+from .waking import Waker
 
 __all__ = [
     "Deed",
@@ -55,8 +55,14 @@ __all__ = [
 ]
 
 Deed = namedtuple("Deed", "dog retyme doer")
-"""The fields of a deed. Deeds are kept as plain ``(dog, retyme, doer)`` tuples
-for speed; ``Deed(*deed)`` gives named access to one."""
+Deed.__doc__ = """The fields of a deed. Deeds are kept as plain ``(dog, retyme, doer)`` tuples
+for speed; ``Deed(*deed)`` gives named access to one.
+
+Fields:
+    dog: the doer's running generator
+    retyme: the tyme at which the dog runs next
+    doer: the doer (a Doer or a doified generator function) that made the dog
+"""
 
 Deeds: TypeAlias = deque[tuple[Generator[Any, Any, Any], float, Any]]
 """A deque of deeds, triples ``(dog, retyme, doer)``: a doer is a Doer or a doified function."""
@@ -121,6 +127,7 @@ class _Scheduler:
         deeds: Deeds = deque()
         try:
             for doer in doers:
+                _checkDoer(doer)
                 _setDone(doer, False)
                 opts = doer.opts
                 temp = getattr(doer, "temp", None)  # a doified function's temp option
@@ -284,6 +291,9 @@ class Doist(_Scheduler, Tymist):
         doers (list): Doer instances, doified generator functions or methods
         deeds (deque): triples (dog, retyme, doer)
         timer (MonoTimer): paces cycles in real time
+        waker (Waker): what a real-time wait waits on, this Doist's own; the
+            tymths it makes carry it (see tymen), so that the transports it
+            runs watch their descriptors on it
     """
 
     def __init__(
@@ -293,6 +303,8 @@ class Doist(_Scheduler, Tymist):
         doers: Iterable[Any] | None = None,
         *,
         name: str = "doist",
+        tyme: float = 0.0,
+        tock: float | None = None,
         **kwa: Any,
     ) -> None:
         """Initializes the Doist.
@@ -302,10 +314,12 @@ class Doist(_Scheduler, Tymist):
             limit: maximum run tyme in seconds; None or 0 (any falsy value) means no limit
             doers: doers to run, may also be given to .do()
             name: what the Doist is called, in logs and reports
-            tyme: (in kwa) starting tyme
-            tock: (in kwa) tyme increment per cycle, default Tymist.Tock
+            tyme: starting tyme in seconds
+            tock: tyme increment per cycle in seconds, None means Tymist.Tock (1/32)
+            kwa: left for cooperative base classes; a keyword none of them
+                takes is warned of (see hio.hioing.Mixin)
         """
-        super().__init__(**kwa)
+        super().__init__(tyme=tyme, tock=tock, **kwa)
         self._initDeeds()
         self.name = name
         self.real = bool(real)
@@ -313,8 +327,18 @@ class Doist(_Scheduler, Tymist):
         self.done: bool | None = None
         self._doers = list(doers) if doers is not None else []
         self.timer = MonoTimer(duration=self.tock)
-        self.waker = waker  # what a real-time wait waits on
+        self.waker = Waker()  # what a real-time wait waits on, this Doist's own
         self._prior = self._tyme  # tyme of the last cycle run
+
+    def tymen(self) -> Callable[[], float]:
+        """Returns the closure ``tymth`` that reads this Doist's .tyme, carrying its .waker as ``tymth.waker``.
+
+        Whatever is wound with it (a doer, a transport) reaches the Doist's
+        waker that way (see hio.base.waking.wakerOf).
+        """
+        tymth = super().tymen()
+        tymth.waker = self.waker  # type: ignore[attr-defined]  # a function attribute
+        return tymth
 
     def do(self, doers: Iterable[Any] | None = None, limit: float | None = None, tyme: float | None = None) -> None:
         """Enters every doer, then runs cycles until all are done or the limit is reached.
@@ -335,31 +359,85 @@ class Doist(_Scheduler, Tymist):
         self.done = False
         try:
             self.deeds = self.enter()
-            stop = self.tyme + self.limit if self.limit else None  # a falsy limit, 0 or 0.0, means none
-            self.timer.start(duration=self.tock)
-            # .recur runs each cycle; when it is this class's own, the cycle is run here directly
-            cycle = self._cycle if getattr(self.recur, "__func__", None) is Doist.recur else None
-            while True:
-                if cycle is None:
-                    self.recur()
-                else:
-                    self._prior = tyme = self._tyme
-                    cycle(self._deeds, tyme)
-                    self._tyme = tyme + self._tock
-                if not self._deeds:
-                    self.done = True
-                    break
-                if stop is not None and self._tyme >= stop:
-                    break  # the limit: those still running are closed, so not done
-                if self.real:
-                    self.wait()
+            runs = self._runs(self.timer, turns=False)  # on artificial tyme it never yields
+            wait = self.waker.wait
+            try:
+                pause = next(runs)
+                while True:  # real time: wait on the waker, which tells whether a watched descriptor woke it
+                    pause = runs.send(wait(pause))
+            except StopIteration:
+                pass
         except KeyboardInterrupt:  # forced exit
             self.done = False
         except BaseException:
             self.done = False
             raise
         finally:
-            self.exit()
+            try:
+                self.exit()
+            finally:
+                self.waker.release()  # the transports closed: no descriptor held for nothing
+
+    def _runs(self, timer: Any, turns: bool) -> Generator[float, bool, None]:
+        """The loop of a run, written once for .do() and .ado(): runs cycles until every deed
+        is done (.done True) or the limit is reached, the doers entered already.
+
+        The driver waits. On real time, between cycles, this yields the
+        seconds left until the next tock boundary on ``timer`` (a MonoTimer,
+        or anything with its start, restart and remaining), and is sent back
+        True when a watched descriptor (or, under .ado(), a finished task)
+        woke the driver before it, False at the boundary (see _waits). On
+        artificial tyme it yields 0.0 after each cycle when ``turns`` (.ado()
+        gives its event loop a turn then), and nothing at all otherwise.
+
+        Parameters:
+            timer: paces real-time cycles
+            turns: True means yield between cycles even when there is nothing to wait for
+        """
+        stop = self._tyme + self.limit if self.limit else None  # a falsy limit, 0 or 0.0, means none
+        timer.start(duration=self._tock)
+        real = self.real
+        # .recur runs each cycle; when it is this class's own, the cycle is run here directly
+        cycle = self._cycle if getattr(self.recur, "__func__", None) is Doist.recur else None
+        while True:
+            if cycle is None:
+                self.recur()
+            else:
+                self._prior = tyme = self._tyme
+                cycle(self._deeds, tyme)
+                self._tyme = tyme + self._tock
+            if not self._deeds:
+                self.done = True
+                return
+            if stop is not None and self._tyme >= stop:
+                return  # the limit: those still running are closed, so not done
+            if real:
+                yield from self._waits(timer, turns)
+            elif turns:
+                yield 0.0
+
+    def _waits(self, timer: Any, turns: bool = False) -> Generator[float, bool, None]:
+        """Waits for the next real-time tock boundary on ``timer``: the rules of .wait, for any driver.
+
+        Yields the seconds left until the boundary and is sent back whether
+        the driver was woken before it; each early wake runs an extra cycle
+        at the tyme of the cycle just run (see _recycle). When behind it yields
+        0.0 first if ``turns``, so that an event loop still gets its turn.
+        """
+        tock = self._tock
+        remaining = timer.remaining
+        if remaining <= 0.0 and turns:
+            yield 0.0  # behind: no wait, but the driver's loop gets its turn
+        while remaining > 0.0:
+            if not (yield remaining):
+                break  # the boundary
+            if not self._recycle():
+                return  # no deed left: the next cycle ends the run
+            remaining = timer.remaining
+        if remaining < -tock:  # fell behind by more than a whole tock: count afresh
+            timer.start(duration=tock)
+        else:  # made up by starting the next cycle at once, if it overran
+            timer.restart(duration=tock)
 
     def _prepare(self, doers: Iterable[Any] | None, limit: float | None, tyme: float | None) -> None:
         """Takes what .do() and .ado() were given: new doers, a new limit, a new starting tyme."""
@@ -451,16 +529,14 @@ class Doist(_Scheduler, Tymist):
         once; one that fell behind by more than a whole tock starts the
         count afresh rather than rushing through the missed cycles.
         """
-        timer = self.timer
-        remaining = timer.remaining
-        while remaining > 0.0 and self.waker.wait(remaining):
-            if not self._recycle():
-                return
-            remaining = timer.remaining
-        if remaining < -self._tock:
-            timer.start(duration=self._tock)
-        else:
-            timer.restart(duration=self._tock)
+        waits = self._waits(self.timer)
+        wait = self.waker.wait
+        try:
+            pause = next(waits)
+            while True:
+                pause = waits.send(wait(pause))
+        except StopIteration:
+            pass
 
     def _runningTymth(self) -> Callable[[], float] | None:
         running = bool(self._deeds or self._cycling)  # entered, by .do() or by hand
@@ -598,6 +674,13 @@ class _Recorder(Doer):
     """
 
     def __init__(self, stop: int = 3, **kwa: Any) -> None:
+        """Initializes the recorder, with no State recorded yet.
+
+        Parameters:
+            stop: how many recur runs until the doer is done
+            kwa: parameters of the base classes (see Bases), passed on; a keyword
+                none of them takes is warned of (see hio.hioing.Mixin)
+        """
         super().__init__(**kwa)
         self.states: list[State] = []
         self.count: int | None = None
@@ -673,6 +756,8 @@ class DoDoer(_Scheduler, Doer):
             doers: the doers to run
             always: keep running even when every deed is done
             tymth, tock, opts: as for Doer
+            kwa: parameters of the base classes (see Bases), passed on; a keyword
+                none of them takes is warned of (see hio.hioing.Mixin)
         """
         super().__init__(**kwa)
         self._initDeeds()
@@ -747,6 +832,7 @@ class DoDoer(_Scheduler, Doer):
 
         Parameters:
             doers: the doers to enter, default .doers
+            temp: True means the doers use temporary resources; passed on to each doer's enter as its temp option
 
         Returns:
             deque: the deeds, triples (dog, retyme, doer)
@@ -821,6 +907,40 @@ class TryDoer(_Recorder):
 
     def abort(self, ex: Exception) -> None:
         self._record("abort", ex.args[0] if ex.args else None)
+
+
+def _checkDoer(doer: Any) -> None:
+    """Raises a TypeError that says what to write instead when ``doer`` cannot run as a doer.
+
+    A doer is a Doer instance or a generator function made into one with
+    doify or doize. A Doer whose recur is a generator method runs it once with
+    ``yield from self.recur()``: it takes no tyme (it reads ``self.tyme``).
+    """
+    if isinstance(doer, Doer):
+        recur = doer.recur
+        if inspect.isgeneratorfunction(recur):
+            required = [
+                p.name
+                for p in inspect.signature(recur).parameters.values()
+                if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+            ]
+            if required:
+                name = f"{type(doer).__qualname__}.recur"
+                raise TypeError(
+                    f"{name} is a generator method, run once with 'yield from self.recur()', so it takes no "
+                    f"{', '.join(required)}: write 'def recur(self):' and read self.tyme, or make it a plain method "
+                    f"'def recur(self, tyme):' (no yield) that returns True when done"
+                )
+        return
+    if callable(doer) and hasattr(doer, "opts") and hasattr(doer, "tock"):
+        return  # a doified generator function or method
+    name = getattr(doer, "__qualname__", None) or repr(doer)
+    if inspect.isgeneratorfunction(doer):
+        raise TypeError(
+            f"{name} is a generator function, not a doer: give doing.doify({getattr(doer, '__name__', name)}) "
+            f"or decorate it with @doing.doize()"
+        )
+    raise TypeError(f"{name} is not a doer: give a Doer instance or a generator function made one with doing.doify")
 
 
 def doify(

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar, overload
 
 from .doing import Doer
+from .waking import Watcher, wakerOf
 
 __all__ = ["Alias", "ServiceDoer"]
 
@@ -28,8 +29,10 @@ class Alias(Generic[_T]):
     """
 
     def __init__(self, target: str) -> None:
-        """Parameters:
-        target: the name of the attribute this one stands for
+        """Makes the alias of attribute ``target``.
+
+        Parameters:
+            target: the name of the attribute this one stands for
         """
         self.target = target
 
@@ -53,7 +56,9 @@ class ServiceDoer(Doer):
 
     The resource (the servant) has ``reopen()``, ``service()`` and
     ``close()``; when it has ``wind(tymth)`` too it is wound with this doer,
-    so it keeps the tyme of the doer's scheduler. A ServiceDoer never
+    so it keeps the tyme of the doer's scheduler. A servant that watches
+    descriptors (a waking.Watcher) gets the waker of the Doist that runs the
+    doer, which the tymth carries, so that a real-time Doist wakes for it. A ServiceDoer never
     completes by itself: it runs until its scheduler closes it.
 
     See Doer for inherited attributes, properties, and methods.
@@ -75,12 +80,20 @@ class ServiceDoer(Doer):
             self._windServant(self.tymth)
 
     def _windServant(self, tymth: Callable[[], float] | None) -> None:
-        wind = getattr(self.servant, "wind", None)
+        servant = self.servant
+        wind = getattr(servant, "wind", None)
         if wind is not None:
             wind(tymth)
+        waker = wakerOf(tymth)
+        if waker is not None and isinstance(servant, Watcher):
+            servant.waker = waker
 
     def wind(self, tymth: Callable[[], float] | None) -> None:
-        """Injects a new tymth into this doer and into its servant, changing their tyme base."""
+        """Injects a new tymth into this doer and into its servant, changing their tyme base.
+
+        Parameters:
+            tymth: the injected tymist.tymth, a closure that returns the tyme; None unwinds
+        """
         super().wind(tymth)
         self._windServant(tymth)
 
@@ -93,7 +106,11 @@ class ServiceDoer(Doer):
         self.servant.reopen()
 
     def recur(self, tyme: float) -> bool:
-        """Services the servant once; never done by itself."""
+        """Services the servant once; never done by itself.
+
+        Parameters:
+            tyme: the scheduler's tyme of this run
+        """
         self.servant.service()
         return False
 

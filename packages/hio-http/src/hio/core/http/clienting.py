@@ -38,6 +38,7 @@ from hio.core.http.grammaring import TARGET_BAD_TEXT, TOKEN_TEXT
 from hio.core.http.httping import HTTPException, PrematureClosure
 from hio.core.tcp import clienting as tcpclienting
 from hio.help.hicting import Hict
+from hio.hioing import keywordsOf, warnUnexpected
 
 logger = logging.getLogger(__name__)
 
@@ -187,6 +188,20 @@ class Requester:
         """Reinitialize anything that is not None.
 
         This enables creating another request on a connection to the same host port.
+
+        Parameters:
+            hostname: the server's dns name or ip address
+            port: the server's port
+            scheme: http or https
+            method: HTTP method, e.g. GET or POST
+            path: the path, may hold a query and fragment, or a full url
+            qargs: query arguments, merged with those of path
+            fragment: the fragment
+            headers: header fields
+            body: the body bytes
+            data: a body to send as JSON
+            fargs: form arguments, sent as a form body
+            portOptional: True means leave a default port out of the Host header
         """
         if hostname is not None:
             self.hostname = hostname
@@ -229,6 +244,17 @@ class Requester:
 
         This allows sending another request to the same destination: what is
         not given or None is kept, as for reinit.
+
+        Parameters:
+            method: HTTP method, e.g. GET or POST
+            path: the path, may hold a query and fragment, or a full url
+            qargs: query arguments, merged with those of path
+            fragment: the fragment
+            headers: header fields
+            body: the body bytes
+            data: a body to send as JSON
+            fargs: form arguments, sent as a form body
+            portOptional: True means leave a default port out of the Host header
         """
         self.reinit(
             method=method, path=path, qargs=qargs, fragment=fragment, headers=headers,
@@ -618,6 +644,7 @@ class Client:
         responses: deque | None = None,
         portOptional: bool = False,
         maxBodySize: int | None = MAX_RESPONSE_SIZE,
+        host: str | None = None,
         **kwa: Any,
     ) -> None:
         """
@@ -653,10 +680,20 @@ class Client:
             maxBodySize (int | None): largest response body taken, default
                 MAX_RESPONSE_SIZE (64 MiB); None means no limit. Applies to a
                 made respondent only
+            host (str | None): the same as hostname, the name tcp.Client and
+                http.Server take; None means hostname is used
             kwa (dict): more parameters for a made connector (tymth,
                 reconnectable, and context, certify, hostify, cafilepath,
                 certpath, keypath for TLS)
         """
+        unknown = [key for key in kwa if key not in keywordsOf(tcpclienting.ClientTls)]
+        if unknown:  # a mistaken name: warned of here, by this class's name, and left out
+            warnUnexpected(type(self), unknown, keywordsOf(type(self), tcpclienting.ClientTls))
+            kwa = {key: value for key, value in kwa.items() if key not in unknown}
+        if host is not None:
+            if hostname not in ("127.0.0.1", host):
+                raise TypeError(f"Client() got host={host!r} and hostname={hostname!r}: give one of them")
+            hostname = host
         self.name = name
         self.uid = uid
         self.bufsize = bufsize
@@ -758,7 +795,11 @@ class Client:
 
     def wind(self, tymth: Callable[[], float] | None) -> None:
         """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
-        Updates winds the connector's tymth."""
+        Updates winds the connector's tymth.
+
+        Parameters:
+            tymth: the injected tymist.tymth, a closure that returns the tyme; None unwinds
+        """
         self._tymth = tymth
         self.connector.wind(tymth)
 
@@ -773,7 +814,11 @@ class Client:
 
     @staticmethod
     def attrify(response: dict) -> Response:
-        """Convert response dict into named tuple Response so its fields are attributes."""
+        """Convert response dict into named tuple Response so its fields are attributes.
+
+        Parameters:
+            response: a response dict from .responses
+        """
         return Response(**{field: response.get(field) for field in Response._fields})
 
     def respond(self) -> Response | None:
@@ -805,6 +850,18 @@ class Client:
         body, data and fargs are never reused. path may be a full url to
         another server. reply (when not None) and extra kwa are carried in the
         dict and come back in the response's request.
+
+        Parameters:
+            method: HTTP method, e.g. GET or POST
+            path: the path, may hold a query and fragment, or a full url
+            qargs: query arguments, merged with those of path
+            fragment: the fragment
+            headers: header fields
+            body: the body bytes
+            data: a body to send as JSON
+            fargs: form arguments, sent as a form body
+            reply: anything, carried in the request dict and back in its response's request
+            kwa: more items carried in the request dict
 
         Example:
             client.request(method="POST", path="/echo", data={"name": "hio"},
@@ -895,6 +952,17 @@ class Client:
         otherwise reinits .requester with those given (body, data and fargs are
         then replaced by those given or by empty) and .respondent. The request
         as sent is recorded in .pending, with the extra items of kwa.
+
+        Parameters:
+            method: HTTP method, e.g. GET or POST
+            path: the path, may hold a query and fragment, or a full url
+            qargs: query arguments, merged with those of path
+            fragment: the fragment
+            headers: header fields
+            body: the body bytes
+            data: a body to send as JSON
+            fargs: form arguments, sent as a form body
+            kwa: more items recorded with the request in .pending
         """
         if path is not None:
             path, qargs = self._target(path, qargs)
@@ -1351,7 +1419,7 @@ class ClientDoer(ServiceDoer):
         client (Client): HTTP client instance
     """
 
-    client: Alias[Client] = Alias("servant")
+    client = Alias[Client]("servant")
 
     def __init__(self, client: Client, **kwa: Any) -> None:
         """

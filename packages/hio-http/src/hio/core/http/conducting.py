@@ -52,6 +52,7 @@ from hio.core.http.memoing import Memo
 from hio.core.http.responding import Responder
 from hio.core.tcp import serving as tcpServing
 from hio.core.wiring import WireLog
+from hio.hioing import keywordsOf, warnUnexpected
 
 if TYPE_CHECKING:
     from hio.core.tcp.serving import Remoter
@@ -67,7 +68,11 @@ RX_READS = 16
 
 def shutSend(cs: socket.socket) -> None:
     """Shut down the sending side of connected socket cs, after a TLS close_notify
-    when cs is a TLS socket, so that the client sees a clean end of stream."""
+    when cs is a TLS socket, so that the client sees a clean end of stream.
+
+    Parameters:
+        cs: the connected socket
+    """
     if isinstance(cs, ssl.SSLSocket):
         try:
             cs.unwrap()  # sends close_notify; nonblocking, it cannot wait for the reply
@@ -234,6 +239,10 @@ class Conductor:
             kwa (dict): more servant parameters, e.g. tymth, certpath, keypath,
                 cafilepath, certify, context
         """
+        unknown = [key for key in kwa if key not in keywordsOf(tcpServing.ServerTls)]
+        if unknown:  # a mistaken name: warned of here, by the server's class name, and left out
+            warnUnexpected(type(self), unknown, keywordsOf(type(self), tcpServing.ServerTls))
+            kwa = {key: value for key, value in kwa.items() if key not in unknown}
         self.name = name
         self.scheme = "https" if (scheme or "").lower() == "https" else "http"
         self.tymeout = float(tymeout) if tymeout is not None else self.Tymeout
@@ -295,13 +304,24 @@ class Conductor:
 
     def wind(self, tymth: Callable[[], float] | None) -> None:
         """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
-        Updates winds .tymer .tymth"""
+        Updates winds .tymer .tymth
+
+        Parameters:
+            tymth: the injected tymist.tymth, a closure that returns the tyme; None unwinds
+        """
         self.servant.wind(tymth)
         for conn in self.connections.values():
             conn.tymer.wind(tymth)
             if conn.linger is not None:
                 conn.linger.wind(tymth)
         self._stale = -math.inf  # a new tyme base: look at every tymer again
+
+    @property
+    def eha(self) -> tuple[str, int]:
+        """(host, port) that clients on this machine connect to: the servant's
+        .eha. Once open, it holds the port actually bound (port 0 picks any
+        free one), as a TCP Server's .eha does."""
+        return self.servant.eha
 
     def reopen(self) -> bool:
         """Return result of .servant.reopen()"""
@@ -328,7 +348,11 @@ class Conductor:
         return conn.exchange.busy
 
     def closeConnection(self, ca: tuple[Any, ...]) -> None:
-        """Close and remove connection given by ca"""
+        """Close and remove connection given by ca
+
+        Parameters:
+            ca: the connection's remote address, its key in .servant.ixes
+        """
         conn = self.connections.pop(ca, None)
         self._stirred.pop(ca, None)
         self._sending.pop(ca, None)
@@ -471,7 +495,11 @@ class Conductor:
         self.finish(ca)
 
     def finish(self, ca: tuple[Any, ...]) -> None:
-        """Close connection ca once its queued bytes are sent (graceful close)."""
+        """Close connection ca once its queued bytes are sent (graceful close).
+
+        Parameters:
+            ca: the connection's remote address, its key in .servant.ixes
+        """
         conn = self.connections.get(ca)
         if conn is not None:
             conn.closing = True

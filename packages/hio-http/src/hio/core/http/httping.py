@@ -278,6 +278,9 @@ def httpDate1123(dt: datetime.datetime) -> str:
     The supplied date must be in UTC; an aware datetime is converted to UTC.
     Independent of the locale.
 
+    Parameters:
+        dt: the date, UTC (an aware datetime is converted)
+
     Example:
         >>> httpDate1123(datetime.datetime(2015, 9, 30, 14, 29, 18))
         'Wed, 30 Sep 2015 14:29:18 GMT'
@@ -348,6 +351,9 @@ def parseQuery(query: str) -> dict[str, str]:
     Keys and values are unquoted (``+`` is a space); a key without ``=``
     gets the value ``"true"``. A later duplicate key replaces an earlier one.
 
+    Parameters:
+        query: the query string, without its leading ?
+
     Example:
         >>> parseQuery("a=1&b=hello%20there&flag")
         {'a': '1', 'b': 'hello there', 'flag': 'true'}
@@ -388,6 +394,9 @@ def updateQargsQuery(qargs: dict[str, Any] | None = None, query: str = "") -> tu
 def unquoteQuery(query: str) -> str:
     """Returns query string with unquoted values (keys left as they are).
 
+    Parameters:
+        query: the query string, without its leading ?
+
     Example:
         >>> unquoteQuery("a=hello%20there&b=%2Fpath")
         'a=hello there&b=/path'
@@ -422,6 +431,10 @@ def packHeader(name: str | bytes, *values: object) -> bytes:
     must not hold CR, LF or other control characters, so that no header can
     inject another line.
 
+    Parameters:
+        name: the field name, a token
+        values: the values, each made a str
+
     Example:
         >>> packHeader('Accept', 'text/html')
         b'Accept: text/html'
@@ -445,6 +458,9 @@ def packChunk(msg: bytes) -> bytes:
     """Return msg bytes in a chunk of chunked transfer coding.
 
     An empty msg gives the last chunk ``b"0\\r\\n\\r\\n"``.
+
+    Parameters:
+        msg: the chunk's data
 
     Example:
         >>> packChunk(b"Hello")
@@ -693,6 +709,10 @@ def parseBom(raw: bytearray, bom: bytes = codecs.BOM_UTF8) -> Generator[bytes | 
 
     Yields None while waiting for enough bytes to decide, then yields bom if
     raw starts with it (and consumes it) or an empty bytearray otherwise.
+
+    Parameters:
+        raw: the bytes received so far, consumed from the front
+        bom: the byte order mark looked for, default utf-8's
     """
     while True:
         if raw.startswith(bom):
@@ -1201,6 +1221,9 @@ class Parsent:
         Empty lines before it are skipped (RFC 9112 2.2). Yields None while
         waiting for more bytes.
 
+        Parameters:
+            kind: what the line is, for error messages: request or status
+
         Raises:
             LineTooLong: the line is longer than .maxLineSize
             PrematureClosure: the input ended inside the line
@@ -1312,6 +1335,9 @@ class Parsent:
 
         Parses msg if not None, otherwise parses .msg. Yields None while waiting
         for more bytes, True when the message is parsed and then .ended is True.
+
+        Parameters:
+            msg: the bytes to parse, None means .msg
         """
         if msg is not None:
             self.msg = msg

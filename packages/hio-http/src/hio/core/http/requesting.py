@@ -275,6 +275,9 @@ class Requestant(Parsent):
 
         Yields None while more bytes are needed; returns when the request is
         parsed. Raises HTTPError on a malformed or oversize request.
+
+        Parameters:
+            msg: the bytes to parse, None means .msg
         """
         if msg is not None:
             self.msg = msg

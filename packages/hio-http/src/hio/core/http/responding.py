@@ -80,7 +80,11 @@ def statusLine(status: int | str, memo: Memo | None = None) -> str:
 
 
 def statusCode(status: str) -> int:
-    """Return the int code of WSGI status string status."""
+    """Return the int code of WSGI status string status.
+
+    Parameters:
+        status: a WSGI status such as 200 OK
+    """
     return int(status[:3])
 
 
@@ -114,7 +118,7 @@ def checkHeader(name: str | bytes, value: object, memo: Memo | None = None) -> t
 
     Parameters:
         name (str | bytes): field name, a token
-        value (object): field value, its str when not str or bytes
+        value (object): field value, made a str when not str or bytes
         memo (Memo | None): where the names found good are kept, None keeps none
 
     Raises:
@@ -235,7 +239,11 @@ def headFields(msg: bytes) -> Hict:
 
 def persistedBy(environ: dict[str, Any]) -> bool:
     """Return True when the request described by WSGI environ keeps its connection open
-    (hio.core.http.framing.keepAlive; a protocol other than HTTP/1.1 counts as HTTP/1.0)."""
+    (hio.core.http.framing.keepAlive; a protocol other than HTTP/1.1 counts as HTTP/1.0).
+
+    Parameters:
+        environ: the WSGI environ of the request
+    """
     return keepAlive(11 if environ.get("SERVER_PROTOCOL") == "HTTP/1.1" else 10, environ.get("HTTP_CONNECTION"))
 
 
@@ -841,7 +849,14 @@ class CustomResponder:
         data: Any = None,
     ) -> None:
         """Reinitialize anything that is not None This enables creating another
-        response on a connection"""
+        response on a connection
+
+        Parameters:
+            status: the status code
+            headers: header fields
+            body: the body bytes
+            data: a body to send as JSON
+        """
         if status is not None:
             self.status = status
         if headers is not None:
@@ -859,9 +874,9 @@ class CustomResponder:
         body: bytes | None = None,
         data: Any = None,
     ) -> bytearray:
-        """Build and return response message
+        """Build and return response message. Each parameter None keeps the current value.
 
-        Parameters (each None keeps the current value):
+        Parameters:
             status (int | None): status code
             headers (dict | None): header fields
             body (bytes | None): body

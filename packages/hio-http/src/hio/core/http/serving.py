@@ -94,7 +94,12 @@ def environKey(name: str, memo: Memo | None = None) -> str:
 
 
 def notFoundApp(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-    """WSGI application of a Server made without one: 404 for everything."""
+    """WSGI application of a Server made without one: 404 for everything.
+
+    Parameters:
+        environ: the WSGI environ
+        start_response: the WSGI start_response
+    """
     body = b"404 Not Found\n"
     start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
     return [body]
@@ -222,6 +227,9 @@ class Server(Conductor):
         decoded, header fields become ``HTTP_`` variables (fields whose names hold
         an underscore are left out, so that they cannot pose as others) with
         repeated fields joined by commas.
+
+        Parameters:
+            requestant: the Requestant holding the parsed request
         """
         ca = requestant.remoter.ca if requestant.remoter is not None else ("", 0)
         conn = self.connections.get(ca)
@@ -644,7 +652,7 @@ class ServerDoer(ServiceDoer):
             the servant
     """
 
-    server: Alias[Server | BareServer] = Alias("servant")
+    server = Alias[Server | BareServer]("servant")
 
     def __init__(self, server: Server | BareServer, **kwa: Any) -> None:
         """Initialize instance.

@@ -32,7 +32,7 @@ from typing import Any
 
 import serial
 from hio.base.servicing import Alias, ServiceDoer
-from hio.base.waking import waker
+from hio.base.waking import Waker, Watcher
 from hio.help import Deck, ogler
 from hio.hioing import HioError
 
@@ -137,7 +137,7 @@ def _closedError(what: str, port: str | None) -> OSError:
     return OSError(errno.EBADF, f"{what} is not open", port)
 
 
-class Console:
+class Console(Watcher):
     """Class to manage non blocking interactive I/O on serial console
 
     Opens non blocking read file descriptor on console. Use instance method
@@ -220,7 +220,7 @@ class Console:
         except OSError as ex:
             logger.error("Console: cannot open %s: %s", self.port or "the controlling terminal", ex)
             return self.opened
-        waker.watch(self.fd)  # a real-time Doist wakes when a line is typed
+        self._watch(self.fd)  # a real-time Doist wakes when a line is typed
         self.opened = True
         return self.opened
 
@@ -235,7 +235,7 @@ class Console:
     def close(self) -> None:
         """Closes fd. Closing a closed console does nothing."""
         if self.fd is not None:
-            waker.unwatch(self.fd)
+            self._unwatch(self.fd)
             try:
                 os.close(self.fd)
             finally:
@@ -323,7 +323,7 @@ class ConsoleDoer(ServiceDoer):
         console (Console): serial Console instance
     """
 
-    console: Alias[Console] = Alias("servant")
+    console = Alias[Console]("servant")
 
     def __init__(self, console: Console, **kwa: Any) -> None:
         """Initialize instance.
@@ -361,7 +361,7 @@ class EchoConsoleDoer(ServiceDoer):
         txbs (bytearray): output waiting to be written to the console
     """
 
-    console: Alias[Console] = Alias("servant")
+    console = Alias[Console]("servant")
 
     def __init__(self, console: Console, lines: Deck | None = None, txbs: bytearray | None = None, **kwa: Any) -> None:
         """Initialize instance.
@@ -451,7 +451,7 @@ def _rawMode(attrs: list, speed: int) -> list:
     return [iflag, oflag, cflag, lflag, baud, baud, cc]
 
 
-class Port:
+class Port(Watcher):
     """What Device and Serial share: the port they open, its speed, how much one
     read takes, and nonblocking .receive and .send on it once open.
 
@@ -585,7 +585,14 @@ class Device(Port):
     Kind = "Serial device"
 
     def __init__(self, port: str | None = None, speed: int = 9600, bs: int = 1024) -> None:
-        """Initialize instance. Does not open the port; call .reopen. Parameters: see Port."""
+        """Initialize instance. Does not open the port; call .reopen.
+
+        Parameters:
+            port: serial port device path; None or '' means os.ctermid(), the
+                controlling terminal
+            speed: bit rate, e.g. 9600
+            bs: most bytes one .receive returns
+        """
         super().__init__(port=port, speed=speed, bs=bs)
         self.fd: int | None = None
         self._attrs: list[Any] | None = None  # termios attributes the port had before opening
@@ -608,12 +615,12 @@ class Device(Port):
             raise OSError(code, f"Cannot configure serial port: {reason}", path)
         self.fd = fd
         self._attrs = attrs
-        waker.watch(fd)  # a real-time Doist wakes when bytes arrive
+        self._watch(fd)  # a real-time Doist wakes when bytes arrive
 
     def close(self) -> None:
         """Closes fd, restoring the port's former termios attributes. Closing twice is harmless."""
         if self.fd is not None:
-            waker.unwatch(self.fd)
+            self._unwatch(self.fd)
             try:
                 if self._attrs is not None:
                     try:
@@ -659,7 +666,14 @@ class Serial(Port):
     MaxSendSize = 65536  # most bytes handed to pyserial by one .send
 
     def __init__(self, port: str | None = None, speed: int = 9600, bs: int = 1024) -> None:
-        """Initialize instance. Does not open the port; call .reopen. Parameters: see Port."""
+        """Initialize instance. Does not open the port; call .reopen.
+
+        Parameters:
+            port: serial port device path; None or '' means os.ctermid(), the
+                controlling terminal
+            speed: bit rate, e.g. 9600
+            bs: most bytes one .receive returns
+        """
         super().__init__(port=port, speed=speed, bs=bs)
         self.serial: serial.Serial | None = None
 
@@ -673,12 +687,12 @@ class Serial(Port):
         except serial.SerialException as ex:
             code = ex.errno if ex.errno is not None else errno.EIO
             raise OSError(code, f"Cannot open serial port: {ex}", path) from ex
-        waker.watch(self.serial)  # a real-time Doist wakes when bytes arrive
+        self._watch(self.serial)  # a real-time Doist wakes when bytes arrive
 
     def close(self) -> None:
         """Closes .serial. Closing twice is harmless."""
         if self.serial is not None:
-            waker.unwatch(self.serial)
+            self._unwatch(self.serial)
             try:
                 self.serial.close()
             finally:
@@ -707,7 +721,7 @@ class Serial(Port):
         return self.serial.write(bytes(data[: self.MaxSendSize])) or 0
 
 
-class Driver:
+class Driver(Watcher):
     """Nonblocking Serial Device Port Driver
 
     Moves bytes between a serial port (.server) and its buffers: received
@@ -756,6 +770,16 @@ class Driver:
         self.txbs = bytearray()
         if not self.server.opened:
             self.server.reopen()
+
+    @property
+    def waker(self) -> Waker | None:
+        """The waker its port (.server) watches its descriptor on (see waking.Watcher)."""
+        return getattr(self.server, "waker", None)
+
+    @waker.setter
+    def waker(self, waker: Waker | None) -> None:
+        if isinstance(self.server, Watcher):
+            self.server.waker = waker
 
     def reopen(self) -> bool:
         """Closes and reopens .server. Returns True when opened."""
@@ -821,7 +845,11 @@ class Driver:
         return count
 
     def tx(self, data: bytes | bytearray | memoryview) -> None:
-        """Queue data onto .txbs"""
+        """Queue data onto .txbs
+
+        Parameters:
+            data: the bytes to queue
+        """
         self.txbs.extend(data)
 
     def serviceSends(self) -> int:

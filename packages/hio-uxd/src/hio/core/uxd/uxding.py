@@ -54,7 +54,10 @@ class Peer(GramQueue, Filer):
     """Nonblocking Unix domain datagram socket bound to the socket file at .path.
 
     Because Unix domain sockets are reliable there is no retry tymer: a
-    datagram that finds no room is simply sent again later.
+    datagram that finds no room is simply sent again later. For the same
+    reason a full .rxgs (.maxRxgs datagrams) is not dropped from: nothing more
+    is read until the application takes some, and meanwhile the datagrams
+    wait in the socket and their senders find no room (see GramQueue).
 
     See filing.Filer for the inherited class attributes (HeadDirPath,
     TailDirPath, TempHeadDir, Perm, Fext, ...) and attributes (name, base,
@@ -76,10 +79,16 @@ class Peer(GramQueue, Filer):
         ls (socket.socket | None): local socket of this Peer when open
         opened (bool): True when the directories, the uxd file and the socket
             are made and open
-        rxgs (deque): received (data, source path) duples, oldest first
+        rxgs (deque): received (data, source path) duples, oldest first, at most .maxRxgs
+        maxRxgs (int): most received datagrams that wait in .rxgs, default .MaxRxgs (256)
+        dropped (int): always 0: a full .rxgs leaves datagrams in the socket (see above)
         txgs (deque): (data, destination path) duples waiting to be sent, in order
         undelivered (deque): (destination path, OSError) duples, one for each
             queued datagram that could not be delivered, at most .UndeliveredSize
+
+    Properties:
+        eha (str | None): the address senders send to, the uxd file path once
+            open (as a TCP Server's or UDP Peer's .eha)
     """
 
     HeadDirPath = "/usr/local/var"
@@ -93,6 +102,7 @@ class Peer(GramQueue, Filer):
     TempSuffix = "_test"
     Fext = "uxd"
     Kind = "UXD"
+    DropOldest = False  # reliable: a full .rxgs leaves datagrams in the socket, senders wait
     Umask = 0o022
     MaxUxdPathSize = _maxUxdPathSize()
     MaxGramSize = 65535
@@ -179,8 +189,18 @@ class Peer(GramQueue, Filer):
         """None: the uxd file is made by binding the socket (see .open), never opened as a file."""
         return None
 
+    @property
+    def eha(self) -> str | None:
+        """The address other sockets send to this Peer at: its uxd file path (.path),
+        None before the path is made (by open or reopen)."""
+        return self.path
+
     def checkPathSize(self, path: str) -> str:
-        """Returns ``path`` when it fits a Unix domain socket address, raising SizeError otherwise."""
+        """Returns ``path`` when it fits a Unix domain socket address, raising SizeError otherwise.
+
+        Parameters:
+            path: the uxd file path to check
+        """
         size = len(os.fsencode(path))
         if size > self.MaxUxdPathSize:
             raise SizeError(
@@ -262,7 +282,7 @@ class Peer(GramQueue, Filer):
                 os.umask(oldUmask)
         except OSError as ex:
             self._failed(ls, ex)
-            raise
+            raise coring.placedError(ex, path) from ex
         self._bound = _fileId(path)
         return self._opened(ls)
 
@@ -312,6 +332,9 @@ class Peer(GramQueue, Filer):
     def receive(self, **kwa: Any) -> tuple[bytes, str | None]:
         """Performs a non blocking receive of one datagram.
 
+        Parameters:
+            kwa: ignored, for callers of the published signature
+
         Returns:
             tuple: (data, src): the datagram and the uxd path of its source
                 (None for a sender with no path); (b'', None) when nothing is
@@ -347,6 +370,7 @@ class Peer(GramQueue, Filer):
         Parameters:
             data: the whole datagram payload
             dst: uxd destination path
+            kwa: ignored, for callers of the published signature
 
         Returns:
             int: bytes sent, len(data); 0 when the destination has no room now
