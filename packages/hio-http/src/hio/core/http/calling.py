@@ -50,7 +50,7 @@ IDEMPOTENT_METHODS = ("GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE")
 """Methods whose requests may be sent again when a kept-alive connection closed under them."""
 
 
-class Respondent(Protocol):
+class _Parser(Protocol):
     """What a Call needs of its response parser (hio.core.http.clienting.Respondent)."""
 
     @property
@@ -78,7 +78,12 @@ class Respondent(Protocol):
         """As the Respondent's .persisted."""
 
     def reinit(self, redirectable: bool | None = None, **kwa: object) -> None:
-        """Make ready for the response to a request of method kwa["method"] in kwa["msg"]."""
+        """Make ready for the next response.
+
+        Parameters:
+            redirectable: True means follow redirects, None keeps
+            kwa: msg (the receive buffer) and method (of the request)
+        """
 
     def makeParser(self) -> None:
         """Make the response parser."""
@@ -104,7 +109,7 @@ class Call:
         retried (bool): True once it was sent again
     """
 
-    def __init__(self, respondent: Respondent, rxbs: bytearray | None = None, txbs: bytearray | None = None) -> None:
+    def __init__(self, respondent: _Parser, rxbs: bytearray | None = None, txbs: bytearray | None = None) -> None:
         """
         Parameters:
             respondent (Respondent): parser of the responses

@@ -103,7 +103,11 @@ class Exchange:
         self.fault: httping.HTTPError | None = None
 
     def tx(self, data: bytes | bytearray | memoryview) -> None:
-        """Queue data to send (what a Responder writes)."""
+        """Queue data to send (what a Responder writes).
+
+        Parameters:
+            data: the bytes to send
+        """
         self.txbs.extend(data)
 
     def end(self) -> None:

@@ -24,7 +24,12 @@ NO_BODY_STATUSES = (204, 304)
 
 def bodiless(status: int, method: str = "GET") -> bool:
     """True when a response with status to a request with method carries no body:
-    any response to HEAD, a 1xx, 204 or 304, and a 2xx to CONNECT (a tunnel follows)."""
+    any response to HEAD, a 1xx, 204 or 304, and a 2xx to CONNECT (a tunnel follows).
+
+    Parameters:
+        status (int): the response's status code
+        method (str): the request's method
+    """
     return method == "HEAD" or status < 200 or status in NO_BODY_STATUSES or (method == "CONNECT" and status < 300)
 
 

@@ -117,12 +117,6 @@ def fieldLine(line: bytes, kind: str = "header line") -> tuple[str, str]:
     return (name.decode("ascii"), value.decode("latin-1"))
 
 
-def fieldText(name: str, value: str) -> bool:
-    """True when name is a token and value holds no control byte (text that
-    cannot inject a field); checks a field given rather than parsed."""
-    return bool(TOKEN_TEXT.match(name)) and (value.isprintable() or not CONTROL_TEXT.search(value))
-
-
 def requestLine(line: str) -> tuple[str, str, str] | None:
     """Return (method, request-target, HTTP-version) of request-line, or None when malformed.
 
@@ -146,7 +140,11 @@ def requestLine(line: str) -> tuple[str, str, str] | None:
 
 
 def versionNumber(version: str) -> int | None:
-    """Return 10 * major + minor of a well formed HTTP-version, None when malformed."""
+    """Return 10 * major + minor of a well formed HTTP-version, None when malformed.
+
+    Parameters:
+        version (str): the HTTP-version, e.g. "HTTP/1.1"
+    """
     known = VERSIONS.get(version)
     if known is not None:
         return known
@@ -158,7 +156,11 @@ def versionNumber(version: str) -> int | None:
 
 def chunkSize(field: bytes) -> int | None:
     """Return the size a chunk-size field gives, None when it is not 1*HEXDIG
-    of at most 16 significant digits (leading zeros do not count)."""
+    of at most 16 significant digits (leading zeros do not count).
+
+    Parameters:
+        field (bytes): the chunk-size, without extensions or whitespace
+    """
     if not field or not CHUNK_SIZE.match(field.lstrip(b"0") or b"0"):
         return None
     return int(field, 16)

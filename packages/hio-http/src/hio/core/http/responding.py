@@ -176,14 +176,18 @@ def errorMessage(
     return msg if head else msg + body
 
 
-class Outlet(Protocol):
+class _Outlet(Protocol):
     """Where a Responder writes its response: a tcp Remoter, or the connection core
     (hio.core.http.exchanging.Exchange) that holds the Remoter's transmit buffer."""
 
     txbs: bytearray
 
     def tx(self, data: bytes | bytearray | memoryview) -> None:
-        """Queue data to send."""
+        """Queue data to send.
+
+        Parameters:
+            data: the bytes to send
+        """
 
 
 class FileWrapper:
@@ -305,7 +309,7 @@ class Responder:
 
     def __init__(
         self,
-        incomer: Outlet,
+        incomer: _Outlet,
         app: Callable[..., Any],
         environ: dict[str, Any],
         chunkable: bool = False,
