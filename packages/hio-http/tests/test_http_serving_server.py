@@ -661,6 +661,30 @@ def test_a_service_pass_makes_one_readiness_poll():
         server.close()
 
 
+def test_app_connection_close_closes_after_that_response(serve):
+    """An application that answers with Connection: close gets the connection closed once its answer is sent.
+
+    The published server ignores the header and keeps the connection; here the
+    pipelined request behind it is never read, and the client sees the close.
+    """
+
+    def closing(environ, start_response):
+        path = environ["PATH_INFO"]
+        fields = [("Content-Type", "text/plain")]
+        if path == "/last":
+            fields.append(("Connection", "close"))
+        start_response("200 OK", fields)
+        return [path.encode()]
+
+    harness = serve(closing)
+    requests = b"".join(b"GET /%s HTTP/1.1\r\nHost: localhost\r\n\r\n" % name for name in (b"first", b"last", b"never"))
+    data = harness.exchange(requests)
+    answers = harness.parseResponses(data)
+    assert [(status, body) for status, _, body in answers] == [(200, b"/first"), (200, b"/last")]
+    assert answers[0][1].get("Connection") != "close"
+    assert answers[1][1]["Connection"] == "close"
+
+
 def test_eha_is_the_address_bound():
     server = serving.Server(app=serving.notFoundApp, host="127.0.0.1", port=0)
     assert server.eha == ("127.0.0.1", 0)

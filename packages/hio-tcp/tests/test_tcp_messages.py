@@ -48,7 +48,7 @@ def test_a_failing_connect_is_logged(shown, capsys, freeport):
     doing.Doist(real=False, tock=0.25, limit=0.5).do(doers=[ClientDoer(client=client)])
     assert not client.connected
     err = capsys.readouterr().err
-    assert "ERROR" in err and f"Client connection to ('{LOOPBACK}', {freeport}) failed" in err
+    assert f"hio: Client connection to ('{LOOPBACK}', {freeport}) failed" in err  # "<prefix>: <message>"
 
 
 def test_a_dropped_connection_is_logged(shown, capsys, pump):

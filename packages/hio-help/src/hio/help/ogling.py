@@ -292,9 +292,10 @@ class Ogler:
         self._tempRoot: str | None = None  # directory whose removal clears a temporary .dirPath
         self._loggers: dict[str, logging.Logger] = {}  # loggers handed out by .getLogger
 
-        self.baseFormatter = logging.Formatter("%(name)s %(levelname)s: %(message)s")
-        self.syslogFormatter = logging.Formatter(f"{self.prefix}: %(name)s %(levelname)s: %(message)s")
-        self.fileFormatter = logging.Formatter(f"{self.prefix}: %(message)s")
+        # one line format for console, syslog and file, as published: "<prefix>: <message>"
+        self.baseFormatter = logging.Formatter(f"{self.prefix}: %(message)s")
+        self.syslogFormatter = self.baseFormatter
+        self.fileFormatter = self.baseFormatter
 
         self.baseConsoleHandler = _mark(_StderrHandler())
         self.baseConsoleHandler.setFormatter(self.baseFormatter)

@@ -466,17 +466,17 @@ class Port:
         opened (bool): True means the port is open.
     """
 
-    def __init__(self, port: str | None = None, speed: int = 9600, bs: int = 1024) -> None:
+    def __init__(self, port: str | None = None, speed: int | None = 9600, bs: int | None = 1024) -> None:
         """Initialize instance. Does not open the port; call .reopen.
 
         Parameters:
             port: serial port device path. None or '' means os.ctermid().
-            speed: bit rate, e.g. 9600 or 115200.
-            bs: max bytes returned by one .receive.
+            speed: bit rate, e.g. 9600 or 115200; None or 0 means 9600.
+            bs: max bytes returned by one .receive; None or 0 means 1024.
         """
         self.port = port
-        self.speed = speed
-        self.bs = bs
+        self.speed = speed or 9600  # a falsy value means the default, as published
+        self.bs = bs or 1024
         self.opened = False
 
     Kind = "Serial port"  # names the port in the error for I/O while closed
