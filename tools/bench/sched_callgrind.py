@@ -30,8 +30,16 @@ def instructions(python: str, engine: str, n: int, m: int) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "callgrind.out")
         subprocess.run(
-            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", python, str(HERE / "sched.py"), engine]
-            + [str(n), str(m)],
+            [
+                "valgrind",
+                "--tool=callgrind",
+                f"--callgrind-out-file={out}",
+                python,
+                str(HERE / "sched.py"),
+                engine,
+                str(n),
+                str(m),
+            ],
             check=True,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -686,7 +686,8 @@ class Client:
                 reconnectable, and context, certify, hostify, cafilepath,
                 certpath, keypath for TLS)
         """
-        unknown = [key for key in kwa if key not in keywordsOf(tcpclienting.ClientTls)]
+        taken = keywordsOf(tcpclienting.ClientTls) if kwa else frozenset()
+        unknown = [key for key in kwa if key not in taken]
         if unknown:  # a mistaken name: warned of here, by this class's name, and left out
             warnUnexpected(type(self), unknown, keywordsOf(type(self), tcpclienting.ClientTls))
             kwa = {key: value for key, value in kwa.items() if key not in unknown}

@@ -239,7 +239,8 @@ class Conductor:
             kwa (dict): more servant parameters, e.g. tymth, certpath, keypath,
                 cafilepath, certify, context
         """
-        unknown = [key for key in kwa if key not in keywordsOf(tcpServing.ServerTls)]
+        taken = keywordsOf(tcpServing.ServerTls) if kwa else frozenset()
+        unknown = [key for key in kwa if key not in taken]
         if unknown:  # a mistaken name: warned of here, by the server's class name, and left out
             warnUnexpected(type(self), unknown, keywordsOf(type(self), tcpServing.ServerTls))
             kwa = {key: value for key, value in kwa.items() if key not in unknown}

@@ -158,6 +158,13 @@ class Server(Conductor):
     1.4 MiB: maxUnsent, plus conducting.RX_LIMIT (256 KiB) of requests
     waiting to be parsed, plus one pass of reads (16 reads of bufsize).
     A client that reads nothing for tymeout is closed.
+
+    The connection parameters (host, port, scheme, the limits...) are those of
+    Conductor, given by keyword::
+
+        server = Server(app=app, host="127.0.0.1", port=8080)  # port 0: any free port
+        server.reopen()  # listens; .eha is then the address bound
+        doing.Doist(real=True).do(doers=[ServerDoer(server=server)])
     """
 
     Tymeout = 5.0

@@ -143,7 +143,11 @@ class Acceptor(Watcher, tyming.Tymee):
         return self._starvation.starved
 
     def wind(self, tymth: Callable[[], float] | None) -> None:
-        """Injects a new tymth, changing the tyme base; takes up the waker it carries (see waking.wakerOf)."""
+        """Injects a new tymth, changing the tyme base; takes up the waker it carries (see waking.wakerOf).
+
+        Parameters:
+            tymth: the injected tymist.tymth, a closure that returns the tyme; None unwinds
+        """
         super().wind(tymth)
         self._wakeWith(tymth)
 

@@ -153,7 +153,11 @@ class Stream(Watcher, tyming.Tymee):
     cutoff: bool
 
     def wind(self, tymth: Callable[[], float] | None) -> None:
-        """Injects a new tymth, changing the tyme base; takes up the waker it carries (see waking.wakerOf)."""
+        """Injects a new tymth, changing the tyme base; takes up the waker it carries (see waking.wakerOf).
+
+        Parameters:
+            tymth: the injected tymist.tymth, a closure that returns the tyme; None unwinds
+        """
         super().wind(tymth)
         self._wakeWith(tymth)
 
