@@ -60,6 +60,9 @@ autodoc_default_options = {
 # A class's entry shows its docstring and its __init__'s, so that the constructor's parameters are described.
 autoclass_content = "both"
 autodoc_typehints = "description"
+# types go into the descriptions the docstrings give (every parameter has one: tools/check_reference.py),
+# never into a second, description-less list
+autodoc_typehints_description_target = "documented_params"
 autodoc_typehints_format = "short"
 autodoc_preserve_defaults = True
 autodoc_inherit_docstrings = False

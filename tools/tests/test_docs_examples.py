@@ -10,7 +10,8 @@ fenced block as written, a ``literalinclude`` cut by its ``start-at``,
   match, line for line; a line of ``...`` there stands for any lines, and
   ``...`` within a line for any text (a port, a path). A block that serves
   "until Ctrl-C" (it says so in a comment) is interrupted once it has printed
-  what the page shows, and must then end cleanly. A block that uses the
+  what the page shows (and answered a GET of the URL it printed, if any), and
+  must then end cleanly. A block that uses the
   controlling terminal (``Console()``) runs on a pseudo-terminal.
 - a shell block: each ``hio`` or ``python -m`` command runs the same way (a
   fixed ``--port`` becomes 0, any free port, so that the run does not depend
@@ -37,6 +38,8 @@ import subprocess
 import sys
 import termios
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 
 import pytest
@@ -253,6 +256,17 @@ def runProgram(argv: list[str], cwd: pathlib.Path, serves: bool, expected: str |
         else:
             time.sleep(0.05)
     time.sleep(0.3)  # serving: a few cycles more
+    served = ""
+    url = re.search(r"https?://[^\s]+", "".join(out))
+    if url and proc.poll() is None:  # it says where it serves: it must answer there
+        try:
+            with urllib.request.urlopen(url.group(0), timeout=5) as reply:
+                reply.read()
+        except urllib.error.HTTPError as ex:
+            if ex.code >= 500:
+                served = f"\n(GET {url.group(0)} answered {ex.code})"
+        except OSError as ex:
+            served = f"\n(GET {url.group(0)} failed: {ex})"
     serving = proc.poll() is None
     proc.send_signal(signal.SIGINT)
     try:
@@ -263,6 +277,8 @@ def runProgram(argv: list[str], cwd: pathlib.Path, serves: bool, expected: str |
         return -1, "".join(out) + rest, err + "\n(did not end on SIGINT)"
     if not serving:
         return proc.returncode or -2, "".join(out) + rest, err + "\n(ended before it was interrupted)"
+    if served:
+        return -3, "".join(out) + rest, err + served
     return proc.returncode, "".join(out) + rest, err
 
 

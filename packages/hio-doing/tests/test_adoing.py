@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import socket
+import threading
+import time
 import warnings
 
 import pytest
@@ -18,7 +20,7 @@ import pytest
 from hio.base import doing
 from hio.base.adoing import AwaitDoer, ado, awaiting
 from hio.base.doing import DoDoer, Doer, Doist
-from hio.base.waking import Waker, waker
+from hio.base.waking import Waker, wakerOf
 
 
 class Rec(Doer):
@@ -563,7 +565,7 @@ class Reader(Doer):
         self.sock, self.log = sock, log
 
     def enter(self, *, temp=None):
-        waker.watch(self.sock)
+        wakerOf(self.tymth).watch(self.sock)  # the waker of the Doist that runs it
 
     def recur(self, tyme):
         try:
@@ -574,7 +576,7 @@ class Reader(Doer):
         return data == b"stop"
 
     def exit(self):
-        waker.unwatch(self.sock)
+        wakerOf(self.tymth).unwatch(self.sock)
 
 
 def test_readable_socket_wakes_a_real_time_ado_at_once(pair):
@@ -632,27 +634,27 @@ def test_descriptors_watched_while_running_are_added_to_and_removed_from_the_loo
         loop = asyncio.get_running_loop()
         if doer.count == 1:
             seen["before"] = c.fileno() in loop._selector.get_map()
-            waker.watch(c)
+            wakerOf(doer.tymth).watch(c)
             seen["watched"] = c.fileno() in loop._selector.get_map()
             seen["a"] = a.fileno() in loop._selector.get_map()
         elif doer.count == 2:
-            waker.unwatch(c)
+            wakerOf(doer.tymth).unwatch(c)
             seen["unwatched"] = c.fileno() in loop._selector.get_map()
 
     async def main():
         loop = asyncio.get_running_loop()
         d = Doist(tock=0.5, real=True, limit=1.0)
         await d.ado(doers=[Reader(a, log), Rec("check", [], act=check)])
-        return a.fileno() in loop._selector.get_map()
+        return a.fileno() in loop._selector.get_map(), d
 
     try:
-        after = asyncio.run(main())
+        after, d = asyncio.run(main())
     finally:
         c.close()
         e.close()
     assert seen == {"before": False, "watched": True, "a": True, "unwatched": False}
     assert after is False  # detached when ado() returned
-    assert waker.watching == 0
+    assert d.waker.watching == 0
 
 
 def test_artificial_ado_leaves_the_loop_alone(pair):
@@ -745,3 +747,37 @@ def test_waker_replaces_a_stale_descriptor_on_the_loop():
 def test_ado_needs_a_running_loop():
     with pytest.raises(RuntimeError):
         ado(Doist()).send(None)
+
+
+def test_do_and_ado_run_one_loop_in_real_time_too():
+    """The loop of a run is written once (Doist._runs): in real time, do() waking on the waker
+    and ado() waking on the event loop give the same trace of contexts, tymes and extra cycles."""
+
+    traces = []
+    for mode in ("do", "ado"):
+        a, b = socket.socketpair()
+        a.setblocking(False)
+        log, slow = [], []
+
+        def send(b=b):
+            time.sleep(0.05)
+            b.send(b"hello")
+            time.sleep(0.05)
+            b.send(b"stop")
+
+        sender = threading.Thread(target=send)
+        d = Doist(tock=1.0, real=True, limit=10.0)
+        doers = [Reader(a, log), Rec("slow", slow, stop=2, tock=1.0)]
+        sender.start()
+        try:
+            if mode == "do":
+                d.do(doers=doers)
+            else:
+                asyncio.run(d.ado(doers=doers))
+        finally:
+            sender.join()
+            a.close()
+            b.close()
+        traces.append((log, slow, d.done, d.tyme, d.waker.watching))
+    assert traces[0] == traces[1]
+    assert traces[0][0] == [(0.0, b"hello"), (0.0, b"stop")]  # both in extra cycles before the first boundary

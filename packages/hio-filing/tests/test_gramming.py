@@ -131,14 +131,19 @@ def test_a_full_receiver_keeps_the_rest_queued_in_order_until_it_has_room(pair):
     assert len(alpha.txgs) == total - sent
     assert alpha.txgs[0][0][:4] == sent.to_bytes(4, "big")  # the next one waits first
     assert not alpha.undelivered  # no room is not a failure
+    received = []  # the application takes what arrives: .rxgs holds at most .maxRxgs
     for _ in range(total):  # bounded: each round moves at least one datagram
         beta.serviceReceives()
+        assert len(beta.rxgs) <= beta.maxRxgs
+        received.extend(beta.rxgs)
+        beta.rxgs.clear()
         if not alpha.txgs:
             break
         alpha.service()
     beta.serviceReceives()
+    received.extend(beta.rxgs)
     assert not alpha.txgs
-    assert [int.from_bytes(data[:4], "big") for data, _ in beta.rxgs] == list(range(total))
+    assert [int.from_bytes(data[:4], "big") for data, _ in received] == list(range(total))
 
 
 def test_undeliverable_datagrams_are_reported_and_sending_goes_on(pair):
@@ -251,3 +256,26 @@ def test_a_doer_raises_other_failures_to_open():
         assert info.value.errno == errno.EADDRINUSE and not doer.starved and not twin.opened
     finally:
         holder.close()
+
+
+def test_a_full_rxgs_drops_the_oldest_or_leaves_the_rest_in_the_socket(pair):
+    """DropOldest: the newest maxRxgs are kept and the older counted in dropped;
+    otherwise nothing more is read while .rxgs is full, and nothing is dropped."""
+    alpha, beta = pair
+    beta.maxRxgs = 4
+    for index in range(6):
+        assert alpha.send(bytes([index]), beta.ha)
+    assert beta.serviceReceives() == 6
+    assert [data for data, _ in beta.rxgs] == [bytes([2]), bytes([3]), bytes([4]), bytes([5])]
+    assert beta.dropped == 2
+    beta.rxgs.clear()
+    beta.DropOldest = False
+    for index in range(6):
+        assert alpha.send(bytes([index]), beta.ha)
+    assert beta.serviceReceives() == 4  # full: the other two wait in the socket
+    assert beta.serviceReceives() == 0
+    assert [data for data, _ in beta.rxgs] == [bytes([index]) for index in range(4)]
+    beta.rxgs.clear()
+    assert beta.serviceReceives() == 2
+    assert [data for data, _ in beta.rxgs] == [bytes([4]), bytes([5])]
+    assert beta.dropped == 2  # unchanged

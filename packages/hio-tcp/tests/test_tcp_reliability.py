@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from hio.base.waking import waker
+from hio.base.waking import Waker
 from hio.core.tcp import serving
 
 LOOPBACK = "127.0.0.1"
@@ -56,6 +56,7 @@ def test_echo_peer_that_never_reads_holds_a_bounded_queue_then_gets_everything()
     readable socket) until the client reads, then everything arrives in order."""
     maxUnsent = 16 * 1024
     server = serving.Server(host=LOOPBACK, port=0, maxUnsent=maxUnsent)
+    server.waker = waker = Waker()  # as the Doist that runs it would give it
     server.reopen()
     doer = serving.EchoServerDoer(server=server)
     payload = os.urandom(32 * 1024 * 1024)  # more than the kernels take in on the way to the server
@@ -80,8 +81,8 @@ def test_echo_peer_that_never_reads_holds_a_bounded_queue_then_gets_everything()
             most = max(most, len(ix.txbs))
         assert sent < len(payload)  # the client was held back
         assert ix.full and most <= maxUnsent + ix.Reads * ix.bs
-        assert ix.cs.fileno() not in waker.selector.get_map()  # parked
-        assert server.ha[1] and ix.cs.fileno() not in server._fdcas
+        assert ix.waker is waker and ix.cs not in waker  # parked
+        assert server.ha[1] and ix.cs.fileno() not in server._polled and ix._parked
         received = bytearray()
         for _ in range(20000):
             if sent < len(payload):
@@ -97,7 +98,7 @@ def test_echo_peer_that_never_reads_holds_a_bounded_queue_then_gets_everything()
             if len(received) == len(payload):
                 break
         assert received == payload  # every byte, in order
-        assert ix.cs.fileno() in waker.selector.get_map()  # read again
+        assert ix.cs in waker and not ix._parked  # read again
         peer.close()
     finally:
         server.close()
@@ -117,7 +118,7 @@ def test_server_serves_without_its_poller_until_it_can_make_one(monkeypatch, pum
             raise OSError(errno.EMFILE, "Too many open files")
         return epoll(*pa, **kwa)
 
-    monkeypatch.setattr(serving.select, "epoll", scarce)
+    monkeypatch.setattr(select, "epoll", scarce)  # what the readiness module makes its Poller of
     server = serving.Server(host=LOOPBACK, port=0)
     server.reopen()
     try:
@@ -131,7 +132,7 @@ def test_server_serves_without_its_poller_until_it_can_make_one(monkeypatch, pum
         two = socket.create_connection(server.ha)
         pump(server.serviceConnects, until=lambda: len(server.ixes) == 2)
         assert server._poller is not None  # made now, with both on it
-        assert {ix.cs.fileno() for ix in server.ixes.values()} <= set(server._fdcas)
+        assert {ix.cs.fileno() for ix in server.ixes.values()} <= set(server._polled)
         one.sendall(b"+")
         two.sendall(b"two")
         ixTwo = server.ixes[two.getsockname()]

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from hio.base import doing
-from hio.base.waking import waker
+from hio.base.waking import Waker
 from hio.core import udp
 from hio.core.udp import udping
 from hio.core.wiring import WireLog, openWL
@@ -184,19 +184,20 @@ def test_closed_peer_and_address_in_use():
 def test_reopen_is_idempotent_and_watched_by_waker():
     """reopen closes first; the open socket is watched by the waker and unwatched on close."""
     peer = udping.Peer(host=LOOPBACK, port=0)
+    waker = peer.waker = Waker()
     try:
         assert peer.reopen()
         first = peer.ls
-        assert first.fileno() in waker.selector.get_map()
+        assert first.fileno() in waker
         port = peer.port
         assert peer.reopen()  # the bound port stays in .ha, so it reopens on the same port
         assert peer.ls is not first and first.fileno() == -1
         assert peer.port == port
-        assert peer.ls.fileno() in waker.selector.get_map()
+        assert peer.ls.fileno() in waker
         fd = peer.ls.fileno()
     finally:
         peer.close()
-    assert fd not in waker.selector.get_map()
+    assert fd not in waker
     peer.close()  # closing twice is harmless
 
 

@@ -147,6 +147,34 @@ class _Run:
                     task.exception()
 
 
+class _LoopTimer:
+    """Paces a real-time Doist under ado() on the event loop's clock, as a MonoTimer paces it under do().
+
+    Attributes:
+        loop (asyncio.AbstractEventLoop): the running event loop
+        stop (float): loop time of the next tock boundary
+    """
+
+    __slots__ = ("loop", "stop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.stop = loop.time()
+
+    def start(self, duration: float) -> None:
+        """The next boundary is ``duration`` seconds from now."""
+        self.stop = self.loop.time() + duration
+
+    def restart(self, duration: float) -> None:
+        """The next boundary is ``duration`` seconds after the last, so that cycles do not drift."""
+        self.stop += duration
+
+    @property
+    def remaining(self) -> float:
+        """Seconds until the next boundary, negative once past."""
+        return self.stop - self.loop.time()
+
+
 @types.coroutine
 def _turn() -> Generator[None, None, None]:
     """Gives the loop one turn, as ``asyncio.sleep(0)`` does, without making a coroutine for it."""
@@ -206,19 +234,19 @@ async def ado(
             waker.attach(loop, run.ready)
         try:
             doist.deeds = _enter(doist, temp)
-            stop = doist.tyme + doist.limit if doist.limit else None  # a falsy limit means none, as in .do()
-            boundary = loop.time() + doist.tock
-            while True:
-                doist.recur()
-                if not doist.deeds:
-                    doist.done = True
-                    break
-                if stop is not None and doist.tyme >= stop:
-                    break  # the limit: those still running are closed, so not done
-                if real:
-                    boundary = await _wait(doist, run, boundary)
-                else:
-                    await _turn()
+            timer = _LoopTimer(loop)
+            runs = doist._runs(timer, turns=True)  # the loop of do(), written once
+            try:
+                pause = next(runs)
+                while True:
+                    if pause > 0.0:  # real time: until the boundary, or a readable descriptor or finished task
+                        woken = await run.wait(timer.stop)
+                    else:  # a turn for the loop's other tasks
+                        await _turn()
+                        woken = False
+                    pause = runs.send(woken)
+            except StopIteration:
+                pass
         except KeyboardInterrupt:  # forced exit, as in do()
             doist.done = False
         except GeneratorExit:  # closed unfinished, as when its loop is closed under it
@@ -235,6 +263,7 @@ async def ado(
                 if real:
                     waker.detach(loop, run.ready)
                     run.close()
+                waker.release()  # the transports closed: no descriptor held for nothing
                 if closing:
                     run.abandon()
                 else:
@@ -272,28 +301,6 @@ def _enter(doist: Doist, temp: bool | None) -> Any:
                 opts["temp"] = value
             else:
                 opts.pop("temp", None)
-
-
-async def _wait(doist: Doist, run: _Run, boundary: float) -> float:
-    """Waits for the tock boundary on the loop, running an extra cycle on each early wake; returns the next one.
-
-    The same rules as ``Doist.wait``: each early wake runs the deeds due at
-    the tyme of the cycle just run; a cycle that overran its tock is made up
-    by starting the next at once; one that fell behind by more than a whole
-    tock starts the count afresh.
-    """
-    loop = run.loop
-    tock = doist.tock
-    remaining = boundary - loop.time()
-    if remaining <= 0.0:
-        await _turn()  # behind: no wait, but the loop's other tasks still get their turn
-    while remaining > 0.0 and await run.wait(boundary):
-        if not doist._recycle():
-            return boundary
-        remaining = boundary - loop.time()
-    if remaining < -tock:
-        return loop.time() + tock
-    return boundary + tock
 
 
 def awaiting(aw: Awaitable[T], *, tock: float = 0.0) -> Generator[float, float, T]:

@@ -36,7 +36,7 @@ from typing import Any, TypeAlias, TypeVar
 from ..help.timing import MonoTimer
 from .basing import State
 from .tyming import Tymee, Tymist, checkTock
-from .waking import waker
+from .waking import Waker
 
 __all__ = [
     "Deed",
@@ -291,6 +291,9 @@ class Doist(_Scheduler, Tymist):
         doers (list): Doer instances, doified generator functions or methods
         deeds (deque): triples (dog, retyme, doer)
         timer (MonoTimer): paces cycles in real time
+        waker (Waker): what a real-time wait waits on, this Doist's own; the
+            tymths it makes carry it (see tymen), so that the transports it
+            runs watch their descriptors on it
     """
 
     def __init__(
@@ -324,8 +327,18 @@ class Doist(_Scheduler, Tymist):
         self.done: bool | None = None
         self._doers = list(doers) if doers is not None else []
         self.timer = MonoTimer(duration=self.tock)
-        self.waker = waker  # what a real-time wait waits on
+        self.waker = Waker()  # what a real-time wait waits on, this Doist's own
         self._prior = self._tyme  # tyme of the last cycle run
+
+    def tymen(self) -> Callable[[], float]:
+        """Returns the closure ``tymth`` that reads this Doist's .tyme, carrying its .waker as ``tymth.waker``.
+
+        Whatever is wound with it (a doer, a transport) reaches the Doist's
+        waker that way (see hio.base.waking.wakerOf).
+        """
+        tymth = super().tymen()
+        tymth.waker = self.waker  # type: ignore[attr-defined]  # a function attribute
+        return tymth
 
     def do(self, doers: Iterable[Any] | None = None, limit: float | None = None, tyme: float | None = None) -> None:
         """Enters every doer, then runs cycles until all are done or the limit is reached.
@@ -346,31 +359,85 @@ class Doist(_Scheduler, Tymist):
         self.done = False
         try:
             self.deeds = self.enter()
-            stop = self.tyme + self.limit if self.limit else None  # a falsy limit, 0 or 0.0, means none
-            self.timer.start(duration=self.tock)
-            # .recur runs each cycle; when it is this class's own, the cycle is run here directly
-            cycle = self._cycle if getattr(self.recur, "__func__", None) is Doist.recur else None
-            while True:
-                if cycle is None:
-                    self.recur()
-                else:
-                    self._prior = tyme = self._tyme
-                    cycle(self._deeds, tyme)
-                    self._tyme = tyme + self._tock
-                if not self._deeds:
-                    self.done = True
-                    break
-                if stop is not None and self._tyme >= stop:
-                    break  # the limit: those still running are closed, so not done
-                if self.real:
-                    self.wait()
+            runs = self._runs(self.timer, turns=False)  # on artificial tyme it never yields
+            wait = self.waker.wait
+            try:
+                pause = next(runs)
+                while True:  # real time: wait on the waker, which tells whether a watched descriptor woke it
+                    pause = runs.send(wait(pause))
+            except StopIteration:
+                pass
         except KeyboardInterrupt:  # forced exit
             self.done = False
         except BaseException:
             self.done = False
             raise
         finally:
-            self.exit()
+            try:
+                self.exit()
+            finally:
+                self.waker.release()  # the transports closed: no descriptor held for nothing
+
+    def _runs(self, timer: Any, turns: bool) -> Generator[float, bool, None]:
+        """The loop of a run, written once for .do() and .ado(): runs cycles until every deed
+        is done (.done True) or the limit is reached, the doers entered already.
+
+        The driver waits. On real time, between cycles, this yields the
+        seconds left until the next tock boundary on ``timer`` (a MonoTimer,
+        or anything with its start, restart and remaining), and is sent back
+        True when a watched descriptor (or, under .ado(), a finished task)
+        woke the driver before it, False at the boundary (see _waits). On
+        artificial tyme it yields 0.0 after each cycle when ``turns`` (.ado()
+        gives its event loop a turn then), and nothing at all otherwise.
+
+        Parameters:
+            timer: paces real-time cycles
+            turns: True means yield between cycles even when there is nothing to wait for
+        """
+        stop = self._tyme + self.limit if self.limit else None  # a falsy limit, 0 or 0.0, means none
+        timer.start(duration=self._tock)
+        real = self.real
+        # .recur runs each cycle; when it is this class's own, the cycle is run here directly
+        cycle = self._cycle if getattr(self.recur, "__func__", None) is Doist.recur else None
+        while True:
+            if cycle is None:
+                self.recur()
+            else:
+                self._prior = tyme = self._tyme
+                cycle(self._deeds, tyme)
+                self._tyme = tyme + self._tock
+            if not self._deeds:
+                self.done = True
+                return
+            if stop is not None and self._tyme >= stop:
+                return  # the limit: those still running are closed, so not done
+            if real:
+                yield from self._waits(timer, turns)
+            elif turns:
+                yield 0.0
+
+    def _waits(self, timer: Any, turns: bool = False) -> Generator[float, bool, None]:
+        """Waits for the next real-time tock boundary on ``timer``: the rules of .wait, for any driver.
+
+        Yields the seconds left until the boundary and is sent back whether
+        the driver was woken before it; each early wake runs an extra cycle
+        at the tyme of the cycle just run (see _recycle). When behind it yields
+        0.0 first if ``turns``, so that an event loop still gets its turn.
+        """
+        tock = self._tock
+        remaining = timer.remaining
+        if remaining <= 0.0 and turns:
+            yield 0.0  # behind: no wait, but the driver's loop gets its turn
+        while remaining > 0.0:
+            if not (yield remaining):
+                break  # the boundary
+            if not self._recycle():
+                return  # no deed left: the next cycle ends the run
+            remaining = timer.remaining
+        if remaining < -tock:  # fell behind by more than a whole tock: count afresh
+            timer.start(duration=tock)
+        else:  # made up by starting the next cycle at once, if it overran
+            timer.restart(duration=tock)
 
     def _prepare(self, doers: Iterable[Any] | None, limit: float | None, tyme: float | None) -> None:
         """Takes what .do() and .ado() were given: new doers, a new limit, a new starting tyme."""
@@ -462,16 +529,14 @@ class Doist(_Scheduler, Tymist):
         once; one that fell behind by more than a whole tock starts the
         count afresh rather than rushing through the missed cycles.
         """
-        timer = self.timer
-        remaining = timer.remaining
-        while remaining > 0.0 and self.waker.wait(remaining):
-            if not self._recycle():
-                return
-            remaining = timer.remaining
-        if remaining < -self._tock:
-            timer.start(duration=self._tock)
-        else:
-            timer.restart(duration=self._tock)
+        waits = self._waits(self.timer)
+        wait = self.waker.wait
+        try:
+            pause = next(waits)
+            while True:
+                pause = waits.send(wait(pause))
+        except StopIteration:
+            pass
 
     def _runningTymth(self) -> Callable[[], float] | None:
         running = bool(self._deeds or self._cycling)  # entered, by .do() or by hand

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar, overload
 
 from .doing import Doer
+from .waking import Watcher, wakerOf
 
 __all__ = ["Alias", "ServiceDoer"]
 
@@ -55,7 +56,9 @@ class ServiceDoer(Doer):
 
     The resource (the servant) has ``reopen()``, ``service()`` and
     ``close()``; when it has ``wind(tymth)`` too it is wound with this doer,
-    so it keeps the tyme of the doer's scheduler. A ServiceDoer never
+    so it keeps the tyme of the doer's scheduler. A servant that watches
+    descriptors (a waking.Watcher) gets the waker of the Doist that runs the
+    doer, which the tymth carries, so that a real-time Doist wakes for it. A ServiceDoer never
     completes by itself: it runs until its scheduler closes it.
 
     See Doer for inherited attributes, properties, and methods.
@@ -77,9 +80,13 @@ class ServiceDoer(Doer):
             self._windServant(self.tymth)
 
     def _windServant(self, tymth: Callable[[], float] | None) -> None:
-        wind = getattr(self.servant, "wind", None)
+        servant = self.servant
+        wind = getattr(servant, "wind", None)
         if wind is not None:
             wind(tymth)
+        waker = wakerOf(tymth)
+        if waker is not None and isinstance(servant, Watcher):
+            servant.waker = waker
 
     def wind(self, tymth: Callable[[], float] | None) -> None:
         """Injects a new tymth into this doer and into its servant, changing their tyme base.

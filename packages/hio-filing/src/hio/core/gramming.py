@@ -2,7 +2,8 @@
 
 What the datagram transports share. A datagram Peer, UDP (hio.core.udp) or
 Unix domain (hio.core.uxd), mixes in GramQueue: received datagrams wait in
-``.rxgs``; datagrams to send wait, in order, in ``.txgs`` until its socket
+``.rxgs``, at most ``.maxRxgs`` of them (see GramQueue for what happens when
+it is full); datagrams to send wait, in order, in ``.txgs`` until its socket
 has room for them; those that cannot be delivered are reported in
 ``.undelivered``. A datagram is never cut: one larger than the transport
 carries raises GramSizeError. A GramDoer opens its Peer when it enters,
@@ -19,7 +20,7 @@ from typing import Any
 
 from hio import help
 from hio.base.servicing import Alias, ServiceDoer
-from hio.base.waking import waker
+from hio.base.waking import Watcher
 from hio.core import coring
 from hio.hioing import HioError
 
@@ -35,8 +36,11 @@ class GramSizeError(HioError, ValueError):
     """A datagram larger than the transport can carry in one piece."""
 
 
-class GramQueue:
+class GramQueue(Watcher):
     """Mixin for a datagram Peer: the queues of its datagrams and their service.
+
+    Its socket is watched (see waking.Watcher) on the waker of the Doist
+    whose GramDoer runs it, or on one assigned to ``.waker``.
 
     The Peer provides ``.name``, ``.ls`` (its socket, None while closed), ``.wl``
     (WireLog or None), ``.MaxGramSize`` or its own ``.maxGramSize``, ``_where()``,
@@ -47,17 +51,49 @@ class GramQueue:
     Class Attributes:
         Kind (str): name of the transport in messages and logs, such as "UDP"
         UndeliveredSize (int): how many undelivered reports are kept
+        MaxRxgs (int): default of .maxRxgs, 256 received datagrams
+        DropOldest (bool): True means a datagram received while .rxgs is full
+            drops the oldest, False means none is read until there is room
+        Reads (int): most datagrams read in one service, as a multiple of .maxRxgs
 
     Attributes:
         ls (socket.socket | None): the local socket when open
-        rxgs (deque): received (data, source) duples, oldest first
+        rxgs (deque): received (data, source) duples, oldest first, at most .maxRxgs
+        maxRxgs (int): most received datagrams that wait in .rxgs
+        dropped (int): count of received datagrams dropped, oldest first, because
+            .rxgs held .maxRxgs already when a newer one came (see .DropOldest)
         txgs (deque): (data, destination) duples waiting to be sent, in order
         undelivered (deque): (destination, OSError) duples, one for each queued
             datagram that could not be delivered, newest last, at most .UndeliveredSize
+
+    Bounded receive queue: a peer can send faster than the application
+    consumes, so .rxgs holds at most .maxRxgs datagrams, and what happens
+    when it is full is the transport's policy, .DropOldest:
+
+    - True (UDP, the default): a datagram that comes while .rxgs is full
+      drops the oldest waiting one, counted in .dropped. UDP has no flow
+      control, so the sender would not slow down anyway: the kernel drops
+      what its buffer has no room for. Dropping the oldest keeps what the
+      application reads fresh: after a flood, a datagram sent later reaches
+      the consumer once at most .maxRxgs older ones are taken, instead of
+      after everything the flood left behind. Each service drains the socket,
+      reading at most .Reads * .maxRxgs datagrams, so that the socket's buffer
+      has room for what comes next while a flood cannot hold the scheduler up.
+    - False (UXD): nothing more is read while .rxgs is full. Unix datagram
+      sockets are reliable: the datagrams wait in the socket, and once its
+      buffer is full the kernel makes the sender wait (it gets no room, as a
+      GramQueue sender backs off), so nothing is lost and .dropped stays 0.
+
+    The default of 256 bounds the queue to 16 MiB even of the largest
+    datagrams, and a consumer taking one datagram a millisecond sees one
+    sent after a flood within about a quarter of a second.
     """
 
     Kind = "datagram"
     UndeliveredSize = 1024  # how many undelivered reports are kept
+    MaxRxgs = 256  # most received datagrams waiting in .rxgs
+    Reads = 4  # most datagrams read in one service, in units of .maxRxgs
+    DropOldest = True  # a datagram received while .rxgs is full drops the oldest (see class docs)
 
     MaxGramSize: int
     name: str
@@ -73,6 +109,8 @@ class GramQueue:
         """
         self.ls: socket.socket | None = None
         self.rxgs: deque = deque()
+        self.maxRxgs = self.MaxRxgs
+        self.dropped = 0
         self.txgs: deque = deque()
         self.undelivered: deque = deque(maxlen=self.UndeliveredSize)
         super().__init__(*pa, **kwa)
@@ -138,7 +176,7 @@ class GramQueue:
         """Keeps ``ls``, bound, as this Peer's open socket, watched for readiness; returns True."""
         self.ls = ls
         self.opened = True
-        waker.watch(ls)
+        self._watch(ls)  # a real-time Doist wakes when a datagram comes
         logger.info("%s Peer %s: opened at %s", self.Kind, self.name, self._where())
         return True
 
@@ -150,7 +188,7 @@ class GramQueue:
     def _closeSocket(self) -> None:
         """Closes the socket, if open. Datagrams queued in .txgs stay queued."""
         if self.ls is not None:
-            waker.unwatch(self.ls)
+            self._unwatch(self.ls)
             self.ls.close()
             self.ls = None
             logger.info("%s Peer %s: closed at %s", self.Kind, self.name, self._where())
@@ -203,23 +241,37 @@ class GramQueue:
         self.txgs.append((bytes(data), dst))
 
     def serviceReceives(self) -> int:
-        """Receives every datagram waiting into .rxgs as (data, source) duples.
+        """Receives the datagrams waiting, at most .Reads * .maxRxgs, into .rxgs as (data, source) duples.
 
-        A datagram too large to receive whole is discarded (and logged by receive).
+        A datagram too large to receive whole is discarded (and logged by
+        receive). While .rxgs is full each new datagram drops the oldest
+        waiting one and counts it in .dropped, or, when not .DropOldest,
+        nothing more is read (see class docs).
 
         Returns:
             int: number of datagrams received
         """
+        rxgs = self.rxgs
+        most = max(1, self.maxRxgs)
+        dropOldest = self.DropOldest
         count = 0
-        while True:
+        reads = self.Reads * most
+        while reads:
+            reads -= 1
+            if not dropOldest and len(rxgs) >= most:
+                return count  # full: left in the socket, whose sender waits for room
             try:
                 data, src = self.receive()
             except GramSizeError:
                 continue  # discarded and logged by receive
             if src is None and not data:
                 return count
-            self.rxgs.append((data, src))
+            if len(rxgs) >= most:  # full: the oldest goes, so that what is read stays fresh
+                rxgs.popleft()
+                self.dropped += 1
+            rxgs.append((data, src))
             count += 1
+        return count
 
     def serviceTxGrams(self) -> int:
         """Sends the datagrams queued in .txgs, in order, until done or the socket has no room.

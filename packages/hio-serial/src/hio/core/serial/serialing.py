@@ -32,7 +32,7 @@ from typing import Any
 
 import serial
 from hio.base.servicing import Alias, ServiceDoer
-from hio.base.waking import waker
+from hio.base.waking import Waker, Watcher
 from hio.help import Deck, ogler
 from hio.hioing import HioError
 
@@ -137,7 +137,7 @@ def _closedError(what: str, port: str | None) -> OSError:
     return OSError(errno.EBADF, f"{what} is not open", port)
 
 
-class Console:
+class Console(Watcher):
     """Class to manage non blocking interactive I/O on serial console
 
     Opens non blocking read file descriptor on console. Use instance method
@@ -220,7 +220,7 @@ class Console:
         except OSError as ex:
             logger.error("Console: cannot open %s: %s", self.port or "the controlling terminal", ex)
             return self.opened
-        waker.watch(self.fd)  # a real-time Doist wakes when a line is typed
+        self._watch(self.fd)  # a real-time Doist wakes when a line is typed
         self.opened = True
         return self.opened
 
@@ -235,7 +235,7 @@ class Console:
     def close(self) -> None:
         """Closes fd. Closing a closed console does nothing."""
         if self.fd is not None:
-            waker.unwatch(self.fd)
+            self._unwatch(self.fd)
             try:
                 os.close(self.fd)
             finally:
@@ -451,7 +451,7 @@ def _rawMode(attrs: list, speed: int) -> list:
     return [iflag, oflag, cflag, lflag, baud, baud, cc]
 
 
-class Port:
+class Port(Watcher):
     """What Device and Serial share: the port they open, its speed, how much one
     read takes, and nonblocking .receive and .send on it once open.
 
@@ -615,12 +615,12 @@ class Device(Port):
             raise OSError(code, f"Cannot configure serial port: {reason}", path)
         self.fd = fd
         self._attrs = attrs
-        waker.watch(fd)  # a real-time Doist wakes when bytes arrive
+        self._watch(fd)  # a real-time Doist wakes when bytes arrive
 
     def close(self) -> None:
         """Closes fd, restoring the port's former termios attributes. Closing twice is harmless."""
         if self.fd is not None:
-            waker.unwatch(self.fd)
+            self._unwatch(self.fd)
             try:
                 if self._attrs is not None:
                     try:
@@ -687,12 +687,12 @@ class Serial(Port):
         except serial.SerialException as ex:
             code = ex.errno if ex.errno is not None else errno.EIO
             raise OSError(code, f"Cannot open serial port: {ex}", path) from ex
-        waker.watch(self.serial)  # a real-time Doist wakes when bytes arrive
+        self._watch(self.serial)  # a real-time Doist wakes when bytes arrive
 
     def close(self) -> None:
         """Closes .serial. Closing twice is harmless."""
         if self.serial is not None:
-            waker.unwatch(self.serial)
+            self._unwatch(self.serial)
             try:
                 self.serial.close()
             finally:
@@ -721,7 +721,7 @@ class Serial(Port):
         return self.serial.write(bytes(data[: self.MaxSendSize])) or 0
 
 
-class Driver:
+class Driver(Watcher):
     """Nonblocking Serial Device Port Driver
 
     Moves bytes between a serial port (.server) and its buffers: received
@@ -770,6 +770,16 @@ class Driver:
         self.txbs = bytearray()
         if not self.server.opened:
             self.server.reopen()
+
+    @property
+    def waker(self) -> Waker | None:
+        """The waker its port (.server) watches its descriptor on (see waking.Watcher)."""
+        return getattr(self.server, "waker", None)
+
+    @waker.setter
+    def waker(self, waker: Waker | None) -> None:
+        if isinstance(self.server, Watcher):
+            self.server.waker = waker
 
     def reopen(self) -> bool:
         """Closes and reopens .server. Returns True when opened."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import errno
 import os
-import select
 import socket
 import ssl
 from collections.abc import Callable
@@ -19,7 +18,7 @@ from typing import Any
 from hio import help
 from hio.base import tyming
 from hio.base.servicing import Alias
-from hio.base.waking import waker
+from hio.base.waking import pollOne
 from hio.core import coring
 from hio.core.tcp import tlsing
 from hio.core.tcp.streaming import TLS_ENDS, Stream, StreamTls, WoundOnRun, opened
@@ -27,7 +26,6 @@ from hio.core.wiring import WireLog
 
 logger = help.ogler.getLogger()
 
-_READABLE = getattr(select, "POLLIN", 1)
 
 # least fixed send buffer: one smaller than a loopback segment (64 KiB) leaves
 # the sender waiting on the peer's delayed acknowledgements, at a few MB/s
@@ -216,10 +214,8 @@ class Client(coring.Addressed, Stream):
             cs.close()
             raise
         self.cs = cs
-        waker.watch(cs)  # a real-time Doist wakes when it becomes readable
-        if hasattr(select, "poll"):
-            self._ready = ready = select.poll()
-            ready.register(cs.fileno(), _READABLE)
+        self._watch(cs)  # a real-time Doist wakes when it becomes readable
+        self._ready = pollOne(cs)
         self.opened = True
         self.cutoff = False
         self._accepted = False

@@ -11,26 +11,23 @@ RemoterTls is subclass of Remoter
 
 from __future__ import annotations
 
-import select
 import socket
 import ssl
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
 from hio import help
 from hio.base import tyming
 from hio.base.servicing import Alias
-from hio.base.waking import waker
+from hio.base.waking import READABLE, Poller, Watcher, pollOne, wakerOf
 from hio.core import coring
 from hio.core.tcp import tlsing
 from hio.core.tcp.streaming import Stream, StreamTls, WoundOnRun, opened
 from hio.core.wiring import WireLog
 
 logger = help.ogler.getLogger()
-
-_READABLE = getattr(select, "POLLIN", 1)  # same bit as select.EPOLLIN
 
 # least send buffer fixed for the accepted sockets: with less, a remoter that
 # answers a big request waits on its peer every few hundred KiB and spins meanwhile
@@ -70,7 +67,7 @@ def _maxUnsent(maxUnsent: int | None) -> int:
 _externalHost = coring.externalHost  # the address clients on this machine reach a listener on host at
 
 
-class Acceptor(tyming.Tymee):
+class Acceptor(Watcher, tyming.Tymee):
     """Acceptor Base Class for Server.
 
     Nonblocking TCP Socket Acceptor Class. Listen socket for incoming TCP connections
@@ -90,6 +87,10 @@ class Acceptor(tyming.Tymee):
         opened (bool): True if listen socket .ss opened. False otherwise
         starved (bool): True while accepts fail for lack of descriptors or
             memory (EMFILE, ENFILE, ENOBUFS, ENOMEM)
+
+    Its listen socket is watched (see waking.Watcher) on the waker of the
+    Doist it is wound to, so that a real-time Doist wakes when a connection
+    waits.
 
     Starved, the acceptor backs off: it leaves the listen socket alone (and
     takes it off the waker, so that a real-time Doist does not wake for it)
@@ -121,6 +122,7 @@ class Acceptor(tyming.Tymee):
             kwa: passed on
         """
         super().__init__(tymth=tymth, **kwa)
+        self._waker = wakerOf(tymth)  # nothing watched yet, nobody to tell
         self.ha: tuple[str, int] = (*ha,) if ha else ("", 56000)
         self.eha = (_externalHost(self.ha[0]), self.ha[1])
         self.bs = bs
@@ -130,7 +132,7 @@ class Acceptor(tyming.Tymee):
         self.opened = False
         self._starvation = coring.Starvation(self.Backoff, self.BackoffMax)
         self._watched = False  # True while .ss is watched on the waker
-        self._ready: select.poll | None = None  # readiness poll over .ss, cheaper than a refused accept
+        self._ready: Any = None  # readiness poll over .ss alone (waking.pollOne), cheaper than a refused accept
         # whether a connection waits, as a Server's one poll of .ss and its remoters found it for
         # the serviceAccepts that follows; None means serviceAccepts polls .ss itself
         self._acceptable: bool | None = None
@@ -139,6 +141,15 @@ class Acceptor(tyming.Tymee):
     def starved(self) -> bool:
         """True while accepts fail for lack of descriptors or memory (see class docs)."""
         return self._starvation.starved
+
+    def wind(self, tymth: Callable[[], float] | None) -> None:
+        """Injects a new tymth, changing the tyme base; takes up the waker it carries (see waking.wakerOf).
+
+        Parameters:
+            tymth: the injected tymist.tymth, a closure that returns the tyme; None unwinds
+        """
+        super().wind(tymth)
+        self._wakeWith(tymth)
 
     def actualBufSizes(self) -> tuple[int, int]:
         """Returns duple of the the actual socket send and receive buffer size (send, receive)"""
@@ -175,11 +186,9 @@ class Acceptor(tyming.Tymee):
             logger.error("Acceptor cannot listen on %s: %s", coring.placeOf(self.ha), ex)
             raise coring.placedError(ex, self.ha) from ex
         self.ss = ss
-        waker.watch(ss)  # a real-time Doist wakes when a connection is waiting
+        self._watch(ss)  # a real-time Doist wakes when a connection is waiting
         self._watched = True
-        if hasattr(select, "poll"):
-            self._ready = ready = select.poll()
-            ready.register(ss.fileno(), _READABLE)
+        self._ready = pollOne(ss)
         host, port = ss.getsockname()[:2]  # the interface and port actually bound
         self.ha = (host, port)
         self.eha = (self.eha[0], port)
@@ -198,7 +207,7 @@ class Acceptor(tyming.Tymee):
     def close(self) -> None:
         """Closes listen socket."""
         if self.ss:
-            waker.unwatch(self.ss)
+            self._unwatch(self.ss)
             self._watched = False
             try:
                 self.ss.close()
@@ -236,7 +245,7 @@ class Acceptor(tyming.Tymee):
         if self._starvation.failed():
             logger.error("Acceptor on %s cannot accept: %s; backing off until resources free up", self.ha, ex)
         if self.ss is not None and self._watched:
-            waker.unwatch(self.ss)
+            self._unwatch(self.ss)
             self._watched = False
 
     def _recover(self) -> None:
@@ -254,7 +263,7 @@ class Acceptor(tyming.Tymee):
             if not self._starvation.due():
                 return
             if not self._watched and self.ss is not None:  # the pause is over
-                waker.watch(self.ss)
+                self._watch(self.ss)
                 self._watched = True
         if acceptable is None:
             if self._ready is not None and not self._ready.poll(0):
@@ -336,10 +345,10 @@ class Server(Acceptor):
         self.wl = wl
         self.maxUnsent = _maxUnsent(maxUnsent)
         self.ixes: dict[tuple[Any, ...], Remoter] = {}
-        self._parked: dict[tuple[Any, ...], Remoter] = {}  # remoters not read while their .txbs is full, by ca
-        self._poller: select.epoll | select.poll | None = None  # readiness poller over the remoter sockets
-        self._fdcas: dict[int, tuple[Any, ...]] = {}  # remoter ca by registered file descriptor
-        self._cafds: dict[tuple[Any, ...], int] = {}  # registered file descriptor by remoter ca
+        # What the server keeps about each connection beyond .ixes lives on the connection
+        # itself (Remoter._polled, ._parked, ._shaking); these are the poller and work lists.
+        self._poller: Poller | None = None  # readiness poller over .ss, the remoters and the TLS handshakes
+        self._polled: dict[int, Remoter] = {}  # the remoter of each descriptor on the poller but .ss's
         self._ssfd: int | None = None  # descriptor of the listen socket .ss on the readiness poller
         self._events: list[tuple[int, int]] | None = None  # events of pollReady, for the next readyIxes
         # True when serviceConnects and serviceAccepts are Server's and Acceptor's own: one that
@@ -348,10 +357,9 @@ class Server(Acceptor):
             type(self).serviceConnects is Server.serviceConnects
             and type(self).serviceAccepts is Acceptor.serviceAccepts
         )
-        # cas of remoters not yet read since added, in order (an ordered set)
-        self._fresh: dict[tuple[Any, ...], None] = {}
-        # cas of TLS remoters last found ready: their sockets may hold decrypted bytes
-        self._carry: list[tuple[Any, ...]] = []
+        self._fresh: list[Remoter] = []  # remoters not yet read since added, in order
+        self._parked: list[Remoter] = []  # remoters not read while their .txbs is full
+        self._carry: list[Remoter] = []  # TLS remoters last found ready: their sockets may hold decrypted bytes
 
     def wind(self, tymth: Callable[[], float] | None) -> None:
         """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
@@ -365,6 +373,10 @@ class Server(Acceptor):
         for ix in self.ixes.values():
             ix.wind(tymth)
 
+    def _followers(self) -> Iterable[Watcher]:
+        """Its remoters keep the server's waker."""
+        return list(self.ixes.values())
+
     def open(self) -> bool:
         """Opens the listen socket (see Acceptor.open) and the readiness poller
         of the remoters, so that the poller's descriptor is not left to be
@@ -376,7 +388,7 @@ class Server(Acceptor):
             self._pollListen(self._poller)
         return opened
 
-    def _pollListen(self, poller: select.epoll | select.poll) -> None:
+    def _pollListen(self, poller: Poller) -> None:
         """Registers the listen socket .ss on the readiness poller of the remoters, so that one
         poll a pass tells both whether a connection waits and which remoters are readable
         (see _connectedReceivedIxes)."""
@@ -384,91 +396,84 @@ class Server(Acceptor):
         if self.ss is None:
             return
         fd = self.ss.fileno()
-        stale = self._fdcas.pop(fd, None)
+        stale = self._polled.pop(fd, None)
         if stale is not None:  # descriptor of a remoter closed directly, reused
-            self._cafds.pop(stale, None)
+            stale._polled = None
         try:
-            poller.register(fd, _READABLE)
-        except FileExistsError:
-            poller.modify(fd, _READABLE)
+            poller.register(fd, READABLE)
         except OSError as ex:  # serviceAccepts polls .ss by itself then
             logger.debug("Server on %s polls its listen socket apart: %s", self.ha, ex)
             return
         self._ssfd = fd
 
-    def _makePoller(self) -> select.epoll | select.poll | None:
+    def _makePoller(self) -> Poller | None:
         """Makes the readiness poller and registers every remoter read from now on.
 
-        Returns the poller, None on a platform without one, or when it cannot
-        be made for lack of descriptors: meanwhile every remoter is tried
-        each service, as without a poller, and making it is tried again with
-        the next remoter added.
+        Returns the poller, None when it cannot be made for lack of
+        descriptors: meanwhile every remoter is tried each service, as
+        without a poller, and making it is tried again with the next remoter added.
         """
-        poller: select.epoll | select.poll
         try:
-            if hasattr(select, "epoll"):
-                poller = select.epoll()
-            elif hasattr(select, "poll"):
-                poller = select.poll()
-            else:  # no poller on this platform, every remoter is tried each service
-                return None
+            poller = Poller()
         except OSError as ex:
             logger.error("Server on %s cannot make its readiness poller: %s", self.ha, ex)
             return None
         self._poller = poller
         self._pollListen(poller)
-        for ca, ix in list(self.ixes.items()):  # added while there was none
-            if ix.opened and not ix.cutoff and ca not in self._parked and ca not in self._cafds:
-                self._register(ca, ix)
+        for ix in self._unpolled():  # added while there was none
+            self._poll(ix)
         return poller
 
+    def _unpolled(self) -> list[Remoter]:
+        """The open remoters that belong on the poller and are not on it (there was no poller)."""
+        return [
+            ix for ix in self.ixes.values() if ix.opened and not ix.cutoff and not ix._parked and ix._polled is None
+        ]
+
     def _register(self, ca: tuple, ix: Remoter) -> None:
-        """Adds remoter ix at ca to .ixes and to the readiness poller."""
+        """Adds remoter ix at ca to .ixes and to the readiness poller, to be read once at once."""
         self.ixes[ca] = ix
-        self._fresh[ca] = None
+        self._fresh.append(ix)
+        self._poll(ix)
+
+    def _poll(self, ix: Remoter, events: int = READABLE) -> None:
+        """Puts remoter ix on the readiness poller, for ``events``."""
         poller = self._poller
         if poller is None:
             poller = self._makePoller()
             if poller is None:
                 return
-        assert ix.cs is not None  # an open remoter
-        fd = ix.cs.fileno()
-        stale = self._fdcas.get(fd)
-        if stale is not None:  # descriptor reused after a remoter was closed directly
-            self._cafds.pop(stale, None)
+        cs = ix.cs
+        if cs is None:
+            return
+        fd = cs.fileno()
+        stale = self._polled.get(fd)
+        if stale is not None and stale is not ix:  # descriptor reused after a remoter was closed directly
+            stale._polled = None
         if fd == self._ssfd:  # descriptor of a listen socket closed directly, reused
             self._ssfd = None
-        try:
-            poller.register(fd, _READABLE)
-        except FileExistsError:
-            poller.modify(fd, _READABLE)
-        self._fdcas[fd] = ca
-        self._cafds[ca] = fd
+        poller.register(fd, events)
+        self._polled[fd] = ix
+        ix._polled = fd
 
-    def _unregister(self, ca: tuple) -> None:
-        """Removes remoter at ca from the readiness poller."""
-        fd = self._cafds.pop(ca, None)
-        if fd is None or self._fdcas.get(fd) != ca:
+    def _unpoll(self, ix: Remoter) -> None:
+        """Takes remoter ix off the readiness poller."""
+        fd = ix._polled
+        if fd is None:
             return
-        del self._fdcas[fd]
-        if self._poller is None:  # registered only with a poller
-            return
-        try:
-            self._poller.unregister(fd)
-        except (OSError, KeyError, ValueError):  # already closed
-            pass
+        ix._polled = None
+        if self._polled.get(fd) is ix:
+            del self._polled[fd]
+            if self._poller is not None:
+                self._poller.unregister(fd)
 
     def _unregisterFd(self, fd: int) -> None:
         """Removes a file descriptor that maps to no open remoter from the poller."""
-        ca = self._fdcas.pop(fd, None)
-        if ca is not None:
-            self._cafds.pop(ca, None)
-        if self._poller is None:  # found by a poller only
-            return
-        try:
+        ix = self._polled.pop(fd, None)
+        if ix is not None:
+            ix._polled = None
+        if self._poller is not None:
             self._poller.unregister(fd)
-        except (OSError, KeyError, ValueError):
-            pass
 
     def _newRemoter(self, ca: tuple, cs: socket.socket) -> Remoter:
         """Returns a new Remoter for accepted socket cs from ca."""
@@ -478,12 +483,13 @@ class Server(Acceptor):
         """Returns the keyword arguments every new remoter gets from this server."""
         return {"tymeout": self.tymeout, "bs": self.bs, "wl": self.wl, "maxUnsent": self.maxUnsent, "tymth": self.tymth}
 
-    def _park(self, ca: tuple, ix: Remoter) -> None:
-        """Stops reading remoter ix at ca while its .txbs is full: off the poller and the waker."""
-        self._unregister(ca)
+    def _park(self, ix: Remoter) -> None:
+        """Stops reading remoter ix while its .txbs is full: off the poller and the waker."""
+        self._unpoll(ix)
         if ix.cs is not None:
-            waker.unwatch(ix.cs)
-        self._parked[ca] = ix
+            ix._unwatch(ix.cs)
+        ix._parked = True
+        self._parked.append(ix)
 
     def _unpark(self) -> None:
         """Reads again the parked remoters whose peers took enough of their .txbs.
@@ -492,13 +498,17 @@ class Server(Acceptor):
         once as a fresh one is (see readyIxes). Closed or replaced ones are
         forgotten.
         """
-        for ca, ix in list(self._parked.items()):
-            if self.ixes.get(ca) is not ix or not ix.opened or ix.cutoff:
-                del self._parked[ca]
+        parked: list[Remoter] = []
+        for ix in self._parked:
+            if self.ixes.get(ix.ca) is not ix or not ix.opened or ix.cutoff:
+                ix._parked = False
             elif len(ix.txbs) < ix.maxUnsent // 2 and ix.cs is not None:
-                del self._parked[ca]
-                waker.watch(ix.cs)
-                self._register(ca, ix)
+                ix._parked = False
+                ix._watch(ix.cs)
+                self._register(ix.ca, ix)
+            else:
+                parked.append(ix)
+        self._parked = parked
 
     def serviceAxes(self) -> list[tuple]:
         """Service axes.
@@ -519,6 +529,8 @@ class Server(Acceptor):
                 logger.info("Server on %s dropped connection from %s: %s", self.ha, ca, ex)
                 cs.close()
                 continue
+            if self._waker is not None and ix.waker is not self._waker:
+                ix.waker = self._waker  # watched where the server is
             self._admit(ca, ix)
             added.append(ca)
         return added
@@ -584,9 +596,7 @@ class Server(Acceptor):
         """
         ix = self.ixes.get(ca)
         if ix is not None:
-            self._unregister(ca)
-            self._fresh.pop(ca, None)
-            self._parked.pop(ca, None)
+            self._unpoll(ix)  # the work lists forget it as they find it closed
             ix.close()
 
     def closeAllIx(self) -> None:
@@ -605,13 +615,15 @@ class Server(Acceptor):
             cs.close()
         self._fresh.clear()
         self._carry.clear()
+        for ix in self._parked:
+            ix._parked = False
         self._parked.clear()
         if self._poller is not None:
-            if hasattr(self._poller, "close"):
-                self._poller.close()
+            self._poller.close()
             self._poller = None
-            self._fdcas.clear()
-            self._cafds.clear()
+            for ix in self._polled.values():
+                ix._polled = None
+            self._polled.clear()
         self._ssfd = None
         self._acceptable = None
         self._events = None
@@ -625,11 +637,10 @@ class Server(Acceptor):
             close: True means also close the remoter
         """
         ix = self.ixes.pop(ca, None)
-        self._unregister(ca)
-        self._fresh.pop(ca, None)
-        self._parked.pop(ca, None)
-        if ix is not None and close:
-            ix.close()
+        if ix is not None:
+            self._unpoll(ix)  # the work lists forget it as they find it gone
+            if close:
+                ix.close()
 
     def serviceReceivesIx(self, ca: tuple) -> None:
         """Service receives for remoter by connection address ca
@@ -687,39 +698,39 @@ class Server(Acceptor):
         if self._parked:
             self._unpark()
         if self._fresh:
-            for ca in self._fresh:
-                ix = ixes.get(ca)
-                if ix is not None and ix.opened:
-                    ready[ca] = ix
-            self._fresh.clear()
+            for ix in self._fresh:
+                if ix.opened and ixes.get(ix.ca) is ix:
+                    ready[ix.ca] = ix
+            self._fresh = []
         if self._carry:
-            for ca in self._carry:
-                ix = ixes.get(ca)
-                if ix is None or not ix.opened or ix.cutoff:
-                    continue
-                cs = ix.cs
-                if isinstance(cs, ssl.SSLSocket) and cs.pending():
-                    ready[ca] = ix
+            for ix in self._carry:
+                if ix.opened and not ix.cutoff and ixes.get(ix.ca) is ix:
+                    cs = ix.cs
+                    if isinstance(cs, ssl.SSLSocket) and cs.pending():
+                        ready[ix.ca] = ix
             self._carry = []
         if self._poller is None:
             ready.update(ixes)
         else:
-            fdcas = self._fdcas
+            polled = self._polled
             for fd, _ in self._poller.poll(0) if events is None else events:
-                found = fdcas.get(fd)
-                ix = ixes.get(found) if found is not None else None
-                if ix is None or not ix.opened or found is None:
+                found = polled.get(fd)
+                if found is None:
                     if fd != self._ssfd:  # the listen socket is serviceAccepts' own
                         self._unregisterFd(fd)
-                elif ix.cutoff:
-                    self._unregister(found)
+                    continue
+                ix = found
+                if ix._shaking:  # a TLS handshake under way: serviceCxes' own
+                    continue
+                elif not ix.opened or ix.cutoff or ixes.get(ix.ca) is not ix:
+                    self._unpoll(ix)  # closed, replaced, or readable for good at end of stream
                 elif len(ix.txbs) >= ix.maxUnsent:  # its peer does not read: nor do we
-                    ready.pop(found, None)
-                    self._park(found, ix)
+                    ready.pop(ix.ca, None)
+                    self._park(ix)
                 else:
-                    ready[found] = ix
+                    ready[ix.ca] = ix
         if ready and self._tls:
-            self._carry = [ca for ca, ix in ready.items() if isinstance(ix.cs, ssl.SSLSocket)]
+            self._carry = [ix for ix in ready.values() if isinstance(ix.cs, ssl.SSLSocket)]
         return list(ready.items())
 
     def serviceReceivesAllIx(self) -> None:
@@ -742,7 +753,7 @@ class Server(Acceptor):
         for ca, ix in ready:
             ix.serviceReceives()
             if ix.cutoff:  # stays readable at end of stream, nothing more to read
-                self._unregister(ca)
+                self._unpoll(ix)
             yield ca, ix
 
     def _connectedReceivedIxes(self) -> Iterator[tuple[tuple, Remoter]]:
@@ -881,6 +892,12 @@ class ServerTls(ServedTls, Server):
     failed or timed out (.tymeout) handshake is logged, closed and dropped;
     the server keeps serving everyone else.
 
+    A handshake under way waits for readiness on the server's one readiness
+    poller: tried once when accepted, then again only when its socket is
+    readable (or writable, when TLS wants to write), so that connections that
+    never go on with their handshakes cost nothing but the check of their
+    tymeouts, oldest first.
+
     Inherited Attributes:
         ha, eha, bs, bl, ss, axes, opened, tymeout, wl, ixes: see Server
 
@@ -904,6 +921,15 @@ class ServerTls(ServedTls, Server):
         """
         super().__init__(**kwa)
         self.cxes: dict[tuple[Any, ...], RemoterTls] = {}
+        self._shakes: list[RemoterTls] = []  # handshakes not yet tried since accepted, in order
+
+    def _followers(self) -> Iterable[Watcher]:
+        """Its remoters, handshaking or not, keep the server's waker."""
+        return [*self.ixes.values(), *self.cxes.values()]
+
+    def _unpolled(self) -> list[Remoter]:
+        """The open remoters and handshakes that belong on the poller and are not on it."""
+        return [*super()._unpolled(), *(cx for cx in self.cxes.values() if cx.opened and cx._polled is None)]
 
     def wind(self, tymth: Callable[[], float] | None) -> None:
         """Inject new tymist.tymth as new ._tymth. Updates winds remoters.
@@ -931,6 +957,7 @@ class ServerTls(ServedTls, Server):
         super()._forget(ca)
         old = self.cxes.pop(ca, None)
         if old is not None:
+            self._unpoll(old)
             old.close()
 
     def _newRemoter(self, ca: tuple, cs: socket.socket) -> RemoterTls:
@@ -941,24 +968,73 @@ class ServerTls(ServedTls, Server):
         """Keeps the new remoter ix from ca in .cxes until its handshake completes."""
         assert isinstance(ix, RemoterTls)
         self.cxes[ca] = ix
+        ix._shaking = True
+        self._shakes.append(ix)
 
     def serviceCxes(self) -> list[tuple]:
-        """Service handshakes for every remoter in .cxes. If successful move to .ixes
+        """Service the handshakes in .cxes that can go on; move each one done to .ixes.
+
+        Tries each handshake accepted since the last service, and those whose
+        sockets the readiness poller finds ready for what they wait for (the
+        poll of pollReady when made this pass, else one of its own); each
+        still under way waits on the poller for what it wants now. Then
+        closes, oldest first, those not done within .tymeout. Those done or
+        closed meanwhile by a direct call (handshake, close) are moved or
+        dropped as well. Without a poller every handshake is tried each service.
 
         Returns list of the cas whose handshakes completed.
         """
-        handshakeds = []
-        for ca, cx in list(self.cxes.items()):
-            if not cx.connected and not cx.aborted:
-                cx.handshake()
-            if cx.connected:
-                del self.cxes[ca]
-                self._register(ca, cx)
-                handshakeds.append(ca)
-            elif cx.aborted:
-                del self.cxes[ca]
-                cx.close()
+        handshakeds: list[tuple] = []
+        cxes = self.cxes
+        if not cxes:
+            self._shakes = []
+            return handshakeds
+        poller = self._poller
+        if poller is None:
+            tries: list[RemoterTls] = list(cxes.values())
+            self._shakes = []
+        else:
+            tries, self._shakes = self._shakes, []
+            polled = self._polled
+            events = self._events if self._events is not None else poller.poll(0)
+            for fd, _ in events:
+                cx = polled.get(fd)
+                if cx is not None and cx._shaking:
+                    tries.append(cx)  # type: ignore[arg-type]  # a handshaking remoter is a RemoterTls
+            # and those done or closed by a direct call, which the poller does not report
+            tries.extend(cx for cx in cxes.values() if cx._linked or not cx.opened)
+        for cx in tries:
+            if cxes.get(cx.ca) is cx and cx._shaking:
+                self._shake(cx, handshakeds)
+        if self.tymeout > 0.0 and self.tymth is not None:
+            expired = []
+            for cx in cxes.values():  # accepted in order, so their tymeouts fall in order
+                if not cx.tymer.expired:
+                    break
+                expired.append(cx)
+            for cx in expired:
+                cx._handshaking()  # aborts it
+                self._shake(cx, handshakeds)
         return handshakeds
+
+    def _shake(self, cx: RemoterTls, handshakeds: list[tuple]) -> None:
+        """Goes on with the handshake of cx: done, it joins .ixes (its ca added to
+        handshakeds); failed, it is closed and dropped; else it waits on the poller."""
+        if cx.opened and not cx.connected and not cx.aborted:
+            cx.handshake()
+        ca = cx.ca
+        if cx.connected and cx.opened:
+            del self.cxes[ca]
+            cx._shaking = False
+            self._register(ca, cx)  # read at once, then when readable
+            handshakeds.append(ca)
+        elif cx.aborted or not cx.opened:
+            del self.cxes[ca]
+            cx._shaking = False
+            self._unpoll(cx)
+            cx.close()
+        elif self._poller is not None:
+            self._poll(cx, cx._want)  # waits for what the handshake wants
 
     def serviceConnects(self) -> list[tuple]:  # type: ignore[override]  # ServerTls also reports its handshakes
         """Service accept and handshake attempts.
@@ -973,8 +1049,10 @@ class ServerTls(ServedTls, Server):
     def close(self) -> None:
         """Close all sockets"""
         for cx in self.cxes.values():
+            cx._shaking = False
             cx.close()
         self.cxes.clear()
+        self._shakes = []
         super().close()
 
 
@@ -1013,6 +1091,10 @@ class Remoter(Stream):
     Reads = 16  # most socket reads in one serviceReceives
     _kind = "Remoter"
     _lingers = True  # its peer may only have shut its sending side: it still gets the answer
+    # what its Server keeps about it (the one record per connection, beside .ixes):
+    _polled: int | None = None  # the descriptor the server polls it on, None while off its poller
+    _parked = False  # True while the server does not read it, its .txbs being full
+    _shaking = False  # True while its TLS handshake is under way on the server's poller
 
     def __init__(
         self,
@@ -1058,7 +1140,7 @@ class Remoter(Stream):
         cs.setblocking(False)
         if cs.family in (socket.AF_INET, socket.AF_INET6):
             cs.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        waker.watch(cs)  # a real-time Doist wakes when it becomes readable
+        self._watch(cs)  # a real-time Doist wakes when it becomes readable
 
     def wind(self, tymth: Callable[[], float] | None) -> None:
         """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.

@@ -11,7 +11,6 @@ Doist by a WoundOnRun doer.
 
 from __future__ import annotations
 
-import select
 import socket
 import ssl
 import types
@@ -22,7 +21,7 @@ from typing import Any, TypeVar
 from hio import help
 from hio.base import doing, tyming
 from hio.base.servicing import ServiceDoer
-from hio.base.waking import waker
+from hio.base.waking import READABLE, WRITABLE, Watcher, wakerOf
 from hio.core.wiring import WireLog
 
 logger = help.ogler.getLogger()
@@ -68,10 +67,12 @@ TLS_ENDS = (ssl.SSLZeroReturnError, ssl.SSLEOFError)
 """TLS errors that mean the peer ended the session: a close, not a failure."""
 
 
-class Stream(tyming.Tymee):
+class Stream(Watcher, tyming.Tymee):
     """Nonblocking sends and receives over one connected TCP socket, through .txbs and .rxbs.
 
     The subclass sets the attributes below, and ._linked while data may move.
+    Its socket is watched (see waking.Watcher) on the waker of the Doist it is
+    wound to, so that a real-time Doist wakes when it becomes readable.
 
     Attributes:
         cs (socket.socket | None): connected socket, None once closed
@@ -99,20 +100,34 @@ class Stream(tyming.Tymee):
     """Methods every subclass gets its own copy of (see __init_subclass__)."""
 
     def __init_subclass__(cls, **kwa: Any) -> None:
-        """Gives each subclass its own copy of the ._HOT methods' code.
+        """Gives each subclass its own copy of the ._HOT methods it inherits: the one place this is done.
 
         The interpreter caches, for each attribute access in a code object,
         where the attribute of one class is found; code shared by Clients and
         Remoters running in one process would miss the cache every other
-        call. A copy per class keeps every cache warm.
+        call. A copy per class keeps every cache warm (see tools/bench/tcp_callgrind.py).
+
+        A copy is the inherited function with its code, globals, defaults
+        and closure (so a zero-argument ``super()`` in it still names the
+        class that defined it), under the subclass's qualified name. A
+        subclass's own ``receive``, ``send``, ``serviceReceives`` or
+        ``serviceSends`` is never replaced, and its subclasses copy it in
+        turn. One consequence: patching one of these methods on a class (say
+        ``mock.patch.object(Stream, "receive")``) does not reach the
+        subclasses made before, which hold their own copies: patch the class
+        whose instances are used.
         """
         super().__init_subclass__(**kwa)
         for name in cls._HOT:
             if name not in cls.__dict__:
                 method = getattr(cls, name)
-                copy = types.FunctionType(method.__code__.replace(), method.__globals__, name, method.__defaults__)
+                copy = types.FunctionType(
+                    method.__code__.replace(), method.__globals__, name, method.__defaults__, method.__closure__
+                )
+                copy.__kwdefaults__ = method.__kwdefaults__
                 copy.__qualname__ = f"{cls.__qualname__}.{name}"
                 copy.__doc__ = method.__doc__
+                copy.__module__ = method.__module__
                 setattr(cls, name, copy)
 
     def __init__(self, **kwa: Any) -> None:
@@ -122,12 +137,13 @@ class Stream(tyming.Tymee):
             kwa: passed on, tymth is the injected tymist.tymth
         """
         super().__init__(**kwa)
+        self._waker = wakerOf(self._tymth)  # nothing watched yet
         self.cs = None
         self.cutoff = False
         self.refreshable = False
         self.maxUnsent = 1 << 62  # no bound unless the subclass sets one
         self._linked = False  # True while data may move: open, connected and, for TLS, shaken hands
-        self._ready: select.poll | None = None  # readiness poll over .cs, None means just try to read
+        self._ready: Any = None  # readiness poll over .cs alone (waking.pollOne), None means just try to read
 
     cs: socket.socket | None
     bs: int
@@ -135,6 +151,15 @@ class Stream(tyming.Tymee):
     rxbs: bytearray
     wl: WireLog | None
     cutoff: bool
+
+    def wind(self, tymth: Callable[[], float] | None) -> None:
+        """Injects a new tymth, changing the tyme base; takes up the waker it carries (see waking.wakerOf).
+
+        Parameters:
+            tymth: the injected tymist.tymth, a closure that returns the tyme; None unwinds
+        """
+        super().wind(tymth)
+        self._wakeWith(tymth)
 
     def close(self) -> None:
         """Shutdown and close connected socket .cs"""
@@ -169,7 +194,7 @@ class Stream(tyming.Tymee):
         cs = self.cs
         if cs is not None:
             self.shutdown()
-            waker.unwatch(cs)
+            self._unwatch(cs)
             cs.close()
             self.cs = None
         self._linked = False
@@ -333,6 +358,7 @@ class StreamTls(Stream):
 
     Retry = (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError, InterruptedError)
     _tls = True
+    _want = READABLE  # what a handshake under way waits for: READABLE, or WRITABLE after a want-write
 
     @property
     def connected(self) -> bool:
@@ -360,7 +386,8 @@ class StreamTls(Stream):
             raise AttributeError(f"{self._kind} has no TLS socket to shake hands on.")
         try:
             cs.do_handshake()
-        except self.Retry:
+        except self.Retry as ex:
+            self._want = WRITABLE if isinstance(ex, ssl.SSLWantWriteError) else READABLE
             self._handshaking()
             return False
         except OSError as ex:  # includes ssl.SSLError; reset or closed during the handshake

@@ -88,7 +88,10 @@ class Peer(coring.Addressed, GramQueue):
         bcast (bool): True means the socket may send to broadcast addresses
         ls (socket.socket | None): the local socket when open
         opened (bool): True when the socket is open and bound
-        rxgs (deque): received (data, source address) duples, oldest first
+        rxgs (deque): received (data, source address) duples, oldest first, at most .maxRxgs
+        maxRxgs (int): most received datagrams that wait in .rxgs, default .MaxRxgs (256)
+        dropped (int): count of received datagrams dropped because .rxgs was full:
+            the oldest goes, so that the application reads fresh data (see GramQueue)
         txgs (deque): (data, destination address) duples waiting to be sent, in order
         undelivered (deque): (destination address, OSError) duples, one for each datagram
             that could not be delivered, newest last, at most .UndeliveredSize

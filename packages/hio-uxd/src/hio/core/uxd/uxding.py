@@ -54,7 +54,10 @@ class Peer(GramQueue, Filer):
     """Nonblocking Unix domain datagram socket bound to the socket file at .path.
 
     Because Unix domain sockets are reliable there is no retry tymer: a
-    datagram that finds no room is simply sent again later.
+    datagram that finds no room is simply sent again later. For the same
+    reason a full .rxgs (.maxRxgs datagrams) is not dropped from: nothing more
+    is read until the application takes some, and meanwhile the datagrams
+    wait in the socket and their senders find no room (see GramQueue).
 
     See filing.Filer for the inherited class attributes (HeadDirPath,
     TailDirPath, TempHeadDir, Perm, Fext, ...) and attributes (name, base,
@@ -76,7 +79,9 @@ class Peer(GramQueue, Filer):
         ls (socket.socket | None): local socket of this Peer when open
         opened (bool): True when the directories, the uxd file and the socket
             are made and open
-        rxgs (deque): received (data, source path) duples, oldest first
+        rxgs (deque): received (data, source path) duples, oldest first, at most .maxRxgs
+        maxRxgs (int): most received datagrams that wait in .rxgs, default .MaxRxgs (256)
+        dropped (int): always 0: a full .rxgs leaves datagrams in the socket (see above)
         txgs (deque): (data, destination path) duples waiting to be sent, in order
         undelivered (deque): (destination path, OSError) duples, one for each
             queued datagram that could not be delivered, at most .UndeliveredSize
@@ -97,6 +102,7 @@ class Peer(GramQueue, Filer):
     TempSuffix = "_test"
     Fext = "uxd"
     Kind = "UXD"
+    DropOldest = False  # reliable: a full .rxgs leaves datagrams in the socket, senders wait
     Umask = 0o022
     MaxUxdPathSize = _maxUxdPathSize()
     MaxGramSize = 65535

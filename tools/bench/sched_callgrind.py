@@ -1,0 +1,66 @@
+"""Instructions per scheduler switch, counted by callgrind, for any interpreter's hio.
+
+Usage: ``python sched_callgrind.py [PYTHON [SWITCHES]]``: runs ``sched.py``
+with PYTHON (default this interpreter; give the interpreter of a venv that
+holds the published hio to count that one) under ``valgrind --tool=callgrind``
+for each engine (hio-doify, hio-doer, hio-dodoer) and N of 10, 100, 1,000 and
+10,000, twice: with SWITCHES switches (default 100,000) and with twice as
+many. The difference of the two counts, over the difference of switches, is
+what one more switch costs, start-up, imports and the memory measure of
+sched.py cancelling out. Prints one JSON object: instructions per switch by
+engine and N.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ENGINES = ("hio-doify", "hio-doer", "hio-dodoer")
+SIZES = (10, 100, 1_000, 10_000)
+
+
+def instructions(python: str, engine: str, n: int, m: int) -> int:
+    """Instructions of one whole run of sched.py ENGINE N M under callgrind."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "callgrind.out")
+        subprocess.run(
+            [
+                "valgrind",
+                "--tool=callgrind",
+                f"--callgrind-out-file={out}",
+                python,
+                str(HERE / "sched.py"),
+                engine,
+                str(n),
+                str(m),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        with open(out) as f:
+            for line in f:
+                if line.startswith(("summary:", "totals:")):
+                    return int(line.split()[1])
+    raise RuntimeError("callgrind wrote no total")
+
+
+def main(python: str, switches: int) -> dict:
+    result: dict = {"python": python, "switches": switches}
+    for engine in ENGINES:
+        for n in SIZES:
+            m = max(1, switches // n)
+            once, twice = instructions(python, engine, n, m), instructions(python, engine, n, 2 * m)
+            result[f"{engine} N={n}"] = round((twice - once) / (n * m))
+    return result
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    print(json.dumps(main(args[0] if args else sys.executable, int(args[1]) if len(args) > 1 else 100_000)))
