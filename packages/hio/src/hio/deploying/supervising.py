@@ -42,7 +42,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hio.base import doing
-from hio.base.waking import waker
+from hio.base.waking import Waker, wakerOf
 from hio.deploying import binding
 from hio.deploying.balancing import Loads
 from hio.deploying.configuring import ServeConfig
@@ -76,18 +76,23 @@ class WorkerProcess:
         stopping (float | None): tyme by which it must have exited, once told to drain
         code (int | None): its exit status once it exited (negative: the signal that killed it)
         slot (int): its slot in the shared connection counts (balancing.Loads)
+        waker (Waker | None): the supervisor's waker, which watches the status pipe
     """
 
-    def __init__(self, pid: int, status: int, slot: int = -1) -> None:
+    def __init__(self, pid: int, status: int, slot: int = -1, waker: Waker | None = None) -> None:
         """
         Parameters:
             pid: its process id
             status: read end of its status pipe
             slot: its slot in the shared connection counts
+            waker: the supervisor's waker, which watches the status pipe
         """
         self.pid = pid
         self.status = status
         self.slot = slot
+        self.waker = waker
+        if waker is not None:
+            waker.watch(status)  # wakes the supervisor when the worker says something
         self.code: int | None = None
         self.ready = False
         self.failed = ""
@@ -128,7 +133,8 @@ class WorkerProcess:
     def closeStatus(self) -> None:
         """Closes the status pipe."""
         if self.status >= 0:
-            waker.unwatch(self.status)
+            if self.waker is not None:
+                self.waker.unwatch(self.status)
             os.close(self.status)
             self.status = -1
 
@@ -228,8 +234,7 @@ class Supervisor(doing.Doer):
                 finally:
                     os._exit(code)
         os.close(writer)
-        one = WorkerProcess(pid, reader, slot)
-        waker.watch(reader)  # wakes the supervisor when the worker says something
+        one = WorkerProcess(pid, reader, slot, wakerOf(self.tymth))
         self.workers.append(one)
         logger.info("worker %d starting", pid)
         return one

@@ -33,7 +33,6 @@ from __future__ import annotations
 import logging
 import os
 import select
-import selectors
 import signal
 import socket
 import time
@@ -42,7 +41,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hio.base import doing
-from hio.base.waking import waker
+from hio.base.waking import Waker, wakerOf
 from hio.core.http import serving
 from hio.core.tcp import serving as tcpServing
 from hio.deploying import binding
@@ -119,10 +118,15 @@ class Listener:
             taken += 1
         return taken
 
-    def close(self) -> None:
-        """Closes this process's descriptor of the listening socket (the supervisor keeps its own)."""
+    def close(self, waker: Waker | None = None) -> None:
+        """Closes this process's descriptor of the listening socket (the supervisor keeps its own).
+
+        Parameters:
+            waker: the waker it is watched on, if any
+        """
         if self.sock is not None:
-            waker.unwatch(self.sock)
+            if waker is not None:
+                waker.unwatch(self.sock)
             self.sock.close()
             self.sock = None
 
@@ -195,6 +199,11 @@ class WorkerDoer(doing.Doer):
         for server in self.servers:
             server.wind(tymth)
 
+    @property
+    def waker(self) -> Waker | None:
+        """The waker of the Doist that runs it, which its listening sockets are watched on."""
+        return wakerOf(self.tymth)
+
     def handle(self, signum: int, frame: types.FrameType | None) -> None:
         """Signal handler: records the signal; the next pass begins the drain.
 
@@ -219,7 +228,8 @@ class WorkerDoer(doing.Doer):
             self._poll = select.poll()
         for listener in self.listeners:
             assert listener.sock is not None
-            waker.watch(listener.sock)  # a real-time Doist wakes when a connection waits
+            if self.waker is not None:
+                self.waker.watch(listener.sock)  # a real-time Doist wakes when a connection waits
             if self._poll is not None:
                 self._poll.register(listener.sock.fileno(), select.POLLIN)
             logger.info("[%d] serving %s", os.getpid(), binding.urlOf(_bindOf(listener), listener.server.scheme))
@@ -269,10 +279,11 @@ class WorkerDoer(doing.Doer):
         worker busy in the application (which takes nothing) holds up a
         connection PATIENCE at most.
         """
+        waker = self.waker
         if self._unwatched:
             self._unwatched = False
             for listener in self.listeners:
-                if listener.sock is not None:
+                if listener.sock is not None and waker is not None:
                     waker.watch(listener.sock)
         if self._poll is None:
             ready = self.listeners
@@ -290,7 +301,7 @@ class WorkerDoer(doing.Doer):
             if now - self._waiting < PATIENCE:
                 self._unwatched = True
                 for listener in self.listeners:
-                    if listener.sock is not None:
+                    if listener.sock is not None and waker is not None:
                         waker.unwatch(listener.sock)
                 return
         self._waiting = None
@@ -311,7 +322,7 @@ class WorkerDoer(doing.Doer):
         self._deadline = tyme + self.graceful
         for listener in self.listeners:
             listener.accept(most=binding.BACKLOG)  # those that came before the drain are served here
-            listener.close()
+            listener.close(self.waker)
         self._poll = None
 
     def _drained(self, tyme: float) -> bool:
@@ -347,7 +358,7 @@ class WorkerDoer(doing.Doer):
     def exit(self) -> None:
         """Closes every connection and server, writes the access log, restores the signal handlers."""
         for listener in self.listeners:
-            listener.close()
+            listener.close(self.waker)
         for server in self.servers:
             try:
                 server.close()
@@ -495,12 +506,9 @@ def forked(config: WorkerConfig, inherited: list[int], loads: Loads | None = Non
     """Runs a worker in a process just forked from the supervisor; returns its exit status.
 
     The child first lets go of what is the supervisor's: the descriptors in
-    inherited (the status pipes of the other workers), its signal handlers,
-    and the readiness selector of the process's waker, whose kernel object
-    the fork shares with the supervisor (watching a descriptor in it would
-    wake the supervisor and every other worker too): the waker gets a
-    selector of its own. The inherited selector is closed without a single
-    unregister, which would change the shared one.
+    inherited (the status pipes of the other workers) and its signal
+    handlers. The worker's Doist has a waker of its own; the supervisor's,
+    whose kernel poller the fork shares, is never touched here.
 
     Parameters:
         config: what to serve and how
@@ -514,6 +522,4 @@ def forked(config: WorkerConfig, inherited: list[int], loads: Loads | None = Non
             pass
     for signum in (signal.SIGHUP, signal.SIGTTIN, signal.SIGTTOU):
         signal.signal(signum, signal.SIG_IGN)
-    shared, waker.selector = waker.selector, selectors.DefaultSelector()
-    shared.close()
     return serveWorker(config, loads)
