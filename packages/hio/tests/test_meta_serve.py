@@ -243,6 +243,16 @@ def test_cannot_start_says_why_in_one_line_and_exits_2(project, args, message):
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("spec", ["nosuch:app", "nosuch.inner:app", "web.nosuch:app"])
+def test_a_module_that_is_not_there_is_told_before_listening(project, spec):
+    """No URL is announced and no worker started for an application module that cannot be found."""
+    done = run(project, "hio", "serve", spec, "--port", "0")
+    assert done.returncode == 2
+    assert done.stdout == ""  # nothing was announced: nothing listened
+    assert "worker" not in done.stderr.replace("1 worker\n", "")
+    assert done.stderr.splitlines()[-1].startswith(f"hio serve: cannot import {spec.split(':')[0]!r}: no such module")
+
+
 def test_hiod_bad_port_and_bad_app_exit_2(project):
     done = run(project, "hio.daemon", "--port", "99999")
     assert done.returncode == 2 and done.stderr == "hiod: --port 99999 is out of range: a port is 0 to 65535\n"

@@ -114,7 +114,7 @@ def serve(opts: argparse.Namespace) -> int:
     """
     config = configuring.resolveOptions(serveParser, opts)
     opts.quiet = opts.quiet or configuring.envFlag(serveParser, "HIO_QUIET")
-    from hio.deploying import supervising
+    from hio.deploying import apping, supervising
     from hio.help.ogling import Ogler
 
     ogler = Ogler(name="serve", level=logging.WARNING if opts.quiet else logging.INFO, syslogged=False, filed=False)
@@ -132,7 +132,7 @@ def serve(opts: argparse.Namespace) -> int:
         log.info("serving under Doist.ado() in an asyncio event loop")
     try:
         supervising.serveApp(config, announce)
-    except (supervising.BootError, ValueError) as ex:  # BindError is a ValueError
+    except (supervising.BootError, apping.AppError, ValueError) as ex:  # BindError is a ValueError
         print(f"hio serve: {ex}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # a second Ctrl-C while stopping

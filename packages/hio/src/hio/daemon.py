@@ -254,11 +254,11 @@ def main(args: Sequence[str] | None = None) -> int:
     log = ogler.getLogger("hio")  # the modules' loggers ("hio.<module>") propagate to it
     try:
         log.info("hiod %s starting%s", hio.__version__, f", logging to {ogler.path}" if filed else "")
-        from hio.deploying import supervising
+        from hio.deploying import apping, supervising
 
         try:
             doist = supervising.serveApp(config, announce)
-        except (supervising.BootError, ValueError) as ex:  # BindError is a ValueError
+        except (supervising.BootError, apping.AppError, ValueError) as ex:  # BindError is a ValueError
             log.error("hiod cannot serve: %s", ex)
             return 2
         except KeyboardInterrupt:  # a second Ctrl-C while stopping

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 import os
 import sys
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["AppError", "loadApp", "parseSpec"]
+__all__ = ["AppError", "findModule", "loadApp", "parseSpec"]
 
 DEFAULT_NAMES = ("app", "application")
 """Attributes looked for when a spec names only a module."""
@@ -70,6 +71,34 @@ def parseSpec(spec: str) -> tuple[str, list[str], tuple[list[Any], dict[str, Any
         raise AppError(f"{spec!r}: {target!r} is not an attribute name nor a call of one")
     names.insert(0, node.id)
     return module, names, call
+
+
+def findModule(spec: str, directory: str | None = None) -> str:
+    """Returns the module that ``spec`` names once it is known to be importable, without running it.
+
+    The supervisor asks this before it listens or starts a worker, so that a
+    misspelt module is told in one line at once; the workers import the
+    module itself (see loadApp). Parent packages of a dotted name are
+    imported to find their child.
+
+    Parameters:
+        spec: ``MODULE:APP``, ``MODULE:FACTORY()``, ``PACKAGE.MODULE:ATTR.ATTR`` or ``MODULE``
+        directory: put first on sys.path before looking, None means the current directory
+
+    Raises:
+        AppError: when no such module can be found
+    """
+    modname = parseSpec(spec)[0]
+    here = os.path.abspath(directory if directory is not None else os.getcwd())
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    try:
+        found = importlib.util.find_spec(modname)
+    except (ImportError, ValueError):  # a parent package that is missing or fails
+        found = None
+    if found is None:
+        raise AppError(f"cannot import {modname!r}: no such module (looked in {here} and sys.path)")
+    return modname
 
 
 def loadApp(spec: str, directory: str | None = None) -> Callable[..., Any]:

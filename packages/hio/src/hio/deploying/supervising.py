@@ -43,7 +43,7 @@ from typing import Any
 
 from hio.base import doing
 from hio.base.waking import Waker, wakerOf
-from hio.deploying import binding
+from hio.deploying import apping, binding
 from hio.deploying.balancing import Loads
 from hio.deploying.configuring import ServeConfig
 
@@ -423,6 +423,8 @@ def serveApp(config: ServeConfig, announce: Callable[[str], None]) -> doing.Dois
         BootError: when the first worker could not start (its reason)
     """
     checkTls(config)
+    if config.worker.app:
+        apping.findModule(config.worker.app, directory=config.worker.directory)  # a misspelt module: one line, now
     if config.worker.accessLog not in ("", "-"):
         try:
             os.close(os.open(config.worker.accessLog, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644))
