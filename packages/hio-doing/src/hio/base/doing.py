@@ -30,7 +30,6 @@ import operator
 import types
 from collections import deque, namedtuple
 from collections.abc import Callable, Generator, Iterable, Iterator
-from itertools import repeat
 from typing import Any, TypeAlias, TypeVar
 
 from ..help.timing import MonoTimer
@@ -62,6 +61,10 @@ Deeds: TypeAlias = deque[tuple[Generator[Any, Any, Any], float, Any]]
 """A deque of deeds, triples ``(dog, retyme, doer)``: a doer is a Doer or a doified function."""
 
 
+_IDLE: Iterator[int] = iter(())
+"""What a scheduler's ._progress is between cycles: nothing left to run."""
+
+
 def _setDone(doer: Any, done: Any) -> None:
     """Sets ``doer.done``; a bound method keeps its attributes on its function."""
     try:
@@ -84,9 +87,7 @@ class _Scheduler:
 
     _doers: list[Any]
     _deeds: Deeds
-    _cycling: bool
-    _progress: Iterator[Deeds]
-    _idle: Iterator[Deeds]
+    _progress: Iterator[int]
     _dropped: set[int]
     _opened: bool
 
@@ -110,9 +111,7 @@ class _Scheduler:
 
     def _initDeeds(self) -> None:
         self._deeds = deque()
-        self._cycling = False  # True while a cycle runs through the deeds
-        self._idle = repeat(deque(), 0)  # stands for the cycle's progress between cycles
-        self._progress = self._idle  # what is left of the running cycle
+        self._progress = _IDLE  # what is left of the running cycle; _IDLE between cycles
         self._dropped = set()  # ids of doers removed during a cycle
         self._opened = False  # True from enter until exit: extensions are entered at once
 
@@ -141,14 +140,20 @@ class _Scheduler:
             raise
         return deeds
 
+    @property
+    def _cycling(self) -> bool:
+        """True while a cycle runs through the deeds."""
+        return self._progress is not _IDLE
+
     def _cycle(self, deeds: Deeds, tyme: float) -> None:
         """Runs each deed due at ``tyme`` once, in order. This is the scheduler's hot path."""
+        popleft = deeds.popleft
         append = deeds.append
-        self._cycling = True
-        # what is left of the cycle: its length hint tells _remove, and an error, how many deeds have not run yet
-        self._progress = progress = repeat(deeds, len(deeds))
+        # what is left of the cycle: its length hint tells remove how many deeds have not run yet
+        self._progress = progress = iter(range(len(deeds)))
         try:
-            for deed in map(type(deeds).popleft, progress):  # each deed taken off the left, in one step
+            for _ in progress:
+                deed = popleft()  # each deed taken off the left
                 dog, retyme, doer = deed
                 if retyme <= tyme:
                     try:
@@ -172,9 +177,7 @@ class _Scheduler:
                 self._settle(deeds)
             raise
         finally:
-            self._cycling = False
-            # no reference to the deeds between cycles: a Doist dropped without exit frees its doers at once
-            self._progress = self._idle
+            self._progress = _IDLE  # not cycling any more
         if self._dropped:
             self._settle(deeds)
 
