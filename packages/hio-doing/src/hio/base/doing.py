@@ -365,10 +365,7 @@ class Doist(_Scheduler, Tymist):
             self.done = False
             raise
         finally:
-            try:
-                self.exit()
-            finally:
-                self.waker.release()  # the transports closed: no descriptor held for nothing
+            self.exit()
 
     def _runs(self, timer: Any, turns: bool) -> Generator[float, bool, None]:
         """The loop of a run, written once for .do() and .ado(): runs cycles until every deed
@@ -529,6 +526,18 @@ class Doist(_Scheduler, Tymist):
                 pause = waits.send(wait(pause))
         except StopIteration:
             pass
+
+    def exit(self, deeds: Deeds | None = None) -> None:
+        """Force-closes every still-open deed, in reverse order of entering, then releases
+        the waker's poller when nothing is watched any more (see Waker.release).
+
+        Parameters:
+            deeds: the deeds to close, default .deeds
+        """
+        try:
+            super().exit(deeds)
+        finally:
+            self.waker.release()  # the transports closed: no descriptor held for nothing
 
     def _runningTymth(self) -> Callable[[], float] | None:
         running = bool(self._deeds or self._cycling)  # entered, by .do() or by hand
