@@ -30,6 +30,7 @@ import operator
 import types
 from collections import deque, namedtuple
 from collections.abc import Callable, Generator, Iterable, Iterator
+from itertools import repeat
 from typing import Any, TypeAlias, TypeVar
 
 from ..help.timing import MonoTimer
@@ -61,7 +62,7 @@ Deeds: TypeAlias = deque[tuple[Generator[Any, Any, Any], float, Any]]
 """A deque of deeds, triples ``(dog, retyme, doer)``: a doer is a Doer or a doified function."""
 
 
-_IDLE: Iterator[int] = iter(())
+_IDLE: Iterator[Any] = iter(())
 """What a scheduler's ._progress is between cycles: nothing left to run."""
 
 
@@ -87,7 +88,7 @@ class _Scheduler:
 
     _doers: list[Any]
     _deeds: Deeds
-    _progress: Iterator[int]
+    _progress: Iterator[Any]
     _dropped: set[int]
     _opened: bool
 
@@ -147,13 +148,11 @@ class _Scheduler:
 
     def _cycle(self, deeds: Deeds, tyme: float) -> None:
         """Runs each deed due at ``tyme`` once, in order. This is the scheduler's hot path."""
-        popleft = deeds.popleft
         append = deeds.append
         # what is left of the cycle: its length hint tells remove how many deeds have not run yet
-        self._progress = progress = iter(range(len(deeds)))
+        self._progress = progress = repeat(deeds, len(deeds))
         try:
-            for _ in progress:
-                deed = popleft()  # each deed taken off the left
+            for deed in map(type(deeds).popleft, progress):  # each deed taken off the left, in one step
                 dog, retyme, doer = deed
                 if retyme <= tyme:
                     try:
