@@ -218,6 +218,13 @@ def demo(session: nox.Session) -> None:
     session.run("python", "-m", "hio", "demo", *session.posargs)
 
 
+@nox.session(tags=["ci"])
+def upgrade(session: nox.Session) -> None:
+    """The published hio 0.6.19 upgraded in place with pip to the fresh wheels; every documented module imports."""
+    wheelhouse = build_wheelhouse(session)
+    session.run("python", str(ROOT / "tools" / "upgrade_check.py"), str(wheelhouse), VERSION)
+
+
 # The published release our benchmarks race against, the Python it needs, and an older release
 # that runs on older interpreters (the fallback when no interpreter can run the current one).
 PUBLISHED_HIO = ("0.6.19", (3, 12, 6))
@@ -323,9 +330,15 @@ DOCS = ROOT / "docs"
 
 @nox.session(tags=["ci"])
 def docs(session: nox.Session) -> None:
-    """The Sphinx site (guide and API reference) into docs/_build/html, warnings as errors."""
+    """The Sphinx site (guide and API reference) into docs/_build/html, warnings as errors.
+
+    Then the built reference is checked: every parameter of every documented
+    public callable is described (tools/check_reference.py). The code blocks
+    of the pages run in tests_all (tools/tests/test_docs_examples.py).
+    """
     install_pinned(session, "hio", extra=nox.project.load_toml(ROOT / "pyproject.toml")["dependency-groups"]["docs"])
     session.run("sphinx-build", "-W", "--keep-going", "-b", "html", str(DOCS), str(DOCS / "_build" / "html"))
+    session.run("python", str(ROOT / "tools" / "check_reference.py"), str(DOCS / "_build" / "html" / "api"))
 
 
 @nox.session(tags=["ci"])

@@ -57,7 +57,12 @@ autodoc_default_options = {
     "member-order": "bysource",
     "ignore-module-all": True,  # document each object where it is defined, not where it is re-exported
 }
+# A class's entry shows its docstring and its __init__'s, so that the constructor's parameters are described.
+autoclass_content = "both"
 autodoc_typehints = "description"
+# types go into the descriptions the docstrings give (every parameter has one: tools/check_reference.py),
+# never into a second, description-less list
+autodoc_typehints_description_target = "documented_params"
 autodoc_typehints_format = "short"
 autodoc_preserve_defaults = True
 autodoc_inherit_docstrings = False
@@ -216,7 +221,35 @@ class HioDependencies(SphinxDirective):
         return [picture, listing]
 
 
+TYPE_LIKE = re.compile(r"[\w.]+")
+
+
+def looksLikeType(text: str) -> bool:
+    """True when ``text`` reads as a type (``bool``, ``dict[str, int] | None``), not as words of a sentence."""
+    bare = text
+    while re.search(r"\[[^\[\]]*\]", bare):
+        bare = re.sub(r"\[[^\[\]]*\]", "", bare)
+    return all(TYPE_LIKE.fullmatch(part.strip()) for part in bare.split("|"))
+
+
+def attributeColons(app, what: str, name: str, obj, options, lines: list[str]) -> None:
+    """Keeps napoleon from reading the words before a colon of an attribute's first line as its type.
+
+    Napoleon takes ``X: Y`` on the first line of an attribute or property
+    docstring as "type X, description Y"; hio writes its types in the
+    annotations, and its sentences have colons ("True while .txbs holds
+    .maxUnsent bytes or more: nothing is received meanwhile"). Such a line is
+    broken after the colon, which napoleon leaves as it is.
+    """
+    if what not in ("attribute", "property", "data") or not lines:
+        return
+    head, colon, rest = lines[0].partition(": ")
+    if colon and rest and not looksLikeType(head):
+        lines[0:1] = [head + ":", rest]
+
+
 def setup(app):
+    app.connect("autodoc-process-docstring", attributeColons, priority=400)  # before napoleon (500)
     app.add_directive("hio-modules", HioModules)
     app.add_directive("hio-dependencies", HioDependencies)
     app.connect("source-read", benchmarkSummary)

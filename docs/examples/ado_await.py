@@ -18,7 +18,7 @@ import aiohttp
 from hio.base import doing
 from hio.base.adoing import AwaitDoer
 from hio.core.http import serving
-from hio.daemon import UntilDoer
+from hio.ending import UntilDoer
 
 
 def hello(environ, start_response):
@@ -32,7 +32,8 @@ async def main(count: int = 5) -> list[str]:
     """Runs a hio server and ``count`` fetchers under one Doist; returns what each fetcher got."""
     server = serving.Server(app=hello, host="127.0.0.1", port=0)
     server.reopen()
-    url = f"http://127.0.0.1:{server.servant.ss.getsockname()[1]}"
+    host, port = server.eha  # the address bound: port 0 picked a free port
+    url = f"http://{host}:{port}"
     async with aiohttp.ClientSession(url) as session:
 
         async def fetch(path: str) -> str:

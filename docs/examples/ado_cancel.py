@@ -57,9 +57,9 @@ async def main(fast: int = 20, slow: int = 5) -> dict:
     doist = doing.Doist(tock=0.03125, real=True)
     server = serving.Server(app=app, host="127.0.0.1", port=0)
     server.reopen()
-    port = server.servant.ss.getsockname()[1]
+    host, port = server.eha  # the address bound: port 0 picked a free port
     service = asyncio.create_task(doist.ado(doers=[serving.ServerDoer(server=server)]))
-    async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as session:
+    async with aiohttp.ClientSession(f"http://{host}:{port}") as session:
 
         async def ask(path: str) -> str:
             # POST: aiohttp would send a GET again on a new connection when its first is cut

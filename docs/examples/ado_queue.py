@@ -14,7 +14,7 @@ import asyncio
 
 from hio.base import doing
 from hio.base.adoing import awaiting
-from hio.daemon import UntilDoer
+from hio.ending import UntilDoer
 
 
 def consume(tymth=None, tock=0.0, queue=None, got=None, **opts):

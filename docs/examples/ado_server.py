@@ -38,12 +38,12 @@ async def main(count: int = 200, concurrency: int = 10) -> list[tuple[int, dict]
     """Serves makeApp() with hio and asks it ``count`` times with aiohttp; returns (status, json) of each."""
     doist = doing.Doist(tock=0.03125, real=True)
     server = serving.Server(app=makeApp(), host="127.0.0.1", port=0)
-    server.reopen()  # listen now, to learn the port
-    port = server.servant.ss.getsockname()[1]
+    server.reopen()  # listen now, so that .eha holds the port
+    host, port = server.eha  # the address bound: port 0 picked a free port
     service = asyncio.create_task(doist.ado(doers=[serving.ServerDoer(server=server)]))
     try:
         slots = asyncio.Semaphore(concurrency)
-        async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as session:
+        async with aiohttp.ClientSession(f"http://{host}:{port}") as session:
 
             async def ask(n: int) -> tuple[int, dict]:
                 async with slots, session.get(f"/hello/hio{n}") as resp:

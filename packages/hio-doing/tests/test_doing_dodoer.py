@@ -45,11 +45,15 @@ def test_dodoer_defaults():
 
 def test_dodoer_init_and_properties():
     doers = [ExDoer(), ExDoer()]
-    dodoer = DoDoer(doers=doers, always=1, tock=0.5, opts={"color": "green"}, shade="dark")
+    dodoer = DoDoer(doers=doers, always=1, tock=0.5, opts={"color": "green"})
     assert dodoer.doers == doers and dodoer.doers is not doers
     assert dodoer.always is True
     assert dodoer.tock == 0.5
-    assert dodoer.opts == {"color": "green"}  # extra keywords are not options
+    assert dodoer.opts == {"color": "green"}
+    with pytest.warns(
+        UserWarning, match=r"DoDoer\(\) got an unexpected keyword argument 'allways' \(did you mean 'always'\?\)"
+    ):
+        DoDoer(doers=doers, allways=True)  # a mistaken keyword is not an option either
     dodoer.doers = iter(doers[:1])
     assert dodoer.doers == doers[:1]
     dodoer.always = 0

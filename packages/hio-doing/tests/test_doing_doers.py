@@ -110,10 +110,29 @@ def test_doer_init():
     assert doer.tock == 1.0
 
 
-def test_doer_extra_keywords_are_not_options():
-    doer = Doer(color="blue", temp=True)  # left for cooperative base classes, which ignore them here
-    assert doer.opts == {}
-    assert not hasattr(doer, "color")
+def test_doer_mistaken_keywords_are_reported_not_taken_as_options():
+    with pytest.warns(UserWarning) as caught:
+        doer = Doer(color="blue", tok=0.5)
+    assert str(caught[0].message) == (
+        "hio.base.doing.Doer() got an unexpected keyword arguments 'color', 'tok' (did you mean 'tock'?)"
+    )
+    assert caught[0].filename == __file__  # where it was constructed
+    assert doer.opts == {} and doer.tock == 0.0 and not hasattr(doer, "color")
+
+
+def test_doer_subclass_of_an_application_is_warned_of_a_mistaken_keyword():
+    """An application's own cooperative chain may leave keywords over: warned and ignored, as hio always took them."""
+
+    class Lamp(Doer):
+        def __init__(self, color="white", **kwa):
+            super().__init__(**kwa)
+            self.color = color
+
+    with pytest.warns(
+        UserWarning, match=r"Lamp\(\) got an unexpected keyword argument 'colour' \(did you mean 'color'\?\)"
+    ):
+        lamp = Lamp(colour="blue", tock=0.5)
+    assert lamp.color == "white" and lamp.tock == 0.5 and lamp.opts == {}
 
 
 def test_doer_opts_reach_do_as_keywords():

@@ -12,7 +12,7 @@ from collections import deque
 import pytest
 
 from hio.base.basing import State
-from hio.base.doing import Doer, Doist, ExDoer, TryDoer, doize
+from hio.base.doing import DoDoer, Doer, Doist, ExDoer, TryDoer, doize
 from hio.base.tyming import Tymist
 from hio.help.timing import MonoTimer
 
@@ -576,6 +576,31 @@ def test_interrupt_before_the_first_deed_runs_keeps_the_deeds(trace):
     doist.exit()
     assert sorted(trace.log[-4:]) == [(0.5, "close", "a"), (0.5, "close", "b"), (0.5, "exit", "a"), (0.5, "exit", "b")]
     assert len(doist.deeds) == 0
+
+
+def test_a_generator_function_given_as_a_doer_says_to_doify_it():
+    def ticker(tymth=None, tock=0.0, **opts):
+        yield tock
+
+    with pytest.raises(TypeError, match=r"ticker is a generator function, not a doer: give doing.doify\(ticker\)"):
+        Doist(limit=1.0).do(doers=[ticker])
+    with pytest.raises(TypeError, match="generator function, not a doer"):  # inside a DoDoer too
+        Doist(limit=1.0).do(doers=[DoDoer(doers=[ticker])])
+    with pytest.raises(TypeError, match=r"42 is not a doer"):
+        Doist(limit=1.0).do(doers=[42])
+
+
+def test_a_generator_recur_that_takes_tyme_says_which_signature_to_write():
+    class Waiter(Doer):
+        def recur(self, tyme):
+            yield self.tock
+
+    doist = Doist(limit=1.0)
+    with pytest.raises(TypeError) as info:
+        doist.do(doers=[Waiter()])
+    message = str(info.value)
+    assert "Waiter.recur is a generator method, run once with 'yield from self.recur()'" in message
+    assert "write 'def recur(self):' and read self.tyme" in message and "'def recur(self, tyme):' (no yield)" in message
 
 
 @pytest.mark.parametrize("limit", [0, 0.0, False])

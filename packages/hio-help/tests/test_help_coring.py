@@ -1,5 +1,6 @@
 """Tests of hio.core.coring host utilities."""
 
+import errno
 import ipaddress
 import socket
 import stat
@@ -240,3 +241,20 @@ def test_addressed_names_the_host_and_port_of_ha():
     assert (endpoint.host, endpoint.port) == ("127.0.0.1", 6101)
     endpoint.ha = ("::1", 0)
     assert (endpoint.host, endpoint.port) == ("::1", 0)
+
+
+def test_placed_error_names_where_and_keeps_the_kind_of_error():
+    ex = coring.placedError(OSError(errno.EADDRINUSE, "Address already in use"), ("127.0.0.1", 8080))
+    assert type(ex) is OSError and ex.errno == errno.EADDRINUSE
+    assert str(ex) == "[Errno 98] Address already in use: '127.0.0.1:8080'"
+    denied = coring.placedError(PermissionError(errno.EACCES, "Permission denied"), ("::1", 80))
+    assert type(denied) is PermissionError and str(denied).endswith(": '[::1]:80'")
+    assert str(coring.placedError(OSError("no errno"), "/tmp/x.uxd")) == "no errno: /tmp/x.uxd"
+    assert coring.placeOf(("", 5)) == "*:5" and coring.placeOf("/a/path") == "/a/path"
+
+
+def test_external_host_is_where_local_clients_reach_a_socket():
+    assert coring.externalHost("") == coring.externalHost("0.0.0.0") == "127.0.0.1"
+    assert coring.externalHost("::") == "::1"
+    assert coring.externalHost("localhost") == "127.0.0.1"
+    assert coring.externalHost("10.1.2.3") == "10.1.2.3"

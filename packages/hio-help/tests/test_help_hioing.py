@@ -33,14 +33,25 @@ def test_mixin_cooperative_init_reaches_every_class():
     assert (cee.a, cee.b, cee.c) == (1, 2, 3)
 
 
-def test_mixin_swallows_leftover_arguments():
-    """Leftover arguments stop at Mixin instead of reaching object.__init__."""
-    aye = Aye(a=5, unknown=True)
-    assert aye.a == 5
-    mixin = Mixin(1, 2, x=3)
+def test_mixin_swallows_leftover_arguments_and_warns_of_keywords():
+    """Leftover arguments stop at Mixin instead of reaching object.__init__; a leftover keyword is a mistake,
+    warned of rather than refused: applications pass keywords through cooperative chains and rely on it."""
+    with pytest.warns(UserWarning, match=r"Aye\(\) got an unexpected keyword argument 'aa' \(did you mean 'a'\?\)"):
+        aye = Aye(a=5, aa=True)  # warned, then ignored
+    assert aye.a == 5 and not hasattr(aye, "aa")
+    mixin = Mixin(1, 2)  # positional leftovers are swallowed
     assert isinstance(mixin, Mixin)
     with pytest.raises(TypeError):  # object itself would refuse them
         object.__init__(mixin, 1)
+
+
+def test_mixin_reports_a_mistaken_keyword_of_a_hio_class():
+    with pytest.warns(UserWarning, match=r"^hio\.hioing\.Mixin\(\) got an unexpected keyword argument 'x'$") as caught:
+        Mixin(x=3)
+    assert caught[0].filename == __file__  # the warning points at the code that constructed it
+    assert hioing.keywordsOf(Cee) == {"a", "b", "c"}
+    message = hioing.unexpectedKeywords(Cee, ["bb", "zzz"])
+    assert message.endswith("Cee() got an unexpected keyword arguments 'bb' (did you mean 'b'?), 'zzz'")
 
 
 def test_error_hierarchy():

@@ -969,3 +969,21 @@ def test_client_leaves_a_closing_connection_to_the_server():
     thread.join(timeout=5)
     assert second.body == b"two" and len(heads) == 2
     assert b"Connection: close" in heads[0] and heads[1].startswith(b"GET /second ")
+
+
+def test_client_takes_host_as_hostname():
+    client = Client(host="10.1.2.3", port=5)
+    assert client.connector.ha == ("10.1.2.3", 5) and client.requester.hostname == "10.1.2.3"
+    assert Client(host="10.1.2.3", hostname="10.1.2.3", port=5).connector.ha == ("10.1.2.3", 5)
+    with pytest.raises(TypeError, match="give one of them"):
+        Client(host="10.1.2.3", hostname="10.9.9.9", port=5)
+
+
+def test_client_warns_of_a_mistaken_keyword():
+    with pytest.warns(UserWarning) as caught:
+        client = Client(hostnme="10.1.2.3", port=5)
+    assert len(caught) == 1 and caught[0].filename == __file__
+    assert str(caught[0].message) == (
+        "hio.core.http.clienting.Client() got an unexpected keyword argument 'hostnme' (did you mean 'hostname'?)"
+    )
+    assert client.connector.ha == ("127.0.0.1", 5)

@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hio.core.http import httping
+from hio.core.http.memoing import KEPT_BLOCK, KEPT_SIZE, Memo
 from hio.core.http.serving import Requestant
 
 GET = b"GET /echo?name=fish HTTP/1.1\r\nHost: localhost\r\nAccept: */*\r\n\r\n"
@@ -29,7 +30,9 @@ def run(requestant: Requestant, passes: int = 10) -> Requestant:
 
 
 def feed(data: bytes, splits: list[int] | None = None, **kwa) -> Requestant:
-    """Parse data fed in pieces that end at splits (byte by byte when None)."""
+    """Parse data fed in pieces that end at splits (byte by byte when None), the
+    careful way; when that comes to a request or an error, the quick parse of
+    the same bytes (afresh, and again from the memo) must come to the same."""
     msg = bytearray()
     requestant = Requestant(msg=msg, **kwa)
     requestant.makeParser()
@@ -43,14 +46,33 @@ def feed(data: bytes, splits: list[int] | None = None, **kwa) -> Requestant:
             break
     for _ in range(4):
         requestant.parse()
+    if requestant.ended or requestant.errored:  # the quick parse of the same bytes, all at once, agrees
+        memo = Memo()
+        for _ in range(2):  # afresh, then with what the first left in the memo
+            quick = whole(data, memo=memo, **kwa)
+            assert outcome(quick) == outcome(requestant)
+            if requestant.ended:
+                assert (
+                    bytes(quick.msg) == bytes(msg) + data[start:]
+                )  # what follows is left, as the careful parse leaves it
     return requestant
 
 
 def fault(data: bytes, **kwa) -> int | None:
-    """Status of the error that parsing data stops on, or None."""
+    """Status of the error that parsing data stops on, or None.
+
+    Parsed every way the server may parse it, which must agree: the careful
+    line by line parser, the quick whole-request parse, and the quick parse
+    again with what a first parse left in the memo.
+    """
     requestant = run(Requestant(msg=bytearray(data), **kwa))
     assert not (requestant.ended and requestant.errored)
-    return requestant.fault.status if requestant.errored else None
+    status = requestant.fault.status if requestant.errored else None
+    memo = Memo()
+    for way in (whole(data, memo=memo, **kwa), whole(data, memo=memo, **kwa)):
+        assert (way.fault.status if way.errored else None) == status
+        assert outcome(way) == outcome(requestant)
+    return status
 
 
 def test_get_parsed_byte_by_byte():
@@ -364,38 +386,44 @@ def test_fuzzed_whole_requests_parse_at_once_as_byte_by_byte(base, edits):
 
 def test_kept_parses_answer_as_fresh_ones():
     """Request lines and header blocks parsed once are kept; what they parse into is the same every time."""
-    from hio.core.http import requesting
-
+    memo = Memo()
     for data in (GET, POST, CHUNKED, b"OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", b"GET / HTTP/1.0\r\n\r\n"):
-        first, again = whole(data), whole(data)
+        first, again = whole(data, memo=memo), whole(data, memo=memo)
         assert outcome(first) == outcome(again) == outcome(feed(data))
     line = GET.split(b"\r\n")[0].decode()
-    assert requesting._lines[line][:2] == ("GET", "/echo?name=fish")
+    assert memo.lines[line][:2] == ("GET", "/echo?name=fish")
+    memo.reset()  # forgotten: parsed afresh, to the same
+    assert not memo.lines and not memo.heads and outcome(whole(GET, memo=memo)) == outcome(feed(GET))
+
+
+def test_kept_parses_belong_to_their_memo():
+    """Requestants made apart remember apart: nothing is kept process wide."""
+    one, other = Memo(), Memo()
+    whole(GET, memo=one)
+    assert one.heads and not other.heads and not Requestant().memo.heads
+    assert Requestant(memo=one).memo is one
 
 
 def test_kept_parses_honour_each_requestants_own_limits_and_methods():
     """What one Requestant kept does not lift another's stricter limits or methods."""
-    assert whole(POST).ended  # kept: the line, the block and its framing (13 bytes of body)
-    assert whole(POST, maxBodySize=12).fault.status == httping.REQUEST_ENTITY_TOO_LARGE
-    assert whole(POST, maxHeaders=2).fault.status == httping.REQUEST_HEADER_FIELDS_TOO_LARGE
-    assert whole(POST, maxHeaderBytes=40).fault.status == httping.REQUEST_HEADER_FIELDS_TOO_LARGE
-    assert whole(POST, methods=("GET",)).fault.status == httping.NOT_IMPLEMENTED
-    assert whole(GET, methods=("GET",)).ended
+    memo = Memo()
+    assert whole(POST, memo=memo).ended  # kept: the line, the block and its framing (13 bytes of body)
+    assert whole(POST, memo=memo, maxBodySize=12).fault.status == httping.REQUEST_ENTITY_TOO_LARGE
+    assert whole(POST, memo=memo, maxHeaders=2).fault.status == httping.REQUEST_HEADER_FIELDS_TOO_LARGE
+    assert whole(POST, memo=memo, maxHeaderBytes=40).fault.status == httping.REQUEST_HEADER_FIELDS_TOO_LARGE
+    assert whole(POST, memo=memo, methods=("GET",)).fault.status == httping.NOT_IMPLEMENTED
+    assert whole(GET, memo=memo, methods=("GET",)).ended
 
 
-def test_kept_parses_are_bounded(monkeypatch):
-    from hio.core.http import requesting
-
-    monkeypatch.setattr(requesting, "_lines", {})
-    monkeypatch.setattr(requesting, "_blocks", {})
-    monkeypatch.setattr(requesting, "_framings", {})
-    for n in range(requesting.KEPT_SIZE + 10):
-        requestant = whole(b"GET /%d HTTP/1.1\r\nHost: a\r\nX-N: %d\r\n\r\n" % (n, n))
+def test_kept_parses_are_bounded():
+    memo = Memo()
+    for n in range(KEPT_SIZE + 10):
+        requestant = whole(b"GET /%d HTTP/1.1\r\nHost: a\r\nX-N: %d\r\n\r\n" % (n, n), memo=memo)
         assert requestant.ended and requestant.path == f"/{n}" and requestant.headers["x-n"] == str(n)
-    assert len(requesting._lines) == len(requesting._blocks) == len(requesting._framings) == requesting.KEPT_SIZE
-    big = b"GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + b"b" * requesting.KEPT_BLOCK + b"\r\n\r\n"
-    monkeypatch.setattr(requesting, "_blocks", {})
-    assert whole(big).ended and not requesting._blocks  # too long to keep, parsed all the same
+    assert len(memo.lines) == len(memo.blocks) == len(memo.framings) == KEPT_SIZE
+    big = b"GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + b"b" * KEPT_BLOCK + b"\r\n\r\n"
+    memo = Memo()
+    assert whole(big, memo=memo).ended and not memo.blocks  # too long to keep, parsed all the same
 
 
 def test_a_head_seen_before_parses_the_same_and_within_each_requestants_limits():
@@ -403,15 +431,17 @@ def test_a_head_seen_before_parses_the_same_and_within_each_requestants_limits()
     headers made only when asked for; a requestant with tighter limits or
     other methods still refuses it."""
     head = b"GET /kept?x=1 HTTP/1.1\r\nHost: localhost\r\nAccept: */*\r\nX-One: 1\r\n\r\n"
-    first, again = whole(head), whole(head)
+    memo = Memo()
+    first, again = whole(head, memo=memo), whole(head, memo=memo)
+    assert again.kept is not None  # taken whole from the memo
     for requestant in (first, again):
         assert requestant.ended and not requestant.errored and not requestant.msg
         assert (requestant.method, requestant.path, requestant.query) == ("GET", "/kept", "x=1")
         assert requestant.persisted and requestant.length == 0 and not requestant.data
         assert list(requestant.headers.items()) == [("Host", "localhost"), ("Accept", "*/*"), ("X-One", "1")]
-    assert whole(head, maxHeaders=2).fault.status == httping.REQUEST_HEADER_FIELDS_TOO_LARGE
-    assert whole(head, maxRequestLine=10).fault.status == httping.REQUEST_URI_TOO_LONG
-    assert whole(head, methods=("POST",)).fault.status == httping.NOT_IMPLEMENTED
+    assert whole(head, memo=memo, maxHeaders=2).fault.status == httping.REQUEST_HEADER_FIELDS_TOO_LARGE
+    assert whole(head, memo=memo, maxRequestLine=10).fault.status == httping.REQUEST_URI_TOO_LONG
+    assert whole(head, memo=memo, methods=("POST",)).fault.status == httping.NOT_IMPLEMENTED
     kept = Requestant(msg=bytearray(head + head))  # two pipelined: one at a time, the second left waiting
     assert kept.parseWhole() and kept.msg == head
     kept.reinit()

@@ -1,5 +1,6 @@
-"""Responder (WSGI start_response, framing, deferral) and CustomResponder on a real
-tcp Remoter over a socket pair."""
+"""Responder (WSGI start_response, framing, deferral) and CustomResponder, writing
+to the connection core (hio.core.http.exchanging.Exchange) and to a real tcp
+Remoter over a socket pair."""
 
 from __future__ import annotations
 
@@ -10,14 +11,20 @@ import sys
 import pytest
 
 from hio.base.tyming import Tymist
+from hio.core.http.exchanging import Exchange
+from hio.core.http.memoing import KEPT_SIZE, Memo
 from hio.core.http.serving import CustomResponder, Responder
 from hio.core.tcp.serving import Remoter
 from hio.help.helping import attributize
 
 
-@pytest.fixture
-def incomer():
-    """A tcp Remoter on one end of a socket pair."""
+@pytest.fixture(params=["exchange", "remoter"])
+def incomer(request):
+    """Where the Responder writes: the connection core a server gives it (no
+    socket), or a tcp Remoter on one end of a socket pair; every test runs on both."""
+    if request.param == "exchange":
+        yield Exchange()
+        return
     ours, theirs = socket.socketpair()
     remoter = Remoter(ha=("127.0.0.1", 0), ca=("127.0.0.1", 1), cs=ours, tymth=Tymist().tymen())
     yield remoter
@@ -282,9 +289,9 @@ def test_custom_responder_build_and_reinit():
     assert CustomResponder.HttpVersionString == "HTTP/1.1"
 
 
-def wholeHead(incomer, app, env=None, chunkable=True) -> tuple[Responder, bytes]:
+def wholeHead(incomer, app, env=None, chunkable=True, memo=None) -> tuple[Responder, bytes]:
     """Run app whole and return the responder and the head it sent."""
-    responder = serviceAll(Responder(incomer, app, env or environ(), chunkable=chunkable))
+    responder = serviceAll(Responder(incomer, app, env or environ(), chunkable=chunkable, memo=memo))
     head = bytes(incomer.txbs).partition(b"\r\n\r\n")[0] + b"\r\n\r\n"
     incomer.txbs.clear()
     return responder, head
@@ -294,7 +301,7 @@ def test_whole_response_heads_kept_are_the_heads_built(incomer, monkeypatch):
     """A kept head is byte for byte what build makes, each second's Date included."""
     from hio.core.http import responding
 
-    monkeypatch.setattr(responding, "_heads", {})
+    memo = Memo()
     now = [1_700_000_000.25]
     monkeypatch.setattr(responding.time, "time", lambda: now[0])
 
@@ -318,31 +325,31 @@ def test_whole_response_heads_kept_are_the_heads_built(incomer, monkeypatch):
     for status, fields, body, env in cases:
         for second in (0, 1):  # the second run finds the head kept
             now[0] = 1_700_000_000.25 + second * 0.5
-            responder, head = wholeHead(incomer, answer(status, fields, body), dict(env))
+            responder, head = wholeHead(incomer, answer(status, fields, body), dict(env), memo=memo)
             fresh = Responder(incomer, None, dict(env), chunkable=True)
             fresh.iterable = [body]
             fresh.start(status, fields)
             assert head == fresh.build()
             assert (responder.length, responder.persisted) == (fresh.length, fresh.persisted)
-    assert len(responding._heads) == len(cases)
+    assert len(memo.responseHeads) == len(cases)
     now[0] += 1.0  # the next second: the Date line changes, the rest is kept
-    _, head = wholeHead(incomer, answer(*cases[0][:3]), environ())
-    assert b"Date: Tue, 14 Nov 2023 22:13:21 GMT\r\n" in head and len(responding._heads) == len(cases)
+    _, head = wholeHead(incomer, answer(*cases[0][:3]), environ(), memo=memo)
+    assert b"Date: Tue, 14 Nov 2023 22:13:21 GMT\r\n" in head and len(memo.responseHeads) == len(cases)
+    memo.reset()
+    assert not memo.responseHeads and wholeHead(incomer, answer(*cases[0][:3]), environ(), memo=memo)[1] == head
 
 
-def test_whole_response_heads_kept_are_bounded(incomer, monkeypatch):
-    from hio.core.http import responding
-
-    monkeypatch.setattr(responding, "_heads", {})
-    for n in range(responding.MEMO_SIZE + 20):
+def test_whole_response_heads_kept_are_bounded(incomer):
+    memo = Memo()
+    for n in range(KEPT_SIZE + 20):
 
         def app(environ, start_response, n=n):
             start_response("200 OK", [("X-N", str(n))])
             return [b"x"]
 
-        _, head = wholeHead(incomer, app)
+        _, head = wholeHead(incomer, app, memo=memo)
         assert f"X-N: {n}\r\n".encode() in head  # built right whether kept or not
-    assert len(responding._heads) == responding.MEMO_SIZE
+    assert len(memo.responseHeads) == KEPT_SIZE
 
 
 def test_headers_made_a_hict_only_when_asked(incomer):
@@ -357,26 +364,24 @@ def test_headers_made_a_hict_only_when_asked(incomer):
     assert b"X-C: 4\r\n" in head and b"X-A" not in head
 
 
-def test_response_fields_checked_once_and_still_refused_when_bad(incomer, monkeypatch):
+def test_response_fields_checked_once_and_still_refused_when_bad(incomer):
     """Fields found good are kept as found; anything else is checked (and refused) every time."""
-    from hio.core.http import responding
-
-    monkeypatch.setattr(responding, "_checkedFields", set())
+    memo = Memo()
     good = [("Content-Type", "text/plain"), ("X-A", "1")]
     for _ in range(2):
-        responder = Responder(incomer, None, environ(), chunkable=True)
+        responder = Responder(incomer, None, environ(), chunkable=True, memo=memo)
         responder.start("200 OK", list(good))
         assert list(responder.headers.items()) == good
-    assert tuple(good) in responding._checkedFields
-    responder = Responder(incomer, None, environ(), chunkable=True)
+    assert tuple(good) in memo.checkedFields
+    responder = Responder(incomer, None, environ(), chunkable=True, memo=memo)
     responder.start("200 OK", [(b"X-B", b"2"), ("X-C", 3)])  # bytes and a number: made text, not kept
     assert list(responder.headers.items()) == [("X-B", "2"), ("X-C", "3")]
-    assert len(responding._checkedFields) == 1
+    assert len(memo.checkedFields) == 1
     for bad in ([("X-A", "1\r\nSet-Cookie: evil=1")], [("Bad Name", "x")], [["X-A", "1\n"]]):
-        responder = Responder(incomer, None, environ(), chunkable=True)
+        responder = Responder(incomer, None, environ(), chunkable=True, memo=memo)
         with pytest.raises(ValueError):
             responder.start("200 OK", bad)
-    monkeypatch.setattr(responding, "_checkedFields", set())
-    for n in range(responding.MEMO_SIZE + 5):
-        Responder(incomer, None, environ(), chunkable=True).start("200 OK", [("X-N", str(n))])
-    assert len(responding._checkedFields) == responding.MEMO_SIZE
+    memo = Memo()
+    for n in range(KEPT_SIZE + 5):
+        Responder(incomer, None, environ(), chunkable=True, memo=memo).start("200 OK", [("X-N", str(n))])
+    assert len(memo.checkedFields) == KEPT_SIZE

@@ -659,3 +659,51 @@ def test_a_service_pass_makes_one_readiness_poll():
     finally:
         peer.close()
         server.close()
+
+
+def test_app_connection_close_closes_after_that_response(serve):
+    """An application that answers with Connection: close gets the connection closed once its answer is sent.
+
+    The published server ignores the header and keeps the connection; here the
+    pipelined request behind it is never read, and the client sees the close.
+    """
+
+    def closing(environ, start_response):
+        path = environ["PATH_INFO"]
+        fields = [("Content-Type", "text/plain")]
+        if path == "/last":
+            fields.append(("Connection", "close"))
+        start_response("200 OK", fields)
+        return [path.encode()]
+
+    harness = serve(closing)
+    requests = b"".join(b"GET /%s HTTP/1.1\r\nHost: localhost\r\n\r\n" % name for name in (b"first", b"last", b"never"))
+    data = harness.exchange(requests)
+    answers = harness.parseResponses(data)
+    assert [(status, body) for status, _, body in answers] == [(200, b"/first"), (200, b"/last")]
+    assert answers[0][1].get("Connection") != "close"
+    assert answers[1][1]["Connection"] == "close"
+
+
+def test_eha_is_the_address_bound():
+    server = serving.Server(app=serving.notFoundApp, host="127.0.0.1", port=0)
+    assert server.eha == ("127.0.0.1", 0)
+    server.reopen()
+    try:
+        host, port = server.eha
+        assert host == "127.0.0.1" and port == server.servant.ha[1] != 0
+    finally:
+        server.close()
+
+
+def test_a_mistaken_keyword_is_warned_of_by_the_servers_name():
+    import pytest
+
+    with pytest.warns(UserWarning) as caught:
+        server = serving.Server(host="127.0.0.1", port=0, hots="x", maxbodysize=5)
+    assert len(caught) == 1 and caught[0].filename == __file__
+    assert str(caught[0].message) == (
+        "hio.core.http.serving.Server() got an unexpected keyword arguments 'hots' (did you mean 'host'?), "
+        "'maxbodysize' (did you mean 'maxBodySize'?)"
+    )
+    assert server.servant.ha == ("127.0.0.1", 0)  # the mistaken keywords are left out

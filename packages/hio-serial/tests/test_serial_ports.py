@@ -57,6 +57,13 @@ def test_port_defaults(kind):
     assert port.opened is False
 
 
+@pytest.mark.parametrize("falsy", [None, 0])
+@pytest.mark.parametrize("kind", [Device, Serial])
+def test_port_falsy_speed_and_size_mean_the_defaults(kind, falsy):
+    port = kind(speed=falsy, bs=falsy)
+    assert (port.speed, port.bs) == (9600, 1024)  # a read of 0 bytes would never read
+
+
 @pytest.mark.parametrize("speed", Speeds)
 @pytest.mark.parametrize("kind", [Device, Serial])
 def test_port_round_trip(kind, speed, pty, wait):

@@ -352,3 +352,20 @@ def test_wirelog_in_files_holds_both_directions_in_order():
         a, b = (repr(peer.ha).encode() for peer in (alpha, beta))
         expected = b"\nTx %s:\nping\n\nRx %s:\nping\n\nTx %s:\npong\n\nRx %s:\npong\n" % (b, a, a, b)
         assert wl.readRx() == wl.readTx() == expected
+
+
+def test_eha_is_where_senders_reach_the_peer_and_a_refused_bind_names_it():
+    alpha = udp.Peer(host="", port=0)
+    assert alpha.eha == ("127.0.0.1", 0)  # every interface is reached at loopback
+    alpha.reopen()
+    try:
+        port = alpha.ha[1]
+        assert port != 0 and alpha.eha == ("127.0.0.1", port)  # the port bound
+        beta = udp.Peer(host="127.0.0.1", port=port)
+        with pytest.raises(OSError) as info:
+            beta.reopen()
+        assert info.value.errno == errno.EADDRINUSE
+        assert str(info.value).endswith(f": '127.0.0.1:{port}'")
+        assert not beta.opened
+    finally:
+        alpha.close()

@@ -493,3 +493,13 @@ def test_peer_doer_opens_temp_and_exchanges_under_doist():
     assert doist.done is False  # the limit stopped it before its deeds completed
     assert seen and all(opened and istemp for opened, istemp, _ in seen)
     assert not temp.opened and not os.path.exists(seen[0][2])
+
+
+def test_eha_is_the_path_senders_send_to():
+    peer = uxd.Peer(name="eha", temp=True)
+    assert peer.eha is None  # no path before it is opened
+    peer.reopen()
+    try:
+        assert peer.eha == peer.path and stat.S_ISSOCK(os.stat(peer.eha).st_mode)
+    finally:
+        peer.close()

@@ -15,6 +15,11 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
-from .hioing import HioError, Mixin, ValidationError, VersionError
+from ._intact import check
+
+check(__path__, __version__)  # an upgrade in place from the single hio can leave pieces without their files
+del check
+
+from .hioing import HioError, Mixin, ValidationError, VersionError  # noqa: E402
 
 __all__ = ["HioError", "Mixin", "ValidationError", "VersionError", "__version__"]

@@ -74,7 +74,11 @@ serveParser.add_argument("-q", "--quiet", action="store_true", help="log only wa
 
 
 def demo(opts: argparse.Namespace) -> int:
-    """Runs ``hio demo``; returns the exit status."""
+    """Runs ``hio demo``; returns the exit status.
+
+    Parameters:
+        opts: the parsed command line options of hio demo
+    """
     if opts.count < 1 or opts.period <= 0.0 or opts.tock <= 0.0:
         demoParser.error("--count, --period and --tock must be positive")
     from hio.demo import quickstart
@@ -83,7 +87,11 @@ def demo(opts: argparse.Namespace) -> int:
 
 
 def serve(opts: argparse.Namespace) -> int:
-    """Runs ``hio serve``; returns the exit status."""
+    """Runs ``hio serve``; returns the exit status.
+
+    Parameters:
+        opts: the parsed command line options of hio serve
+    """
     daemon.checkServeOptions(serveParser, opts)
     from hio.help.ogling import Ogler
 

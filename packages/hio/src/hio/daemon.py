@@ -186,7 +186,11 @@ parser.add_argument("--loglevel", choices=LEVELS, default="info", help="log leve
 
 
 def announce(url: str) -> None:
-    """Prints the served URL on stdout, at once (it is the first line)."""
+    """Prints the served URL on stdout, at once (it is the first line).
+
+    Parameters:
+        url: the URL served
+    """
     print(url, flush=True)
 
 

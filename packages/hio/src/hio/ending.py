@@ -91,18 +91,32 @@ class SignalDoer(UntilDoer):
         return self.signaled is not None
 
     def handle(self, signum: int, frame: types.FrameType | None) -> None:
-        """Signal handler: records the signal; the next cycle ends the run."""
+        """Signal handler: records the signal; the next cycle ends the run.
+
+        Parameters:
+            signum: the signal received
+            frame: the frame it interrupted
+        """
         self.signaled = signum
 
     def enter(self, doers: Iterable[Any] | None = None, *, temp: bool | None = None) -> doing.Deeds:
-        """Installs the signal handlers, then enters the doers."""
+        """Installs the signal handlers, then enters the doers.
+
+        Parameters:
+            doers: the doers to enter, default .doers
+            temp: True means the doers use temporary resources
+        """
         self.signaled = None
         for signum in self.signums:
             self._prior[signum] = signal.signal(signum, self.handle)
         return super().enter(doers, temp=temp)
 
     def exit(self, deeds: doing.Deeds | None = None) -> None:
-        """Closes the doers still running, then restores the previous signal handlers."""
+        """Closes the doers still running, then restores the previous signal handlers.
+
+        Parameters:
+            deeds: the deeds to close, default those of this doer
+        """
         if self.signaled is not None:
             logger.info("%s received: closing", signal.Signals(self.signaled).name)
         try:

@@ -55,8 +55,14 @@ __all__ = [
 ]
 
 Deed = namedtuple("Deed", "dog retyme doer")
-"""The fields of a deed. Deeds are kept as plain ``(dog, retyme, doer)`` tuples
-for speed; ``Deed(*deed)`` gives named access to one."""
+Deed.__doc__ = """The fields of a deed. Deeds are kept as plain ``(dog, retyme, doer)`` tuples
+for speed; ``Deed(*deed)`` gives named access to one.
+
+Fields:
+    dog: the doer's running generator
+    retyme: the tyme at which the dog runs next
+    doer: the doer (a Doer or a doified generator function) that made the dog
+"""
 
 Deeds: TypeAlias = deque[tuple[Generator[Any, Any, Any], float, Any]]
 """A deque of deeds, triples ``(dog, retyme, doer)``: a doer is a Doer or a doified function."""
@@ -121,6 +127,7 @@ class _Scheduler:
         deeds: Deeds = deque()
         try:
             for doer in doers:
+                _checkDoer(doer)
                 _setDone(doer, False)
                 opts = doer.opts
                 temp = getattr(doer, "temp", None)  # a doified function's temp option
@@ -298,6 +305,8 @@ class Doist(_Scheduler, Tymist):
         doers: Iterable[Any] | None = None,
         *,
         name: str = "doist",
+        tyme: float = 0.0,
+        tock: float | None = None,
         **kwa: Any,
     ) -> None:
         """Initializes the Doist.
@@ -307,10 +316,12 @@ class Doist(_Scheduler, Tymist):
             limit: maximum run tyme in seconds; None or 0 (any falsy value) means no limit
             doers: doers to run, may also be given to .do()
             name: what the Doist is called, in logs and reports
-            tyme: (in kwa) starting tyme
-            tock: (in kwa) tyme increment per cycle, default Tymist.Tock
+            tyme: starting tyme in seconds
+            tock: tyme increment per cycle in seconds, None means Tymist.Tock (1/32)
+            kwa: left for cooperative base classes; a keyword none of them
+                takes is warned of (see hio.hioing.Mixin)
         """
-        super().__init__(**kwa)
+        super().__init__(tyme=tyme, tock=tock, **kwa)
         self._initDeeds()
         self.name = name
         self.real = bool(real)
@@ -674,6 +685,13 @@ class _Recorder(Doer):
     """
 
     def __init__(self, stop: int = 3, **kwa: Any) -> None:
+        """Initializes the recorder, with no State recorded yet.
+
+        Parameters:
+            stop: how many recur runs until the doer is done
+            kwa: parameters of the base classes (see Bases), passed on; a keyword
+                none of them takes is warned of (see hio.hioing.Mixin)
+        """
         super().__init__(**kwa)
         self.states: list[State] = []
         self.count: int | None = None
@@ -749,6 +767,8 @@ class DoDoer(_Scheduler, Doer):
             doers: the doers to run
             always: keep running even when every deed is done
             tymth, tock, opts: as for Doer
+            kwa: parameters of the base classes (see Bases), passed on; a keyword
+                none of them takes is warned of (see hio.hioing.Mixin)
         """
         super().__init__(**kwa)
         self._initDeeds()
@@ -823,6 +843,7 @@ class DoDoer(_Scheduler, Doer):
 
         Parameters:
             doers: the doers to enter, default .doers
+            temp: True means the doers use temporary resources; passed on to each doer's enter as its temp option
 
         Returns:
             deque: the deeds, triples (dog, retyme, doer)
@@ -897,6 +918,40 @@ class TryDoer(_Recorder):
 
     def abort(self, ex: Exception) -> None:
         self._record("abort", ex.args[0] if ex.args else None)
+
+
+def _checkDoer(doer: Any) -> None:
+    """Raises a TypeError that says what to write instead when ``doer`` cannot run as a doer.
+
+    A doer is a Doer instance or a generator function made into one with
+    doify or doize. A Doer whose recur is a generator method runs it once with
+    ``yield from self.recur()``: it takes no tyme (it reads ``self.tyme``).
+    """
+    if isinstance(doer, Doer):
+        recur = doer.recur
+        if inspect.isgeneratorfunction(recur):
+            required = [
+                p.name
+                for p in inspect.signature(recur).parameters.values()
+                if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+            ]
+            if required:
+                name = f"{type(doer).__qualname__}.recur"
+                raise TypeError(
+                    f"{name} is a generator method, run once with 'yield from self.recur()', so it takes no "
+                    f"{', '.join(required)}: write 'def recur(self):' and read self.tyme, or make it a plain method "
+                    f"'def recur(self, tyme):' (no yield) that returns True when done"
+                )
+        return
+    if callable(doer) and hasattr(doer, "opts") and hasattr(doer, "tock"):
+        return  # a doified generator function or method
+    name = getattr(doer, "__qualname__", None) or repr(doer)
+    if inspect.isgeneratorfunction(doer):
+        raise TypeError(
+            f"{name} is a generator function, not a doer: give doing.doify({getattr(doer, '__name__', name)}) "
+            f"or decorate it with @doing.doize()"
+        )
+    raise TypeError(f"{name} is not a doer: give a Doer instance or a generator function made one with doing.doify")
 
 
 def doify(

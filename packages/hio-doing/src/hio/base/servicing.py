@@ -29,8 +29,10 @@ class Alias(Generic[_T]):
     """
 
     def __init__(self, target: str) -> None:
-        """Parameters:
-        target: the name of the attribute this one stands for
+        """Makes the alias of attribute ``target``.
+
+        Parameters:
+            target: the name of the attribute this one stands for
         """
         self.target = target
 
@@ -87,7 +89,11 @@ class ServiceDoer(Doer):
             servant.waker = waker
 
     def wind(self, tymth: Callable[[], float] | None) -> None:
-        """Injects a new tymth into this doer and into its servant, changing their tyme base."""
+        """Injects a new tymth into this doer and into its servant, changing their tyme base.
+
+        Parameters:
+            tymth: the injected tymist.tymth, a closure that returns the tyme; None unwinds
+        """
         super().wind(tymth)
         self._windServant(tymth)
 
@@ -100,7 +106,11 @@ class ServiceDoer(Doer):
         self.servant.reopen()
 
     def recur(self, tyme: float) -> bool:
-        """Services the servant once; never done by itself."""
+        """Services the servant once; never done by itself.
+
+        Parameters:
+            tyme: the scheduler's tyme of this run
+        """
         self.servant.service()
         return False
 

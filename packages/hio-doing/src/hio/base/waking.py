@@ -143,6 +143,10 @@ class Poller:
         A number registered before whose descriptor was closed meanwhile is
         simply registered anew. Raises OSError for a descriptor that cannot
         be polled (a regular file, with epoll) or is closed.
+
+        Parameters:
+            fd: the descriptor number
+            events: READABLE, WRITABLE or both (or-ed), as select.poll takes them
         """
         impl = self._impl
         try:
@@ -152,7 +156,11 @@ class Poller:
         self.events[fd] = events
 
     def unregister(self, fd: int) -> None:
-        """Unregisters ``fd``; harmless when it is not registered or already closed."""
+        """Unregisters ``fd``; harmless when it is not registered or already closed.
+
+        Parameters:
+            fd: the descriptor number
+        """
         self.events.pop(fd, None)
         try:
             self._impl.unregister(fd)
@@ -160,7 +168,11 @@ class Poller:
             pass
 
     def wait(self, timeout: float) -> list[tuple[int, int]]:
-        """Waits up to ``timeout`` seconds for a registered descriptor to be ready; returns the ready ones."""
+        """Waits up to ``timeout`` seconds for a registered descriptor to be ready; returns the ready ones.
+
+        Parameters:
+            timeout: most seconds to wait
+        """
         return self._impl.poll(timeout * 1000.0 if self._millis else timeout)
 
     def close(self) -> None:
@@ -176,6 +188,10 @@ def pollOne(fileobj: Any, events: int = READABLE) -> Any:
 
     A ``select.poll`` (no descriptor of its own), None on a platform without
     poll: then just try the operation.
+
+    Parameters:
+        fileobj: a socket, file or descriptor number
+        events: READABLE, WRITABLE or both (or-ed)
     """
     if not hasattr(select, "poll"):
         return None
@@ -277,6 +293,9 @@ class Waker:
 
         A descriptor number reused after an unwatched close simply replaces
         the stale entry. Closed objects are ignored.
+
+        Parameters:
+            fileobj: a socket, file or descriptor number to watch
         """
         fd = _fd(fileobj)
         if fd < 0:
@@ -296,7 +315,11 @@ class Waker:
                 looped.add(fd, stale)
 
     def unwatch(self, fileobj: Any) -> None:
-        """Stops watching ``fileobj``; harmless when it was not watched."""
+        """Stops watching ``fileobj``; harmless when it was not watched.
+
+        Parameters:
+            fileobj: the socket, file or descriptor number watched
+        """
         fd = _fd(fileobj)
         if fd < 0:
             return
@@ -364,6 +387,9 @@ class Waker:
         """Waits up to ``timeout`` seconds; returns True when a watched descriptor became readable first.
 
         With nothing watched this is a plain sleep.
+
+        Parameters:
+            timeout: most seconds to wait
         """
         if timeout <= 0.0:
             return False
@@ -378,7 +404,11 @@ class Waker:
 
 
 def wakerOf(tymth: Any) -> Waker | None:
-    """The waker that ``tymth`` carries: that of the Doist whose tymen() made it, None for any other."""
+    """The waker that ``tymth`` carries: that of the Doist whose tymen() made it, None for any other.
+
+    Parameters:
+        tymth: a tyme closure, as a Doist's tymen() makes
+    """
     return getattr(tymth, "waker", None)
 
 

@@ -152,6 +152,7 @@ class Filer(Mixin):
             mode: file open mode, default .Mode
             fext: file extension, default .Fext
             extensioned: True means the path ends with .fext also when not filed
+            kwa: parameters of the base classes (see Bases), passed on
         """
         super().__init__(**kwa)
         self.name = checkComponent(name, "name", empty=True)
@@ -194,6 +195,7 @@ class Filer(Mixin):
             clean: True means use the clean tail and start from an empty path
             mode: replaces .mode when given
             fext: replaces .fext when given
+            kwa: ignored, for the parameters of subclasses' reopen
 
         Returns:
             bool: .opened
@@ -247,6 +249,7 @@ class Filer(Mixin):
             fext: file extension when filed
             extensioned: True means the path ends with fext also when not
                 filed; None means .extensioned
+            kwa: ignored, for the parameters of subclasses' remake
 
         Returns:
             tuple: (path, file), file None unless filed
@@ -482,12 +485,17 @@ class FilerDoer(Doer):
 
         Parameters:
             filer: the Filer
+            kwa: parameters of the base classes (see Bases), passed on
         """
         super().__init__(**kwa)
         self.filer = filer
 
     def enter(self, *, temp: bool | None = None) -> None:
-        """Opens the Filer if it is not open."""
+        """Opens the Filer if it is not open.
+
+        Parameters:
+            temp: True means open the Filer in a temporary directory, None keeps its .temp
+        """
         if not self.filer.opened:
             self.filer.reopen(temp=temp)
 
@@ -517,6 +525,7 @@ def openFiler(
         temp: True means a temporary directory
         reopen: True means open on creation
         clear: True means remove the path on close
+        kwa: more parameters of cls (see Filer)
     """
     filer = (cls or Filer)(name=name, temp=temp, reopen=reopen, clear=clear, **kwa)
     try:

@@ -101,7 +101,12 @@ class GramQueue(Watcher):
     opened: bool
 
     def __init__(self, *pa: Any, **kwa: Any) -> None:
-        """Makes the empty queues; passes every parameter on to the next class."""
+        """Makes the empty queues; passes every parameter on to the next class.
+
+        Parameters:
+            pa: positional parameters of the next class in the MRO (the Peer's own)
+            kwa: keyword parameters of the next class in the MRO
+        """
         self.ls: socket.socket | None = None
         self.rxgs: deque = deque()
         self.maxRxgs = self.MaxRxgs
@@ -119,7 +124,12 @@ class GramQueue(Watcher):
         raise NotImplementedError
 
     def send(self, data: bytes, dst: Any) -> int:
-        """Sends one datagram; returns bytes sent, 0 when the socket has no room now."""
+        """Sends one datagram; returns bytes sent, 0 when the socket has no room now.
+
+        Parameters:
+            data: the datagram's bytes
+            dst: destination address: a (host, port) for UDP, a path for UXD
+        """
         raise NotImplementedError
 
     # --- socket -------------------------------------------------------------
@@ -130,7 +140,11 @@ class GramQueue(Watcher):
         return self.MaxGramSize
 
     def checkGramSize(self, data: bytes) -> bytes:
-        """Returns ``data`` when one datagram carries it whole, raising GramSizeError otherwise."""
+        """Returns ``data`` when one datagram carries it whole, raising GramSizeError otherwise.
+
+        Parameters:
+            data: the datagram's bytes
+        """
         if len(data) > self.maxGramSize:
             raise GramSizeError(
                 f"{self.Kind} datagram of {len(data)} bytes is larger than the "
@@ -314,7 +328,7 @@ class GramDoer(ServiceDoer):
     Backoff = 0.01  # first pause in seconds after an open failed for lack of resources
     BackoffMax = 0.25  # longest pause in seconds between tries while starved
 
-    peer: Alias[Any] = Alias("servant")
+    peer = Alias[Any]("servant")
 
     def __init__(self, peer: Any, **kwa: Any) -> None:
         """Initializes with the Peer to service.
@@ -366,6 +380,9 @@ class GramDoer(ServiceDoer):
         """Services the Peer's receives and queued transmits; never done by itself.
 
         While starved, tries to open the Peer once each pause is over.
+
+        Parameters:
+            tyme: the scheduler's tyme of this run
         """
         if self.starved and (not self._starvation.due() or not self._open()):
             return False

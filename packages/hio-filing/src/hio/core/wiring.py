@@ -39,7 +39,11 @@ LogPerm = stat.S_IRUSR | stat.S_IWUSR  # 0o600: log files are the owner's alone
 
 
 def whoBytes(who: Any) -> bytes:
-    """Returns ``who`` as bytes: bytes as they are, anything else (str, an address tuple) as str() shows it."""
+    """Returns ``who`` as bytes: bytes as they are, anything else (str, an address tuple) as str() shows it.
+
+    Parameters:
+        who: the party logged: bytes, str or an address tuple
+    """
     if isinstance(who, (bytes, bytearray, memoryview)):
         return bytes(who)
     return str(who).encode("utf-8", "surrogateescape")
@@ -167,6 +171,14 @@ class WireLog:
 
         Parameters:
             clear: True means clear the directory when closing first
+            rxed: True means log received bytes
+            txed: True means log transmitted bytes
+            samed: True means rx and tx go to the same log
+            filed: True means log to files, otherwise to memory buffers
+            fmt: format of each log entry's header
+            name: name used in the file names
+            temp: True means a temporary directory
+            headDirPath: head directory of the log files
 
         Returns:
             bool: .opened
@@ -349,12 +361,17 @@ class WireLogDoer(Doer):
 
         Parameters:
             wl: the WireLog
+            kwa: parameters of the base classes (see Bases), passed on
         """
         super().__init__(**kwa)
         self.wl = wl
 
     def enter(self, *, temp: bool | None = None) -> None:
-        """Opens the WireLog."""
+        """Opens the WireLog.
+
+        Parameters:
+            temp: True means open the WireLog in a temporary directory, None keeps its .temp
+        """
         self.wl.reopen(temp=temp)
 
     def exit(self) -> None:
@@ -374,6 +391,7 @@ def openWL(cls: type[WireLog] | None = None, name: str = "test", temp: bool = Tr
         cls: the WireLog class or subclass
         name: used in file names
         temp: True means a temporary directory, cleared on close
+        kwa: more parameters of cls (see WireLog)
     """
     wl = (cls or WireLog)(name=name, temp=temp, reopen=True, **kwa)
     try:

@@ -20,7 +20,17 @@ import time
 
 from ..hioing import HioError
 
-__all__ = ["ArpError", "arpCreate", "arpDelete", "getDefaultBroadcast", "getDefaultHost", "normalizeHost"]
+__all__ = [
+    "ArpError",
+    "arpCreate",
+    "arpDelete",
+    "externalHost",
+    "getDefaultBroadcast",
+    "getDefaultHost",
+    "normalizeHost",
+    "placeOf",
+    "placedError",
+]
 
 # Address in the documentation range TEST-NET-2 (RFC 5737). Connecting a UDP
 # socket to it makes the kernel pick the route, and hence the source address,
@@ -259,6 +269,12 @@ class Starvation:
     """
 
     def __init__(self, first: float = 0.01, longest: float = 0.25) -> None:
+        """Starts with no episode.
+
+        Parameters:
+            first: first pause in seconds after a failure
+            longest: longest pause in seconds, which the doubling pauses reach
+        """
         self.first = first
         self.longest = longest
         self.starved = False
@@ -282,6 +298,49 @@ class Starvation:
         ended = self.starved
         self.starved = False
         return ended
+
+
+def externalHost(host: str) -> str:
+    """The address that clients on this machine reach a socket bound to ``host`` at.
+
+    Every interface ("" or "0.0.0.0") is reached at 127.0.0.1, "::" at ::1,
+    any other host at its normalized ip address.
+
+    Parameters:
+        host: the host a socket is bound to
+    """
+    if host in ("", "0.0.0.0"):
+        return LOOPBACK
+    if host in ("::", "0:0:0:0:0:0:0:0"):
+        return "::1"
+    return normalizeHost(host) or host
+
+
+def placeOf(where: tuple[object, ...] | str) -> str:
+    """``where`` for messages: a path as it is, a (host, port) address as host:port ([host]:port for IPv6).
+
+    Parameters:
+        where: an address (host, port) or a path
+    """
+    if isinstance(where, str):
+        return where
+    host, port = where[0], where[1]
+    return f"[{host}]:{port}" if ":" in str(host) else f"{host or '*'}:{port}"
+
+
+def placedError(ex: OSError, where: tuple[object, ...] | str) -> OSError:
+    """An OSError like ``ex`` (same class and errno) whose message also names ``where``.
+
+    For a failed bind or listen, e.g. ``[Errno 98] Address already in use:
+    '127.0.0.1:8080'``. Raise it ``from ex``.
+
+    Parameters:
+        ex: the error the operating system raised
+        where: the address, (host, port), or path the operation was on
+    """
+    if ex.errno is None:
+        return type(ex)(f"{ex}: {placeOf(where)}")
+    return type(ex)(ex.errno, ex.strerror, placeOf(where))
 
 
 class Addressed:

@@ -131,11 +131,19 @@ class AttributiveGenerator(Generator[Any, Any, Any]):
         return next(self.__gen)
 
     def send(self, value: Any) -> Any:
-        """Sends value into the wrapped generator, returning its next yield."""
+        """Sends value into the wrapped generator, returning its next yield.
+
+        Parameters:
+            value: what the current yield of the generator evaluates to
+        """
         return self.__gen.send(value)
 
     def throw(self, *pa: Any) -> Any:
-        """Raises an exception inside the wrapped generator at its current yield."""
+        """Raises an exception inside the wrapped generator at its current yield.
+
+        Parameters:
+            pa: the exception (a type or an instance), as for generator.throw
+        """
         return self.__gen.throw(*pa)
 
     def close(self) -> None:
@@ -303,12 +311,20 @@ class NonStringSequence(abc.ABC):  # noqa: B024 a pure isinstance check, nothing
 
 
 def nonStringIterable(obj: Any) -> bool:
-    """Returns True if obj is a non-string iterable, False otherwise."""
+    """Returns True if obj is a non-string iterable, False otherwise.
+
+    Parameters:
+        obj: the object to test
+    """
     return isinstance(obj, NonStringIterable)
 
 
 def nonStringSequence(obj: Any) -> bool:
-    """Returns True if obj is a non-string sequence, False otherwise."""
+    """Returns True if obj is a non-string sequence, False otherwise.
+
+    Parameters:
+        obj: the object to test
+    """
     return isinstance(obj, NonStringSequence)
 
 
@@ -317,6 +333,9 @@ def isIterator(obj: Any) -> bool:
 
     An iterator has an __iter__ method and a __next__ method, both callable,
     and obj.__iter__() returns obj itself.
+
+    Parameters:
+        obj: the object to test
     """
     iterf = getattr(obj, "__iter__", None)
     nextf = getattr(obj, "__next__", None)
@@ -502,6 +521,10 @@ def intToB64b(i: int | None, l: int = 1) -> bytes:  # noqa: E741 l is the publis
     """Returns the non-negative int i as Base64 (URL-safe alphabet) bytes of at least l characters.
 
     The bytes version of intToB64.
+
+    Parameters:
+        i: the int to convert, None means 0
+        l: least number of characters, padded with A (zero) on the left
     """
     return intToB64(i, l=l).encode("ascii")
 

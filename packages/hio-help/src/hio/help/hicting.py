@@ -122,13 +122,24 @@ class LifoAccess:
     def nabone(self: _Multi, key: str, *pa: Any, **kwa: Any) -> Any:
         """Returns the last value at key, else the default; usage ``.nabone(key [, default])``.
 
+        Parameters:
+            key: the key
+            pa: the default, when given, returned when key is not in the dict
+            kwa: default= as a keyword, the same as pa
+
         Raises:
             KeyError: when key is not in the dict and no default is provided
         """
         return _nab(self, "nabone", key, pa, kwa, _last)
 
     def nab(self: _Multi, key: str, *pa: Any, **kwa: Any) -> Any:
-        """Returns the last value at key, else the default or None; usage ``.nab(key [, default])``."""
+        """Returns the last value at key, else the default or None; usage ``.nab(key [, default])``.
+
+        Parameters:
+            key: the key
+            pa: the default, when given, returned when key is not in the dict
+            kwa: default= as a keyword, the same as pa
+        """
         return _nab(self, "nab", key, pa, kwa, _last, missing=None)
 
     def naball(self: _Multi, key: str, *pa: Any, **kwa: Any) -> Any:
@@ -136,6 +147,11 @@ class LifoAccess:
 
         Usage ``.naball(key [, default])``; raises KeyError when key is not in
         the dict and no default is provided.
+
+        Parameters:
+            key: the key
+            pa: the default, when given, returned when key is not in the dict
+            kwa: default= as a keyword, the same as pa
         """
         return _nab(self, "naball", key, pa, kwa, _reversed)
 

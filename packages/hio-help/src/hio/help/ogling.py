@@ -292,9 +292,10 @@ class Ogler:
         self._tempRoot: str | None = None  # directory whose removal clears a temporary .dirPath
         self._loggers: dict[str, logging.Logger] = {}  # loggers handed out by .getLogger
 
-        self.baseFormatter = logging.Formatter("%(name)s %(levelname)s: %(message)s")
-        self.syslogFormatter = logging.Formatter(f"{self.prefix}: %(name)s %(levelname)s: %(message)s")
-        self.fileFormatter = logging.Formatter(f"{self.prefix}: %(message)s")
+        # one line format for console, syslog and file, as published: "<prefix>: <message>"
+        self.baseFormatter = logging.Formatter(f"{self.prefix}: %(message)s")
+        self.syslogFormatter = self.baseFormatter
+        self.fileFormatter = self.baseFormatter
 
         self.baseConsoleHandler = _mark(_StderrHandler())
         self.baseConsoleHandler.setFormatter(self.baseFormatter)
@@ -510,13 +511,14 @@ class Ogler:
     def getLogger(self, name: str = __name__, level: int | None = None) -> logging.Logger:
         """Returns a basic logger configured with this Ogler's handlers.
 
-        Handlers an Ogler attached to this logger earlier are replaced, so
-        repeated calls never duplicate output; other handlers are kept. The
-        logger does not propagate: its records go only to the handlers the
-        Ogler gives it (and any the application adds to it), never also to
-        the root logger's, so no record is written twice or through a
-        formatter that expects other records. To see hio's messages, set the
-        Ogler's level (``resetLevel``) rather than configuring the root logger.
+        Every handler the logger had is replaced by this Ogler's, so
+        repeated calls never duplicate output and the logger writes exactly
+        where the Ogler says. The logger does not propagate: its records go
+        only to those handlers (and any the application adds afterwards),
+        never also to the root logger's, so no record is written twice or
+        through a formatter that expects other records. To see hio's
+        messages, set the Ogler's level (``resetLevel``) rather than
+        configuring the root logger.
 
         Parameters:
             name: logger name, default is to name the logger after the module,
@@ -526,9 +528,8 @@ class Ogler:
         logger = logging.getLogger(name)
         logger.setLevel(self.level if level is None else level)
         logger.propagate = False
-        for handler in list(logger.handlers):
-            if _ogled(handler):
-                logger.removeHandler(handler)
+        for handler in list(logger.handlers):  # whoever added it: the logger has the Ogler's handlers only
+            logger.removeHandler(handler)
         if self.consoled:
             logger.addHandler(self.baseConsoleHandler)
         if self.syslogged and self.baseSysLogHandler is not None:

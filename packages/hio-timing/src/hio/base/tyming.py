@@ -21,6 +21,9 @@ __all__ = ["Tymee", "Tymer", "Tymist"]
 def checkTock(tock: float) -> float:
     """Returns ``tock`` as a float: a tyme increment in seconds, never negative.
 
+    Parameters:
+        tock: the tock to check, in seconds
+
     Raises:
         ValueError: when ``tock`` is negative or nan
     """
@@ -53,6 +56,7 @@ class Tymist(Mixin):
         Parameters:
             tyme: initial relative cycle time in seconds
             tock: tyme increment of .tick() in seconds; None means .Tock
+            kwa: parameters of the base classes (see Bases); a keyword none of them takes is warned of (see hio.hioing.Mixin)
         """
         super().__init__(**kwa)
         self.tyme = float(tyme)
@@ -78,6 +82,9 @@ class Tymist(Mixin):
 
     def tick(self, tock: float | None = None) -> float:
         """Advances .tyme by ``tock`` seconds, or by .tock when not given; returns the new .tyme.
+
+        Parameters:
+            tock: tyme to advance by in seconds, None means .tock
 
         Raises:
             ValueError: when ``tock`` is negative (tyme never runs backwards) or nan
@@ -112,6 +119,7 @@ class Tymee(Mixin):
 
         Parameters:
             tymth: closure returned by Tymist.tymen(); may be wound in later with .wind()
+            kwa: parameters of the base classes (see Bases); a keyword none of them takes is warned of (see hio.hioing.Mixin)
         """
         super().__init__(**kwa)
         self._tymth = tymth
@@ -135,7 +143,11 @@ class Tymee(Mixin):
         self.wind(tymth)
 
     def wind(self, tymth: Callable[[], float] | None) -> None:
-        """Injects a new tymth, changing the tyme base; None unwinds it. Subclasses update their dependents too."""
+        """Injects a new tymth, changing the tyme base; None unwinds it. Subclasses update their dependents too.
+
+        Parameters:
+            tymth: the injected tymist.tymth, a closure that returns the tyme; None unwinds
+        """
         self._tymth = tymth
 
 
@@ -161,6 +173,7 @@ class Tymer(Tymee):
             duration: tyme in seconds from start to stop; None means .Duration
             start: tyme at which to start; None means the current .tyme
             tymth: (in kwa) closure from Tymist.tymen()
+            kwa: parameters of the base classes (see Bases), passed on
         """
         super().__init__(**kwa)
         self._start = 0.0
@@ -215,6 +228,9 @@ class Tymer(Tymee):
         """Injects a new tymth and starts over, with the same duration, at the new base's tyme.
 
         None unwinds it: it keeps its start and stop until wound again.
+
+        Parameters:
+            tymth: the injected tymist.tymth, a closure that returns the tyme; None unwinds
         """
         super().wind(tymth)
         if tymth is not None:
@@ -222,6 +238,10 @@ class Tymer(Tymee):
 
     def start(self, duration: float | None = None, start: float | None = None) -> None:
         """Starts the Tymer for ``duration`` (else the current duration) at ``start`` (else now).
+
+        Parameters:
+            duration: seconds of tyme until expiry, None means keep .duration
+            start: tyme at which it starts, None means now
 
         Raises:
             ValueError: when no tymth has been wound in yet and no start is given
@@ -236,7 +256,11 @@ class Tymer(Tymee):
         self._stop = start + duration
 
     def restart(self, duration: float | None = None) -> None:
-        """Restarts at the previous stop, so no tyme is lost, for ``duration`` (else the current one)."""
+        """Restarts at the previous stop, so no tyme is lost, for ``duration`` (else the current one).
+
+        Parameters:
+            duration: seconds of tyme until expiry, None means keep .duration
+        """
         duration = float(duration) if duration is not None else self.duration
         self._start = self._stop
         self._stop = self._start + duration

@@ -84,7 +84,11 @@ class TellingClientDoer(clienting.ClientDoer):
         super().__init__(client=client, **kwa)
 
     def enter(self, *, temp: bool | None = None) -> None:
-        """Opens the client connection."""
+        """Opens the client connection.
+
+        Parameters:
+            temp: unused: a client has no temporary resources
+        """
         super().enter(temp=temp)
         host, port = self.client.connector.ha
         self.say("client", f"connecting to {host}:{port}")
@@ -193,8 +197,8 @@ def run(
     app = demoing.createApp(tymth=tymth, period=period, report=lambda line: say("app", line))
     server = Server(app=app, host="127.0.0.1", port=0)
     serverDoer = TellingServerDoer(server=server, say=say)
-    server.servant.reopen()  # bind now, so that the client knows the port
-    client = clienting.Client(hostname="127.0.0.1", port=server.servant.ha[1], dictable=True)
+    server.reopen()  # bind now, so that .eha holds the port for the client
+    client = clienting.Client(host=server.eha[0], port=server.eha[1], dictable=True)
     clientDoer = TellingClientDoer(client=client, say=say)
     visitor = Visitor(client=client, say=say, count=count)
 

@@ -28,15 +28,19 @@ from urllib.parse import quote, urlencode, urljoin, urlsplit
 from hio.base.servicing import Alias, ServiceDoer
 from hio.core import coring, wiring
 from hio.core.http import httping
+from hio.core.http.calling import FAILED, REDIRECT, RESPONSE, RETRY, SUSPEND, Call
+from hio.core.http.calling import IDEMPOTENT_METHODS as IDEMPOTENT_METHODS
+from hio.core.http.framing import bodiless
+from hio.core.http.grammaring import CR as CR
+from hio.core.http.grammaring import CRLF as CRLF
+from hio.core.http.grammaring import LF as LF
+from hio.core.http.grammaring import TARGET_BAD_TEXT, TOKEN_TEXT
 from hio.core.http.httping import HTTPException, PrematureClosure
 from hio.core.tcp import clienting as tcpclienting
 from hio.help.hicting import Hict
+from hio.hioing import keywordsOf, warnUnexpected
 
 logger = logging.getLogger(__name__)
-
-CRLF = b"\r\n"
-LF = b"\n"
-CR = b"\r"
 
 Response = namedtuple(
     "Response", "version status reason headers body data request errored error redirects", defaults=(None,)
@@ -63,9 +67,6 @@ MAX_RESPONSE_SIZE = 64 * 1024 * 1024
 """Default largest response body (64 MiB) a Client takes; a larger one ends in an errored response."""
 
 REDIRECT_STATUSES = (300, 301, 302, 303, 307, 308)
-
-# methods whose requests may be sent again when a kept-alive connection closed under them
-IDEMPOTENT_METHODS = ("GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE")
 
 # items of a queued request that make the request sent
 _FIELDS = ("method", "path", "qargs", "fragment", "headers", "body", "data", "fargs")
@@ -187,6 +188,20 @@ class Requester:
         """Reinitialize anything that is not None.
 
         This enables creating another request on a connection to the same host port.
+
+        Parameters:
+            hostname: the server's dns name or ip address
+            port: the server's port
+            scheme: http or https
+            method: HTTP method, e.g. GET or POST
+            path: the path, may hold a query and fragment, or a full url
+            qargs: query arguments, merged with those of path
+            fragment: the fragment
+            headers: header fields
+            body: the body bytes
+            data: a body to send as JSON
+            fargs: form arguments, sent as a form body
+            portOptional: True means leave a default port out of the Host header
         """
         if hostname is not None:
             self.hostname = hostname
@@ -229,6 +244,17 @@ class Requester:
 
         This allows sending another request to the same destination: what is
         not given or None is kept, as for reinit.
+
+        Parameters:
+            method: HTTP method, e.g. GET or POST
+            path: the path, may hold a query and fragment, or a full url
+            qargs: query arguments, merged with those of path
+            fragment: the fragment
+            headers: header fields
+            body: the body bytes
+            data: a body to send as JSON
+            fargs: form arguments, sent as a form body
+            portOptional: True means leave a default port out of the Host header
         """
         self.reinit(
             method=method, path=path, qargs=qargs, fragment=fragment, headers=headers,
@@ -269,10 +295,10 @@ class Requester:
                 inject another line
         """
         method = self.method
-        if not httping._TOKEN.fullmatch(method.encode("iso-8859-1", errors="replace")):
+        if not TOKEN_TEXT.match(method):
             raise ValueError(f"invalid method {method!r}")
         target = self.target()
-        if any(ord(c) <= 0x20 or ord(c) >= 0x7F for c in target):
+        if not target.isascii() or TARGET_BAD_TEXT.search(target):
             raise ValueError(f"invalid request target {target!r}")
         headers = self.headers
         if self._typed is not None and headers.get("content-type") == self._typed:
@@ -483,12 +509,7 @@ class Respondent(httping.Parsent):
         self.status = status
         self.reason = reason
         self.checkPersisted()
-        if (
-            self.method == "HEAD"
-            or status in httping.NO_BODY_STATUSES
-            or status < 200
-            or (self.method == "CONNECT" and 200 <= status < 300)
-        ):
+        if bodiless(status, self.method):
             self.length = 0
             self.chunked = False
             if status == httping.SWITCHING_PROTOCOLS or self.method == "CONNECT":
@@ -623,6 +644,7 @@ class Client:
         responses: deque | None = None,
         portOptional: bool = False,
         maxBodySize: int | None = MAX_RESPONSE_SIZE,
+        host: str | None = None,
         **kwa: Any,
     ) -> None:
         """
@@ -658,10 +680,21 @@ class Client:
             maxBodySize (int | None): largest response body taken, default
                 MAX_RESPONSE_SIZE (64 MiB); None means no limit. Applies to a
                 made respondent only
+            host (str | None): the same as hostname, the name tcp.Client and
+                http.Server take; None means hostname is used
             kwa (dict): more parameters for a made connector (tymth,
                 reconnectable, and context, certify, hostify, cafilepath,
                 certpath, keypath for TLS)
         """
+        taken = keywordsOf(tcpclienting.ClientTls) if kwa else frozenset()
+        unknown = [key for key in kwa if key not in taken]
+        if unknown:  # a mistaken name: warned of here, by this class's name, and left out
+            warnUnexpected(type(self), unknown, keywordsOf(type(self), tcpclienting.ClientTls))
+            kwa = {key: value for key, value in kwa.items() if key not in unknown}
+        if host is not None:
+            if hostname not in ("127.0.0.1", host):
+                raise TypeError(f"Client() got host={host!r} and hostname={hostname!r}: give one of them")
+            hostname = host
         self.name = name
         self.uid = uid
         self.bufsize = bufsize
@@ -681,9 +714,6 @@ class Client:
         self._redirectCount = 0
         self._redirectMark = 0
         self._stale = False  # connection must be reopened before next send
-        self._reused = False  # request in progress went on a kept-alive connection
-        self._received = False  # some response bytes arrived for the request in progress
-        self._retried = False  # request in progress was sent again once
         self._resumeAt: float | None = None  # tyme to resume an event stream that the server closed
 
         # a full url in path gives scheme host and port
@@ -741,6 +771,8 @@ class Client:
                 maxBodySize=self.maxBodySize,
             )
         self.respondent = respondent
+        # the protocol of the connection apart from its I/O: sends, parses, decides retry and keep-alive
+        self.call = Call(respondent, self.connector.rxbs, self.connector.txbs)
 
     def _makeConnector(
         self, scheme: str, hostname: str, port: int, rxbs: bytearray | None = None
@@ -764,7 +796,11 @@ class Client:
 
     def wind(self, tymth: Callable[[], float] | None) -> None:
         """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
-        Updates winds the connector's tymth."""
+        Updates winds the connector's tymth.
+
+        Parameters:
+            tymth: the injected tymist.tymth, a closure that returns the tyme; None unwinds
+        """
         self._tymth = tymth
         self.connector.wind(tymth)
 
@@ -779,7 +815,11 @@ class Client:
 
     @staticmethod
     def attrify(response: dict) -> Response:
-        """Convert response dict into named tuple Response so its fields are attributes."""
+        """Convert response dict into named tuple Response so its fields are attributes.
+
+        Parameters:
+            response: a response dict from .responses
+        """
         return Response(**{field: response.get(field) for field in Response._fields})
 
     def respond(self) -> Response | None:
@@ -811,6 +851,18 @@ class Client:
         body, data and fargs are never reused. path may be a full url to
         another server. reply (when not None) and extra kwa are carried in the
         dict and come back in the response's request.
+
+        Parameters:
+            method: HTTP method, e.g. GET or POST
+            path: the path, may hold a query and fragment, or a full url
+            qargs: query arguments, merged with those of path
+            fragment: the fragment
+            headers: header fields
+            body: the body bytes
+            data: a body to send as JSON
+            fargs: form arguments, sent as a form body
+            reply: anything, carried in the request dict and back in its response's request
+            kwa: more items carried in the request dict
 
         Example:
             client.request(method="POST", path="/echo", data={"name": "hio"},
@@ -901,6 +953,17 @@ class Client:
         otherwise reinits .requester with those given (body, data and fargs are
         then replaced by those given or by empty) and .respondent. The request
         as sent is recorded in .pending, with the extra items of kwa.
+
+        Parameters:
+            method: HTTP method, e.g. GET or POST
+            path: the path, may hold a query and fragment, or a full url
+            qargs: query arguments, merged with those of path
+            fragment: the fragment
+            headers: header fields
+            body: the body bytes
+            data: a body to send as JSON
+            fargs: form arguments, sent as a form body
+            kwa: more items recorded with the request in .pending
         """
         if path is not None:
             path, qargs = self._target(path, qargs)
@@ -916,18 +979,24 @@ class Client:
     def _send(self, msg: bytes) -> None:
         """Send request msg, on a new connection unless the kept-alive one may
         be reused, and make .respondent ready for its response."""
-        self._reused = not (self._stale or self.connector.cs is None)
-        if not self._reused:
+        reused = not (self._stale or self.connector.cs is None)
+        if not reused:
             self.connector.close()
             self.connector.txbs.clear()  # nothing of an earlier connection goes on the new one
             self.connector.clearRxbs()
             self.connector.reopen()
             self._stale = False
-        self._received = False
         self._resumeAt = None
-        self.respondent.reinit(msg=self.connector.rxbs, method=self.requester.method, redirectable=self.redirectable)
-        self.respondent.makeParser()
-        self.connector.tx(msg)
+        call = self.call
+        call.respondent = self.respondent
+        call.send(
+            msg,
+            method=self.requester.method,
+            redirectable=self.redirectable,
+            rxbs=self.connector.rxbs,
+            txbs=self.connector.txbs,
+            reused=reused,
+        )
         self.waited = True
 
     def _record(self, extra: dict | None = None) -> dict:
@@ -1054,13 +1123,6 @@ class Client:
             self.waited = True
             self._finish(errored=True, error=str(ex))
 
-    def _retriable(self) -> bool:
-        """True when the request in progress may be sent again on a new
-        connection: an idempotent request on a kept-alive connection that the
-        server closed before answering anything (it closed an idle connection
-        as the request went out), and not already sent again."""
-        return self._reused and not self._received and not self._retried and self.requester.method in IDEMPOTENT_METHODS
-
     def _cutoff(self) -> bool:
         """True when the server has closed the connection."""
         connector = self.connector
@@ -1074,11 +1136,12 @@ class Client:
         if redirects:
             response["redirects"] = redirects
         self.responses.append(response)
+        kept = self.call.finish(self._cutoff())
         if response["errored"]:
             logger.info("HTTP client %s request failed: %s", self.name, response["error"])
             self.connector.close()
             self._stale = True
-        elif not self.respondent.persisted or self._cutoff():
+        elif not kept:
             self._stale = True  # the next request goes on a new connection; the server closes this one
         self.waited = False
         self.pending = None
@@ -1115,7 +1178,7 @@ class Client:
         self.pending = request
         self._redirectCount = 0
         self._redirectMark = len(self.redirects)
-        self._retried = False
+        self.call.begin()
         try:
             parts = urlsplit(request.get("path") or "/")
             here = (self.scheme, self.requester.hostname, self.requester.port)
@@ -1146,33 +1209,21 @@ class Client:
                 self._stale = True
                 connector.close()  # nor is it reconnected until a request needs it
             return
-        respondent = self.respondent
-        if connector.rxbs:
-            self._received = True
-        try:
-            if respondent.parser is not None:
-                respondent.parse()
-            if not respondent.ended and self._cutoff():
-                if self._retriable():
-                    self._retried = True
-                    self._stale = True
-                    self.waited = False
-                    self._send(self.requester.build())  # the same request on a new connection
-                    return
-                if respondent.evented and not respondent.errored:
-                    respondent.parse()  # events that came with the close
-                    self._suspend()
-                    return
-                respondent.close()  # finishes a body read until close
-        except HTTPException:
-            self._finish(errored=True)
+        self.call.respondent = self.respondent
+        outcome = self.call.advance(self._cutoff())
+        if outcome is None:
             return
-        if respondent.ended:
-            if respondent.redirected:
-                self.redirect()
-            else:
-                self._finish()
-        elif respondent.errored:
+        if outcome == RETRY:  # the server closed the kept-alive connection as the request went out
+            self._stale = True
+            self.waited = False
+            self._send(self.requester.build())  # the same request on a new connection
+        elif outcome == SUSPEND:
+            self._suspend()
+        elif outcome == REDIRECT:
+            self.redirect()
+        elif outcome == RESPONSE:
+            self._finish()
+        elif outcome == FAILED:
             self._finish(errored=True)
 
     def service(self) -> None:
@@ -1369,7 +1420,7 @@ class ClientDoer(ServiceDoer):
         client (Client): HTTP client instance
     """
 
-    client: Alias[Client] = Alias("servant")
+    client = Alias[Client]("servant")
 
     def __init__(self, client: Client, **kwa: Any) -> None:
         """

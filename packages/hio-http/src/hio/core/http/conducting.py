@@ -24,6 +24,15 @@ all of them: one readiness poll of the servant finds the connections with
 bytes to read; only those that received something (or whose previous response
 just ended) are parsed; only those that queued something are sent to; and the
 tymers are looked at when the earliest of them may have expired.
+
+What a server keeps of one connection is one `Connection` record, in
+``.connections`` by its address: its remoter, its protocol core (an
+`hio.core.http.exchanging.Exchange`, which parses, answers errors and
+decides keep-alive without any I/O), its tymer, whether it is closing or
+its client has closed, and what the server above keeps (its Responder, or
+its Steward). Closing a connection drops its record; the work lists of a
+pass (connections stirred, sending, overdue) name records and are emptied
+as they are worked.
 """
 
 from __future__ import annotations
@@ -33,17 +42,19 @@ import math
 import socket
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from hio.base.tyming import Tymer
 from hio.core.http import httping
-from hio.core.http.responding import Responder, errorMessage
+from hio.core.http.exchanging import Exchange
+from hio.core.http.memoing import Memo
+from hio.core.http.responding import Responder
 from hio.core.tcp import serving as tcpServing
 from hio.core.wiring import WireLog
+from hio.hioing import keywordsOf, warnUnexpected
 
 if TYPE_CHECKING:
-    from hio.core.http.requesting import Requestant
     from hio.core.tcp.serving import Remoter
 
 logger = logging.getLogger(__name__)
@@ -57,13 +68,100 @@ RX_READS = 16
 
 def shutSend(cs: socket.socket) -> None:
     """Shut down the sending side of connected socket cs, after a TLS close_notify
-    when cs is a TLS socket, so that the client sees a clean end of stream."""
+    when cs is a TLS socket, so that the client sees a clean end of stream.
+
+    Parameters:
+        cs: the connected socket
+    """
     if isinstance(cs, ssl.SSLSocket):
         try:
             cs.unwrap()  # sends close_notify; nonblocking, it cannot wait for the reply
         except (ssl.SSLError, OSError, ValueError):
             pass
     cs.shutdown(socket.SHUT_WR)
+
+
+class Connection:
+    """What a server keeps of one connection, in one record.
+
+    Attributes:
+        ca (tuple): remote address of the connection, its key
+        ix (Remoter): its remoter (socket, .rxbs, .txbs)
+        exchange (Exchange): its protocol core, reading .ix.rxbs and writing .ix.txbs
+        tymer (Tymer): its stale connection tymer
+        closing (bool): True once it closes after its queued bytes are sent
+        linger (Tymer | None): while closing, after its sending side is shut,
+            the tymer of its lingering
+        cutoff (bool): True once its client closed its sending side
+        restart (bool): True when a response just ended on it; its tymer
+            restarts when what waits is flushed
+        responder (Responder | None): the Responder of its current or last response (Server)
+        steward (Any): its Steward (BareServer)
+        base (dict | None): the part of the WSGI environ its requests share (Server)
+        made (tuple | None): (the whole head of its last request, the environ it made) (Server)
+    """
+
+    __slots__ = (
+        "base",
+        "ca",
+        "closing",
+        "cutoff",
+        "exchange",
+        "ix",
+        "linger",
+        "made",
+        "responder",
+        "restart",
+        "steward",
+        "tymer",
+    )
+
+    def __init__(self, ca: tuple[Any, ...], ix: Remoter, exchange: Exchange, tymer: Tymer) -> None:
+        """
+        Parameters:
+            ca (tuple): remote address of the connection
+            ix (Remoter): its remoter
+            exchange (Exchange): its protocol core
+            tymer (Tymer): its stale connection tymer
+        """
+        self.ca = ca
+        self.ix = ix
+        self.exchange = exchange
+        self.tymer = tymer
+        self.closing = False
+        self.linger: Tymer | None = None
+        self.cutoff = False
+        self.restart = False
+        self.responder: Responder | None = None
+        self.steward: Any = None
+        self.base: dict[str, Any] | None = None
+        self.made: tuple[bytes, dict[str, Any]] | None = None
+
+
+class _Field(Mapping[tuple[Any, ...], Any]):
+    """A read only view of one field of the connection records, by connection address,
+    leaving out the records where it is None (the documented .tymers, .reqs, .reps, ...)."""
+
+    def __init__(self, connections: dict[tuple[Any, ...], Connection], get: Callable[[Connection], Any]) -> None:
+        self._connections = connections
+        self._get = get
+
+    def __getitem__(self, ca: tuple[Any, ...]) -> Any:
+        value = self._get(self._connections[ca])
+        if value is None:
+            raise KeyError(ca)
+        return value
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        get = self._get
+        return iter([ca for ca, conn in self._connections.items() if get(conn) is not None])
+
+    def __len__(self) -> int:
+        get = self._get
+        return sum(1 for conn in self._connections.values() if get(conn) is not None)
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
 
 
 class Conductor:
@@ -75,17 +173,21 @@ class Conductor:
         scheme (str): "http" or "https"
         tymeout (float): tyme in seconds before a stale connection is closed
         delay (float): tyme in seconds a closing connection lingers to drain
-        tymers (dict): per connection address ca, its stale connection Tymer
-        closings (dict): per ca of a closing connection, None while its last
-            response is flushed, then the Tymer of its lingering
-        cutoffs (set): ca of connections whose client closed its sending side
+        connections (dict): the Connection record of each connection, by its address ca
+        tymers (Mapping): view: per ca, its stale connection Tymer
+        closings (Mapping): view: per ca of a closing connection, None while
+            its last response is flushed, then the Tymer of its lingering
+        cutoffs (frozenset): ca of connections whose client closed its sending side
         limits (dict): request limits handed to each Requestant
+        memo (Memo): what this server remembers of the heads its connections
+            parsed and built (bounded; .memo.reset() forgets it all)
         maxUnsent (int): most unsent response bytes a connection holds; past
             it the connection is neither parsed nor read until its client
             reads (see module docs)
     """
 
     Tymeout = 5.0
+    dictable = False  # True: request bodies in JSON are deserialized (BareServer)
 
     def __init__(
         self,
@@ -137,6 +239,11 @@ class Conductor:
             kwa (dict): more servant parameters, e.g. tymth, certpath, keypath,
                 cafilepath, certify, context
         """
+        taken = keywordsOf(tcpServing.ServerTls) if kwa else frozenset()
+        unknown = [key for key in kwa if key not in taken]
+        if unknown:  # a mistaken name: warned of here, by the server's class name, and left out
+            warnUnexpected(type(self), unknown, keywordsOf(type(self), tcpServing.ServerTls))
+            kwa = {key: value for key, value in kwa.items() if key not in unknown}
         self.name = name
         self.scheme = "https" if (scheme or "").lower() == "https" else "http"
         self.tymeout = float(tymeout) if tymeout is not None else self.Tymeout
@@ -159,20 +266,35 @@ class Conductor:
         elif maxUnsent is not None:
             servant.maxUnsent = int(maxUnsent)
         self.servant = servant
+        self.memo = Memo()
         self.maxUnsent = getattr(servant, "maxUnsent", tcpServing.MAX_UNSENT)
-        self.tymers: dict[tuple[Any, ...], Tymer] = {}
-        self.closings: dict[tuple[Any, ...], Tymer | None] = {}
-        self.cutoffs: set[tuple[Any, ...]] = set()
-        # ca (an ordered set): new bytes or end of input, or a response just ended
-        self._stirred: dict[tuple[Any, ...], None] = {}
-        # ca (an ordered set): bytes may wait in its .txbs; True when a response just ended on it, whose
-        # tymer restarts when it is flushed (one restart, whether or not bytes leave)
-        self._sending: dict[tuple[Any, ...], bool | None] = {}
+        self.connections: dict[tuple[Any, ...], Connection] = {}
+        # work lists of a pass, ordered sets of records by ca: new bytes or end of input, or a response
+        # just ended (stirred); bytes may wait in its .txbs (sending); tymer expired, connection kept
+        # while it waits on something (overdue); closing
+        self._stirred: dict[tuple[Any, ...], Connection] = {}
+        self._closings: dict[tuple[Any, ...], Connection] = {}
+        self._sending: dict[tuple[Any, ...], Connection] = {}
+        self._overdue: dict[tuple[Any, ...], Connection] = {}
         self._stale = -math.inf  # tyme from which the earliest connection tymer may be expired
-        # ca (an ordered set): tymer expired, connection kept while it waits on something
-        self._overdue: dict[tuple[Any, ...], None] = {}
         self._readier: Any = None  # the servant last found to have a readiness poll (readyIxes)
         self._pollsOnce = False  # True when that servant polls once for accepts and receives (pollReady)
+
+    @property
+    def tymers(self) -> Mapping[tuple[Any, ...], Tymer]:
+        """The stale connection Tymer of each connection, by ca (a view of .connections)."""
+        return _Field(self.connections, lambda conn: conn.tymer)
+
+    @property
+    def closings(self) -> Mapping[tuple[Any, ...], Tymer | None]:
+        """Per ca of a closing connection: None while its last response is
+        flushed, then the Tymer of its lingering (a view of .connections)."""
+        return {ca: conn.linger for ca, conn in self.connections.items() if conn.closing}
+
+    @property
+    def cutoffs(self) -> frozenset[tuple[Any, ...]]:
+        """The ca of the connections whose client closed its sending side."""
+        return frozenset(ca for ca, conn in self.connections.items() if conn.cutoff)
 
     @property
     def tymth(self) -> Callable[[], float]:
@@ -183,14 +305,24 @@ class Conductor:
 
     def wind(self, tymth: Callable[[], float] | None) -> None:
         """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
-        Updates winds .tymer .tymth"""
+        Updates winds .tymer .tymth
+
+        Parameters:
+            tymth: the injected tymist.tymth, a closure that returns the tyme; None unwinds
+        """
         self.servant.wind(tymth)
-        for tymer in self.tymers.values():
-            tymer.wind(tymth)
-        for closing in self.closings.values():
-            if closing is not None:
-                closing.wind(tymth)
+        for conn in self.connections.values():
+            conn.tymer.wind(tymth)
+            if conn.linger is not None:
+                conn.linger.wind(tymth)
         self._stale = -math.inf  # a new tyme base: look at every tymer again
+
+    @property
+    def eha(self) -> tuple[str, int]:
+        """(host, port) that clients on this machine connect to: the servant's
+        .eha. Once open, it holds the port actually bound (port 0 picks any
+        free one), as a TCP Server's .eha does."""
+        return self.servant.eha
 
     def reopen(self) -> bool:
         """Return result of .servant.reopen()"""
@@ -206,31 +338,31 @@ class Conductor:
         """Incoming connections (Remoters) of the servant keyed by ca."""
         return self.servant.ixes
 
-    def _admit(self, ca: tuple[Any, ...], ix: Remoter) -> None:
-        """Begin keeping newly accepted connection ix at ca. Override."""
+    def _admit(self, conn: Connection) -> None:
+        """Begin keeping the server's part of newly accepted connection conn. Override."""
 
-    def _forget(self, ca: tuple[Any, ...]) -> None:
-        """Drop the per connection state of ca. Override."""
+    def _forget(self, conn: Connection) -> None:
+        """Let go of the server's part of connection conn (it is closing or closed). Override."""
 
-    def _busy(self, ca: tuple[Any, ...]) -> bool:
-        """True while a response is in process on ca. Override."""
-        return False
-
-    def _pending(self, ca: tuple[Any, ...]) -> bool:
-        """True while part of a request has arrived on ca. Override."""
-        return False
+    def _busy(self, conn: Connection) -> bool:
+        """True while a response is in process on conn."""
+        return conn.exchange.busy
 
     def closeConnection(self, ca: tuple[Any, ...]) -> None:
-        """Close and remove connection given by ca"""
+        """Close and remove connection given by ca
+
+        Parameters:
+            ca: the connection's remote address, its key in .servant.ixes
+        """
+        conn = self.connections.pop(ca, None)
         self._stirred.pop(ca, None)
         self._sending.pop(ca, None)
         self._overdue.pop(ca, None)
+        self._closings.pop(ca, None)
         try:
-            self._forget(ca)
+            if conn is not None:
+                self._forget(conn)
         finally:
-            self.tymers.pop(ca, None)
-            self.closings.pop(ca, None)
-            self.cutoffs.discard(ca)
             if ca in self.servant.ixes:
                 try:
                     self.servant.removeIx(ca)
@@ -251,28 +383,37 @@ class Conductor:
             logger.error("%s: accepting failed: %s", self.name, ex)
         ixes = servant.ixes
         if fresh:
+            connections = self.connections
             for ca in fresh:
                 ix = ixes.get(ca)
-                if ix is not None and ca not in self.tymers:
+                if ix is not None and ca not in connections:
                     self._open(ca, ix)
-        if len(ixes) != len(self.tymers):  # connections added or removed behind our back
+        if len(ixes) != len(self.connections):  # connections added or removed behind our back
             self._reconcile()
         if self._overdue or self.tymth() >= self._stale:
             self._serviceStales()
 
     def _open(self, ca: tuple[Any, ...], ix: Remoter) -> None:
-        """Begin keeping connection ix at ca: its tymer, then its per connection state.
+        """Begin keeping connection ix at ca: its record, with its tymer and protocol core.
 
         The tymer here is the one that counts; the remoter's own, restarted on
         every read and write, is not looked at, so the remoter stops keeping it.
         """
         ix.refreshable = False
         tymer = Tymer(tymth=self.tymth, duration=self.tymeout)
-        self.tymers[ca] = tymer
-        if self.tymth is not None:
-            self._stale = min(self._stale, self.tymth() + tymer.remaining)
         try:
-            self._admit(ca, ix)
+            exchange = Exchange(
+                ix.rxbs,
+                ix.txbs,
+                memo=self.memo,
+                maxUnsent=self.maxUnsent,
+                dictable=self.dictable,
+                remoter=ix,
+                **self.limits,
+            )
+            conn = self.connections[ca] = Connection(ca, ix, exchange, tymer)
+            self._stale = min(self._stale, self.tymth() + tymer.remaining)
+            self._admit(conn)
         except Exception as ex:
             logger.error("%s: admitting %s failed: %r", self.name, ca, ex)
             self.closeConnection(ca)
@@ -282,9 +423,9 @@ class Conductor:
         for ca, ix in list(self.servant.ixes.items()):
             if not ix.opened:
                 self.closeConnection(ca)
-            elif ca not in self.tymers:
+            elif ca not in self.connections:
                 self._open(ca, ix)
-        for ca in [ca for ca in self.tymers if ca not in self.servant.ixes]:
+        for ca in [ca for ca in self.connections if ca not in self.servant.ixes]:
             self.closeConnection(ca)
 
     def _serviceStales(self) -> None:
@@ -297,46 +438,43 @@ class Conductor:
         """
         tyme = self.tymth()
         if tyme >= self._stale:
-            cas, soonest = list(self.tymers), math.inf
+            conns, soonest = list(self.connections.values()), math.inf
         else:
-            cas, soonest = list(self._overdue), self._stale - tyme
+            conns, soonest = list(self._overdue.values()), self._stale - tyme
         self._overdue = {}
-        tymers, closings = self.tymers, self.closings
-        for ca in cas:
-            tymer = tymers.get(ca)
-            if tymer is None:
-                continue
-            left = tymer.remaining
-            if left <= 0.0 and closings.get(ca) is None:
-                self._expire(ca, tymer)
-                tymer = tymers.get(ca)
-                if tymer is None:
+        connections = self.connections
+        for conn in conns:
+            if connections.get(conn.ca) is not conn:
+                continue  # closed meanwhile
+            left = conn.tymer.remaining
+            if left <= 0.0 and conn.linger is None:
+                self._expire(conn)
+                if connections.get(conn.ca) is not conn:
                     continue
-                left = tymer.remaining
+                left = conn.tymer.remaining
             if left > 0.0:
                 soonest = min(soonest, left)
-            elif closings.get(ca) is None:
-                self._overdue[ca] = None
+            elif conn.linger is None:
+                self._overdue[conn.ca] = conn
         self._stale = tyme + soonest
 
-    def _expire(self, ca: tuple[Any, ...], tymer: Tymer) -> None:
-        """Deal with connection ca whose tymer expired."""
-        ix = self.servant.ixes.get(ca)
-        if ix is None:
+    def _expire(self, conn: Connection) -> None:
+        """Deal with connection conn whose tymer expired."""
+        ca = conn.ca
+        if conn.closing:  # still flushing its last response
+            self.closeConnection(ca)
             return
-        if ca in self.closings:
-            if self.closings[ca] is None:  # still flushing its last response
-                self.closeConnection(ca)
-            return
-        if self._busy(ca):
-            if ix.txbs:  # client does not read
+        if self._busy(conn):
+            if conn.ix.txbs:  # client does not read
                 logger.info("%s: closing %s: response not read", self.name, ca)
                 self.closeConnection(ca)
             return
-        if self._pending(ca):
+        if conn.exchange.expire():  # a request part way in: answered 408
             logger.info("%s: closing %s: request not complete in time", self.name, ca)
-            self.refuse(ca, httping.REQUEST_TIMEOUT, "request not complete in time")
-            tymer.start()
+            self._forget(conn)
+            self._sending[ca] = conn
+            self.finish(ca)
+            conn.tymer.start()
         else:
             self.closeConnection(ca)
 
@@ -349,29 +487,35 @@ class Conductor:
             detail (str): what was wrong
             head (bool): True leaves out the body (request was HEAD)
         """
-        ix = self.servant.ixes.get(ca)
-        if ix is None:
+        conn = self.connections.get(ca)
+        if conn is None:
             return
-        self._forget(ca)
-        ix.tx(errorMessage(status, detail=detail, head=head))
-        self._sending.setdefault(ca, None)
+        self._forget(conn)
+        conn.exchange.refuse(status, detail, head=head)
+        self._sending[ca] = conn
         self.finish(ca)
 
     def finish(self, ca: tuple[Any, ...]) -> None:
-        """Close connection ca once its queued bytes are sent (graceful close)."""
-        if ca not in self.closings:
-            self.closings[ca] = None
+        """Close connection ca once its queued bytes are sent (graceful close).
 
-    def _receive(self, ca: tuple[Any, ...], ix: Remoter) -> None:
-        """Read what connection ca has for us, within the back pressure limit.
+        Parameters:
+            ca: the connection's remote address, its key in .servant.ixes
+        """
+        conn = self.connections.get(ca)
+        if conn is not None:
+            conn.closing = True
+            self._closings[ca] = conn
+
+    def _receive(self, conn: Connection) -> None:
+        """Read what connection conn has for us, within the back pressure limit.
 
         Reads until the socket is drained (a read shorter than the buffer),
         at most RX_READS times. Notes the connection for parsing when bytes
         came, or when the client closed its sending side. Reads nothing while
         .maxUnsent bytes or more wait to be sent to the client.
         """
-        closings = self.closings
-        draining = ca in closings if closings else False
+        ix = conn.ix
+        draining = conn.closing
         if not draining and len(ix.txbs) >= self.maxUnsent:
             return
         rxbs = ix.rxbs
@@ -387,12 +531,13 @@ class Conductor:
             if data is None:
                 return
             if not data:
-                self.cutoffs.add(ca)
-                self._stirred[ca] = None
+                conn.cutoff = True
+                conn.exchange.end()
+                self._stirred[conn.ca] = conn
                 return
             if not draining:
                 rxbs.extend(data)
-                self._stirred[ca] = None
+                self._stirred[conn.ca] = conn
             if len(data) < ix.bs:  # drained; TLS bytes left decrypted are found by the servant
                 return
 
@@ -409,11 +554,12 @@ class Conductor:
             ready = servant.readyIxes()
         else:
             ready = list(servant.ixes.items())
-        cutoffs = self.cutoffs
+        connections = self.connections
         receive = self._receive
-        for ca, ix in ready:
-            if not cutoffs or ca not in cutoffs:
-                receive(ca, ix)
+        for ca, _ in ready:
+            conn = connections.get(ca)
+            if conn is not None and not conn.cutoff:
+                receive(conn)
 
     def serviceSends(self) -> None:
         """Send what every connection has queued; progress (or a response just ended) restarts its tymer."""
@@ -422,66 +568,55 @@ class Conductor:
             return
         self._sending = {}
         flush = self._flush
-        ixes = self.servant.ixes
-        for ca, ended in sending.items():
-            flush(ca, ended, ixes.get(ca))
+        for conn in sending.values():
+            flush(conn)
 
-    def _flush(self, ca: tuple[Any, ...], ended: bool | None, ix: Remoter | None) -> None:
-        """Send what connection ca has queued, as much as its socket takes now.
+    def _flush(self, conn: Connection) -> None:
+        """Send what connection conn has queued, as much as its socket takes now.
 
-        Progress restarts its tymer, as does ended (a response just ended on
-        ca, the tymer restarts whether or not bytes leave now); what the socket
-        does not take waits for serviceSends on a later pass; a failed send
-        closes the connection.
-
-        Parameters:
-            ca (tuple): connection address
-            ended (bool | None): True when a response just ended on ca
-            ix (Remoter | None): its remoter in the servant's .ixes, None when gone
+        Progress restarts its tymer, as does .restart (a response just ended
+        on conn: the tymer restarts whether or not bytes leave now); what the
+        socket does not take waits for serviceSends on a later pass; a failed
+        send closes the connection.
         """
-        if ix is None:
-            return
+        ix = conn.ix
+        ended, conn.restart = conn.restart, False
         before = len(ix.txbs)
         if not before:
             if ended:
-                tymer = self.tymers.get(ca)
-                if tymer is not None:
-                    tymer.start()
+                conn.tymer.start()
             return
         cutoff = ix.cutoff
         try:
             ix.serviceSends()
         except (OSError, ValueError) as ex:
-            logger.info("%s: closing %s: send failed: %s", self.name, ca, ex)
-            self.closeConnection(ca)
+            logger.info("%s: closing %s: send failed: %s", self.name, conn.ca, ex)
+            self.closeConnection(conn.ca)
             return
         if ix.cutoff and not cutoff:  # send failed: the client is gone
-            logger.info("%s: closing %s: client gone", self.name, ca)
-            self.closeConnection(ca)
+            logger.info("%s: closing %s: client gone", self.name, conn.ca)
+            self.closeConnection(conn.ca)
             return
         left = len(ix.txbs)
         if left < before or ended:
-            tymer = self.tymers.get(ca)
-            if tymer is not None:
-                tymer.start()
+            conn.tymer.start()
             if left < self.maxUnsent <= before:  # the client reads again: parse what waits
-                self._stirred[ca] = None
+                self._stirred[conn.ca] = conn
         if left:  # the socket is full for now: the rest on a later pass
-            self._sending[ca] = None
+            self._sending[conn.ca] = conn
 
     def serviceClosings(self) -> None:
         """Lingering close: flush, shut down sending, drain, then close."""
-        if not self.closings:
-            return
-        for ca, linger in list(self.closings.items()):
-            ix = self.servant.ixes.get(ca)
-            if ix is None:
+        for conn in list(self._closings.values()):
+            ca = conn.ca
+            ix = conn.ix
+            if self.servant.ixes.get(ca) is not ix:
                 self.closeConnection(ca)
                 continue
-            if linger is None:
+            if conn.linger is None:
                 if ix.txbs:
                     continue
-                if ca in self.cutoffs:
+                if conn.cutoff or conn.exchange.closed:
                     self.closeConnection(ca)
                     continue
                 if ix.cs is None:  # closed already
@@ -492,10 +627,10 @@ class Conductor:
                 except (OSError, AttributeError):
                     self.closeConnection(ca)
                     continue
-                self.closings[ca] = Tymer(tymth=self.tymth, duration=self.delay)
+                conn.linger = Tymer(tymth=self.tymth, duration=self.delay)
                 continue
-            self._receive(ca, ix)
-            if ca in self.cutoffs or linger.expired:
+            self._receive(conn)
+            if conn.cutoff or conn.linger.expired:
                 self.closeConnection(ca)
 
     def _serviceExchanges(self) -> None:
@@ -515,16 +650,16 @@ class Conductor:
             self.serviceConnects()
             self.serviceReceives()
             self._serviceExchanges()
-            if self._sending:  # each step below has nothing to do while its set is empty
+            if self._sending:  # each step below has nothing to do while its list is empty
                 self.serviceSends()
-            if self.closings:
+            if self._closings:
                 self.serviceClosings()
         except Exception as ex:  # never into the Doist
             logger.error("%s: service failed: %r", self.name, ex, exc_info=ex)
 
     def close(self) -> None:
         """Close all connections and the listen socket."""
-        for ca in list(self.tymers):
+        for ca in list(self.connections):
             try:
                 self.closeConnection(ca)
             except Exception as ex:
@@ -533,18 +668,19 @@ class Conductor:
         self._stirred.clear()
         self._sending.clear()
         self._overdue.clear()
+        self._closings.clear()
         self._stale = -math.inf
 
     def idle(self) -> bool:
         """Returns True if no connections have requests in process Useful for debugging"""
-        return not any(self._busy(ca) or self._pending(ca) for ca in self.tymers)
+        return not any(self._busy(conn) or conn.exchange.pending for conn in self.connections.values())
 
-    def _guard(self, ca: tuple[Any, ...], action: Callable[..., Any], *pa: Any) -> None:
-        """Run action(ca, *pa); a failure closes connection ca only, never the server."""
+    def _guard(self, conn: Connection, action: Callable[..., Any], *pa: Any) -> None:
+        """Run action(conn, *pa); a failure closes connection conn only, never the server."""
         try:
-            action(ca, *pa)
+            action(conn, *pa)
         except Exception as ex:
-            self._fault(ca, ex)
+            self._fault(conn.ca, ex)
 
     def _fault(self, ca: tuple[Any, ...], ex: Exception) -> None:
         """Log the failure ex of connection ca and close ca."""
@@ -554,47 +690,21 @@ class Conductor:
         except Exception:
             pass
 
-    def _advance(self, ca: tuple[Any, ...], requestant: Requestant) -> bool:
-        """Parse what has arrived on ca into requestant.
-
-        Answers a bad request (and a request cut short) with its error status,
-        closes a connection that its client closed between requests, and sends
-        ``100 Continue`` when the client waits for it.
-
-        Returns:
-            bool: True when a whole request is parsed and ready to respond to
-        """
-        ix = self.servant.ixes.get(ca)
-        if ix is None or ca in self.closings:
-            return False
-        if requestant.ended:
-            return True
-        requestant.msg = ix.rxbs
-        if requestant.parser is None and not requestant.errored:
-            if requestant.parseWhole():  # the usual case: a whole request at once
-                return True
-            if not requestant.errored:  # a bad whole head is answered below, at once
-                if not ix.rxbs and ca not in self.cutoffs and not requestant.headed:
-                    return False  # nothing arrived (a head parsed just now waits for its body below)
-                requestant.makeParser()
-        for _ in range(4):  # head, then body: a whole buffered request in one pass
-            requestant.parse()
-            if requestant.parser is None:
-                break
-        if not requestant.errored and not requestant.ended and ca in self.cutoffs:
-            requestant.close()
-            if not requestant.errored:
-                self.closeConnection(ca)
-                return False
-        if requestant.errored:
-            fault = requestant.fault
-            if fault is None:
-                fault = httping.HTTPError(httping.BAD_REQUEST, detail=requestant.error or "")
-            logger.info("%s: refusing request from %s: %s %s", self.name, ca, fault.status, requestant.error)
-            self.refuse(ca, fault.status, fault.detail or fault.title, head=requestant.method == "HEAD")
-            return False
-        if requestant.expecting and requestant.headed and not requestant.bodied:
-            ix.tx(b"HTTP/1.1 100 Continue\r\n\r\n")
-            self._sending.setdefault(ca, None)
-            requestant.expecting = False
-        return requestant.ended
+    def _settle(self, conn: Connection) -> None:
+        """Act on what the Exchange of conn decided when it gave no request: send an
+        error it answered and close after it, close a connection its client closed
+        between requests, send a ``100 Continue``."""
+        exchange = conn.exchange
+        if conn.closing:
+            return
+        if exchange.closing:
+            fault = exchange.fault
+            if fault is not None:
+                logger.info("%s: refusing request from %s: %s %s", self.name, conn.ca, fault.status, fault.detail)
+            self._forget(conn)
+            self._sending[conn.ca] = conn
+            self.finish(conn.ca)
+        elif exchange.closed:
+            self.closeConnection(conn.ca)
+        elif exchange.txbs:  # 100 Continue
+            self._sending[conn.ca] = conn

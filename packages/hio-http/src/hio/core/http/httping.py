@@ -24,14 +24,38 @@ from collections.abc import Generator
 from typing import Any, TypeVar
 from urllib.parse import quote_plus, unquote, unquote_plus
 
+from hio.core.http.erroring import MAX_LINE_SIZE as MAX_LINE_SIZE  # the errors are documented here
+from hio.core.http.erroring import BadChunk as BadChunk
+from hio.core.http.erroring import BadFraming as BadFraming
+from hio.core.http.erroring import BadHeader as BadHeader
+from hio.core.http.erroring import BadMethod as BadMethod
+from hio.core.http.erroring import BadRequestLine as BadRequestLine
+from hio.core.http.erroring import BadStatusLine as BadStatusLine
+from hio.core.http.erroring import BodyTooLarge as BodyTooLarge
+from hio.core.http.erroring import HTTPException as HTTPException
+from hio.core.http.erroring import InvalidURL as InvalidURL
+from hio.core.http.erroring import LineTooLong as LineTooLong
+from hio.core.http.erroring import PrematureClosure as PrematureClosure
+from hio.core.http.erroring import TooManyHeaders as TooManyHeaders
+from hio.core.http.erroring import UnknownProtocol as UnknownProtocol
+from hio.core.http.framing import NO_BODY_STATUSES as NO_BODY_STATUSES
+from hio.core.http.framing import bodyFraming, keepAlive
+from hio.core.http.grammaring import (
+    CONTROL,
+    DIGITS_TEXT,
+    HTTP_VERSION_TEXT,
+    STATUS_CODE_TEXT,
+    TOKEN,
+    chunkSize,
+    fieldLine,
+    requestLine,
+)
+from hio.core.http.grammaring import CR as CR
+from hio.core.http.grammaring import CRLF as CRLF
+from hio.core.http.grammaring import LF as LF
 from hio.help.hicting import Hict
 
-CRLF = b"\r\n"
-LF = b"\n"
-CR = b"\r"
-
-# Default limits
-MAX_LINE_SIZE = 65536  # longest start, header, chunk size or event line in bytes
+# Default limits (MAX_LINE_SIZE, the longest start, header, chunk size or event line in bytes, comes with the errors)
 MAX_HEADERS = 100  # most header lines in one leader (trailers included)
 MAX_LEADER_SIZE = 262144  # most bytes in one leader of header lines, line ends included
 
@@ -171,134 +195,6 @@ MAXAMOUNT = 1048576
 _MAXLINE = MAX_LINE_SIZE
 _MAXHEADERS = MAX_HEADERS
 
-# Status codes whose responses never have a body
-NO_BODY_STATUSES = (NO_CONTENT, NOT_MODIFIED)
-
-# header field name (token) per RFC 9110 5.1
-_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-# header field value characters: visible ascii, obs-text, space and tab
-_BAD_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
-_HEX = re.compile(rb"[0-9A-Fa-f]+")
-_DIGITS = re.compile(r"[0-9]+")
-_HTTP_VERSION = re.compile(r"HTTP/([0-9])\.([0-9])")
-_STATUS_CODE = re.compile(r"[0-9]{3}")
-_MAX_HEX_DIGITS = 16  # chunk sizes up to 2**64 - 1
-_MAX_DIGITS = 18  # content lengths up to 10**18 - 1
-
-
-class HTTPException(Exception):
-    """Base of every HTTP protocol error raised by hio.
-
-    Attributes:
-        status (int): HTTP status code a server should answer with when the
-            error comes from parsing a request.
-    """
-
-    status = BAD_REQUEST
-
-
-class InvalidURL(HTTPException):
-    """A URL or host:port that cannot be used."""
-
-
-class _Offense(HTTPException):
-    """An HTTP protocol error about one offending value: its only argument,
-    also kept under the attribute that ``.field`` names."""
-
-    field = "value"
-
-    def __init__(self, value: Any) -> None:
-        """
-        Parameters:
-            value: the offending value
-        """
-        self.args = (value,)
-        setattr(self, self.field, value)
-
-
-class UnknownProtocol(_Offense):
-    """An HTTP version other than HTTP/1.0 or HTTP/1.1, kept as .version (str)."""
-
-    status = HTTP_VERSION_NOT_SUPPORTED
-    field = "version"
-    version: str
-
-
-class BadStatusLine(_Offense):
-    """A response status line that cannot be parsed, kept as .line (str | bytes, its repr when empty)."""
-
-    field = "line"
-    line: str | bytes
-
-    def __init__(self, line: str | bytes) -> None:
-        """
-        Parameters:
-            line (str | bytes): the offending line
-        """
-        super().__init__(line or repr(line))
-
-
-class BadRequestLine(BadStatusLine):
-    """A request line that cannot be parsed."""
-
-
-class BadMethod(_Offense):
-    """A request method not in METHODS, kept as .method (str)."""
-
-    status = NOT_IMPLEMENTED
-    field = "method"
-    method: str
-
-
-class LineTooLong(HTTPException):
-    """A line longer than the allowed maximum, or a leader with too many bytes."""
-
-    status = REQUEST_HEADER_FIELDS_TOO_LARGE
-
-    def __init__(self, kind: str, size: int = MAX_LINE_SIZE) -> None:
-        """
-        Parameters:
-            kind (str): what kind of line was too long
-            size (int): the maximum that was exceeded
-        """
-        HTTPException.__init__(self, f"got more than {size} bytes when reading {kind}")
-        self.kind = kind
-        self.size = size
-
-
-class PrematureClosure(_Offense):
-    """The connection closed before a message was complete: what was cut short is .msg (str)."""
-
-    field = "msg"
-    msg: str
-
-
-class TooManyHeaders(HTTPException):
-    """More header (or trailer) lines than the allowed maximum."""
-
-    status = REQUEST_HEADER_FIELDS_TOO_LARGE
-
-
-class BadHeader(HTTPException):
-    """A malformed header line: no colon, bad field name, whitespace before the
-    colon, obsolete line folding, bare CR or control characters."""
-
-
-class BadFraming(HTTPException):
-    """Message length cannot be determined unambiguously: invalid or conflicting
-    Content-Length, Transfer-Encoding that is unknown or combined with
-    Content-Length in a request."""
-
-
-class BadChunk(BadFraming):
-    """Malformed chunked transfer coding: bad chunk size or missing CRLF after data."""
-
-
-class BodyTooLarge(HTTPException):
-    """A message body larger than the allowed maximum."""
-
-    status = REQUEST_ENTITY_TOO_LARGE
-
 
 class HTTPError(Exception):
     """HTTP error for use with Valet or other WSGI servers to raise exceptions
@@ -382,6 +278,9 @@ def httpDate1123(dt: datetime.datetime) -> str:
     The supplied date must be in UTC; an aware datetime is converted to UTC.
     Independent of the locale.
 
+    Parameters:
+        dt: the date, UTC (an aware datetime is converted)
+
     Example:
         >>> httpDate1123(datetime.datetime(2015, 9, 30, 14, 29, 18))
         'Wed, 30 Sep 2015 14:29:18 GMT'
@@ -452,6 +351,9 @@ def parseQuery(query: str) -> dict[str, str]:
     Keys and values are unquoted (``+`` is a space); a key without ``=``
     gets the value ``"true"``. A later duplicate key replaces an earlier one.
 
+    Parameters:
+        query: the query string, without its leading ?
+
     Example:
         >>> parseQuery("a=1&b=hello%20there&flag")
         {'a': '1', 'b': 'hello there', 'flag': 'true'}
@@ -492,6 +394,9 @@ def updateQargsQuery(qargs: dict[str, Any] | None = None, query: str = "") -> tu
 def unquoteQuery(query: str) -> str:
     """Returns query string with unquoted values (keys left as they are).
 
+    Parameters:
+        query: the query string, without its leading ?
+
     Example:
         >>> unquoteQuery("a=hello%20there&b=%2Fpath")
         'a=hello there&b=/path'
@@ -526,6 +431,10 @@ def packHeader(name: str | bytes, *values: object) -> bytes:
     must not hold CR, LF or other control characters, so that no header can
     inject another line.
 
+    Parameters:
+        name: the field name, a token
+        values: the values, each made a str
+
     Example:
         >>> packHeader('Accept', 'text/html')
         b'Accept: text/html'
@@ -534,12 +443,12 @@ def packHeader(name: str | bytes, *values: object) -> bytes:
         ValueError: name is not a token or a value holds control characters
     """
     name = _bytify(name, "header name")
-    if not _TOKEN.fullmatch(name):
+    if not TOKEN.match(name):
         raise ValueError(f"invalid header name {name!r}")
     vals = []
     for value in values:
         value = _bytify(value, "header value").strip(b" \t")
-        if _BAD_VALUE.search(value):
+        if CONTROL.search(value):
             raise ValueError(f"invalid header value {value!r}")
         vals.append(value)
     return name + b": " + b", ".join(vals)
@@ -549,6 +458,9 @@ def packChunk(msg: bytes) -> bytes:
     """Return msg bytes in a chunk of chunked transfer coding.
 
     An empty msg gives the last chunk ``b"0\\r\\n\\r\\n"``.
+
+    Parameters:
+        msg: the chunk's data
 
     Example:
         >>> packChunk(b"Hello")
@@ -628,25 +540,6 @@ def parseLine(
         yield None
 
 
-def _parseHeaderLine(line: bytes, kind: str) -> tuple[str, str]:
-    """Return (name, value) of a header line, value stripped of whitespace.
-
-    Raises:
-        BadHeader: line is not ``token ":" OWS value OWS`` or holds bad characters
-    """
-    if line[:1] in (b" ", b"\t"):
-        raise BadHeader(f"obsolete line folding in {kind} {line[:64]!r}")
-    name, sep, value = line.partition(b":")
-    if not sep:
-        raise BadHeader(f"missing colon in {kind} {line[:64]!r}")
-    if not _TOKEN.fullmatch(name):
-        raise BadHeader(f"invalid field name in {kind} {line[:64]!r}")
-    value = value.strip(b" \t")
-    if _BAD_VALUE.search(value):
-        raise BadHeader(f"invalid character in {kind} {line[:64]!r}")
-    return (name.decode("ascii"), value.decode("iso-8859-1"))
-
-
 def parseLeader(
     raw: bytearray,
     eols: tuple[bytes, ...] = (CRLF, LF),
@@ -705,7 +598,7 @@ def parseLeader(
         count += 1
         if count > maxHeaders:
             raise TooManyHeaders(f"got more than {maxHeaders} headers")
-        name, value = _parseHeaderLine(line, kind)
+        name, value = fieldLine(line, kind)
         headers.add(name, value)
         if used > maxLeaderSize:
             raise LineTooLong("leader", maxLeaderSize)
@@ -778,9 +671,9 @@ def parseChunk(
         raise BadChunk(f"bare CR in chunk size line {line[:64]!r}")
     sizeField, _, ext = line.partition(b";")
     sizeField = sizeField.rstrip(b" \t")
-    if not _HEX.fullmatch(sizeField) or len(sizeField.lstrip(b"0")) > _MAX_HEX_DIGITS:
+    size = chunkSize(sizeField)
+    if size is None:
         raise BadChunk(f"invalid chunk size {sizeField[:64]!r}")
-    size = int(sizeField, 16)
     if maxChunkSize is not None and size > maxChunkSize:
         raise BodyTooLarge(f"chunk of {size} bytes exceeds {maxChunkSize}")
     parms = _parseChunkExtensions(ext)
@@ -816,6 +709,10 @@ def parseBom(raw: bytearray, bom: bytes = codecs.BOM_UTF8) -> Generator[bytes | 
 
     Yields None while waiting for enough bytes to decide, then yields bom if
     raw starts with it (and consumes it) or an empty bytearray otherwise.
+
+    Parameters:
+        raw: the bytes received so far, consumed from the front
+        bom: the byte order mark looked for, default utf-8's
     """
     while True:
         if raw.startswith(bom):
@@ -850,12 +747,12 @@ def parseStatusLine(line: bytes | str) -> tuple[str, int, str]:
         raise BadStatusLine(line)
     version, status = parts[0], parts[1]
     reason = parts[2] if len(parts) > 2 else ""
-    match = _HTTP_VERSION.fullmatch(version)
+    match = HTTP_VERSION_TEXT.match(version)
     if not match:
         raise BadStatusLine(line)
     if match.group(1) != "1":
         raise UnknownProtocol(version)
-    if not _STATUS_CODE.fullmatch(status) or int(status) < 100:
+    if not STATUS_CODE_TEXT.match(status):
         raise BadStatusLine(line)
     if any((ord(c) < 0x20 and c != "\t") or ord(c) == 0x7F for c in reason):
         raise BadStatusLine(line)
@@ -878,18 +775,11 @@ def parseRequestLine(line: bytes | str) -> tuple[str, str, str]:
     """
     if isinstance(line, (bytes, bytearray)):
         line = bytes(line).decode("iso-8859-1")
-    parts = line.split(" ")
-    if len(parts) != 3:
+    parts = requestLine(line)
+    if parts is None or not parts[1].isascii():
         raise BadRequestLine(line)
     method, path, version = parts
-    if not method or not _TOKEN.fullmatch(method.encode("iso-8859-1")):
-        raise BadRequestLine(line)
-    if not path or any(ord(c) <= 0x20 or ord(c) >= 0x7F for c in path):
-        raise BadRequestLine(line)
-    match = _HTTP_VERSION.fullmatch(version)
-    if not match:
-        raise BadRequestLine(line)
-    if match.group(1) != "1":
+    if version[5] != "1":  # HTTP/1.x
         raise UnknownProtocol(version)
     if method not in METHODS:
         raise BadMethod(method)
@@ -1073,7 +963,7 @@ class EventSource:
             elif field == "id":
                 if "\x00" not in value:
                     self.leid = value
-            elif field == "retry" and _DIGITS.fullmatch(value):
+            elif field == "retry" and DIGITS_TEXT.match(value):
                 self.retry = int(value)
         yield True
 
@@ -1283,34 +1173,16 @@ class Parsent:
         message. Sets the .persisted flag and returns it.
 
         HTTP/1.1 persists unless ``Connection: close``; HTTP/1.0 persists only
-        with ``Connection: keep-alive``.
+        with ``Connection: keep-alive`` (hio.core.http.framing.keepAlive).
         """
-        tokens = self.connectionTokens()
-        if "close" in tokens:
-            self.persisted = False
-        elif self.version == 10:
-            self.persisted = "keep-alive" in tokens
-        else:
-            self.persisted = True
+        headers = self.headers
+        self.persisted = keepAlive(self.version, headers.getall("connection", ()) if headers is not None else ())
         return self.persisted
 
-    def connectionTokens(self) -> list[str]:
-        """Return list of lowercase tokens of the Connection headers."""
-        tokens: list[str] = []
-        if self.headers is not None:
-            for value in self.headers.getall("connection", []):
-                tokens.extend(t.strip().lower() for t in value.split(",") if t.strip())
-        return tokens
-
     def frame(self, request: bool = False) -> None:
-        """Determine body framing from headers: assign .chunked and .length.
-
-        Follows RFC 9112 6.3 with these choices: in a request, Transfer-Encoding
-        together with Content-Length is rejected, as is any Transfer-Encoding
-        other than ``chunked`` or any in HTTP/1.0. In a response,
-        Transfer-Encoding wins over Content-Length (and the connection is not
-        persisted), and one not ending in ``chunked`` means read until close.
-        Content-Length must be digits; repeated values must all be equal.
+        """Determine body framing from headers: assign .chunked and .length
+        (and .persisted False when the body ends with the connection), by
+        the one rule of both directions, hio.core.http.framing.bodyFraming.
 
         Parameters:
             request (bool): True means the message is a request
@@ -1319,49 +1191,12 @@ class Parsent:
             BadFraming: the length cannot be determined unambiguously
             BodyTooLarge: Content-Length larger than .maxBodySize
         """
-        self.chunked = False
-        self.length = None
         headers = self.headers if self.headers is not None else Hict()
-        encodings: list[str] = []
-        for value in headers.getall("transfer-encoding", []):
-            encodings.extend(t.strip().lower() for t in value.split(","))
-        lengths = headers.getall("content-length", [])
-        if encodings:
-            if request:
-                if lengths:
-                    raise BadFraming("both Transfer-Encoding and Content-Length in request")
-                if self.version == 10:
-                    raise BadFraming("Transfer-Encoding in HTTP/1.0 request")
-                if encodings != ["chunked"]:
-                    raise BadFraming(f"unsupported Transfer-Encoding {', '.join(encodings)!r}")
-                self.chunked = True
-            else:
-                if "" in encodings or encodings.count("chunked") > 1 or "chunked" in encodings[:-1]:
-                    raise BadFraming(f"invalid Transfer-Encoding {', '.join(encodings)!r}")
-                if encodings[-1] == "chunked" and self.version != 10:
-                    self.chunked = True
-                else:
-                    self.persisted = False  # read until close
-                if lengths:
-                    self.persisted = False
-            return
-        if lengths:
-            values: set[int] = set()
-            for value in lengths:
-                for part in value.split(","):
-                    part = part.strip(" \t")
-                    if not _DIGITS.fullmatch(part) or len(part) > _MAX_DIGITS:
-                        raise BadFraming(f"invalid Content-Length {value!r}")
-                    values.add(int(part))
-            if len(values) != 1:
-                raise BadFraming(f"conflicting Content-Lengths {lengths!r}")
-            self.length = length = values.pop()
-            if self.maxBodySize is not None and length > self.maxBodySize:
-                raise BodyTooLarge(f"body of {length} bytes is larger than maxBodySize, {self.maxBodySize} bytes")
-        elif request:
-            self.length = 0
-        else:
-            self.persisted = False  # read until close
+        self.length, self.chunked, closes = bodyFraming(
+            headers, request=request, version=self.version, maxBodySize=self.maxBodySize
+        )
+        if closes:
+            self.persisted = False
 
     def parseHeaders(self) -> Generator[None, None, None]:
         """Generator to parse the header leader of .msg into .headers with this
@@ -1385,6 +1220,9 @@ class Parsent:
 
         Empty lines before it are skipped (RFC 9112 2.2). Yields None while
         waiting for more bytes.
+
+        Parameters:
+            kind: what the line is, for error messages: request or status
 
         Raises:
             LineTooLong: the line is longer than .maxLineSize
@@ -1497,6 +1335,9 @@ class Parsent:
 
         Parses msg if not None, otherwise parses .msg. Yields None while waiting
         for more bytes, True when the message is parsed and then .ended is True.
+
+        Parameters:
+            msg: the bytes to parse, None means .msg
         """
         if msg is not None:
             self.msg = msg

@@ -7,28 +7,52 @@ A Requestant reads a request message out of a bytearray (normally the
 bytes they parse, so a request may arrive in any split, byte by byte or many
 pipelined requests in one buffer. Parsing is strict on purpose: anything that
 two HTTP implementations could frame differently (request smuggling) or that
-exceeds a configured limit stops parsing with an `HTTPError` whose status says
-what was wrong, and the server answers with that status and closes the
-connection.
+exceeds a configured limit stops parsing with a protocol error
+(hio.core.http.erroring), which the requestant keeps as its `.fault`, an
+`HTTPError` whose status says what was wrong; the server answers with that
+status and closes the connection. Every rule it checks is written once, in
+hio.core.http.grammaring and hio.core.http.framing; the quick parse of a
+whole head (parseWhole) and the careful line by line parse check the same
+rules and come to the same request or error.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Generator, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from hio.core.http import httping
+from hio.core.http.erroring import (
+    BadChunk,
+    BadExpectation,
+    BadMethod,
+    BadRequestLine,
+    BodyTooLarge,
+    HTTPException,
+    LineTooLong,
+    TooManyHeaders,
+    UnknownProtocol,
+)
+from hio.core.http.framing import bodyFraming
+from hio.core.http.grammaring import (
+    CONTROL,
+    CR,
+    CRLF,
+    LF,
+    TOKEN_TEXT,
+    chunkSize,
+    elements,
+    fieldLine,
+    requestLine,
+    versionNumber,
+)
 from hio.core.http.httping import HTTPError, Parsent
+from hio.core.http.memoing import FIELD_NAMES_SIZE, KEPT_BLOCK, Memo
 from hio.help.hicting import Hict
 
 if TYPE_CHECKING:
     from hio.core.tcp.serving import Remoter
-
-CRLF = b"\r\n"
-LF = b"\n"
-CR = b"\r"
 
 MAX_REQUEST_LINE = httping.MAX_LINE_SIZE
 """Default longest request line in bytes (without its CRLF); longer gets 414."""
@@ -52,49 +76,8 @@ SERVED_METHODS = tuple(m for m in httping.METHODS if m != "CONNECT")
 """Request methods the server hands to applications. Any other method gets 501.
 CONNECT is left out because a WSGI application cannot run a tunnel."""
 
-TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
-"""RFC 9110 token: method names and header field names."""
-
-VERSION = re.compile(rb"HTTP/([0-9])\.([0-9])\Z")
-"""HTTP-version of a request line."""
-
-HEX = re.compile(rb"[0-9A-Fa-f]{1,16}\Z")
-"""chunk-size: at most 16 hex digits so that no size can overflow."""
-
-CONTROLS = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
-"""Control bytes (all but horizontal tab) that no field value may hold."""
-
-TARGET_BAD = re.compile(rb"[\x00-\x20\x7f]")
-"""Bytes that no request target may hold: controls, space and DEL."""
-
-DIGITS = re.compile(r"[0-9]+\Z")
-"""A Content-Length value."""
-
-VERSIONS = {"HTTP/1.1": (11, "HTTP/1.1"), "HTTP/1.0": (10, "HTTP/1.0")}
-"""The HTTP-versions served: their numbers and strings."""
-
-# The same checks on a head decoded from latin-1, for the quick parse of a whole head.
-_TOKEN_TEXT = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
-_VERSION_TEXT = re.compile(r"HTTP/([0-9])\.([0-9])\Z")
-_TARGET_BAD_TEXT = re.compile(r"[\x00-\x20\x7f]")
-
-FIELD_NAMES_SIZE = 512
-"""Most header field names remembered as valid, so that no client can make the memo grow without bound."""
-
-_fieldNames: set = set()  # header field names found to be tokens
-
-KEPT_SIZE = 256
-"""Most request lines and most header blocks whose parse is kept (see Requestant._quickHead)."""
-
-KEPT_BLOCK = 4096
-"""Longest header block (in bytes) whose parse is kept."""
-
-_lines: dict = {}  # request line -> what it parsed into, for the methods served by default
-_blocks: dict = {}  # block of header field lines -> its fields, checked
-_framings: dict = {}  # (block, version) -> (length, chunked, expecting, persisted) it frames a request with
-# whole head of a request without body -> (its request line parsed, its fields, persisted, the request
-# line's length, the header block's length, the number of fields, the head itself); see Requestant._quickHead
-_heads: dict = {}
+PROTOCOLS = {11: "HTTP/1.1", 10: "HTTP/1.0"}
+"""The HTTP-versions served, by their numbers."""
 
 
 class Requestant(Parsent):
@@ -130,6 +113,11 @@ class Requestant(Parsent):
         errored (bool): True when parsing stopped on an error
         error (str | None): what was wrong, when errored
         fault (HTTPError | None): the error with the status to answer, when errored
+        kept (bytes | None): the whole head of the request as sent, when it is
+            among the bodiless heads the memo keeps (then the same bytes again
+            are the same request, see again)
+        memo (Memo): what the requestants of one server remember of the heads
+            they parsed (see hio.core.http.memoing)
         maxRequestLine (int): longest request line in bytes, longer gets 414
         maxHeaders (int): most header fields, more gets 431
         maxHeaderBytes (int): most bytes in header lines, more gets 431
@@ -141,7 +129,7 @@ class Requestant(Parsent):
     maxBodySize: int
     _hict: Hict | None = None  # .headers once made
     _pairs: tuple[tuple[str, str], ...] = ()  # the header fields parsed, until .headers makes them a Hict
-    _head: bytes | None = None  # the whole head as sent, when it was found among the kept ones
+    kept: bytes | None = None  # the whole head as sent, when it is among those its memo keeps
 
     def __init__(
         self,
@@ -152,6 +140,7 @@ class Requestant(Parsent):
         maxHeaderBytes: int | None = None,
         maxBodySize: int | None = None,
         methods: Iterable[str] | None = None,
+        memo: Memo | None = None,
         **kwa: Any,
     ) -> None:
         """Initialize instance.
@@ -164,9 +153,12 @@ class Requestant(Parsent):
             maxHeaderBytes (int | None): most header bytes, None means MAX_HEADER_BYTES
             maxBodySize (int | None): largest body, None means MAX_BODY_SIZE
             methods (Iterable[str] | None): methods served, None means SERVED_METHODS
+            memo (Memo | None): memo shared with the other requestants of a
+                server, None makes one of its own
             kwa (dict): msg, dictable and method for Parsent
         """
         self.remoter = remoter
+        self.memo = memo if memo is not None else Memo()
         if kwa.get("msg") is None and remoter is not None:
             kwa["msg"] = remoter.rxbs
         super().__init__(**kwa)
@@ -197,7 +189,7 @@ class Requestant(Parsent):
             self.dictable = False
         self._reset()
 
-    def _again(self) -> bool:
+    def again(self) -> bool:
         """Take the next request when it is the same bodiless head as the one just answered.
 
         A keep-alive client repeats its request: when the request parsed last
@@ -209,7 +201,7 @@ class Requestant(Parsent):
         Returns:
             bool: True when the next request was taken this way (.ended stays True)
         """
-        head = self._head
+        head = self.kept
         if head is None or not self.ended or self.errored or self.closed or self.parser is not None:
             return False
         msg = self.msg
@@ -236,7 +228,7 @@ class Requestant(Parsent):
             self.trails = Hict()
         self._pairs = ()  # .headers is empty until a head is parsed
         self._hict = None
-        self._head = None
+        self.kept = None
         self._untyped = False  # True when the head is known to hold no Content-Type
         self.length = None
         self.chunked = False
@@ -278,21 +270,14 @@ class Requestant(Parsent):
         """True when part of a request has arrived but not the whole of it."""
         return not self.ended and not self.errored and (self.started or bool(self.msg))
 
-    def makeParser(self, msg: bytearray | None = None) -> None:
-        """Make the request parser generator and assign it to .parser.
-
-        Parameters:
-            msg (bytearray | None): bytes to parse, None keeps .msg
-        """
-        if msg is not None:
-            self.msg = msg
-        self.parser = self.parseMessage()
-
     def parseMessage(self, msg: bytearray | None = None) -> Generator[bool | None, None, None]:
         """Generator to parse one request out of .msg.
 
         Yields None while more bytes are needed; returns when the request is
         parsed. Raises HTTPError on a malformed or oversize request.
+
+        Parameters:
+            msg: the bytes to parse, None means .msg
         """
         if msg is not None:
             self.msg = msg
@@ -316,10 +301,10 @@ class Requestant(Parsent):
             next(self.parser)
         except StopIteration:
             self.parser = None
-        except HTTPError as ex:
+        except HTTPException as ex:
             self._fail(ex)
         except Exception as ex:  # a parser bug must cost one connection, not the server
-            self._fail(HTTPError(httping.BAD_REQUEST, title="Bad Request", detail=str(ex)))
+            self._fail(HTTPException(str(ex)))
 
     def parseWhole(self) -> bool:
         """Parse a plain request that has arrived whole in one go, without the parser generators.
@@ -338,11 +323,11 @@ class Requestant(Parsent):
         try:
             if not self.headed and not self._quickHead():
                 return False
-        except HTTPError as ex:
+        except HTTPException as ex:
             self._fail(ex)
             return False
         except Exception as ex:  # a parser bug must cost one connection, not the server
-            self._fail(HTTPError(httping.BAD_REQUEST, title="Bad Request", detail=str(ex)))
+            self._fail(HTTPException(str(ex)))
             return False
         length = self.length or 0
         msg = self.msg
@@ -358,12 +343,13 @@ class Requestant(Parsent):
         self.ended = True
         return True
 
-    def _fail(self, fault: HTTPError) -> None:
-        """Record fault and stop parsing."""
+    def _fail(self, ex: HTTPException) -> None:
+        """Record the protocol error ex as the .fault to answer and stop parsing."""
         self.parser = None
         self.errored = True
-        self.fault = fault
-        self.error = fault.detail or fault.title or str(fault.status)
+        status = ex.status
+        self.error = str(ex) or ex.__class__.__name__
+        self.fault = HTTPError(status, title=httping.STATUS_DESCRIPTIONS.get(status, "Error"), detail=self.error)
         self.persisted = False
 
     def close(self) -> None:
@@ -380,47 +366,34 @@ class Requestant(Parsent):
             self.parser.close()
             self.parser = None
         if not self.ended and not self.errored and self.pending:
-            self._fail(HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="request cut short"))
-
-    def checkPersisted(self) -> bool:
-        """Checks headers to determine if connection should be kept open until
-        client closes it Sets the .persisted flag
-
-        HTTP/1.1 connections persist unless ``Connection: close``; HTTP/1.0
-        connections persist only with ``Connection: keep-alive``.
-        """
-        if "connection" in self.headers:
-            super().checkPersisted()
-        else:
-            self.persisted = self.version != 10
-        return self.persisted
+            self._fail(httping.PrematureClosure("request cut short"))
 
     def _line(self, limit: int, status: int, kind: str) -> Generator[None, None, bytes]:
         """Generator that returns the next CRLF ended line of .msg without its CRLF.
 
-        Yields None while waiting for more bytes. Raises HTTPError with status
-        when the line is longer than limit, or 400 when it ends in a bare LF or
-        holds a bare CR.
+        Yields None while waiting for more bytes. Raises LineTooLong answered
+        with status when the line is longer than limit, and a 400 when it ends
+        in a bare LF or holds a bare CR.
         """
         start = 0
         while True:
             at = self.msg.find(LF, start)
             if at < 0:
                 if len(self.msg) > limit + 1:
-                    raise HTTPError(status, title=_title(status), detail=f"{kind} longer than {limit} bytes")
+                    raise LineTooLong(kind, limit).answering(status)
                 start = max(0, len(self.msg) - 1)
                 yield None
                 continue
             if at > limit + 1 or (at == limit + 1 and self.msg[at - 1 : at] != CR):
-                raise HTTPError(status, title=_title(status), detail=f"{kind} longer than {limit} bytes")
+                raise LineTooLong(kind, limit).answering(status)
             line = bytes(self.msg[: at + 1])
             del self.msg[: at + 1]
             self.started = True
             if not line.endswith(CRLF):
-                raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail=f"{kind} ends in a bare LF")
+                raise HTTPException(f"{kind} ends in a bare LF")
             line = line[:-2]
             if CR in line:
-                raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail=f"{kind} holds a bare CR")
+                raise HTTPException(f"{kind} holds a bare CR")
             return line
 
     def _fields(self, fields: Hict, kind: str) -> Generator[None, None, Hict]:
@@ -439,22 +412,8 @@ class Requestant(Parsent):
             size += len(line) + 2
             count += 1
             if count > self.maxHeaders:
-                raise HTTPError(
-                    httping.REQUEST_HEADER_FIELDS_TOO_LARGE,
-                    title="Request Header Fields Too Large",
-                    detail=f"more than {self.maxHeaders} {kind} fields",
-                )
-            if line[:1] in (b" ", b"\t"):
-                raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail=f"obsolete line folding in {kind}")
-            name, colon, value = line.partition(b":")
-            if not colon:
-                raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail=f"{kind} line without a colon")
-            if not TOKEN.match(name):
-                raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail=f"invalid {kind} field name")
-            value = value.strip(b" \t")
-            if CONTROLS.search(value):
-                raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail=f"control byte in {kind} value")
-            fields.add(name.decode("ascii"), value.decode("latin-1"))
+                raise TooManyHeaders(f"more than {self.maxHeaders} {kind} fields")
+            fields.add(*fieldLine(line, f"{kind} line"))
 
     def parseHead(self) -> Generator[bool | None, None, None]:
         """Generator to parse headers in heading of .msg Yields None if more to
@@ -479,11 +438,10 @@ class Requestant(Parsent):
                 break
             skipped += 1
             if skipped > MAX_EMPTY_LINES:
-                raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="empty lines instead of a request")
+                raise BadRequestLine("empty lines instead of a request")
         self._parseRequestLine(line.decode("latin-1"))
         yield from self._fields(self.headers, "header")
         self._checkFraming()
-        self.checkPersisted()
         self.headed = True
         yield True
 
@@ -513,10 +471,11 @@ class Requestant(Parsent):
         end = msg.find(b"\r\n\r\n")
         if end <= 0:
             return False
+        memo = self.memo
         stock = self._stock and self._servedFrom is self.methods
         if stock:
             whole = bytes(msg) if len(msg) == end + 4 else bytes(msg[: end + 4])
-            known = _heads.get(whole)
+            known = memo.heads.get(whole)
             if (
                 known is not None
                 and known[3] <= self.maxRequestLine
@@ -527,7 +486,7 @@ class Requestant(Parsent):
                 self.method, self.target, self.path, self.query, self.fragment, self.version, self.protocol = known[0]
                 self._pairs, self.persisted = known[1], known[2]
                 self._hict = None
-                self._head = known[6]
+                self.kept = known[6]
                 self._untyped = True
                 self.length = 0
                 self.started = self.headed = True
@@ -540,10 +499,10 @@ class Requestant(Parsent):
         block = head[at + 2 :]
         if not line or at > self.maxRequestLine or len(block) > self.maxHeaderBytes:
             return False
-        parsed = _lines.get(line) if stock else None
+        parsed = memo.lines.get(line) if stock else None
         if parsed is None and not line.isprintable():  # printable: no control byte, no CR, no LF (nor a tab)
             return False
-        fields = _blocks.get(block)
+        fields = memo.blocks.get(block)
         if fields is None:
             fields = self._quickFields(block)
             if fields is None:
@@ -552,22 +511,22 @@ class Requestant(Parsent):
             return False
         del msg[: end + 4]
         self.started = True
+        size = memo.size
         if parsed is None:
             self._parseRequestLine(line)
             parsed = (self.method, self.target, self.path, self.query, self.fragment, self.version, self.protocol)
-            if stock and len(_lines) < KEPT_SIZE:
-                _lines[line] = parsed
+            if stock and len(memo.lines) < size:
+                memo.lines[line] = parsed
         else:
             self.method, self.target, self.path, self.query, self.fragment, self.version, self.protocol = parsed
         self._pairs = fields
         self._hict = None
         key = (block, self.version)
-        framing = _framings.get(key)
+        framing = memo.framings.get(key)
         if framing is None or (framing[0] or 0) > self.maxBodySize:
             self._checkFraming()  # raises for a request that cannot be framed
-            self.checkPersisted()
-            if len(block) <= KEPT_BLOCK and len(_framings) < KEPT_SIZE:
-                _framings[key] = (self.length, self.chunked, self.expecting, self.persisted)
+            if len(block) <= KEPT_BLOCK and len(memo.framings) < size:
+                memo.framings[key] = (self.length, self.chunked, self.expecting, self.persisted)
         else:
             self.length, self.chunked, self.expecting, self.persisted = framing
         self.headed = True
@@ -577,22 +536,22 @@ class Requestant(Parsent):
             and not self.chunked
             and not self.expecting
             and end < KEPT_BLOCK
-            and len(_heads) < KEPT_SIZE
+            and len(memo.heads) < size
             and not any(name.lower() == "content-type" for name, _ in fields)
         ):  # a head without a body: kept whole, with all it parsed into
             self._untyped = True
-            self._head = whole
-            _heads[whole] = (parsed, fields, self.persisted, at, len(block), len(fields), whole)
+            self.kept = whole
+            memo.heads[whole] = (parsed, fields, self.persisted, at, len(block), len(fields), whole)
         return True
 
-    @staticmethod
-    def _quickFields(block: str) -> tuple[tuple[str, str], ...] | None:
+    def _quickFields(self, block: str) -> tuple[tuple[str, str], ...] | None:
         """Return the (name, value) fields of block, lines of printable text each ended by CRLF.
 
         None when a line is not a plain field: a control byte (or tab), no
-        colon, a name that is not a token. Kept in _blocks when short enough.
+        colon, a name that is not a token. Kept in the memo when short enough.
         """
-        names = _fieldNames
+        memo = self.memo
+        names = memo.names
         pairs = []
         for field in block.split("\r\n")[:-1]:
             if not field.isprintable():
@@ -601,40 +560,38 @@ class Requestant(Parsent):
             if not colon:
                 return None
             if name not in names:
-                if not _TOKEN_TEXT.match(name):
+                if not TOKEN_TEXT.match(name):
                     return None
                 if len(names) < FIELD_NAMES_SIZE:
                     names.add(name)
             pairs.append((name, value.strip(" ")))
         fields = tuple(pairs)
-        if len(block) <= KEPT_BLOCK and len(_blocks) < KEPT_SIZE:
-            _blocks[block] = fields
+        if len(block) <= KEPT_BLOCK and len(memo.blocks) < memo.size:
+            memo.blocks[block] = fields
         return fields
 
     def _parseRequestLine(self, line: str) -> None:
-        """Parse request line (latin-1 decoded) into method, target, path, query, fragment and version."""
-        parts = line.split(" ")
-        if len(parts) != 3 or not (parts[0] and parts[1] and parts[2]):
-            raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="malformed request line")
-        method, target, version = parts
+        """Parse request line (latin-1 decoded) into method, target, path, query, fragment and version.
+
+        Raises:
+            BadRequestLine: not request-line (hio.core.http.grammaring.requestLine)
+            UnknownProtocol: an HTTP version other than 1.0 and 1.1
+            BadMethod: a method not served
+        """
+        parts = requestLine(line)
+        if parts is None:
+            raise BadRequestLine("malformed request line")
+        method, target, protocol = parts
+        version = versionNumber(protocol)
+        if version not in PROTOCOLS:
+            raise UnknownProtocol(protocol)
+        self.version, self.protocol = version, protocol
         if self._servedFrom is not self.methods:
             self._serve()
         name = self._served.get(method)
-        if name is None and not _TOKEN_TEXT.match(method):
-            raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="malformed request method")
-        known = VERSIONS.get(version)
-        if known is not None:  # HTTP/1.1 or HTTP/1.0
-            self.version, self.protocol = known
-        else:
-            self._parseVersion(version)
+        self.method = method
         if name is None:
-            self.method = method
-            raise HTTPError(
-                httping.NOT_IMPLEMENTED, title="Not Implemented", detail=f"method {self.method} is not implemented"
-            )
-        self.method = name
-        if not target.isprintable() and _TARGET_BAD_TEXT.search(target):  # printable: no control (nor space)
-            raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="invalid byte in request target")
+            raise BadMethod(method)
         self.target = target
         if target[0] == "/":
             if "?" not in target and "#" not in target:
@@ -645,88 +602,41 @@ class Requestant(Parsent):
             return
         if target == "*":
             if name != "OPTIONS":
-                raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="asterisk target is for OPTIONS")
+                raise BadRequestLine("asterisk target is for OPTIONS")
             self.path = "*"
             return
         if target.lower().startswith(("http://", "https://")):
             try:
                 split = urlsplit(target)
             except ValueError:
-                raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="malformed absolute request target")
+                raise BadRequestLine("malformed absolute request target")
             self.path = split.path or "/"
             self.query = split.query
             self.fragment = split.fragment
             return
-        raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="malformed request target")
-
-    def _parseVersion(self, version: str) -> None:
-        """Parse an HTTP-version other than HTTP/1.1 and HTTP/1.0: malformed is 400, other versions 505."""
-        matched = _VERSION_TEXT.match(version)
-        if not matched:
-            raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="malformed HTTP version")
-        self.version = int(matched.group(1)) * 10 + int(matched.group(2))
-        self.protocol = version
-        if self.version not in (10, 11):
-            raise HTTPError(
-                httping.HTTP_VERSION_NOT_SUPPORTED,
-                title="HTTP Version Not Supported",
-                detail=f"{self.protocol} is not supported",
-            )
+        raise BadRequestLine("malformed request target")
 
     def _serve(self) -> None:
         """Map each method name in .methods that can appear in a request line to itself."""
-        self._served = {name: name for name in self.methods if isinstance(name, str) and _TOKEN_TEXT.match(name)}
+        self._served = {name: name for name in self.methods if isinstance(name, str) and TOKEN_TEXT.match(name)}
         self._servedFrom = self.methods
-        self._stock = self.methods == SERVED_METHODS  # request lines parsed for these are kept for all
+        self._stock = self.methods == SERVED_METHODS  # request lines parsed for these are kept in the memo
 
     def _checkFraming(self) -> None:
-        """Check Host, Transfer-Encoding, Content-Length and Expect fields."""
+        """Check the Host field, frame the body (hio.core.http.framing.bodyFraming), check
+        Expect and decide persistence (hio.core.http.framing.keepAlive)."""
         headers = self.headers
         hosts = headers.getall("host", ())
         if len(hosts) > 1 or (self.version == 11 and not hosts):
-            raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="exactly one Host field is required")
-        codings: list[str] = []
-        if "transfer-encoding" in headers:
-            for value in headers.getall("transfer-encoding"):
-                codings.extend(c.strip().lower() for c in value.split(","))
-        lengths: list[str] = []
-        if "content-length" in headers:
-            for value in headers.getall("content-length"):
-                lengths.extend(v.strip() for v in value.split(","))
-        if codings:
-            if lengths:
-                raise HTTPError(
-                    httping.BAD_REQUEST,
-                    title="Bad Request",
-                    detail="Content-Length together with Transfer-Encoding",
-                )
-            if self.version == 10:
-                raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="Transfer-Encoding in HTTP/1.0")
-            if codings != ["chunked"]:
-                raise HTTPError(
-                    httping.NOT_IMPLEMENTED,
-                    title="Not Implemented",
-                    detail="only the chunked transfer coding is supported",
-                )
-            self.chunked = True
-        elif lengths:
-            if not all(DIGITS.match(v) for v in lengths) or len(set(lengths)) != 1:
-                raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="invalid Content-Length")
-            length = int(lengths[0])
-            if length > self.maxBodySize:
-                raise HTTPError(
-                    httping.REQUEST_ENTITY_TOO_LARGE,
-                    title="Payload Too Large",
-                    detail=f"body larger than {self.maxBodySize} bytes",
-                )
-            self.length = length
-        else:
-            self.length = 0
+            raise HTTPException("exactly one Host field is required")
+        self.length, self.chunked, _ = bodyFraming(
+            headers, request=True, version=self.version, maxBodySize=self.maxBodySize
+        )
         if "expect" in headers:
-            expects = [v.strip().lower() for v in headers.getall("expect")]
-            if expects != ["100-continue"]:
-                raise HTTPError(httping.EXPECTATION_FAILED, title="Expectation Failed", detail="unknown expectation")
+            if elements(headers.getall("expect")) != ["100-continue"]:
+                raise BadExpectation("unknown expectation")
             self.expecting = self.version == 11
+        self.checkPersisted()
 
     def parseBody(self) -> Generator[bool | None, None, None]:
         """Parse body
@@ -760,16 +670,11 @@ class Requestant(Parsent):
         while True:
             line = yield from self._line(limit=MAX_CHUNK_LINE, status=httping.BAD_REQUEST, kind="chunk size line")
             field, _, exts = line.partition(b";")
-            field = field.rstrip(b" \t")
-            if not HEX.match(field) or CONTROLS.search(exts):
-                raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="invalid chunk size")
-            size = int(field, 16)
+            size = chunkSize(field.rstrip(b" \t"))
+            if size is None or CONTROL.search(exts):
+                raise BadChunk(f"invalid chunk size line {line[:64]!r}")
             if len(self.body) + size > self.maxBodySize:
-                raise HTTPError(
-                    httping.REQUEST_ENTITY_TOO_LARGE,
-                    title="Payload Too Large",
-                    detail=f"body larger than {self.maxBodySize} bytes",
-                )
+                raise BodyTooLarge(f"body larger than {self.maxBodySize} bytes")
             if size == 0:
                 yield from self._fields(self.trails, "trailer")
                 return
@@ -777,10 +682,5 @@ class Requestant(Parsent):
             while len(self.msg) < 2:
                 yield None
             if self.msg[:2] != CRLF:
-                raise HTTPError(httping.BAD_REQUEST, title="Bad Request", detail="chunk data not ended by CRLF")
+                raise BadChunk("chunk data not ended by CRLF")
             del self.msg[:2]
-
-
-def _title(status: int) -> str:
-    """Reason phrase of status."""
-    return httping.STATUS_DESCRIPTIONS.get(status, "Error")

@@ -11,22 +11,18 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
-import re
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from hio.core.http import httping
+from hio.core.http.framing import bodiless, keepAlive
+from hio.core.http.grammaring import CONTROL_TEXT, STATUS_TEXT, TOKEN_TEXT
 from hio.core.http.httping import HTTPError
+from hio.core.http.memoing import Memo
 from hio.help.hicting import Hict
 
-if TYPE_CHECKING:
-    from hio.core.http.serving import Steward
-    from hio.core.tcp.serving import Remoter
-
 logger = logging.getLogger(__name__)
-
-CRLF = b"\r\n"
 
 SERVER_SOFTWARE = "hio"
 """Value of the Server header field of responses."""
@@ -40,18 +36,6 @@ body or a file (a FileWrapper), so others get a turn. Any other iterator (a
 generator) gives one chunk a pass, so that a body that paces itself by tyme
 (an event stream yielding while a tymer runs) sends a chunk per pass."""
 
-STATUS = re.compile(r"([1-9][0-9]{2})(?: ([^\x00-\x08\x0a-\x1f\x7f]*))?\Z")
-"""WSGI status string: three digit code, optional reason phrase."""
-
-TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
-"""Header field name."""
-
-DIGITS = re.compile(r"[0-9]{1,18}\Z")
-"""Content-Length value."""
-
-BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
-"""Bytes no header field value may hold: CR and LF would inject fields."""
-
 HOP_BY_HOP = ("connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection")
 """Header fields the server owns; an application's values for them are dropped
 (except that an application's ``Connection: close`` closes the connection)."""
@@ -60,24 +44,13 @@ OWNED = frozenset((*HOP_BY_HOP, "content-length", "date", "server"))
 """Header fields that the head builder looks at: hop by hop ones, the length,
 and those it adds itself when the application did not."""
 
-MEMO_SIZE = 256
-"""Most entries each validation memo below holds, so that no client or
-application can make them grow without bound."""
 
-_statusLines: dict = {}  # status string as given -> validated status line
-_goodNames: set = set()  # header field names already checked to be tokens
-_dated = (0, "", b"")  # (second, its Date value, its Date and Server lines as bytes): made once per second
-# what makes a whole response's head -> its parts around the Date and Server lines, the length and
-# persistence it gives, and whether the body goes out as it is (not cut, not left out)
-_heads: dict = {}
-_checkedFields: set = set()  # tuples of response header fields already found good as they are
-
-
-def statusLine(status: int | str) -> str:
+def statusLine(status: int | str, memo: Memo | None = None) -> str:
     """Return WSGI status string "200 OK" for int status or validated status string.
 
     Parameters:
         status (int | str): status code, or code and reason phrase
+        memo (Memo | None): where the status strings validated are kept, None keeps none
 
     Raises:
         ValueError: when status is not a valid status
@@ -90,48 +63,63 @@ def statusLine(status: int | str) -> str:
         status = status.decode("latin-1")
     if not isinstance(status, str):
         raise ValueError(f"invalid status {status!r}")
-    line = _statusLines.get(status)  # applications answer with a few statuses, over and over
-    if line is not None:
-        return line
+    if memo is not None:
+        line = memo.statusLines.get(status)  # applications answer with a few statuses, over and over
+        if line is not None:
+            return line
     given = status
     status = status.strip()
-    matched = STATUS.match(status)
+    matched = STATUS_TEXT.match(status)
     if not matched:
         raise ValueError(f"invalid status {status!r}")
     if not matched.group(2):
         status = statusLine(int(matched.group(1)))
-    if len(_statusLines) < MEMO_SIZE:
-        _statusLines[given] = status
+    if memo is not None and len(memo.statusLines) < memo.size:
+        memo.statusLines[given] = status
     return status
 
 
 def statusCode(status: str) -> int:
-    """Return the int code of WSGI status string status."""
+    """Return the int code of WSGI status string status.
+
+    Parameters:
+        status: a WSGI status such as 200 OK
+    """
     return int(status[:3])
 
 
-def httpDate() -> str:
+def httpDate(memo: Memo | None = None) -> str:
     """Return the current date formatted for the Date header field.
 
-    The field has a resolution of one second, so it is formatted once per second.
+    The field has a resolution of one second, so with a memo it is formatted
+    once per second.
+
+    Parameters:
+        memo (Memo | None): where the date of this second is kept, None keeps none
     """
-    global _dated
     now = int(time.time())
-    if now != _dated[0]:
+    if memo is None:
+        return email.utils.formatdate(now, usegmt=True)
+    if now != memo.dated[0]:
         date = email.utils.formatdate(now, usegmt=True)
-        _dated = (now, date, f"Date: {date}\r\nServer: {SERVER_SOFTWARE}".encode("latin-1"))
-    return _dated[1]
+        memo.dated = (now, date, f"Date: {date}\r\nServer: {SERVER_SOFTWARE}".encode("latin-1"))
+    return memo.dated[1]
 
 
-def _stamp() -> bytes:
+def _stamp(memo: Memo) -> bytes:
     """Return the Date and Server header lines (without the final CRLF), formatted once per second."""
-    if int(time.time()) != _dated[0]:
-        httpDate()
-    return _dated[2]
+    if int(time.time()) != memo.dated[0]:
+        httpDate(memo)
+    return memo.dated[2]
 
 
-def checkHeader(name: str | bytes, value: object) -> tuple[str, str]:
+def checkHeader(name: str | bytes, value: object, memo: Memo | None = None) -> tuple[str, str]:
     """Return (name, value) as str after checking that neither can inject fields.
+
+    Parameters:
+        name (str | bytes): field name, a token
+        value (object): field value, made a str when not str or bytes
+        memo (Memo | None): where the names found good are kept, None keeps none
 
     Raises:
         ValueError: when name is not a token or value holds CR, LF or controls
@@ -140,12 +128,12 @@ def checkHeader(name: str | bytes, value: object) -> tuple[str, str]:
         name = name.decode("latin-1")
     if not isinstance(value, str):
         value = value.decode("latin-1") if isinstance(value, bytes) else str(value)
-    if not isinstance(name, str) or name not in _goodNames:
-        if not isinstance(name, str) or not TOKEN.match(name):
+    if not isinstance(name, str) or memo is None or name not in memo.goodNames:
+        if not isinstance(name, str) or not TOKEN_TEXT.match(name):
             raise ValueError(f"invalid header field name {name!r}")
-        if len(_goodNames) < MEMO_SIZE:
-            _goodNames.add(name)
-    if not value.isprintable() and BAD_VALUE.search(value):  # printable holds no control byte
+        if memo is not None and len(memo.goodNames) < memo.size:
+            memo.goodNames.add(name)
+    if not value.isprintable() and CONTROL_TEXT.search(value):  # printable holds no control byte
         raise ValueError(f"invalid header field value for {name}")
     return name, value
 
@@ -157,6 +145,7 @@ def errorMessage(
     close: bool = True,
     head: bool = False,
     body: bytes | None = None,
+    memo: Memo | None = None,
 ) -> bytes:
     """Return the bytes of a short plain text response with status.
 
@@ -167,12 +156,13 @@ def errorMessage(
         close (bool): True adds ``Connection: close``
         head (bool): True leaves out the body (response to HEAD)
         body (bytes | None): the body, None makes it of the status line and detail
+        memo (Memo | None): the server's memo (the Date of this second), None keeps nothing
     """
-    line = statusLine(status)
+    line = statusLine(status, memo)
     if body is None:
         body = (line + (f": {detail}" if detail else "") + "\n").encode("utf-8", "replace")
     fields = [
-        ("Date", httpDate()),
+        ("Date", httpDate(memo)),
         ("Server", SERVER_SOFTWARE),
         ("Content-Type", "text/plain; charset=utf-8"),
         ("Content-Length", str(len(body))),
@@ -180,10 +170,24 @@ def errorMessage(
     if close:
         fields.append(("Connection", "close"))
     for name, value in (headers or {}).items():
-        fields.append(checkHeader(name, value))
+        fields.append(checkHeader(name, value, memo))
     lines = [f"{Responder.HttpVersionString} {line}"] + [f"{n}: {v}" for n, v in fields]
     msg = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
     return msg if head else msg + body
+
+
+class _Outlet(Protocol):
+    """Where a Responder writes its response: a tcp Remoter, or the connection core
+    (hio.core.http.exchanging.Exchange) that holds the Remoter's transmit buffer."""
+
+    txbs: bytearray
+
+    def tx(self, data: bytes | bytearray | memoryview) -> None:
+        """Queue data to send.
+
+        Parameters:
+            data: the bytes to send
+        """
 
 
 class FileWrapper:
@@ -238,14 +242,13 @@ def headFields(msg: bytes) -> Hict:
 
 
 def persistedBy(environ: dict[str, Any]) -> bool:
-    """Return True when the request described by WSGI environ keeps its connection open."""
-    connection = environ.get("HTTP_CONNECTION")
-    if not connection:
-        return environ.get("SERVER_PROTOCOL") == "HTTP/1.1"
-    tokens = {t.strip().lower() for t in connection.split(",")}
-    if environ.get("SERVER_PROTOCOL") == "HTTP/1.1":
-        return "close" not in tokens
-    return "keep-alive" in tokens and "close" not in tokens
+    """Return True when the request described by WSGI environ keeps its connection open
+    (hio.core.http.framing.keepAlive; a protocol other than HTTP/1.1 counts as HTTP/1.0).
+
+    Parameters:
+        environ: the WSGI environ of the request
+    """
+    return keepAlive(11 if environ.get("SERVER_PROTOCOL") == "HTTP/1.1" else 10, environ.get("HTTP_CONNECTION"))
 
 
 class Responder:
@@ -306,21 +309,27 @@ class Responder:
 
     def __init__(
         self,
-        incomer: Remoter,
+        incomer: _Outlet,
         app: Callable[..., Any],
         environ: dict[str, Any],
         chunkable: bool = False,
         delay: float | None = None,
+        memo: Memo | None = None,
     ) -> None:
         """Initialize instance.
 
         Parameters:
-            incomer (Remoter): incoming connection whose .tx queues bytes to send
+            incomer (Remoter): incoming connection whose .tx queues bytes to
+                send (any object with .tx and .txbs, such as the connection core
+                hio.core.http.exchanging.Exchange)
             app (callable): WSGI application
             environ (dict): WSGI environment of the request
             chunkable (bool): True means the client accepts chunked transfer coding
             delay (float | None): lingering tyme, None means Delay
+            memo (Memo | None): memo shared with the other responders of a
+                server, None makes one of its own
         """
+        self.memo = memo if memo is not None else Memo()
         self.incomer = incomer
         self.app = app
         self.delay = float(delay) if delay is not None else self.Delay
@@ -350,11 +359,11 @@ class Responder:
         self.chunked = False
         self.length: int | None = None
         self.size = 0
-        if "HTTP_CONNECTION" in environ:
-            self.persisted = persistedBy(environ)
-        else:  # as persistedBy without a Connection field
-            self.persisted = environ.get("SERVER_PROTOCOL") == "HTTP/1.1"
-        self.head = environ.get("REQUEST_METHOD") == "HEAD"
+        self.persisted = keepAlive(
+            11 if environ.get("SERVER_PROTOCOL") == "HTTP/1.1" else 10, environ.get("HTTP_CONNECTION")
+        )
+        self.method = environ.get("REQUEST_METHOD", "GET")
+        self.head = self.method == "HEAD"
         self.ended = False
         self.closed = False
         self.errored = False
@@ -402,20 +411,20 @@ class Responder:
 
     @property
     def bodiless(self) -> bool:
-        """True when this response must carry no body (HEAD, 1xx, 204, 304)."""
-        code = statusCode(self.status)
-        return self.head or code < 200 or code in (204, 304)
+        """True when this response must carry no body (HEAD, 1xx, 204, 304:
+        hio.core.http.framing.bodiless)."""
+        return bodiless(int(self.status[:3]), self.method)
 
     def _override(self) -> None:
         """Apply ._status and ._headers of an attributized body generator."""
         status = getattr(self.iterable, "_status", None)
         if status is not None:
-            self.status = statusLine(status)
+            self.status = statusLine(status, self.memo)
         headers = getattr(self.iterable, "_headers", None)
         if headers:
             items = headers.items() if hasattr(headers, "items") else headers
             for name, value in items:
-                name, value = checkHeader(name, value)
+                name, value = checkHeader(name, value, self.memo)
                 self.headers[name] = value
 
     def build(self) -> bytes:
@@ -424,7 +433,7 @@ class Responder:
         Decides the framing of the body: Content-Length, chunked or to close.
         """
         before, after = self._headParts()
-        return before if after is None else before + _stamp() + after
+        return before if after is None else before + _stamp(self.memo) + after
 
     def _headParts(self) -> tuple[bytes, bytes | None]:
         """Return the head as the bytes before the Date and Server lines and the bytes after them.
@@ -483,7 +492,7 @@ class Responder:
         stamped = not (dated or served)
         if not stamped:
             if not dated:
-                lines.append("Date: " + httpDate())
+                lines.append("Date: " + httpDate(self.memo))
             if not served:
                 lines.append("Server: " + SERVER_SOFTWARE)
         at = len(lines)  # where the Date and Server lines go
@@ -572,25 +581,26 @@ class Responder:
                 exc_info = None
         elif self.started:
             raise RuntimeError("start_response called again without exc_info")
-        line = _statusLines.get(status) if type(status) is str else None
+        memo = self.memo
+        line = memo.statusLines.get(status) if type(status) is str else None
         if line is None:
-            line = statusLine(status)
+            line = statusLine(status, memo)
         try:
             fields = tuple(response_headers)
-            known = fields in _checkedFields  # applications send the same few sets of fields over and over
+            known = fields in memo.checkedFields  # applications send the same few sets of fields over and over
         except TypeError:  # unhashable: checked field by field below
             fields, known = tuple(tuple(field) for field in response_headers), False
         if not known:
             good = True
             checked = []
             for name, value in fields:
-                if type(name) is str and type(value) is str and name in _goodNames and value.isprintable():
+                if type(name) is str and type(value) is str and name in memo.goodNames and value.isprintable():
                     checked.append((name, value))  # checked before, and printable holds no control byte
                 else:
-                    checked.append(checkHeader(name, value))
+                    checked.append(checkHeader(name, value, memo))
                     good = False
-            if good and len(_checkedFields) < MEMO_SIZE and all(type(field) is tuple for field in fields):
-                _checkedFields.add(fields)
+            if good and len(memo.checkedFields) < memo.size and all(type(field) is tuple for field in fields):
+                memo.checkedFields.add(fields)
             fields = tuple(checked)
         self.status = line
         self._fields = fields  # made into the .headers Hict only when someone asks for it
@@ -665,13 +675,14 @@ class Responder:
             return False
         if len(parts) == 1 and type(parts[0]) is bytes and self._fields is not None and self._keepsHeads:
             body = parts[0]  # the usual answer: one piece, with a head sent before
-            known = _heads.get(
+            memo = self.memo
+            known = memo.responseHeads.get(
                 (self.status, self._fields, self.persisted, self.head, self.environ.get("SERVER_PROTOCOL"), len(body))
             )
             if known is not None and known[4]:  # that head, and the body goes as it is
                 before, after, self.length, self.persisted, _ = known
-                dated = _dated  # _stamp, written out on this hot path
-                head = before + (dated[2] if int(time.time()) == dated[0] else _stamp()) + after
+                dated = memo.dated  # _stamp, written out on this hot path
+                head = before + (dated[2] if int(time.time()) == dated[0] else _stamp(memo)) + after
                 self.headed = True
                 self._sent = head
                 self.size = len(body)
@@ -692,8 +703,7 @@ class Responder:
         self.headed = True
         self._sent = head
         length = self.length
-        code = int(self.status[:3])
-        if self.head or code < 200 or code in (204, 304):  # .bodiless
+        if self.bodiless:
             body = b""
         elif length is not None and len(body) != length:
             if len(body) > length:
@@ -728,19 +738,24 @@ class Responder:
             self.environ.get("SERVER_PROTOCOL"),
             len(body),
         )
-        known = _heads.get(key)
+        memo = self.memo
+        known = memo.responseHeads.get(key)
         if known is None:
             before, after = self._headParts()
             if after is None:
                 return before
-            code = int(self.status[:3])
             length = self.length
-            bodied = not (self.head or code < 200 or code in (204, 304))
-            known = (before, after, length, self.persisted, bodied and (length is None or length == len(body)))
-            if len(_heads) < MEMO_SIZE:
-                _heads[key] = known
+            known = (
+                before,
+                after,
+                length,
+                self.persisted,
+                not self.bodiless and (length is None or length == len(body)),
+            )
+            if len(memo.responseHeads) < memo.size:
+                memo.responseHeads[key] = known
         before, after, self.length, self.persisted, _ = known
-        return before + _stamp() + after
+        return before + _stamp(memo) + after
 
     def _end(self) -> None:
         """Finish the response after the body iterator is exhausted."""
@@ -771,11 +786,13 @@ class Responder:
         try:
             if isinstance(ex, HTTPError):  # its status, headers and rendered lines
                 status = f"{ex.status} {ex.reason}" if 100 <= ex.status <= 999 else httping.INTERNAL_SERVER_ERROR
-                msg = errorMessage(status, headers=ex.headers, close=close, head=self.head, body=ex.render())
+                msg = errorMessage(
+                    status, headers=ex.headers, close=close, head=self.head, body=ex.render(), memo=self.memo
+                )
             else:
-                msg = errorMessage(httping.INTERNAL_SERVER_ERROR, close=close, head=self.head)
+                msg = errorMessage(httping.INTERNAL_SERVER_ERROR, close=close, head=self.head, memo=self.memo)
         except ValueError:
-            msg = errorMessage(httping.INTERNAL_SERVER_ERROR, close=not self.persisted, head=self.head)
+            msg = errorMessage(httping.INTERNAL_SERVER_ERROR, close=not self.persisted, head=self.head, memo=self.memo)
         self.headed = True
         self._sent = msg
         self.incomer.tx(msg)
@@ -793,7 +810,7 @@ class CustomResponder:
         Server: IoBook.local
 
     Attributes:
-        steward (Steward | None): steward of the connection
+        steward (Any): steward of the connection (a hio.core.http.serving.Steward), if any
         status (int): status code
         headers (Hict): header fields; once built, those of the built message
             (with Content-Type of data, Content-Length, Date and Server)
@@ -806,7 +823,7 @@ class CustomResponder:
 
     def __init__(
         self,
-        steward: Steward | None = None,
+        steward: Any = None,
         status: int = 200,
         headers: dict[str, Any] | None = None,
         body: bytes = b"",
@@ -815,7 +832,7 @@ class CustomResponder:
         """Initialize instance.
 
         Parameters:
-            steward (Steward | None): steward of the connection
+            steward (Any): steward of the connection (a hio.core.http.serving.Steward), if any
             status (int): status code
             headers (dict | None): header fields
             body (bytes): body
@@ -836,7 +853,14 @@ class CustomResponder:
         data: Any = None,
     ) -> None:
         """Reinitialize anything that is not None This enables creating another
-        response on a connection"""
+        response on a connection
+
+        Parameters:
+            status: the status code
+            headers: header fields
+            body: the body bytes
+            data: a body to send as JSON
+        """
         if status is not None:
             self.status = status
         if headers is not None:
@@ -854,9 +878,9 @@ class CustomResponder:
         body: bytes | None = None,
         data: Any = None,
     ) -> bytearray:
-        """Build and return response message
+        """Build and return response message. Each parameter None keeps the current value.
 
-        Parameters (each None keeps the current value):
+        Parameters:
             status (int | None): status code
             headers (dict | None): header fields
             body (bytes | None): body
@@ -872,8 +896,7 @@ class CustomResponder:
         if self.data is not None:
             body = json.dumps(self.data, separators=(",", ":")).encode("utf-8")
             fields["Content-Type"] = "application/json"
-        code = statusCode(line)
-        if code >= 200 and code not in (204, 304):
+        if not bodiless(statusCode(line)):
             fields["Content-Length"] = str(len(body))
         else:
             body = b""

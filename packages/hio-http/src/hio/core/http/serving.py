@@ -25,13 +25,15 @@ import contextlib
 import io
 import logging
 import sys
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_to_bytes
 
 from hio.base.servicing import Alias, ServiceDoer
 from hio.core.http import httping
-from hio.core.http.conducting import Conductor
+from hio.core.http.conducting import Conductor, Connection, _Field
+from hio.core.http.grammaring import CR, CRLF, LF
+from hio.core.http.memoing import ENVIRON_KEYS_SIZE, Memo
 from hio.core.http.requesting import (
     MAX_BODY_SIZE,
     MAX_HEADER_BYTES,
@@ -69,35 +71,35 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-CRLF = b"\r\n"
-LF = b"\n"
-CR = b"\r"
 
-ENVIRON_KEYS_SIZE = 1024
-"""Most header field names whose WSGI environ keys are remembered."""
-
-_ENVIRON_KEYS: dict = {}  # header field name as sent -> its environ key, "" for those left out
-
-
-def environKey(name: str) -> str:
+def environKey(name: str, memo: Memo | None = None) -> str:
     """Return the WSGI environ key of header field name, "" when the field is left out.
 
     Fields whose names hold an underscore are left out, so that they cannot
     pose as others (``X_Forwarded`` as ``X-Forwarded``); Content-Type and
     Content-Length have keys of their own; Transfer-Encoding is the server's.
+
+    Parameters:
+        name (str): header field name as sent
+        memo (Memo | None): where the keys are remembered, None remembers none
     """
     lower = name.lower()
     if "_" in lower or lower in ("content-type", "content-length", "transfer-encoding"):
         key = ""
     else:
         key = "HTTP_" + lower.upper().replace("-", "_")
-    if len(_ENVIRON_KEYS) < ENVIRON_KEYS_SIZE:
-        _ENVIRON_KEYS[name] = key
+    if memo is not None and len(memo.environKeys) < ENVIRON_KEYS_SIZE:
+        memo.environKeys[name] = key
     return key
 
 
 def notFoundApp(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-    """WSGI application of a Server made without one: 404 for everything."""
+    """WSGI application of a Server made without one: 404 for everything.
+
+    Parameters:
+        environ: the WSGI environ
+        start_response: the WSGI start_response
+    """
     body = b"404 Not Found\n"
     start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
     return [body]
@@ -133,11 +135,13 @@ class Server(Conductor):
     Attributes:
         name (str): name of the server
         app (callable): WSGI application
-        reqs (dict): Requestant of each connection keyed by ca; it holds the
-            last request parsed until the next one begins to arrive
-        reps (dict): Responder of each connection keyed by ca: of the
-            response in process, or of the last response, kept with its
+        reqs (Mapping): view: the Requestant of each connection keyed by ca;
+            it holds the last request parsed until the next one begins to arrive
+        reps (Mapping): view: the Responder of each connection keyed by ca:
+            of the response in process, or of the last response, kept with its
             status and headers until the next request is parsed
+        connections (dict): the record of each connection keyed by ca (see
+            hio.core.http.conducting.Connection), where the two views above look
         servant (hio.core.tcp.serving.Server): TCP (TLS for https) server
         scheme (str): "http" or "https"
         tymeout (float): tyme in seconds before a stale connection is closed
@@ -154,6 +158,13 @@ class Server(Conductor):
     1.4 MiB: maxUnsent, plus conducting.RX_LIMIT (256 KiB) of requests
     waiting to be parsed, plus one pass of reads (16 reads of bufsize).
     A client that reads nothing for tymeout is closed.
+
+    The connection parameters (host, port, scheme, the limits...) are those of
+    Conductor, given by keyword::
+
+        server = Server(app=app, host="127.0.0.1", port=8080)  # port 0: any free port
+        server.reopen()  # listens; .eha is then the address bound
+        doing.Doist(real=True).do(doers=[ServerDoer(server=server)])
     """
 
     Tymeout = 5.0
@@ -172,8 +183,10 @@ class Server(Conductor):
         Parameters:
             name (str): name of the server
             app (callable | None): WSGI application, None answers 404
-            reqs (dict | None): Requestants keyed by ca
-            reps (dict | None): Responders keyed by ca
+            reqs (dict | None): not used: each connection's requestant lives
+                in its record (.reqs is a view of them); kept for the position
+                of the parameters after it
+            reps (dict | None): not used, as reqs (.reps is a view)
             pa (tuple): servant, bufsize, wl, ha, host, port, eha, scheme and
                 tymeout by position, as by keyword
             kwa (dict): the connection parameters of Conductor: servant (TCP
@@ -187,45 +200,32 @@ class Server(Conductor):
         """
         super().__init__(*pa, name=name, **kwa)
         self.app = app if app is not None else notFoundApp
-        self.reqs = reqs if reqs is not None else {}
-        self.reps = reps if reps is not None else {}
         self._base: tuple[Any, dict[str, Any]] | None = None  # (servant ha, the environ part every request shares)
-        self._bases: dict[tuple[Any, ...], dict[str, Any]] = {}  # ca -> that part with REMOTE_ADDR and REMOTE_PORT
-        # ca -> (the whole head of its last request, the environ it made): a keep-alive client repeats its head
-        self._made: dict[tuple[Any, ...], tuple[bytes, dict[str, Any]]] = {}
-        self._active: dict[tuple[Any, ...], None] = {}  # ca (an ordered set) of the responses in process
+        self._active: dict[tuple[Any, ...], Connection] = {}  # the records (an ordered set) of the responses in process
+
+    @property
+    def reqs(self) -> Mapping[tuple[Any, ...], Requestant]:
+        """The Requestant of each connection, by ca (a view of .connections)."""
+        return _Field(self.connections, lambda conn: conn.exchange.requestant)
+
+    @property
+    def reps(self) -> Mapping[tuple[Any, ...], Responder]:
+        """The Responder of each connection that has one, by ca (a view of .connections)."""
+        return _Field(self.connections, lambda conn: conn.responder)
 
     def close(self) -> None:
-        """Close all reqs, reps, and ixes"""
+        """Close all connections (their requestants and responders) and the listen socket."""
         super().close()
-        for responder in self.reps.values():
-            responder.close()
-        self.reps.clear()
-        self.reqs.clear()
         self._active.clear()
 
-    def _admit(self, ca: tuple[Any, ...], ix: Remoter) -> None:
-        """Make the Requestant of new connection ix."""
-        self.reqs[ca] = Requestant(remoter=ix, **self.limits)
-
-    def _forget(self, ca: tuple[Any, ...]) -> None:
-        """Drop the Requestant and close the Responder of ca."""
-        responder = self.reps.pop(ca, None)
+    def _forget(self, conn: Connection) -> None:
+        """Close the Responder of conn and drop what its environs share."""
+        responder = conn.responder
         if responder is not None:
+            conn.responder = None
             responder.close()
-        self.reqs.pop(ca, None)
-        self._bases.pop(ca, None)
-        self._made.pop(ca, None)
-        self._active.pop(ca, None)
-
-    def _busy(self, ca: tuple[Any, ...]) -> bool:
-        """True while a response is in process on ca."""
-        return ca in self._active
-
-    def _pending(self, ca: tuple[Any, ...]) -> bool:
-        """True while part of a request has arrived on ca."""
-        requestant = self.reqs.get(ca)
-        return requestant is not None and requestant.pending
+        conn.base = conn.made = None
+        self._active.pop(conn.ca, None)
 
     def buildEnviron(self, requestant: Requestant) -> dict[str, Any]:
         """Returns wisgi environment dictionary for supplied requestant
@@ -234,11 +234,15 @@ class Server(Conductor):
         decoded, header fields become ``HTTP_`` variables (fields whose names hold
         an underscore are left out, so that they cannot pose as others) with
         repeated fields joined by commas.
+
+        Parameters:
+            requestant: the Requestant holding the parsed request
         """
         ca = requestant.remoter.ca if requestant.remoter is not None else ("", 0)
-        head = requestant._head  # a whole head kept by the requestants, seen before
-        if head is not None and not requestant.body:
-            made = self._made.get(ca)
+        conn = self.connections.get(ca)
+        head = requestant.kept  # a whole head kept by the memo, seen before
+        if head is not None and not requestant.body and conn is not None:
+            made = conn.made
             if made is not None and made[0] is head:  # the same head again on ca: the same environ
                 environ = made[1].copy()
                 environ["wsgi.input"] = io.BytesIO(b"")
@@ -247,11 +251,11 @@ class Server(Conductor):
         if path != "*" and ("%" in path or not path.isascii()):
             path = unquote_to_bytes(path.encode("latin-1")).decode("latin-1")
         body = bytes(requestant.body) if requestant.body else b""
-        base = self._bases.get(ca)
+        base = conn.base if conn is not None else None
         if base is None:  # the first request on ca
             base = {**self._baseEnviron(), "REMOTE_ADDR": str(ca[0]), "REMOTE_PORT": str(ca[1])}
-            if ca in self.reqs:  # kept while the connection is
-                self._bases[ca] = base
+            if conn is not None:  # kept while the connection is
+                conn.base = base
         environ = base.copy()
         environ["REQUEST_METHOD"] = requestant.method
         environ["PATH_INFO"] = path
@@ -263,18 +267,19 @@ class Server(Conductor):
             environ["CONTENT_TYPE"] = headers["content-type"]
         if body or (requestant.length is not None and "content-length" in headers):
             environ["CONTENT_LENGTH"] = str(len(body))
+        keys = self.memo.environKeys
         for name, value in headers.items():
-            key = _ENVIRON_KEYS.get(name)
+            key = keys.get(name)
             if key is None:
-                key = environKey(name)
+                key = environKey(name, self.memo)
             if not key:
                 continue
             if key in environ:  # a repeated field
                 environ[key] += ("; " if key == "HTTP_COOKIE" else ",") + value
             else:
                 environ[key] = value
-        if head is not None and not body and ca in self.reqs:  # kept while the connection is
-            self._made[ca] = (head, {**environ, "wsgi.input": None})
+        if head is not None and not body and conn is not None:  # kept while the connection is
+            conn.made = (head, {**environ, "wsgi.input": None})
         return environ
 
     def _baseEnviron(self) -> dict[str, Any]:
@@ -320,66 +325,54 @@ class Server(Conductor):
         if not stirred:
             return
         self._stirred = {}
-        reqs = self.reqs
+        connections = self.connections
         serviceReq = self._serviceReq
-        for ca in stirred:
-            requestant = reqs.get(ca)
-            if requestant is not None:
+        for ca, conn in stirred.items():
+            if connections.get(ca) is conn:
                 try:  # as _guard does, without a call in between
-                    serviceReq(ca, requestant)
+                    serviceReq(conn)
                 except Exception as ex:
                     self._fault(ca, ex)
 
-    def _serviceReq(self, ca: tuple[Any, ...], requestant: Requestant) -> None:
-        """Parse on ca and start a Responder for a whole request.
+    def _serviceReq(self, conn: Connection) -> None:
+        """Parse on conn and start a Responder for a whole request.
 
-        The request answered last stays in the requestant (and its response in
-        .reps) until bytes of the next one arrive (or the client closes).
+        The request answered last stays in the requestant (and its response
+        in .reps) until bytes of the next one arrive (or the client closes).
         """
-        active = self._active
-        if active and ca in active:
-            return  # one response at a time; pipelined requests wait in .rxbs
-        ix = requestant.remoter
-        if ix is not None and len(ix.txbs) >= self.maxUnsent:
-            return  # the client does not read: the next request waits until it does (see _flush)
-        responder = self.reps.get(ca)
-        if responder is not None and requestant.ended:  # answered: the next request begins now
-            if ix is not None and not ix.rxbs and ca not in self.cutoffs:
-                return
-            # a keep-alive repeat of the bodiless head just answered is taken as parsed already
-            if ix is None or requestant.msg is not ix.rxbs or not requestant._again():
-                requestant.reinit()
-        if not self._advance(ca, requestant):
+        requestant = conn.exchange.advance()  # one at a time: no request while one is answered
+        if requestant is None:
+            self._settle(conn)
             return
         environ = self.buildEnviron(requestant)
-        if responder is not None and responder.app is self.app and responder.incomer is ix:
+        responder = conn.responder
+        if responder is not None and responder.app is self.app:
             responder.delay = self.delay
             responder.reset(environ, chunkable=requestant.version == 11)
         else:
-            assert ix is not None  # a server's requestants parse its connections
-            responder = Responder(
-                incomer=ix,
+            responder = conn.responder = Responder(
+                incomer=conn.exchange,  # what the response writes goes to the core, which holds the remoter's .txbs
                 app=self.app,
                 environ=environ,
                 chunkable=requestant.version == 11,
                 delay=self.delay,
+                memo=self.memo,
             )
-            self.reps[ca] = responder
-        self._serviceRep(ca, responder, requestant)  # at once: most responses are whole in their first pass
+        self._serviceRep(conn, responder)  # at once: most responses are whole in their first pass
 
     def serviceReps(self) -> None:
         """Service pending responders: those of the responses in process."""
         if not self._active:
             return
-        reps = self.reps
-        for ca in list(self._active):
-            responder = reps.get(ca)
-            if responder is None:
+        connections = self.connections
+        for ca, conn in list(self._active.items()):
+            responder = conn.responder
+            if responder is None or connections.get(ca) is not conn:
                 self._active.pop(ca, None)
             else:
-                self._guard(ca, self._serviceRep, responder)
+                self._guard(conn, self._serviceRep, responder)
 
-    def _serviceRep(self, ca: tuple[Any, ...], responder: Responder, requestant: Requestant | None = None) -> None:
+    def _serviceRep(self, conn: Connection, responder: Responder) -> None:
         """Run responder; on its end keep the connection for the next request or close it.
 
         A response not ended in this pass is in process (in ._active) until
@@ -389,32 +382,29 @@ class Server(Conductor):
         gets its response within the same pass either way.
 
         Parameters:
-            ca (tuple): connection address
+            conn (Connection): the connection's record
             responder (Responder): its responder
-            requestant (Requestant | None): its requestant, None looks it up
         """
         responder.service()
+        ca = conn.ca
         if responder.ended:
             if self._active:
                 self._active.pop(ca, None)  # kept in .reps, with its request in .reqs, until the next request
             if not responder.closed:
                 responder.close()
-            if requestant is None:
-                requestant = self.reqs.get(ca)
-            if responder.persisted and requestant is not None and requestant.persisted:
-                self._sending[ca] = True  # its tymer restarts when it is flushed, at the end of the pass
-                ix = requestant.remoter
-                cutoffs = self.cutoffs
-                if ix is None or ix.rxbs or (cutoffs and ca in cutoffs):  # a pipelined request may wait in .rxbs
-                    self._stirred[ca] = None
+            if conn.exchange.finish(responder.persisted):  # kept for the next request
+                conn.restart = True  # its tymer restarts when it is flushed, at the end of the pass
+                self._sending[ca] = conn
+                if conn.ix.rxbs or conn.cutoff:  # a pipelined request may wait in .rxbs
+                    self._stirred[ca] = conn
                 return
             self.finish(ca)
-        elif ca in self.cutoffs:  # client went away while its response streams
+        elif conn.cutoff:  # client went away while its response streams
             self.closeConnection(ca)
             return
         else:
-            self._active[ca] = None
-        self._sending.setdefault(ca, None)
+            self._active[ca] = conn
+        self._sending[ca] = conn
 
     def _serviceExchanges(self) -> None:
         """Responses in process go on first; then the requests that arrived are
@@ -525,7 +515,8 @@ class BareServer(Conductor):
 
     Attributes:
         servant (hio.core.tcp.serving.Server): TCP (TLS for https) server
-        stewards (dict): Steward of each connection keyed by ca
+        stewards (Mapping): view: the Steward of each connection keyed by ca
+        connections (dict): the record of each connection keyed by ca
         dictable (bool): True means deserialize JSON request bodies
         timeout (float): tyme in seconds before a stale connection is closed
         steward (type): Steward class made for each connection
@@ -550,7 +541,9 @@ class BareServer(Conductor):
 
         Parameters:
             servant (hio.core.tcp.serving.Server | None): TCP server, None makes one
-            stewards (dict | None): Stewards keyed by ca
+            stewards (dict | None): not used: each connection's Steward lives in
+                its record (.stewards is a view of them); kept for the position
+                of the parameters after it
             name (str): name of the server
             pa (tuple): bufsize, wl, ha, host, port, eha, scheme, dictable and
                 timeout by position, as by keyword
@@ -574,37 +567,30 @@ class BareServer(Conductor):
             pa = pa[:7]
         self.timeout = float(timeout) if timeout is not None else self.Timeout
         kwa["tymeout"] = self.timeout
-        super().__init__(servant, *pa, name=name, **kwa)
-        self.stewards = stewards if stewards is not None else {}
         self.dictable = bool(dictable)
+        super().__init__(servant, *pa, name=name, **kwa)
         self.steward = steward if steward is not None else Steward
-        self._pouring: dict[tuple[Any, ...], None] = {}  # ca (an ordered set) of stewards pouring a response
+        self._pouring: dict[tuple[Any, ...], Connection] = {}  # records (an ordered set) of stewards pouring a response
 
-    def _admit(self, ca: tuple[Any, ...], ix: Remoter) -> None:
-        """Make the Steward of new connection ix."""
-        requestant = Requestant(remoter=ix, dictable=self.dictable, **self.limits)
-        self.stewards[ca] = self.steward(remoter=ix, requestant=requestant, dictable=self.dictable)
+    @property
+    def stewards(self) -> Mapping[tuple[Any, ...], Steward]:
+        """The Steward of each connection, by ca (a view of .connections)."""
+        return _Field(self.connections, lambda conn: conn.steward)
 
-    def _forget(self, ca: tuple[Any, ...]) -> None:
-        """Drop the Steward of ca."""
-        steward = self.stewards.pop(ca, None)
+    def _admit(self, conn: Connection) -> None:
+        """Make the Steward of new connection conn, with the requestant of its core."""
+        conn.steward = self.steward(remoter=conn.ix, requestant=conn.exchange.requestant, dictable=self.dictable)
+
+    def _forget(self, conn: Connection) -> None:
+        """Drop the Steward of conn."""
+        steward = conn.steward
+        conn.steward = None
         if steward is not None and steward.pourer is not None:
             steward.pourer.close()
-
-    def _busy(self, ca: tuple[Any, ...]) -> bool:
-        """True while a response is in process on ca."""
-        steward = self.stewards.get(ca)
-        return steward is not None and steward.waited
-
-    def _pending(self, ca: tuple[Any, ...]) -> bool:
-        """True while part of a request has arrived on ca."""
-        steward = self.stewards.get(ca)
-        return steward is not None and steward.requestant.pending
 
     def close(self) -> None:
         """Close all ixes for all stewards"""
         super().close()
-        self.stewards.clear()
         self._pouring.clear()
 
     def serviceStewards(self) -> None:
@@ -621,32 +607,26 @@ class BareServer(Conductor):
         if not due:
             return
         self._pouring = {}
-        stewards = self.stewards
-        for ca in due:
-            steward = stewards.get(ca)
-            if steward is None:
+        connections = self.connections
+        for ca, conn in due.items():
+            steward = conn.steward
+            if steward is None or connections.get(ca) is not conn:
                 continue
-            self._guard(ca, self._serviceSteward, steward)
-            self._sending[ca] = None
-            if steward.waited and ca in stewards:
-                self._pouring[ca] = None
+            self._guard(conn, self._serviceSteward, steward)
+            self._sending[ca] = conn
+            if steward.waited and connections.get(ca) is conn:
+                self._pouring[ca] = conn
 
-    def _serviceSteward(self, ca: tuple[Any, ...], steward: Steward) -> None:
-        """Parse, respond and pour on connection ca.
+    def _serviceSteward(self, conn: Connection, steward: Steward) -> None:
+        """Parse, respond and pour on connection conn.
 
         The request answered last stays in the steward's requestant until
         bytes of the next one arrive (or the client closes).
         """
+        ca = conn.ca
         if not steward.waited:
-            requestant = steward.requestant
-            ix = requestant.remoter
-            if ix is not None and len(ix.txbs) >= self.maxUnsent:
-                return  # the client does not read: the next request waits until it does
-            if requestant.ended:  # answered: the next request begins now
-                if ix is not None and not ix.rxbs and ca not in self.cutoffs:
-                    return
-                requestant.reinit()
-            if not self._advance(ca, requestant):
+            if conn.exchange.advance() is None:
+                self._settle(conn)
                 return
             try:
                 steward.respond()
@@ -656,9 +636,9 @@ class BareServer(Conductor):
                 return
             steward.waited = True
         if steward.pour():
-            if steward.requestant.persisted:
-                self.tymers[ca].start()
-                self._stirred[ca] = None  # a pipelined request may wait in .rxbs
+            if conn.exchange.finish():  # the request persists
+                conn.tymer.start()
+                self._stirred[ca] = conn  # a pipelined request may wait in .rxbs
             else:
                 self.finish(ca)
 
@@ -679,7 +659,7 @@ class ServerDoer(ServiceDoer):
             the servant
     """
 
-    server: Alias[Server | BareServer] = Alias("servant")
+    server = Alias[Server | BareServer]("servant")
 
     def __init__(self, server: Server | BareServer, **kwa: Any) -> None:
         """Initialize instance.

@@ -46,6 +46,9 @@ def contentType(path: str) -> str:
 
     Text files (``text/*`` and javascript) are taken to be utf-8: their type
     carries ``; charset=UTF-8``, as ``text/html; charset=UTF-8``.
+
+    Parameters:
+        path: the file's path
     """
     ctype, encoding = mimetypes.guess_type(path)
     if encoding:
@@ -117,7 +120,11 @@ class StaticSink:
 
     @staticmethod
     def missing(path: str) -> falcon.HTTPNotFound:
-        """Return the 404 error (titled "Missing Resource") for a path that names nothing servable."""
+        """Return the 404 error (titled "Missing Resource") for a path that names nothing servable.
+
+        Parameters:
+            path: the path asked for
+        """
         return falcon.HTTPNotFound(title="Missing Resource", description="No file is served at this path.")
 
     def __call__(self, req: falcon.Request, resp: falcon.Response, **kwa: Any) -> None:

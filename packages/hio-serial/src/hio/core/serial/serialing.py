@@ -323,7 +323,7 @@ class ConsoleDoer(ServiceDoer):
         console (Console): serial Console instance
     """
 
-    console: Alias[Console] = Alias("servant")
+    console = Alias[Console]("servant")
 
     def __init__(self, console: Console, **kwa: Any) -> None:
         """Initialize instance.
@@ -361,7 +361,7 @@ class EchoConsoleDoer(ServiceDoer):
         txbs (bytearray): output waiting to be written to the console
     """
 
-    console: Alias[Console] = Alias("servant")
+    console = Alias[Console]("servant")
 
     def __init__(self, console: Console, lines: Deck | None = None, txbs: bytearray | None = None, **kwa: Any) -> None:
         """Initialize instance.
@@ -466,17 +466,17 @@ class Port(Watcher):
         opened (bool): True means the port is open.
     """
 
-    def __init__(self, port: str | None = None, speed: int = 9600, bs: int = 1024) -> None:
+    def __init__(self, port: str | None = None, speed: int | None = 9600, bs: int | None = 1024) -> None:
         """Initialize instance. Does not open the port; call .reopen.
 
         Parameters:
             port: serial port device path. None or '' means os.ctermid().
-            speed: bit rate, e.g. 9600 or 115200.
-            bs: max bytes returned by one .receive.
+            speed: bit rate, e.g. 9600 or 115200; None or 0 means 9600.
+            bs: max bytes returned by one .receive; None or 0 means 1024.
         """
         self.port = port
-        self.speed = speed
-        self.bs = bs
+        self.speed = speed or 9600  # a falsy value means the default, as published
+        self.bs = bs or 1024
         self.opened = False
 
     Kind = "Serial port"  # names the port in the error for I/O while closed
@@ -585,7 +585,14 @@ class Device(Port):
     Kind = "Serial device"
 
     def __init__(self, port: str | None = None, speed: int = 9600, bs: int = 1024) -> None:
-        """Initialize instance. Does not open the port; call .reopen. Parameters: see Port."""
+        """Initialize instance. Does not open the port; call .reopen.
+
+        Parameters:
+            port: serial port device path; None or '' means os.ctermid(), the
+                controlling terminal
+            speed: bit rate, e.g. 9600
+            bs: most bytes one .receive returns
+        """
         super().__init__(port=port, speed=speed, bs=bs)
         self.fd: int | None = None
         self._attrs: list[Any] | None = None  # termios attributes the port had before opening
@@ -659,7 +666,14 @@ class Serial(Port):
     MaxSendSize = 65536  # most bytes handed to pyserial by one .send
 
     def __init__(self, port: str | None = None, speed: int = 9600, bs: int = 1024) -> None:
-        """Initialize instance. Does not open the port; call .reopen. Parameters: see Port."""
+        """Initialize instance. Does not open the port; call .reopen.
+
+        Parameters:
+            port: serial port device path; None or '' means os.ctermid(), the
+                controlling terminal
+            speed: bit rate, e.g. 9600
+            bs: most bytes one .receive returns
+        """
         super().__init__(port=port, speed=speed, bs=bs)
         self.serial: serial.Serial | None = None
 
@@ -831,7 +845,11 @@ class Driver(Watcher):
         return count
 
     def tx(self, data: bytes | bytearray | memoryview) -> None:
-        """Queue data onto .txbs"""
+        """Queue data onto .txbs
+
+        Parameters:
+            data: the bytes to queue
+        """
         self.txbs.extend(data)
 
     def serviceSends(self) -> int:

@@ -39,6 +39,9 @@ def openClient(cls: type[Client] | None = None, **kwa: Any) -> AbstractContextMa
     """Returns a with-block context that makes a ``cls(**kwa)``, default a Client,
     opens it and closes it at the end of the block.
 
+    Parameters:
+        kwa: the parameters of cls (see Client, ClientTls)
+
     Usage:
         with openClient(cls=ClientTls, ha=ha) as client0:
             client0.accept()
@@ -156,6 +159,9 @@ class Client(coring.Addressed, Stream):
         """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
 
         Updates winds .tymer .tymth
+
+        Parameters:
+            tymth: the injected tymist.tymth, a closure that returns the tyme; None unwinds
         """
         super().wind(tymth)
         self.tymer.wind(tymth)
@@ -166,6 +172,11 @@ class Client(coring.Addressed, Stream):
         self.ha is of form (host, port) where host is the ip address output
         from normalizeHost() of the dns name or ip address given.
         self.hostname is hostname as given, a dns name or ip address.
+
+        Parameters:
+            ha: (host, port), overrides hostname and port when given
+            hostname: dns name or ip address of the server
+            port: the server's port
         """
         if ha:
             hostname, port = ha[0], ha[1]
@@ -217,7 +228,11 @@ class Client(coring.Addressed, Stream):
         return self.open()
 
     def shutdown(self, how: int = socket.SHUT_RDWR) -> None:
-        """Shutdown connected socket .cs; nothing once closed"""
+        """Shutdown connected socket .cs; nothing once closed
+
+        Parameters:
+            how: socket.SHUT_RD, socket.SHUT_WR or socket.SHUT_RDWR (2, the default)
+        """
         if self.cs:
             super().shutdown(how)
 
@@ -338,7 +353,7 @@ class Client(coring.Addressed, Stream):
         Returns .connected
         """
         if self.cutoff and self.reconnectable and self.opened:
-            logger.debug("Client to %s cut off, reconnecting.", self.ha)
+            logger.info("Client to %s cut off, reconnecting.", self.ha)
             self._retryLater(reopen=True)
         if not self.connected:
             self.connect()
@@ -389,7 +404,7 @@ class ClientTls(tlsing.Secured, StreamTls, Client):
         Parameters:
             context: TLS context to use, default a new client context
             version: None means TLS 1.2 or later, an ssl.TLSVersion pins that
-                version, an ssl.PROTOCOL_ constant makes the context with it
+                version, an ``ssl.PROTOCOL_*`` constant makes the context with it
             certify: server certificate requirement, default ssl.CERT_REQUIRED;
                 True, False or ssl.CERT_NONE/OPTIONAL/REQUIRED
             hostify: True means verify the server host name, default True
@@ -524,8 +539,13 @@ class ClientDoer(WoundOnRun):
         client (Client): TCP Client instance, the servant
     """
 
-    client: Alias[Client] = Alias("servant")
+    client = Alias[Client]("servant")
 
     def __init__(self, client: Client, **kwa: Any) -> None:
-        """client: the TCP Client to service; kwa: see WoundOnRun"""
+        """Initializes the doer of ``client``.
+
+        Parameters:
+            client: the TCP Client to service
+            kwa: parameters of WoundOnRun and Doer (tymth, tock, opts)
+        """
         super().__init__(client, **kwa)

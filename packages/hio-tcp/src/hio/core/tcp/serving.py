@@ -44,6 +44,9 @@ def openServer(cls: type[Server] | None = None, **kwa: Any) -> AbstractContextMa
     """Returns a with-block context that makes a ``cls(**kwa)``, default a Server,
     opens its listen socket and closes it with every connection at the end.
 
+    Parameters:
+        kwa: the parameters of cls (see Server, ServerTls)
+
     Usage:
         with openServer(cls=ServerTls, ha=("", 0)) as server0:
             server0.service()
@@ -61,13 +64,7 @@ def _maxUnsent(maxUnsent: int | None) -> int:
     return maxUnsent
 
 
-def _externalHost(host: str) -> str:
-    """Returns the address clients on this machine reach a listener on host at."""
-    if host in ("", "0.0.0.0"):
-        return "127.0.0.1"
-    if host in ("::", "0:0:0:0:0:0:0:0"):
-        return "::1"
-    return coring.normalizeHost(host) or host
+_externalHost = coring.externalHost  # the address clients on this machine reach a listener on host at
 
 
 class Acceptor(Watcher, tyming.Tymee):
@@ -146,7 +143,11 @@ class Acceptor(Watcher, tyming.Tymee):
         return self._starvation.starved
 
     def wind(self, tymth: Callable[[], float] | None) -> None:
-        """Injects a new tymth, changing the tyme base; takes up the waker it carries (see waking.wakerOf)."""
+        """Injects a new tymth, changing the tyme base; takes up the waker it carries (see waking.wakerOf).
+
+        Parameters:
+            tymth: the injected tymist.tymth, a closure that returns the tyme; None unwinds
+        """
         super().wind(tymth)
         self._wakeWith(tymth)
 
@@ -163,7 +164,8 @@ class Acceptor(Watcher, tyming.Tymee):
         """Opens binds listen socket in non blocking mode.
 
         Returns True when opened. Raises OSError when the socket cannot be
-        bound, for example OSError: (98, 'Address already in use').
+        bound, naming the address, for example
+        ``OSError: [Errno 98] Address already in use: '127.0.0.1:8080'``.
         """
         Acceptor.close(self)
         host = self.ha[0]
@@ -181,8 +183,8 @@ class Acceptor(Watcher, tyming.Tymee):
             ss.setblocking(False)
         except OSError as ex:
             ss.close()
-            logger.error("Acceptor cannot listen on %s: %s", self.ha, ex)
-            raise
+            logger.error("Acceptor cannot listen on %s: %s", coring.placeOf(self.ha), ex)
+            raise coring.placedError(ex, self.ha) from ex
         self.ss = ss
         self._watch(ss)  # a real-time Doist wakes when a connection is waiting
         self._watched = True
@@ -195,7 +197,11 @@ class Acceptor(Watcher, tyming.Tymee):
         return True
 
     def reopen(self, **kwa: Any) -> bool:
-        """Idempotently opens listen socket. Returns True when opened."""
+        """Idempotently opens listen socket. Returns True when opened.
+
+        Parameters:
+            kwa: ignored, for the parameters of subclasses' reopen
+        """
         return self.open()
 
     def close(self) -> None:
@@ -359,6 +365,9 @@ class Server(Acceptor):
         """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
 
         Updates winds .tymer .tymth of every remoter
+
+        Parameters:
+            tymth: the injected tymist.tymth, a closure that returns the tyme; None unwinds
         """
         super().wind(tymth)
         for ix in self.ixes.values():
@@ -517,7 +526,7 @@ class Server(Acceptor):
             try:
                 ix = self._newRemoter(ca, cs)
             except OSError as ex:  # reset before it could be set up
-                logger.debug("Server on %s dropped connection from %s: %s", self.ha, ca, ex)
+                logger.info("Server on %s dropped connection from %s: %s", self.ha, ca, ex)
                 cs.close()
                 continue
             if self._waker is not None and ix.waker is not self._waker:
@@ -552,15 +561,28 @@ class Server(Acceptor):
         return ix
 
     def shutdownIx(self, ca: tuple, how: int = socket.SHUT_RDWR) -> None:
-        """Shutdown remoter given by connection address ca"""
+        """Shutdown remoter given by connection address ca
+
+        Parameters:
+            ca: the connection's remote address, its key in .ixes
+            how: socket.SHUT_RD, socket.SHUT_WR or socket.SHUT_RDWR (2, the default)
+        """
         self._ix(ca).shutdown(how=how)
 
     def shutdownSendIx(self, ca: tuple) -> None:
-        """Shutdown send on remoter given by connection address ca"""
+        """Shutdown send on remoter given by connection address ca
+
+        Parameters:
+            ca: the connection's remote address, its key in .ixes
+        """
         self._ix(ca).shutdownSend()
 
     def shutdownReceiveIx(self, ca: tuple) -> None:
-        """Shutdown receive on remoter given by connection address ca"""
+        """Shutdown receive on remoter given by connection address ca
+
+        Parameters:
+            ca: the connection's remote address, its key in .ixes
+        """
         self._ix(ca).shutdownReceive()
 
     def closeIx(self, ca: tuple) -> None:
@@ -568,6 +590,9 @@ class Server(Acceptor):
 
         The closed remoter stays in .ixes, so that its .rxbs can still be
         read, until removed with removeIx.
+
+        Parameters:
+            ca: the connection's remote address, its key in .ixes
         """
         ix = self.ixes.get(ca)
         if ix is not None:
@@ -618,7 +643,11 @@ class Server(Acceptor):
                 ix.close()
 
     def serviceReceivesIx(self, ca: tuple) -> None:
-        """Service receives for remoter by connection address ca"""
+        """Service receives for remoter by connection address ca
+
+        Parameters:
+            ca: the connection's remote address, its key in .ixes
+        """
         self._ix(ca).serviceReceives()
 
     def readyIxes(self) -> list[tuple[tuple, Remoter]]:
@@ -747,7 +776,12 @@ class Server(Acceptor):
         return self._received(ready) if ready else iter(())
 
     def transmitIx(self, data: bytes | bytearray | memoryview, ca: tuple) -> None:
-        """Queue data onto .txbs for remoter given by connection address ca"""
+        """Queue data onto .txbs for remoter given by connection address ca
+
+        Parameters:
+            data: the bytes to queue
+            ca: the connection's remote address, its key in .ixes
+        """
         self._ix(ca).tx(data)
 
     def serviceSendsAllIx(self) -> None:
@@ -898,7 +932,11 @@ class ServerTls(ServedTls, Server):
         return [*super()._unpolled(), *(cx for cx in self.cxes.values() if cx.opened and cx._polled is None)]
 
     def wind(self, tymth: Callable[[], float] | None) -> None:
-        """Inject new tymist.tymth as new ._tymth. Updates winds remoters."""
+        """Inject new tymist.tymth as new ._tymth. Updates winds remoters.
+
+        Parameters:
+            tymth: the injected tymist.tymth, a closure that returns the tyme; None unwinds
+        """
         super().wind(tymth)
         for cx in self.cxes.values():
             cx.wind(tymth)
@@ -1108,6 +1146,9 @@ class Remoter(Stream):
         """Inject new tymist.tymth as new ._tymth. Changes tymist.tyme base.
 
         Updates winds .tymer .tymth
+
+        Parameters:
+            tymth: the injected tymist.tymth, a closure that returns the tyme; None unwinds
         """
         super().wind(tymth)
         self.tymer.wind(tymth)
@@ -1215,10 +1256,15 @@ class ServerDoer(WoundOnRun):
         server (Server): TCP Server instance, the servant
     """
 
-    server: Alias[Server] = Alias("servant")
+    server = Alias[Server]("servant")
 
     def __init__(self, server: Server, **kwa: Any) -> None:
-        """server: the TCP Server to service; kwa: see WoundOnRun"""
+        """Initializes the doer of ``server``.
+
+        Parameters:
+            server: the TCP Server to service
+            kwa: parameters of WoundOnRun and Doer (tymth, tock, opts)
+        """
         super().__init__(server, **kwa)
 
 
@@ -1248,7 +1294,11 @@ class EchoServerDoer(ServerDoer):
         self._ending: dict[tuple[Any, ...], Remoter] = {}
 
     def recur(self, tyme: float) -> bool:
-        """Echoes back what each connection received, in the same cycle. Never done."""
+        """Echoes back what each connection received, in the same cycle. Never done.
+
+        Parameters:
+            tyme: the scheduler's tyme of this run
+        """
         server: Server = self.servant
         ending = self._ending
         for ca, ix in server._connectedReceivedIxes():  # serviceConnects, then receivedIxes, on one poll

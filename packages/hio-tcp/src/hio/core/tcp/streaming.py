@@ -31,7 +31,11 @@ _S = TypeVar("_S")
 
 @contextmanager
 def opened(servant: _S) -> Iterator[_S]:
-    """Opens servant (its reopen) for a with block and closes it when the block ends, however it ends."""
+    """Opens servant (its reopen) for a with block and closes it when the block ends, however it ends.
+
+    Parameters:
+        servant: the transport to open and close: a Client, Server or Peer
+    """
     try:
         servant.reopen()  # type: ignore[attr-defined]
         yield servant
@@ -47,10 +51,13 @@ class WoundOnRun(ServiceDoer):
     """
 
     def __init__(self, servant: Any, tymth: Callable[[], float] | None = None, **kwa: Any) -> None:
-        """Parameters:
-        servant: the client or server to service
-        tymth: the injected tymist.tymth of this doer alone
-        kwa: Doer parameters (tock, opts)
+        """Makes the doer of ``servant``.
+
+        Parameters:
+            servant: the client or server to service
+            tymth: the injected tymist.tymth of this doer alone (the servant is
+                wound with the doer's tymth when a scheduler runs the doer)
+            kwa: Doer parameters (tock, opts)
         """
         super().__init__(servant=servant, **kwa)
         doing.Doer.wind(self, tymth)
@@ -146,7 +153,11 @@ class Stream(Watcher, tyming.Tymee):
     cutoff: bool
 
     def wind(self, tymth: Callable[[], float] | None) -> None:
-        """Injects a new tymth, changing the tyme base; takes up the waker it carries (see waking.wakerOf)."""
+        """Injects a new tymth, changing the tyme base; takes up the waker it carries (see waking.wakerOf).
+
+        Parameters:
+            tymth: the injected tymist.tymth, a closure that returns the tyme; None unwinds
+        """
         super().wind(tymth)
         self._wakeWith(tymth)
 
@@ -158,6 +169,9 @@ class Stream(Watcher, tyming.Tymee):
         """Shutdown connected socket .cs
 
         Raises AttributeError once closed (.cs is None).
+
+        Parameters:
+            how: socket.SHUT_RD, socket.SHUT_WR or socket.SHUT_RDWR (2, the default)
         """
         cs = self.cs
         if cs is None:
@@ -204,7 +218,7 @@ class Stream(Watcher, tyming.Tymee):
     def _receiveFailed(self, ex: OSError) -> None:
         """Logs receive failure ex (a TLS session end is no failure); the connection is cut off."""
         if not isinstance(ex, TLS_ENDS):
-            logger.debug("%s %s receive failed: %s.", self._kind, self._remote, ex)
+            logger.info("%s %s receive failed: %s.", self._kind, self._remote, ex)
 
     def _sendFailed(self, ex: OSError) -> None:
         """Takes the consequences of send failure ex, once logged and cut off."""
@@ -238,6 +252,7 @@ class Stream(Watcher, tyming.Tymee):
                 self._touch()
         else:
             self.cutoff = True
+            logger.info("%s %s: connection closed by the peer.", self._kind, self._remote)
         return data
 
     def serviceReceives(self) -> None:
@@ -282,6 +297,9 @@ class Stream(Watcher, tyming.Tymee):
         Return number of bytes sent, 0 when the socket cannot take more now.
         A failed connection sets .cutoff (see also _sendFailed).
         Raises AttributeError once closed (.cs is None).
+
+        Parameters:
+            data: the bytes to send
         """
         cs = self.cs
         if cs is None:
@@ -291,7 +309,7 @@ class Stream(Watcher, tyming.Tymee):
         except self.Retry:
             return 0
         except OSError as ex:  # broken pipe, reset, a TLS error
-            logger.debug("%s %s send failed: %s.", self._kind, self._remote, ex)
+            logger.info("%s %s send failed: %s.", self._kind, self._remote, ex)
             self.cutoff = True
             self._sendFailed(ex)
             return 0
@@ -303,7 +321,11 @@ class Stream(Watcher, tyming.Tymee):
         return count
 
     def tx(self, data: bytes | bytearray | memoryview) -> None:
-        """Queue data onto .txbs, which copies it."""
+        """Queue data onto .txbs, which copies it.
+
+        Parameters:
+            data: the bytes to queue
+        """
         self.txbs.extend(data)
 
     def serviceSends(self) -> None:

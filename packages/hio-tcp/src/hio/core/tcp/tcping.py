@@ -37,7 +37,11 @@ class Peer(serving.Server):
         self.oxes: dict[tuple[str, int], clienting.Client] = {}
 
     def wind(self, tymth: Callable[[], float] | None) -> None:
-        """Inject new tymist.tymth as new ._tymth. Updates winds remoters and clients."""
+        """Inject new tymist.tymth as new ._tymth. Updates winds remoters and clients.
+
+        Parameters:
+            tymth: the injected tymist.tymth, a closure that returns the tyme; None unwinds
+        """
         super().wind(tymth)
         for ox in self.oxes.values():
             ox.wind(tymth)
@@ -73,17 +77,31 @@ class Peer(serving.Server):
         return ox
 
     def transmitOx(self, data: bytes | bytearray | memoryview, ha: tuple[str, int]) -> None:
-        """Queue data onto .txbs for client given by remote address ha"""
+        """Queue data onto .txbs for client given by remote address ha
+
+        Parameters:
+            data: the bytes to queue
+            ha: the (host, port) of the outgoing connection, its key in .oxes
+        """
         self._ox(ha).tx(data)
 
     def closeOx(self, ha: tuple[str, int]) -> None:
-        """Shutdown and close client given by remote address ha, keeping it in .oxes"""
+        """Shutdown and close client given by remote address ha, keeping it in .oxes
+
+        Parameters:
+            ha: the (host, port) of the outgoing connection, its key in .oxes
+        """
         ox = self.oxes.get(ha)
         if ox is not None:
             ox.close()
 
     def removeOx(self, ha: tuple[str, int], close: bool = True) -> None:
-        """Remove client given by remote address ha, closing it when close"""
+        """Remove client given by remote address ha, closing it when close
+
+        Parameters:
+            ha: the (host, port) of the outgoing connection, its key in .oxes
+            close: True means close the connection first
+        """
         ox = self.oxes.pop(ha, None)
         if ox is not None and close:
             ox.close()

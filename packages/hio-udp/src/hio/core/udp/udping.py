@@ -99,6 +99,8 @@ class Peer(coring.Addressed, GramQueue):
     Properties:
         host (str): host of .ha
         port (int): port of .ha
+        eha (tuple): (host, port) that senders on this machine send to, the
+            bound port once open (as a TCP Server's .eha)
         maxGramSize (int): largest payload this Peer sends in one datagram
     """
 
@@ -139,6 +141,13 @@ class Peer(coring.Addressed, GramQueue):
         self._recverr = False  # True when the socket reports deferred delivery errors
 
     @property
+    def eha(self) -> tuple[str, int]:
+        """(host, port) that senders on this machine reach this Peer at: .ha
+        with every interface ("" or "0.0.0.0") as 127.0.0.1; once open, the
+        port actually bound (so it tells the port picked for port 0)."""
+        return (coring.externalHost(self.ha[0]), self.ha[1])
+
+    @property
     def maxGramSize(self) -> int:
         """Largest payload this Peer sends in one datagram: 65507 over IPv4, 65527 over IPv6."""
         return UDP_MAX_PACKET_SIZE_IPV6 if self._family == socket.AF_INET6 else UDP_MAX_PACKET_SIZE
@@ -157,8 +166,9 @@ class Peer(coring.Addressed, GramQueue):
             bool: True when opened
 
         Raises:
-            OSError: when the socket cannot be made or bound, for example
-                (EADDRINUSE) 'Address already in use' when another socket holds .ha.
+            OSError: when the socket cannot be made or bound, naming .ha, for
+                example [Errno 98] Address already in use: '127.0.0.1:5000'
+                when another socket holds .ha.
                 Nothing stays open.
         """
         self.close()
@@ -179,7 +189,7 @@ class Peer(coring.Addressed, GramQueue):
             ls.bind(self.ha)
         except OSError as ex:
             self._failed(ls, ex)
-            raise
+            raise coring.placedError(ex, self.ha) from ex
         self.ha = ls.getsockname()[:2]
         return self._opened(ls)
 

@@ -85,6 +85,10 @@ class Peer(GramQueue, Filer):
         txgs (deque): (data, destination path) duples waiting to be sent, in order
         undelivered (deque): (destination path, OSError) duples, one for each
             queued datagram that could not be delivered, at most .UndeliveredSize
+
+    Properties:
+        eha (str | None): the address senders send to, the uxd file path once
+            open (as a TCP Server's or UDP Peer's .eha)
     """
 
     HeadDirPath = "/usr/local/var"
@@ -185,8 +189,18 @@ class Peer(GramQueue, Filer):
         """None: the uxd file is made by binding the socket (see .open), never opened as a file."""
         return None
 
+    @property
+    def eha(self) -> str | None:
+        """The address other sockets send to this Peer at: its uxd file path (.path),
+        None before the path is made (by open or reopen)."""
+        return self.path
+
     def checkPathSize(self, path: str) -> str:
-        """Returns ``path`` when it fits a Unix domain socket address, raising SizeError otherwise."""
+        """Returns ``path`` when it fits a Unix domain socket address, raising SizeError otherwise.
+
+        Parameters:
+            path: the uxd file path to check
+        """
         size = len(os.fsencode(path))
         if size > self.MaxUxdPathSize:
             raise SizeError(
@@ -268,7 +282,7 @@ class Peer(GramQueue, Filer):
                 os.umask(oldUmask)
         except OSError as ex:
             self._failed(ls, ex)
-            raise
+            raise coring.placedError(ex, path) from ex
         self._bound = _fileId(path)
         return self._opened(ls)
 
@@ -318,6 +332,9 @@ class Peer(GramQueue, Filer):
     def receive(self, **kwa: Any) -> tuple[bytes, str | None]:
         """Performs a non blocking receive of one datagram.
 
+        Parameters:
+            kwa: ignored, for callers of the published signature
+
         Returns:
             tuple: (data, src): the datagram and the uxd path of its source
                 (None for a sender with no path); (b'', None) when nothing is
@@ -353,6 +370,7 @@ class Peer(GramQueue, Filer):
         Parameters:
             data: the whole datagram payload
             dst: uxd destination path
+            kwa: ignored, for callers of the published signature
 
         Returns:
             int: bytes sent, len(data); 0 when the destination has no room now

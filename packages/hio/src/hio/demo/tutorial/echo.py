@@ -26,6 +26,13 @@ class Talker(doing.Doer):
     """
 
     def __init__(self, client: Client, lines: list[bytes], **kwa: Any) -> None:
+        """Initializes the Talker with its client and what to send.
+
+        Parameters:
+            client: the TCP client whose buffers it uses
+            lines: what to send, one line at a time
+            kwa: Doer parameters (tock, ...)
+        """
         super().__init__(**kwa)
         self.client = client
         self.lines = lines

@@ -18,7 +18,13 @@ from hio.core.http import Client, ClientDoer, Server, ServerDoer
 
 
 def makeApp(tymth: Callable[[], float], period: float = 0.25, count: int = 4) -> Callable[..., Iterator[bytes]]:
-    """Returns a WSGI app that streams the server's tyme, one event each period."""
+    """Returns a WSGI app that streams the server's tyme, one event each period.
+
+    Parameters:
+        tymth: the Doist's tyme closure, which paces the events
+        period: tyme in seconds between events
+        count: how many events the stream sends before it ends
+    """
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterator[bytes]:
         start_response("200 OK", [("Content-Type", "text/event-stream"), ("Cache-Control", "no-store")])
@@ -41,7 +47,7 @@ def main() -> list[dict[str, Any]]:
     doist = doing.Doist(real=False, tock=0.0625)
     server = Server(app=makeApp(doist.tymen()), host="127.0.0.1", port=0)
     server.reopen()
-    client = Client(hostname="127.0.0.1", port=server.servant.ha[1], path="/events", dictable=True)
+    client = Client(host=server.eha[0], port=server.eha[1], path="/events", dictable=True)
     client.request()
 
     class Listener(doing.Doer):

@@ -21,6 +21,11 @@ class Greeting:
     """A falcon resource: GET answers a greeting, POST a greeting by name."""
 
     def __init__(self, tymth: Callable[[], float]) -> None:
+        """Initializes the resource with the clock it reports.
+
+        Parameters:
+            tymth: the Doist's tyme closure, so that each answer tells the tyme
+        """
         self.tymth = tymth  # the Doist's clock, so the app can tell its tyme
 
     def on_get(self, req: falcon.Request, rep: falcon.Response) -> None:
@@ -38,8 +43,8 @@ def main() -> list[Any]:
     app = falcon.App()
     app.add_route("/greeting", Greeting(tymth=doist.tymen()))
     server = Server(app=app, host="127.0.0.1", port=0)
-    server.reopen()  # bind now, so that the client knows the port
-    client = Client(hostname="127.0.0.1", port=server.servant.ha[1], dictable=True)
+    server.reopen()  # bind now, so that .eha holds the port for the client
+    client = Client(host=server.eha[0], port=server.eha[1], dictable=True)
     client.request(method="GET", path="/greeting")
     client.request(method="POST", path="/greeting", data={"name": "hio"})
 

@@ -74,7 +74,11 @@ class WebServerDoer(serving.ServerDoer):
         return urlOf(self.server.servant.ha, scheme=self.server.scheme)
 
     def enter(self, *, temp: bool | None = None) -> None:
-        """Opens the listen socket, then announces the URL."""
+        """Opens the listen socket, then announces the URL.
+
+        Parameters:
+            temp: unused: a server has no temporary resources
+        """
         super().enter(temp=temp)
         logger.info("serving %s", self.url)
         if self.announce is not None:

@@ -142,7 +142,12 @@ class InfoEnd:
         self.tymth = tymth
 
     def on_get(self, req: falcon.Request, rep: falcon.Response) -> None:
-        """Answers the JSON document."""
+        """Answers the JSON document.
+
+        Parameters:
+            req: the falcon request
+            rep: the falcon response, given the JSON document
+        """
         rep.media = {"name": "hio", "version": hio.__version__, "message": MESSAGE, "tyme": round(self.tymth(), 6)}
         rep.set_header("Cache-Control", "no-store")
 
@@ -169,7 +174,12 @@ class EventsEnd:
         self.period = float(period)
 
     def on_get(self, req: falcon.Request, rep: falcon.Response) -> None:
-        """Answers the event stream."""
+        """Answers the event stream.
+
+        Parameters:
+            req: the falcon request; its count query argument ends the stream after that many events
+            rep: the falcon response, given the event stream
+        """
         count = req.get_param_as_int("count", min_value=1, max_value=MAX_COUNT)
         last = (req.get_header("Last-Event-ID") or "").strip()
         leid = int(last) if last.isdigit() and len(last) <= 15 else 0
@@ -201,7 +211,14 @@ class Reporter:
     def process_response(
         self, req: falcon.Request, rep: falcon.Response, resource: object, req_succeeded: bool
     ) -> None:
-        """Reports method, target, status and content type of the answered request."""
+        """Reports method, target, status and content type of the answered request.
+
+        Parameters:
+            req: the falcon request
+            rep: the falcon response
+            resource: the resource that answered, None when no route matched
+            req_succeeded: True when no exception was raised while answering
+        """
         what = "event stream" if rep.content_type == "text/event-stream" else (rep.content_type or "")
         self.report(f"{req.method} {req.relative_uri} -> {rep.status} {what}".rstrip())
 
