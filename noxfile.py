@@ -282,7 +282,8 @@ def bench_venv(session: nox.Session, python: str, name: str, *requirements: str)
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks against asyncio, trio, waitress, wsgiref and the published hio; tables, plots, summary.
+    """Benchmarks against asyncio, trio, waitress, wsgiref and the published hio; tables, plots, summary;
+    then ``hio serve`` with 1 and 2 workers against gunicorn and waitress (tools/bench/deploy.py).
 
     Ours and the published release run on one interpreter (a ratio is only fair
     on one): the first found that the published release supports. Without one,
@@ -301,7 +302,9 @@ def bench(session: nox.Session) -> None:
         )
     wheelhouse = build_wheelhouse(session)
     tools = ["falcon>=3", "trio>=0.25", "waitress>=3", "matplotlib>=3.7"]
-    ours = bench_venv(session, python, "bench-ours", "--find-links", str(wheelhouse), f"hio=={VERSION}", *tools)
+    ours = bench_venv(
+        session, python, "bench-ours", "--find-links", str(wheelhouse), f"hio=={VERSION}", *tools, "gunicorn>=23"
+    )
     # The published releases have our meta-package's name, so each gets a venv of its own.
     args = ["--published", bench_venv(session, python, f"bench-hio-{published}", f"hio=={published}", *tools)]
     args += ["--published-version", published]
@@ -322,6 +325,11 @@ def bench(session: nox.Session) -> None:
         str(ROOT / "bench-results"),
         *session.posargs,
         external=True,
+    )
+    # hio serve with workers against gunicorn and waitress, on one falcon app (about 4 minutes)
+    deploy = ["--quick"] if "--quick" in session.posargs else []
+    session.run(
+        ours, str(ROOT / "tools" / "bench" / "deploy.py"), "--out", str(ROOT / "bench-results"), *deploy, external=True
     )
 
 

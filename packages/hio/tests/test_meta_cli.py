@@ -150,7 +150,7 @@ def test_serve_a_directory_with_the_demo_app(served, tmp_path):
 
 def test_serve_reports_a_missing_directory(run, tmp_path):
     done = run("hio", "serve", "--port", "0", "--static", str(tmp_path / "missing"))
-    assert done.returncode == 1
+    assert done.returncode == 2
     assert "not a directory" in done.stderr
 
 
@@ -159,13 +159,15 @@ def test_serve_reports_a_port_in_use(run):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         done = run("hio", "serve", "--port", str(taken.getsockname()[1]))
-    assert done.returncode == 1
+    assert done.returncode == 2
     assert "hio serve:" in done.stderr and "in use" in done.stderr
 
 
 def test_serve_url_is_reachable_while_events_stream(served):
-    """An open event stream does not hold the server: other requests are answered meanwhile."""
-    server = served("hio", "serve", "--port", "0", "--period", "0.05")
+    """An open event stream does not hold the server: other requests are answered meanwhile.
+
+    On SIGTERM the endless stream is a response in process: it is cut once the graceful timeout is over."""
+    server = served("hio", "serve", "--port", "0", "--period", "0.05", "--graceful-timeout", "0.5")
     with urllib.request.urlopen(server.url + "api/events", timeout=10) as stream:
         assert stream.readline() == b"retry: 1000\n"
         assert server.get("/api/info")[0] == 200

@@ -38,7 +38,7 @@ def test_serve_asyncio_reports_a_port_in_use(run):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         done = run("hio", "serve", "--port", str(taken.getsockname()[1]), "--asyncio")
-    assert done.returncode == 1
+    assert done.returncode == 2
     assert "hio serve:" in done.stderr and "in use" in done.stderr
 
 

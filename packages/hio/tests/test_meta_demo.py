@@ -200,3 +200,20 @@ def test_signal_doer_restores_handlers_when_entering_fails():
 def test_demo_json_is_json():
     (info,), _, _ = serveDemo(("/api/info", {}))
     assert json.loads(info.body) == info.data
+
+
+def test_web_server_doer_says_closed_only_for_a_server_that_opened(caplog):
+    """A server whose listen socket could not open was never serving: its exit does not say it closed."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        doist = demo_web.demoDoist(port=taken.getsockname()[1], limit=1.0)
+        with caplog.at_level("INFO", logger="hio"), pytest.raises(OSError):
+            doist.do()
+    assert "server closed" not in caplog.text
+    doist = demo_web.demoDoist(port=0, limit=0.1, announce=lambda url: None)
+    with caplog.at_level("INFO", logger="hio"):
+        doist.do()
+    assert "server closed" in caplog.text

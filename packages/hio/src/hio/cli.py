@@ -20,10 +20,17 @@ The commands:
 - ``hio demo``: the quick-start demo, a web server and an HTTP client under
   one Doist on loopback, each doer telling what it does and when, then a
   clean shutdown.
-- ``hio serve``: the demo web app (and a directory, with ``--static``) on
-  hio's own WSGI server under a real-time Doist, until SIGINT or SIGTERM;
-  prints the URL served on the first line. With ``--asyncio`` the Doist runs
-  with ``Doist.ado()`` inside an asyncio event loop instead of ``Doist.do()``.
+- ``hio serve [APP]``: a WSGI application (``MODULE:APP``, see
+  :mod:`hio.deploying.apping`), or with none the demo web app (and a
+  directory, with ``--static``), on hio's own WSGI server in worker
+  processes, each under a real-time Doist, kept by a supervising process
+  until SIGINT or SIGTERM (:mod:`hio.deploying`); prints the URL served on
+  the first line. With ``--asyncio`` each worker's Doist runs with
+  ``Doist.ado()`` inside an asyncio event loop instead of ``Doist.do()``.
+  Every option can come from an environment variable ``HIO_<OPTION>``. A
+  command that cannot start (an application that cannot be imported, an
+  address that cannot be listened on, a bad option) says why in one line and
+  exits with status 2.
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ import sys
 from collections.abc import Sequence
 
 import hio
-from hio import daemon
+from hio.deploying import configuring
 
 __all__ = ["main", "parser"]
 
@@ -64,13 +71,26 @@ demoParser.add_argument(
 
 serveParser = commands.add_parser(
     "serve",
-    help="serve the demo web app (and a directory) on hio's WSGI server",
-    description="Serves the demo web app (JSON at /api/info, server sent events at /api/events, the client app "
-    "at /demo/) and a directory at / through hio's own WSGI server under a real-time Doist, until SIGINT or "
-    "SIGTERM. The first line on stdout is the URL served.",
+    help="serve a WSGI app (or the demo web app) on hio's WSGI server, in worker processes",
+    description="Serves the WSGI application APP through hio's own WSGI server in --workers processes, each "
+    "under a real-time Doist, all accepting on the same listening sockets, kept by a supervising process. "
+    "Without APP it serves the demo web app (JSON at /api/info, server sent events at /api/events, the client "
+    "app at /demo/) and a directory at /. The first line on stdout is the URL served (one line per --bind). "
+    "Signals to the supervisor: SIGTERM or SIGINT stop (the workers finish the responses in process, for up "
+    "to --graceful-timeout, then it exits with status 0); SIGHUP replaces the workers one at a time (to load "
+    "new code) without refusing a connection; SIGTTIN and SIGTTOU add and remove a worker. A worker that "
+    "dies is replaced at once. Exit status 2 when it cannot start: APP cannot be imported or is not "
+    "callable, an address cannot be listened on, or an option is wrong.",
+    epilog="Every option can also be set by an environment variable HIO_<OPTION> (HIO_WORKERS=4, "
+    "HIO_BIND='127.0.0.1:8000 unix:/run/app.sock', HIO_ACCESS_LOG=-); the command line wins.",
 )
-daemon.addServeOptions(serveParser)
-serveParser.add_argument("-q", "--quiet", action="store_true", help="log only warnings and errors, not each request")
+configuring.addOptions(serveParser)
+serveParser.add_argument(
+    "-q",
+    "--quiet",
+    action="store_true",
+    help="log only warnings and errors, not each request of the demo app (env HIO_QUIET)",
+)
 
 
 def demo(opts: argparse.Namespace) -> int:
@@ -92,7 +112,9 @@ def serve(opts: argparse.Namespace) -> int:
     Parameters:
         opts: the parsed command line options of hio serve
     """
-    daemon.checkServeOptions(serveParser, opts)
+    config = configuring.resolveOptions(serveParser, opts)
+    opts.quiet = opts.quiet or configuring.envFlag(serveParser, "HIO_QUIET")
+    from hio.deploying import supervising
     from hio.help.ogling import Ogler
 
     ogler = Ogler(name="serve", level=logging.WARNING if opts.quiet else logging.INFO, syslogged=False, filed=False)
@@ -100,16 +122,20 @@ def serve(opts: argparse.Namespace) -> int:
 
     def announce(url: str) -> None:
         print(url, flush=True)
-        log.info("the demo client app is at %sdemo/; Ctrl-C to stop", url)
+        if config.worker.app:
+            log.info("serving %s at %s; Ctrl-C to stop", config.worker.app, url)
+        else:
+            log.info("the demo client app is at %sdemo/; Ctrl-C to stop", url)
 
-    if opts.asyncio:
+    log.info("hio %s: %d worker%s", hio.__version__, config.workers, "" if config.workers == 1 else "s")
+    if config.worker.asyncio:
         log.info("serving under Doist.ado() in an asyncio event loop")
     try:
-        daemon.serveDemo(opts, announce)
-    except (OSError, ValueError) as ex:
+        supervising.serveApp(config, announce)
+    except (supervising.BootError, ValueError) as ex:  # BindError is a ValueError
         print(f"hio serve: {ex}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:  # asyncio's own SIGINT handling, before or after the doers ran
+        return 2
+    except KeyboardInterrupt:  # a second Ctrl-C while stopping
         pass
     log.info("stopped")
     return 0

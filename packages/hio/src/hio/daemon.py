@@ -2,40 +2,46 @@
 
 Background Server Daemon for keri
 
-``hiod`` runs the demo web server (:mod:`hio.demo.web.demo_web`) under a
-real-time Doist in the foreground until it receives SIGINT or SIGTERM. Then
-every doer is closed through its close and exit contexts, last entered
-first, the sockets are closed and the process exits with status 0. It logs
-through an :class:`~hio.help.ogling.Ogler`: to stderr, and to a rotating file
-as well with ``--logdir DIR`` (``DIR/hio/logs/hiod.log``) or ``--temp`` (a
-temporary directory removed on exit).
+``hiod`` serves a WSGI application (``hiod MODULE:APP``), or with none the
+demo web server (:mod:`hio.demo.web.demo_web`), in the foreground until it
+receives SIGINT or SIGTERM, as ``hio serve`` does and with the same options
+(:mod:`hio.deploying.configuring`): worker processes, each a real-time Doist,
+kept by a supervising process that replaces a worker that dies, replaces
+them one at a time on SIGHUP, and on SIGINT or SIGTERM lets them finish the
+responses in process (up to ``--graceful-timeout``), closes the sockets and
+exits with status 0. It logs through an :class:`~hio.help.ogling.Ogler`: to
+stderr, and to a rotating file as well with ``--logdir DIR``
+(``DIR/hio/logs/hiod.log``) or ``--temp`` (a temporary directory removed on
+exit); the workers, forked from it, log to the same.
 
 The line it prints first on stdout is the URL it serves, so a supervisor (or
-a test) that starts it with ``--port 0`` learns the port.
+a test) that starts it with ``--port 0`` learns the port. When it cannot
+start (an application that cannot be imported, an address that cannot be
+listened on, a bad option) it says why in one line and exits with status 2.
 
-With ``--asyncio`` the same doers run under ``Doist.ado()`` inside an asyncio
-event loop (:func:`adoDemo`) instead of ``Doist.do()``: the way to serve hio
-beside asyncio code in one process.
-
-The options that say where and how to serve (:func:`addServeOptions`) and
-serving what they say (:func:`serveDemo`) are shared with ``hio serve``
-(:mod:`hio.cli`). The doers that end a Doist cleanly, :class:`UntilDoer` and
+:func:`adoDemo` serves the demo under ``Doist.ado()`` inside a running
+asyncio event loop, in one process: the way to serve hio beside asyncio code.
+:func:`addServeOptions` and :func:`serveDemo` serve the demo in one process
+too. The doers that end a Doist cleanly, :class:`UntilDoer` and
 :class:`SignalDoer`, come from :mod:`hio.ending` and are offered here too.
 
 Usage:
     hiod --host 127.0.0.1 --port 8080 --logdir /var/tmp/hio
+    hiod yourmodule:app --bind 0.0.0.0:8000 --workers auto
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import hio
 from hio.base import doing
+from hio.deploying import configuring
 from hio.ending import SignalDoer, UntilDoer
 from hio.help.ogling import Ogler
 
@@ -173,16 +179,46 @@ LEVELS = ("debug", "info", "warning", "error", "critical")
 
 parser = argparse.ArgumentParser(
     prog="hiod",
-    description="Runs the hio demo web server under a real-time Doist until SIGINT or SIGTERM, "
-    "then closes every doer and exits with status 0. Prints the URL it serves on the first line of stdout.",
+    description="Serves the WSGI application APP (or without it the hio demo web server) on hio's WSGI server "
+    "in --workers processes, each under a real-time Doist, kept by a supervising process, until SIGINT or "
+    "SIGTERM; then the workers finish the responses in process (up to --graceful-timeout) and it exits with "
+    "status 0. SIGHUP replaces the workers one at a time. Prints the URL it serves on the first line of stdout. "
+    "Exit status 2 when it cannot start.",
+    epilog="Every option can also be set by an environment variable HIO_<OPTION> (HIO_WORKERS=4, "
+    "HIO_BIND='127.0.0.1:8000 unix:/run/app.sock'); the command line wins.",
 )
 parser.add_argument("--version", action="version", version=f"%(prog)s {hio.__version__}")
-addServeOptions(parser)
-parser.add_argument("--name", default="hiod", help="name of the log file (default %(default)s)")
+configuring.addOptions(parser)
+parser.add_argument("--name", default=None, help="name of the log file (default hiod; env HIO_NAME)")
 group = parser.add_mutually_exclusive_group()
-group.add_argument("--logdir", metavar="DIR", default=None, help="also log to DIR/hio/logs/NAME.log")
-group.add_argument("--temp", action="store_true", help="also log to a file in a temporary directory, removed on exit")
-parser.add_argument("--loglevel", choices=LEVELS, default="info", help="log level (default %(default)s)")
+group.add_argument("--logdir", metavar="DIR", default=None, help="also log to DIR/hio/logs/NAME.log (env HIO_LOGDIR)")
+group.add_argument(
+    "--temp",
+    action="store_true",
+    help="also log to a file in a temporary directory, removed on exit (env HIO_TEMP)",
+)
+parser.add_argument("--loglevel", choices=LEVELS, default=None, help="log level (default info; env HIO_LOGLEVEL)")
+
+
+def logOptions(opts: argparse.Namespace, environ: Mapping[str, str] | None = None) -> None:
+    """Fills hiod's log options not given on the command line from HIO_NAME, HIO_LOGDIR, HIO_TEMP and
+    HIO_LOGLEVEL, else their defaults; ends the command (status 2, one line) on a bad value.
+
+    Parameters:
+        opts: the parsed options
+        environ: the environment, default os.environ
+    """
+    environ = os.environ if environ is None else environ
+    if opts.name is None:
+        opts.name = environ.get("HIO_NAME") or "hiod"
+    if not opts.logdir and not opts.temp:
+        opts.logdir = environ.get("HIO_LOGDIR") or None
+        if opts.logdir is None:
+            opts.temp = configuring.envFlag(parser, "HIO_TEMP", environ)
+    if opts.loglevel is None:
+        opts.loglevel = (environ.get("HIO_LOGLEVEL") or "info").lower()
+        if opts.loglevel not in LEVELS:
+            parser.exit(2, f"hiod: HIO_LOGLEVEL={opts.loglevel!r} is not one of {', '.join(LEVELS)}\n")
 
 
 def announce(url: str) -> None:
@@ -201,7 +237,8 @@ def main(args: Sequence[str] | None = None) -> int:
         args: command line arguments
     """
     opts = parser.parse_args(args)
-    checkServeOptions(parser, opts)
+    config = configuring.resolveOptions(parser, opts)
+    logOptions(opts)
     filed = bool(opts.logdir or opts.temp)
     ogler = Ogler(
         name=opts.name,
@@ -217,12 +254,14 @@ def main(args: Sequence[str] | None = None) -> int:
     log = ogler.getLogger("hio")  # the modules' loggers ("hio.<module>") propagate to it
     try:
         log.info("hiod %s starting%s", hio.__version__, f", logging to {ogler.path}" if filed else "")
+        from hio.deploying import supervising
+
         try:
-            doist = serveDemo(opts, announce)
-        except (OSError, ValueError) as ex:
+            doist = supervising.serveApp(config, announce)
+        except (supervising.BootError, ValueError) as ex:  # BindError is a ValueError
             log.error("hiod cannot serve: %s", ex)
-            return 1
-        except KeyboardInterrupt:  # asyncio's own SIGINT handling, before or after the doers ran
+            return 2
+        except KeyboardInterrupt:  # a second Ctrl-C while stopping
             log.info("hiod interrupted")
             return 0
         log.info("hiod stopped cleanly at tyme %.5f", doist.tyme)

@@ -85,9 +85,11 @@ class WebServerDoer(serving.ServerDoer):
             self.announce(self.url)
 
     def exit(self) -> None:
-        """Closes every connection and the listen socket."""
+        """Closes every connection and the listen socket; says so when it was open."""
+        opened = self.server.opened
         super().exit()
-        logger.info("server closed")
+        if opened:
+            logger.info("server closed")
 
 
 def demoDoist(
