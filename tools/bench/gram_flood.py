@@ -4,7 +4,9 @@ Usage: ``python gram_flood.py [udp|uxd] [seconds]`` (default udp, 10 s); prints 
 
 A Peer run by a real-time Doist (tock 1 ms) next to a consumer doer that
 takes one datagram from ``.rxgs`` each cycle is flooded by another process
-sending 1 KB datagrams as fast as it can for the given seconds. Then the
+sending 1 KB datagrams as fast as it can for the given seconds. Then, a
+tenth of a second later (a UDP datagram sent while the receiver's socket
+buffer is full is dropped by the kernel, whatever the receiver does), the
 flooder sends one marked datagram and the run measures how long that one
 takes to reach the consumer (given up after 5 s). Reported: the growth of
 the process's resident set size during the flood (MB), the datagrams sent,
@@ -24,6 +26,7 @@ import time
 from typing import Any
 
 GRAM = 1024
+PAUSE = 0.1  # seconds between the end of the flood and the late datagram
 LATE = b"late" + b"\0" * (GRAM - 4)
 
 
@@ -50,6 +53,7 @@ def flood(kind: str, dst: object, seconds: float, sent: Any, lateAt: Any) -> Non
                 time.sleep(0.0001)
                 break
     sent.value = count
+    time.sleep(PAUSE)  # after the flood: a datagram that finds the receiver's socket full is lost on the way
     s.setblocking(True)
     lateAt.value = time.monotonic()  # one clock for every process
     s.sendto(LATE, dst)

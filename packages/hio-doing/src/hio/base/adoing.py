@@ -263,7 +263,7 @@ async def ado(
                 if real:
                     waker.detach(loop, run.ready)
                     run.close()
-                waker.release()  # the transports closed: no descriptor held for nothing
+                waker.release()  # after detach too: nothing left watched, no descriptor held
                 if closing:
                     run.abandon()
                 else:

@@ -68,6 +68,10 @@ Deeds: TypeAlias = deque[tuple[Generator[Any, Any, Any], float, Any]]
 """A deque of deeds, triples ``(dog, retyme, doer)``: a doer is a Doer or a doified function."""
 
 
+_IDLE: Iterator[Any] = iter(())
+"""What a scheduler's ._progress is between cycles: nothing left to run."""
+
+
 def _setDone(doer: Any, done: Any) -> None:
     """Sets ``doer.done``; a bound method keeps its attributes on its function."""
     try:
@@ -90,9 +94,7 @@ class _Scheduler:
 
     _doers: list[Any]
     _deeds: Deeds
-    _cycling: bool
-    _progress: Iterator[Deeds]
-    _idle: Iterator[Deeds]
+    _progress: Iterator[Any]
     _dropped: set[int]
     _opened: bool
 
@@ -116,9 +118,7 @@ class _Scheduler:
 
     def _initDeeds(self) -> None:
         self._deeds = deque()
-        self._cycling = False  # True while a cycle runs through the deeds
-        self._idle = repeat(deque(), 0)  # stands for the cycle's progress between cycles
-        self._progress = self._idle  # what is left of the running cycle
+        self._progress = _IDLE  # what is left of the running cycle; _IDLE between cycles
         self._dropped = set()  # ids of doers removed during a cycle
         self._opened = False  # True from enter until exit: extensions are entered at once
 
@@ -148,11 +148,15 @@ class _Scheduler:
             raise
         return deeds
 
+    @property
+    def _cycling(self) -> bool:
+        """True while a cycle runs through the deeds."""
+        return self._progress is not _IDLE
+
     def _cycle(self, deeds: Deeds, tyme: float) -> None:
         """Runs each deed due at ``tyme`` once, in order. This is the scheduler's hot path."""
         append = deeds.append
-        self._cycling = True
-        # what is left of the cycle: its length hint tells _remove, and an error, how many deeds have not run yet
+        # what is left of the cycle: its length hint tells remove how many deeds have not run yet
         self._progress = progress = repeat(deeds, len(deeds))
         try:
             for deed in map(type(deeds).popleft, progress):  # each deed taken off the left, in one step
@@ -179,9 +183,7 @@ class _Scheduler:
                 self._settle(deeds)
             raise
         finally:
-            self._cycling = False
-            # no reference to the deeds between cycles: a Doist dropped without exit frees its doers at once
-            self._progress = self._idle
+            self._progress = _IDLE  # not cycling any more
         if self._dropped:
             self._settle(deeds)
 
@@ -373,10 +375,7 @@ class Doist(_Scheduler, Tymist):
             self.done = False
             raise
         finally:
-            try:
-                self.exit()
-            finally:
-                self.waker.release()  # the transports closed: no descriptor held for nothing
+            self.exit()
 
     def _runs(self, timer: Any, turns: bool) -> Generator[float, bool, None]:
         """The loop of a run, written once for .do() and .ado(): runs cycles until every deed
@@ -537,6 +536,18 @@ class Doist(_Scheduler, Tymist):
                 pause = waits.send(wait(pause))
         except StopIteration:
             pass
+
+    def exit(self, deeds: Deeds | None = None) -> None:
+        """Force-closes every still-open deed, in reverse order of entering, then releases
+        the waker's poller when nothing is watched any more (see Waker.release).
+
+        Parameters:
+            deeds: the deeds to close, default .deeds
+        """
+        try:
+            super().exit(deeds)
+        finally:
+            self.waker.release()  # the transports closed: no descriptor held for nothing
 
     def _runningTymth(self) -> Callable[[], float] | None:
         running = bool(self._deeds or self._cycling)  # entered, by .do() or by hand

@@ -375,7 +375,7 @@ class Waker:
     def release(self) -> None:
         """Closes the poller when nothing is watched, so that an idle waker holds no descriptor.
 
-        A Doist calls it when its run ends; a later watch makes a new poller.
+        A Doist calls it when it exits; a later watch makes a new poller.
         """
         with self._lock:
             poller = self._poller
