@@ -164,17 +164,36 @@ CHILD = textwrap.dedent(
 
 
 def connectAlive(child: subprocess.Popen, port: int) -> socket.socket:
-    """Connect to the server in child; a refusal while it still runs is tried again a
-    few times (a busy loopback with thousands of connections in TIME-WAIT may refuse
-    one now and then), a refusal by a server that died is not."""
-    for _ in range(4):
+    """Connect to the server in child; a refusal or reset while it still runs is tried
+    again a few times (a busy loopback with thousands of connections in TIME-WAIT may
+    refuse or reset one now and then), one by a server that died is not."""
+    for _ in range(8):
         try:
             return socket.create_connection((LOOPBACK, port))
-        except ConnectionRefusedError:
+        except (ConnectionRefusedError, ConnectionResetError):
             if child.poll() is not None:
                 raise
-            time.sleep(0.01)
+            time.sleep(0.02)
     return socket.create_connection((LOOPBACK, port))
+
+
+def descriptorsOf(pid: int) -> int:
+    """How many descriptors process pid has open, from /proc."""
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def untilStarved(child: subprocess.Popen, limit: int, within: float = 10.0) -> None:
+    """Waits until the server in child holds all but a few of its ``limit`` descriptors.
+
+    How soon it gets there depends on how busy the machine is, so the test waits for
+    the state it means to measure instead of sleeping a fixed time.
+    """
+    deadline = time.monotonic() + within
+    while descriptorsOf(child.pid) < limit - 2:
+        if child.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError(("the server did not fill its descriptors", descriptorsOf(child.pid), limit))
+        time.sleep(0.02)
+    time.sleep(0.1)  # the accept that fails, and the backing off, follow at once
 
 
 def cpuSeconds(pid: int) -> float:
@@ -200,7 +219,7 @@ def test_server_at_descriptor_limit_backs_off_and_accepts_again():
         except OSError as ex:
             child.kill()
             raise AssertionError((ex, child.poll(), child.communicate(timeout=10)))
-        time.sleep(0.3)  # the server accepts what it can and starves
+        untilStarved(child, 64)  # the server accepts what it can and starves
         start, cpu = time.monotonic(), cpuSeconds(child.pid)
         time.sleep(1.5)
         fraction = (cpuSeconds(child.pid) - cpu) / (time.monotonic() - start)
