@@ -198,11 +198,24 @@ def urlOf(bind: Bind, scheme: str = "http") -> str:
     """
     if bind.unix:
         return f"unix:{bind.path}"
-    host = bind.host
+    return urlOfAddress(bind.host, bind.port, scheme)
+
+
+def urlOfAddress(host: str, port: int, scheme: str = "http") -> str:
+    """The URL a client on this machine reaches a server listening on host and port at.
+
+    A host that means every interface shows as the loopback address of its
+    family, where a local client reaches it; an IPv6 host is bracketed.
+
+    Parameters:
+        host: the host the server is bound to, '' or 0.0.0.0 or :: for every interface
+        port: the port it is bound to
+        scheme: "http" or "https"
+    """
     if host in ("", "0.0.0.0"):
         host = "127.0.0.1"
     elif host == "::":
         host = "::1"
     if ":" in host:
         host = f"[{host}]"
-    return f"{scheme}://{host}:{bind.port}/"
+    return f"{scheme}://{host}:{port}/"

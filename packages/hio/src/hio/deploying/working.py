@@ -109,7 +109,7 @@ class Listener:
             except ConnectionAbortedError:
                 continue
             except OSError as ex:  # out of descriptors, for one: the connection waits in the queue
-                logger.error("[%d] accepting on %s failed: %s", os.getpid(), self.server.servant.ha, ex)
+                logger.error("[%d] accepting on %s failed: %s", os.getpid(), self.server.eha, ex)
                 break
             if self.unix:
                 self._count += 1
@@ -363,7 +363,7 @@ class WorkerDoer(doing.Doer):
             try:
                 server.close()
             except Exception as ex:  # closing the others still matters
-                logger.error("[%d] closing %s failed: %r", os.getpid(), server.servant.ha, ex)
+                logger.error("[%d] closing %s failed: %r", os.getpid(), server.eha, ex)
         if self.access is not None:
             self.access.close()
         while self._prior:

@@ -23,6 +23,7 @@ from typing import Any
 from hio.base import doing
 from hio.core.http import serving
 from hio.demo.web import demoing
+from hio.deploying import binding
 from hio.ending import SignalDoer
 
 __all__ = ["WebServerDoer", "demoDoist", "logger", "run", "urlOf"]
@@ -40,14 +41,7 @@ def urlOf(ha: tuple, scheme: str = "http") -> str:
         ha: (host, port) the server is bound to
         scheme: "http" or "https"
     """
-    host, port = ha[0], ha[1]
-    if host in ("", "0.0.0.0"):
-        host = "127.0.0.1"
-    elif host == "::":
-        host = "::1"
-    if ":" in host:
-        host = f"[{host}]"
-    return f"{scheme}://{host}:{port}/"
+    return binding.urlOfAddress(ha[0], ha[1], scheme)
 
 
 class WebServerDoer(serving.ServerDoer):
@@ -71,7 +65,7 @@ class WebServerDoer(serving.ServerDoer):
     @property
     def url(self) -> str:
         """URL of the server, with the port it is bound to once open."""
-        return urlOf(self.server.servant.ha, scheme=self.server.scheme)
+        return urlOf(self.server.eha, scheme=self.server.scheme)
 
     def enter(self, *, temp: bool | None = None) -> None:
         """Opens the listen socket, then announces the URL.
