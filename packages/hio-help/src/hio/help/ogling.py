@@ -294,15 +294,13 @@ class Ogler:
 
         # one line format for console, syslog and file, as published: "<prefix>: <message>"
         self.baseFormatter = logging.Formatter(f"{self.prefix}: %(message)s")
-        self.syslogFormatter = self.baseFormatter
-        self.fileFormatter = self.baseFormatter
 
         self.baseConsoleHandler = _mark(_StderrHandler())
         self.baseConsoleHandler.setFormatter(self.baseFormatter)
         self.baseSysLogHandler: logging.Handler | None = None  # no syslog on Windows
         if _SYSLOG_PLATFORM:  # connects to the local syslog only when a record is first emitted
             self.baseSysLogHandler = _mark(_LocalSysLogHandler())
-            self.baseSysLogHandler.setFormatter(self.syslogFormatter)
+            self.baseSysLogHandler.setFormatter(self.baseFormatter)
         self.baseFileHandler: logging.Handler | None = None  # made by reopen when filed
 
         if reopen:
@@ -449,7 +447,7 @@ class Ogler:
                 handler = _OwnerFileHandler(self.path, when=self.when, interval=self.interval, backupCount=self.count)
             except (OSError, ValueError) as ex:
                 raise OglerError(f"Cannot open log file {self.path!r}: {ex}") from ex
-            handler.setFormatter(self.fileFormatter)
+            handler.setFormatter(self.baseFormatter)
             self.baseFileHandler = _mark(handler)
             for logger in self._loggers.values():
                 logger.addHandler(handler)
