@@ -176,16 +176,12 @@ class _Scheduler:
                             raise TypeError(f"doer {doer!r} yielded {tock!r}, not a tock in seconds") from None
                 else:
                     append(deed)
-        except BaseException:
-            # The deque is left as the error found it, those not yet run at the left and
+        finally:
+            # After an error the deque stays as the error found it, those not yet run at the left and
             # those already run at the right, so exits go from the last run back, as published.
+            self._progress = _IDLE  # not cycling any more
             if self._dropped:
                 self._settle(deeds)
-            raise
-        finally:
-            self._progress = _IDLE  # not cycling any more
-        if self._dropped:
-            self._settle(deeds)
 
     def _settle(self, deeds: Deeds) -> None:
         """Drops deeds removed (and closed) during the cycle."""
