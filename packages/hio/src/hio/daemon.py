@@ -21,8 +21,7 @@ listened on, a bad option) it says why in one line and exits with status 2.
 
 :func:`adoDemo` serves the demo under ``Doist.ado()`` inside a running
 asyncio event loop, in one process: the way to serve hio beside asyncio code.
-:func:`addServeOptions` and :func:`serveDemo` serve the demo in one process
-too. The doers that end a Doist cleanly, :class:`UntilDoer` and
+The doers that end a Doist cleanly, :class:`UntilDoer` and
 :class:`SignalDoer`, come from :mod:`hio.ending` and are offered here too.
 
 Usage:
@@ -36,7 +35,7 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import hio
@@ -48,13 +47,10 @@ from hio.help.ogling import Ogler
 __all__ = [
     "SignalDoer",
     "UntilDoer",
-    "addServeOptions",
     "adoDemo",
-    "checkServeOptions",
     "logger",
     "main",
     "parser",
-    "serveDemo",
 ]
 
 logger = logging.getLogger(__name__)
@@ -90,88 +86,6 @@ async def adoDemo(**kwa: Any) -> doing.Doist:
     doist = demo_web.demoDoist(**kwa)
     await doist.ado()
     return doist
-
-
-def addServeOptions(parser: argparse.ArgumentParser) -> None:
-    """Adds the options that say where and how to serve the demo web app.
-
-    ``hiod`` and ``hio serve`` share them: --host, --port, --static, --tock,
-    --period and --asyncio; :func:`checkServeOptions` checks them and
-    :func:`serveDemo` serves what they say.
-
-    Parameters:
-        parser: the command line parser (or subparser) to add them to
-    """
-    parser.add_argument(
-        "--host", default="127.0.0.1", help="host to listen on, '' for every interface (default %(default)s)"
-    )
-    parser.add_argument(
-        "--port", type=int, default=8080, help="port to listen on, 0 for any free one (default %(default)s)"
-    )
-    parser.add_argument(
-        "--static",
-        metavar="DIR",
-        default=None,
-        help="directory served at / (default: the demo client app, always served at /demo/)",
-    )
-    parser.add_argument(
-        "--tock", type=float, default=0.03125, help="Doist tock: real-time seconds a cycle (default %(default)s)"
-    )
-    parser.add_argument(
-        "--period", type=float, default=0.5, help="seconds from one server sent event to the next (default %(default)s)"
-    )
-    parser.add_argument(
-        "--asyncio",
-        action="store_true",
-        help="run the Doist with ado() inside an asyncio event loop (asyncio.run) instead of do(); "
-        "the loop wakes it when a connection is readable",
-    )
-
-
-def checkServeOptions(parser: argparse.ArgumentParser, opts: argparse.Namespace) -> None:
-    """Exits with a usage error (status 2) unless --tock and --period are positive.
-
-    Parameters:
-        parser: the parser that parsed ``opts``; it reports the error
-        opts: the parsed options of :func:`addServeOptions`
-    """
-    if opts.tock <= 0.0 or opts.period <= 0.0:
-        parser.error("--tock and --period must be positive")
-
-
-def serveDemo(opts: argparse.Namespace, announce: Callable[[str], None]) -> doing.Doist:
-    """Serves the demo web app as the options of :func:`addServeOptions` say.
-
-    Runs until SIGINT or SIGTERM under ``Doist.do()``, or with ``--asyncio``
-    under ``Doist.ado()`` in a new asyncio event loop.
-
-    Parameters:
-        opts: the parsed options
-        announce: takes the server's URL once it listens
-
-    Returns:
-        doing.Doist: the Doist that ran
-
-    Raises:
-        OSError: when the server cannot listen on host and port
-        ValueError: when the options cannot be served (NotADirectoryError for --static)
-        KeyboardInterrupt: from asyncio's own SIGINT handling, before or after the doers ran
-    """
-    serve = {
-        "host": opts.host,
-        "port": opts.port,
-        "staticDirPath": opts.static,
-        "tock": opts.tock,
-        "period": opts.period,
-        "announce": announce,
-    }
-    if opts.asyncio:
-        import asyncio
-
-        return asyncio.run(adoDemo(**serve))
-    from hio.demo.web import demo_web
-
-    return demo_web.run(**serve)
 
 
 LEVELS = ("debug", "info", "warning", "error", "critical")

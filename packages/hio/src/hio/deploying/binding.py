@@ -22,6 +22,8 @@ import socket
 import stat
 from dataclasses import dataclass
 
+from hio.core import coring
+
 __all__ = ["BACKLOG", "Bind", "BindError", "openListener", "parseBind"]
 
 BACKLOG = 2048
@@ -212,10 +214,7 @@ def urlOfAddress(host: str, port: int, scheme: str = "http") -> str:
         port: the port it is bound to
         scheme: "http" or "https"
     """
-    if host in ("", "0.0.0.0"):
-        host = "127.0.0.1"
-    elif host == "::":
-        host = "::1"
+    host = coring.externalHost(host)
     if ":" in host:
         host = f"[{host}]"
     return f"{scheme}://{host}:{port}/"
