@@ -73,6 +73,14 @@ def parseSpec(spec: str) -> tuple[str, list[str], tuple[list[Any], dict[str, Any
     return module, names, call
 
 
+def _onPath(directory: str | None) -> str:
+    """Puts directory (None: the current one), made absolute, first on sys.path unless there; returns it."""
+    here = os.path.abspath(directory if directory is not None else os.getcwd())
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    return here
+
+
 def findModule(spec: str, directory: str | None = None) -> str:
     """Returns the module that ``spec`` names once it is known to be importable, without running it.
 
@@ -89,9 +97,7 @@ def findModule(spec: str, directory: str | None = None) -> str:
         AppError: when no such module can be found
     """
     modname = parseSpec(spec)[0]
-    here = os.path.abspath(directory if directory is not None else os.getcwd())
-    if here not in sys.path:
-        sys.path.insert(0, here)
+    here = _onPath(directory)
     try:
         found = importlib.util.find_spec(modname)
     except (ImportError, ValueError):  # a parent package that is missing or fails
@@ -113,9 +119,7 @@ def loadApp(spec: str, directory: str | None = None) -> Callable[..., Any]:
             the factory fails or what is found is not callable
     """
     modname, names, call = parseSpec(spec)
-    here = os.path.abspath(directory if directory is not None else os.getcwd())
-    if here not in sys.path:
-        sys.path.insert(0, here)
+    here = _onPath(directory)
     try:
         module = importlib.import_module(modname)
     except ModuleNotFoundError as ex:

@@ -74,6 +74,11 @@ class WorkerConfig:
     graceful: float = GRACEFUL
     slot: int = -1
 
+    @property
+    def scheme(self) -> str:
+        """ "https" with a certificate, else "http"."""
+        return "https" if self.certfile else "http"
+
 
 @dataclass
 class ServeConfig:
@@ -94,7 +99,7 @@ class ServeConfig:
     @property
     def scheme(self) -> str:
         """ "https" with a certificate, else "http"."""
-        return "https" if self.worker.certfile else "http"
+        return self.worker.scheme
 
 
 def cpuCount() -> int:

@@ -44,6 +44,7 @@ from typing import Any
 from hio.base import doing
 from hio.base.waking import Waker, wakerOf
 from hio.deploying import apping, binding
+from hio.deploying.accessing import AccessLog
 from hio.deploying.balancing import Loads
 from hio.deploying.configuring import ServeConfig
 
@@ -427,7 +428,7 @@ def serveApp(config: ServeConfig, announce: Callable[[str], None]) -> doing.Dois
         apping.findModule(config.worker.app, directory=config.worker.directory)  # a misspelt module: one line, now
     if config.worker.accessLog not in ("", "-"):
         try:
-            os.close(os.open(config.worker.accessLog, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644))
+            AccessLog(config.worker.accessLog).close()  # opened as each worker will, to fail here first
         except OSError as ex:
             raise ValueError(f"cannot write the access log {config.worker.accessLog}: {ex.strerror or ex}") from None
     listeners: list[socket.socket] = []

@@ -405,7 +405,7 @@ def makeServers(config: WorkerConfig, app: Callable[..., Any], tymth: Callable[[
         server = serving.Server(
             app=app,
             servant=servant,
-            scheme="https" if config.certfile else "http",
+            scheme=config.scheme,
             tymeout=config.tymeout,
             maxBodySize=config.maxBody,
         )
