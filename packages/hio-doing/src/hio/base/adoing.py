@@ -263,7 +263,6 @@ async def ado(
                 if real:
                     waker.detach(loop, run.ready)
                     run.close()
-                waker.release()  # after detach too: nothing left watched, no descriptor held
                 if closing:
                     run.abandon()
                 else:

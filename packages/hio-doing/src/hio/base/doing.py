@@ -357,14 +357,7 @@ class Doist(_Scheduler, Tymist):
         self.done = False
         try:
             self.deeds = self.enter()
-            runs = self._runs(self.timer, turns=False)  # on artificial tyme it never yields
-            wait = self.waker.wait
-            try:
-                pause = next(runs)
-                while True:  # real time: wait on the waker, which tells whether a watched descriptor woke it
-                    pause = runs.send(wait(pause))
-            except StopIteration:
-                pass
+            self._drive(self._runs(self.timer, turns=False))  # on artificial tyme it never waits
         except KeyboardInterrupt:  # forced exit
             self.done = False
         except BaseException:
@@ -524,12 +517,16 @@ class Doist(_Scheduler, Tymist):
         once; one that fell behind by more than a whole tock starts the
         count afresh rather than rushing through the missed cycles.
         """
-        waits = self._waits(self.timer)
+        self._drive(self._waits(self.timer))
+
+    def _drive(self, steps: Generator[float, bool, Any]) -> None:
+        """Runs steps to its end: each pause it yields is waited out on the waker, told whether a
+        watched descriptor woke it first."""
         wait = self.waker.wait
         try:
-            pause = next(waits)
+            pause = next(steps)
             while True:
-                pause = waits.send(wait(pause))
+                pause = steps.send(wait(pause))
         except StopIteration:
             pass
 

@@ -453,7 +453,7 @@ class Watcher:
 
     def _wakeWith(self, tymth: Any) -> None:
         """Takes up the waker that ``tymth`` carries, if any (see wakerOf)."""
-        waker = getattr(tymth, "waker", None)
+        waker = wakerOf(tymth)
         if waker is not None and waker is not self._waker:
             self.waker = waker
 

@@ -64,9 +64,6 @@ def _maxUnsent(maxUnsent: int | None) -> int:
     return maxUnsent
 
 
-_externalHost = coring.externalHost  # the address clients on this machine reach a listener on host at
-
-
 class Acceptor(Watcher, tyming.Tymee):
     """Acceptor Base Class for Server.
 
@@ -124,7 +121,7 @@ class Acceptor(Watcher, tyming.Tymee):
         super().__init__(tymth=tymth, **kwa)
         self._waker = wakerOf(tymth)  # nothing watched yet, nobody to tell
         self.ha: tuple[str, int] = (*ha,) if ha else ("", 56000)
-        self.eha = (_externalHost(self.ha[0]), self.ha[1])
+        self.eha = (coring.externalHost(self.ha[0]), self.ha[1])
         self.bs = bs
         self.bl = bl
         self.ss: socket.socket | None = None
