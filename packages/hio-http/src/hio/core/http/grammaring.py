@@ -44,17 +44,11 @@ HTAB, which would let CR or LF inject a field (search)."""
 CONTROL_TEXT = re.compile(_CONTROL)
 """CONTROL over text."""
 
-TARGET_BAD = re.compile(_TARGET_BAD.encode())
-"""A byte that no request-target may hold (search)."""
-
 TARGET_BAD_TEXT = re.compile(_TARGET_BAD)
-"""TARGET_BAD over text."""
-
-HTTP_VERSION = re.compile(_HTTP_VERSION.encode() + rb"\Z")
-"""HTTP-version, its major and minor digits as groups."""
+"""A character that no request-target may hold (search)."""
 
 HTTP_VERSION_TEXT = re.compile(_HTTP_VERSION + r"\Z")
-"""HTTP-version over text."""
+"""HTTP-version, its major and minor digits as groups."""
 
 STATUS_CODE_TEXT = re.compile(_STATUS_CODE + r"\Z")
 """status-code over text."""
@@ -137,21 +131,6 @@ def requestLine(line: str) -> tuple[str, str, str] | None:
     if not target.isprintable() and TARGET_BAD_TEXT.search(target):  # printable: no control byte, nor space
         return None
     return (method, target, version)
-
-
-def versionNumber(version: str) -> int | None:
-    """Return 10 * major + minor of a well formed HTTP-version, None when malformed.
-
-    Parameters:
-        version (str): the HTTP-version, e.g. "HTTP/1.1"
-    """
-    known = VERSIONS.get(version)
-    if known is not None:
-        return known
-    matched = HTTP_VERSION_TEXT.match(version)
-    if not matched:
-        return None
-    return int(matched.group(1)) * 10 + int(matched.group(2))
 
 
 def chunkSize(field: bytes) -> int | None:

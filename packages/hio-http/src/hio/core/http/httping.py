@@ -42,6 +42,7 @@ from hio.core.http.framing import NO_BODY_STATUSES as NO_BODY_STATUSES
 from hio.core.http.framing import bodyFraming, keepAlive
 from hio.core.http.grammaring import (
     CONTROL,
+    CONTROL_TEXT,
     DIGITS_TEXT,
     HTTP_VERSION_TEXT,
     STATUS_CODE_TEXT,
@@ -754,7 +755,7 @@ def parseStatusLine(line: bytes | str) -> tuple[str, int, str]:
         raise UnknownProtocol(version)
     if not STATUS_CODE_TEXT.match(status):
         raise BadStatusLine(line)
-    if any((ord(c) < 0x20 and c != "\t") or ord(c) == 0x7F for c in reason):
+    if CONTROL_TEXT.search(reason):
         raise BadStatusLine(line)
     return (version, int(status), reason.strip())
 

@@ -41,11 +41,11 @@ from hio.core.http.grammaring import (
     CRLF,
     LF,
     TOKEN_TEXT,
+    VERSIONS,
     chunkSize,
     elements,
     fieldLine,
     requestLine,
-    versionNumber,
 )
 from hio.core.http.httping import HTTPError, Parsent
 from hio.core.http.memoing import FIELD_NAMES_SIZE, KEPT_BLOCK, Memo
@@ -75,9 +75,6 @@ MAX_CHUNK_LINE = 4096
 SERVED_METHODS = tuple(m for m in httping.METHODS if m != "CONNECT")
 """Request methods the server hands to applications. Any other method gets 501.
 CONNECT is left out because a WSGI application cannot run a tunnel."""
-
-PROTOCOLS = {11: "HTTP/1.1", 10: "HTTP/1.0"}
-"""The HTTP-versions served, by their numbers."""
 
 
 class Requestant(Parsent):
@@ -582,8 +579,8 @@ class Requestant(Parsent):
         if parts is None:
             raise BadRequestLine("malformed request line")
         method, target, protocol = parts
-        version = versionNumber(protocol)
-        if version not in PROTOCOLS:
+        version = VERSIONS.get(protocol)  # the versions served; any other, well formed or not, is unknown
+        if version is None:
             raise UnknownProtocol(protocol)
         self.version, self.protocol = version, protocol
         if self._servedFrom is not self.methods:
