@@ -105,7 +105,6 @@ class Connection:
         "base",
         "ca",
         "closing",
-        "cutoff",
         "exchange",
         "ix",
         "linger",
@@ -130,12 +129,16 @@ class Connection:
         self.tymer = tymer
         self.closing = False
         self.linger: Tymer | None = None
-        self.cutoff = False
         self.restart = False
         self.responder: Responder | None = None
         self.steward: Any = None
         self.base: dict[str, Any] | None = None
         self.made: tuple[bytes, dict[str, Any]] | None = None
+
+    @property
+    def cutoff(self) -> bool:
+        """True once its client closed its sending side, as its core was told."""
+        return self.exchange.cutoff
 
 
 class _Field(Mapping[tuple[Any, ...], Any]):
@@ -531,7 +534,6 @@ class Conductor:
             if data is None:
                 return
             if not data:
-                conn.cutoff = True
                 conn.exchange.end()
                 self._stirred[conn.ca] = conn
                 return
@@ -558,7 +560,7 @@ class Conductor:
         receive = self._receive
         for ca, _ in ready:
             conn = connections.get(ca)
-            if conn is not None and not conn.cutoff:
+            if conn is not None and not conn.exchange.cutoff:
                 receive(conn)
 
     def serviceSends(self) -> None:
@@ -616,7 +618,7 @@ class Conductor:
             if conn.linger is None:
                 if ix.txbs:
                     continue
-                if conn.cutoff or conn.exchange.closed:
+                if conn.exchange.cutoff or conn.exchange.closed:
                     self.closeConnection(ca)
                     continue
                 if ix.cs is None:  # closed already
@@ -630,7 +632,7 @@ class Conductor:
                 conn.linger = Tymer(tymth=self.tymth, duration=self.delay)
                 continue
             self._receive(conn)
-            if conn.cutoff or conn.linger.expired:
+            if conn.exchange.cutoff or conn.linger.expired:
                 self.closeConnection(ca)
 
     def _serviceExchanges(self) -> None:

@@ -395,11 +395,11 @@ class Server(Conductor):
             if conn.exchange.finish(responder.persisted):  # kept for the next request
                 conn.restart = True  # its tymer restarts when it is flushed, at the end of the pass
                 self._sending[ca] = conn
-                if conn.ix.rxbs or conn.cutoff:  # a pipelined request may wait in .rxbs
+                if conn.ix.rxbs or conn.exchange.cutoff:  # a pipelined request may wait in .rxbs
                     self._stirred[ca] = conn
                 return
             self.finish(ca)
-        elif conn.cutoff:  # client went away while its response streams
+        elif conn.exchange.cutoff:  # client went away while its response streams
             self.closeConnection(ca)
             return
         else:
