@@ -178,15 +178,15 @@ def _share(sock: socket.socket) -> socket.socket:
     return sock
 
 
-def boundAs(bind: Bind, sock: socket.socket) -> Bind:
-    """The Bind of an open listener: with the port actually bound (for port 0) and the numeric host.
+def boundAs(sock: socket.socket) -> Bind:
+    """The Bind of an open listener: with the port actually bound (for port 0) and the numeric host,
+    or the path of a Unix socket.
 
     Parameters:
-        bind: the address it was opened for
         sock: the open listening socket
     """
-    if bind.unix:
-        return bind
+    if sock.family == socket.AF_UNIX:
+        return Bind(path=sock.getsockname())
     host, port = sock.getsockname()[:2]
     return Bind(host=host, port=port)
 

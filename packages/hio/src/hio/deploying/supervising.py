@@ -439,7 +439,7 @@ def serveApp(config: ServeConfig, announce: Callable[[str], None]) -> doing.Dois
             listeners.append(sock)
             if bind.unix:
                 made.append(bind.path)
-            announce(binding.urlOf(binding.boundAs(bind, sock), config.scheme))
+            announce(binding.urlOf(binding.boundAs(sock), config.scheme))
         from hio.deploying import working  # noqa: F401  # imported once here, ready in every forked worker
 
         doist = doing.Doist(real=True, tock=TOCK)

@@ -232,7 +232,9 @@ class WorkerDoer(doing.Doer):
                 self.waker.watch(listener.sock)  # a real-time Doist wakes when a connection waits
             if self._poll is not None:
                 self._poll.register(listener.sock.fileno(), select.POLLIN)
-            logger.info("[%d] serving %s", os.getpid(), binding.urlOf(_bindOf(listener), listener.server.scheme))
+            logger.info(
+                "[%d] serving %s", os.getpid(), binding.urlOf(binding.boundAs(listener.sock), listener.server.scheme)
+            )
         if self.ready is not None:
             self.ready()
 
@@ -370,15 +372,6 @@ class WorkerDoer(doing.Doer):
             signum, prior = self._prior.popitem()
             signal.signal(signum, prior if prior is not None else signal.SIG_DFL)
         logger.info("[%d] server closed", os.getpid())
-
-
-def _bindOf(listener: Listener) -> binding.Bind:
-    """The Bind a listener's socket is bound to."""
-    assert listener.sock is not None
-    if listener.unix:
-        return binding.Bind(path=listener.sock.getsockname())
-    host, port = listener.sock.getsockname()[:2]
-    return binding.Bind(host=host, port=port)
 
 
 def makeServers(config: WorkerConfig, app: Callable[..., Any], tymth: Callable[[], float]) -> list[Listener]:
