@@ -1,0 +1,56 @@
+"""Instructions per request of the client's protocol core, counted by callgrind.
+
+Usage: ``python call_callgrind.py [REQUESTS [PYTHON]]`` (default 3000 and
+this interpreter). Runs ``call_load.py`` under ``valgrind --tool=callgrind``
+twice, with REQUESTS and with twice as many requests passed through one
+``hio.core.http.calling.Call`` on bytes alone (no socket): the request
+queued, a keep-alive response fed in, its outcome read, the connection
+kept. The difference of the two counts over REQUESTS is what one more
+request costs, start-up and imports cancelling out. Prints one JSON object:
+instructions per request, and the wall time per request of the larger run
+outside callgrind (best of three).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+LOAD = str(HERE / "call_load.py")
+
+
+def instructions(python: str, n: int) -> int:
+    """Instructions of one whole run of call_load.py N under callgrind."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "callgrind.out")
+        subprocess.run(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", python, LOAD, str(n)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        with open(out) as f:
+            for line in f:
+                if line.startswith(("summary:", "totals:")):
+                    return int(line.split()[1])
+    raise RuntimeError("callgrind wrote no total")
+
+
+def main(n: int, python: str) -> dict:
+    one, two = instructions(python, n), instructions(python, 2 * n)
+    timed = subprocess.run([python, LOAD, str(2 * n), "3"], check=True, capture_output=True, text=True)
+    return {
+        "requests": n,
+        "instructions_per_request": round((two - one) / n),
+        "seconds_per_request": float(timed.stdout.split()[-1]),
+    }
+
+
+if __name__ == "__main__":
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
+    print(json.dumps(main(count, sys.argv[2] if len(sys.argv) > 2 else sys.executable)))
