@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from hio.core.http.calling import FAILED, REDIRECT, RESPONSE, RETRY, SUSPEND, Call
+from hio.core.http.calling import AWAITING, CLOSED, FAILED, IDLE, REDIRECT, RESPONSE, RETRY, SUSPEND, Call
 from hio.core.http.clienting import Requester, Respondent
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
@@ -26,7 +26,7 @@ def call(method: str = "GET", reused: bool = False) -> Call:
     msg = Requester(hostname="a", port=80, method=method, path="/p").build()
     made.begin()
     made.send(msg, method=method, reused=reused)
-    assert bytes(made.txbs) == msg and made.waited
+    assert bytes(made.txbs) == msg and made.state == AWAITING
     return made
 
 
@@ -48,7 +48,7 @@ def test_a_response_in_and_the_connection_kept(arrival):
     made = call()
     assert feed(made, OK, arrival)[-1] == RESPONSE
     assert made.respondent.status == 200 and made.respondent.body == b"hello"
-    assert made.finish() and not made.waited
+    assert made.finish() and made.state == IDLE
     assert not made.rxbs
 
 
@@ -113,6 +113,8 @@ def test_a_response_cut_short_fails(arrival):
 def test_a_kept_alive_connection_closed_under_an_idempotent_request_retries_once():
     made = call(reused=True)
     assert made.advance(cutoff=True) == RETRY and made.retried
+    assert made.state == CLOSED
+    made.reset()  # as if it had gone on another kept-alive connection
     made.send(bytes(made.txbs), method="GET", rxbs=bytearray(), txbs=bytearray(), reused=True)
     assert made.advance(cutoff=True) == FAILED  # only once
     assert call(method="POST", reused=True).advance(cutoff=True) == FAILED  # not idempotent

@@ -28,7 +28,7 @@ from urllib.parse import quote, urlencode, urljoin, urlsplit
 from hio.base.servicing import Alias, ServiceDoer
 from hio.core import coring, wiring
 from hio.core.http import httping
-from hio.core.http.calling import FAILED, REDIRECT, RESPONSE, RETRY, SUSPEND, Call
+from hio.core.http.calling import FAILED, IDLE, REDIRECT, RESPONSE, RETRY, SUSPEND, Call
 from hio.core.http.calling import IDEMPOTENT_METHODS as IDEMPOTENT_METHODS
 from hio.core.http.framing import bodiless
 from hio.core.http.grammaring import CR as CR
@@ -423,6 +423,9 @@ class Respondent(httping.Parsent):
         eventSource (EventSource | None): event stream parser
         retry (int): event stream reconnection time in milliseconds
         leid (str | None): last event id of the event stream
+        tap (bytearray | None): when a bytearray, the bytes of an event stream's
+            body are copied into it as they arrive, since they do not gather in
+            .body (a Call's way to hand them out; whoever sets it empties it)
 
     See :class:`hio.core.http.httping.Parsent` for the parsing attributes.
     """
@@ -453,6 +456,7 @@ class Respondent(httping.Parsent):
         self.retry = retry if retry is not None else self.Retry
         self.leid = leid
         self.eventSource: httping.EventSource | None = None
+        self.tap: bytearray | None = None
         super().__init__(**kwa)
         self.makeParser()  # ready to parse what arrives in .msg
 
@@ -480,11 +484,6 @@ class Respondent(httping.Parsent):
         super().close()
         if self.eventSource is not None:
             self.eventSource.close()
-
-    def checkPersisted(self) -> bool:
-        """Checks headers to determine if connection should be kept open until
-        server closes it. Sets the .persisted flag and returns it."""
-        return super().checkPersisted()
 
     def parseHead(self) -> Generator[bool | None, None, None]:
         """Generator to parse the status line and headers in heading of .msg.
@@ -557,6 +556,8 @@ class Respondent(httping.Parsent):
                 except PrematureClosure:
                     done = True  # a closed event stream ends the stream
                 if self.body:
+                    if self.tap is not None:
+                        self.tap.extend(self.body)
                     source.raw.extend(self.body)
                     del self.body[:]
                 if done:
@@ -597,7 +598,8 @@ class Client:
         events (deque): server sent events of event stream responses
         redirects (list): redirect records of every followed redirect
         redirectable (bool): True means follow redirects
-        waited (bool): True while a request is sent and its response pending
+        waited (bool): True while a request is in progress and its response pending
+        call (Call): the protocol of the connection apart from its I/O
         pending (dict | None): the request in progress, None when none
         name (str): name for logging
         uid (int): unique id
@@ -708,12 +710,10 @@ class Client:
         self.redirectable = bool(redirectable)
         self.maxRedirects = self.MaxRedirects
         self.maxBodySize = None if maxBodySize is None else int(maxBodySize)
-        self.waited = False
         self.pending: dict[str, Any] | None = None
         self._last: dict[str, Any] | None = None  # values of the last queued request
         self._redirectCount = 0
         self._redirectMark = 0
-        self._stale = False  # connection must be reopened before next send
         self._resumeAt: float | None = None  # tyme to resume an event stream that the server closed
 
         # a full url in path gives scheme host and port
@@ -770,9 +770,23 @@ class Client:
                 redirects=self.redirects,
                 maxBodySize=self.maxBodySize,
             )
-        self.respondent = respondent
-        # the protocol of the connection apart from its I/O: sends, parses, decides retry and keep-alive
+        # the protocol of the connection apart from its I/O: its state, sends, parses, decides retry and keep-alive
         self.call = Call(respondent, self.connector.rxbs, self.connector.txbs)
+
+    @property
+    def respondent(self) -> Respondent:
+        """The parser of the responses: the one of .call."""
+        return self.call.respondent  # type: ignore[return-value]  # a Respondent, as given or made
+
+    @respondent.setter
+    def respondent(self, respondent: Respondent) -> None:
+        """Parse the responses with respondent from now on."""
+        self.call.respondent = respondent
+
+    @property
+    def waited(self) -> bool:
+        """True while a request is in progress (sent, or an event stream to resume) and its response pending."""
+        return self.pending is not None
 
     def _makeConnector(
         self, scheme: str, hostname: str, port: int, rxbs: bytearray | None = None
@@ -805,8 +819,9 @@ class Client:
         self.connector.wind(tymth)
 
     def reopen(self) -> bool:
-        """Return result of .connector.reopen()."""
-        self._stale = False
+        """Return result of .connector.reopen(); a new connection carries the next request."""
+        if self.pending is None:
+            self.call.reset()
         return self.connector.reopen()
 
     def close(self) -> None:
@@ -909,7 +924,7 @@ class Client:
         self.scheme = scheme
         self.requester.reinit(hostname=hostname, port=port, scheme=scheme)
         self.requester.headers.popall("host", None)
-        self._stale = True
+        self.call.close()
 
     def _target(self, path: str, qargs: dict | None) -> tuple[str, dict | None]:
         """Retarget when path is a full url to another server.
@@ -979,16 +994,14 @@ class Client:
     def _send(self, msg: bytes) -> None:
         """Send request msg, on a new connection unless the kept-alive one may
         be reused, and make .respondent ready for its response."""
-        reused = not (self._stale or self.connector.cs is None)
+        call = self.call
+        reused = call.state == IDLE and self.connector.cs is not None
         if not reused:
             self.connector.close()
             self.connector.txbs.clear()  # nothing of an earlier connection goes on the new one
             self.connector.clearRxbs()
             self.connector.reopen()
-            self._stale = False
         self._resumeAt = None
-        call = self.call
-        call.respondent = self.respondent
         call.send(
             msg,
             method=self.requester.method,
@@ -997,7 +1010,6 @@ class Client:
             txbs=self.connector.txbs,
             reused=reused,
         )
-        self.waited = True
 
     def _record(self, extra: dict | None = None) -> dict:
         """Return the record of the request .requester just built: extra's items,
@@ -1067,6 +1079,7 @@ class Client:
         Cookie) are not sent to another server. More than .maxRedirects
         redirects for one request ends it with an errored response.
         """
+        self.call.finish(self._cutoff())  # the redirect response ended: keep its connection or not
         respondent = self.respondent
         current = f"{self.scheme}://{self.requester.hostname}:{self.requester.port}{self.requester.target()}"
         location = urljoin(current, respondent.location or "")
@@ -1104,8 +1117,6 @@ class Client:
             except (OSError, ValueError) as ex:  # host does not resolve, bad TLS setup
                 self._finish(errored=True, error=str(ex))
                 return
-        elif not respondent.persisted:
-            self._stale = True
 
         path = parts.path or "/"
         if parts.query:
@@ -1114,13 +1125,11 @@ class Client:
         self.requester.qargs = {}
         self.requester.body, self.requester.data, self.requester.fargs = body, data, fargs
         extra = {key: value for key, value in (self.pending or {}).items() if key not in _RECORDED}
-        self.waited = False
         try:
             msg = self.requester.build()
             self.pending = self._record(extra)
             self._send(msg)
         except (ValueError, HTTPException) as ex:
-            self.waited = True
             self._finish(errored=True, error=str(ex))
 
     def _cutoff(self) -> bool:
@@ -1136,14 +1145,11 @@ class Client:
         if redirects:
             response["redirects"] = redirects
         self.responses.append(response)
-        kept = self.call.finish(self._cutoff())
+        self.call.finish(self._cutoff())  # IDLE when the connection is kept, else MUST_CLOSE
         if response["errored"]:
             logger.info("HTTP client %s request failed: %s", self.name, response["error"])
             self.connector.close()
-            self._stale = True
-        elif not kept:
-            self._stale = True  # the next request goes on a new connection; the server closes this one
-        self.waited = False
+            self.call.close()
         self.pending = None
         self._resumeAt = None
         self._redirectCount = 0
@@ -1158,7 +1164,7 @@ class Client:
         shows the cut off; it connects when the stream resumes."""
         self.connector.close()
         self.connector.reopen()
-        self._stale = True
+        self.call.close()
         self._resumeAt = self._tyme()() + self.respondent.retry / 1000.0
 
     def _resume(self) -> None:
@@ -1191,7 +1197,6 @@ class Client:
                 fields["body"] = b""  # a queued request never sends the body of an earlier one
             self.transmit(**fields, **{key: value for key, value in request.items() if key not in _RECORDED})
         except (ValueError, OSError, HTTPException) as ex:  # request that cannot be built or sent
-            self.waited = True
             self.respondent.reinit(method=self.requester.method)
             self._finish(errored=True, error=str(ex))
 
@@ -1206,17 +1211,16 @@ class Client:
             return
         if not self.waited:
             if self._cutoff():  # the server closed the idle connection
-                self._stale = True
+                self.call.close()
                 connector.close()  # nor is it reconnected until a request needs it
             return
-        self.call.respondent = self.respondent
         outcome = self.call.advance(self._cutoff())
         if outcome is None:
             return
         if outcome == RETRY:  # the server closed the kept-alive connection as the request went out
-            self._stale = True
-            self.waited = False
-            self._send(self.requester.build())  # the same request on a new connection
+            self._send(
+                self.requester.build()
+            )  # .call is CLOSED: a new connection  # the same request on a new connection
         elif outcome == SUSPEND:
             self._suspend()
         elif outcome == REDIRECT:
@@ -1271,7 +1275,7 @@ class Client:
         """The connection failed: close it and end the request in progress, if
         any, with an errored response."""
         self.connector.close()
-        self._stale = True
+        self.call.close()
         if self.waited:
             self._finish(errored=True, error=str(ex))
 
