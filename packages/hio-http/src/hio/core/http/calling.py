@@ -302,15 +302,15 @@ class Call:
                 raise StateError(f"a call cannot write a request head while {self.state!r}")
             data = self._head(event)
             self._start(SENDING, event.method, None, reused)
+        elif not isinstance(event, (BodyData, EndOfMessage)):
+            raise TypeError(f"a call writes request events, not {type(event).__name__}")
         elif self.state != SENDING:
             raise StateError(f"a call cannot write {type(event).__name__} while {self.state!r}")
         elif isinstance(event, BodyData):
             data = self._body(event.body)
-        elif isinstance(event, EndOfMessage):
+        else:
             data = self._end(event.trails)
             self._to(AWAITING)
-        else:
-            raise TypeError(f"a call writes request events, not {type(event).__name__}")
         self.txbs.extend(data)
         return data
 
@@ -374,10 +374,13 @@ class Call:
         """
         events: list[Event] = []
         self._events = events
+        respondent = self.respondent
+        respondent.tap = bytearray()  # an event stream's bytes, handed out as BodyData
         try:
             self.advance(cutoff)
         finally:
             self._events = None
+            respondent.tap = None
         return events
 
     def advance(self, cutoff: bool = False) -> str | None:
