@@ -537,12 +537,12 @@ class Respondent(httping.Parsent):
         gathering in .body; the stream ends when the connection closes (or the
         chunked body ends). Yields None if more to parse, True if done parsing.
         """
-        if self.bodied:
-            yield True
-            return
-        if not self.evented:
-            yield from super().parseBody()
-            return
+        if self.evented and not self.bodied:
+            return self._parseEvents()
+        return super().parseBody()
+
+    def _parseEvents(self) -> Generator[bool | None, None, None]:
+        """Generator to parse an event stream body into .events, as parseBody."""
         bodyParser = self.parseBodyBytes()
         source = self.eventSource
         assert source is not None  # made with the head of an event stream
