@@ -1218,9 +1218,7 @@ class Client:
         if outcome is None:
             return
         if outcome == RETRY:  # the server closed the kept-alive connection as the request went out
-            self._send(
-                self.requester.build()
-            )  # .call is CLOSED: a new connection  # the same request on a new connection
+            self._send(self.requester.build())  # the same request: .call is CLOSED, so on a new connection
         elif outcome == SUSPEND:
             self._suspend()
         elif outcome == REDIRECT:
