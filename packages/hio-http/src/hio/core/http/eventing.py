@@ -34,7 +34,9 @@ Fields = Hict | Iterable[tuple[str, str]] | dict
 class RequestHead:
     """The head of a request: its request line and header fields.
 
-    Attributes:
+    Each parameter is kept as the attribute of its name.
+
+    Parameters:
         method (str): the method, e.g. GET
         target (str): the request target, e.g. /path?query
         headers (Fields): the header fields
@@ -51,7 +53,9 @@ class RequestHead:
 class ResponseHead:
     """The head of a final (not interim) response: its status line and header fields.
 
-    Attributes:
+    Each parameter is kept as the attribute of its name.
+
+    Parameters:
         status (int): the status code, e.g. 200
         reason (str): the reason phrase
         headers (Hict): the header fields
@@ -68,7 +72,9 @@ class ResponseHead:
 class BodyData:
     """A piece of a message's body, as it arrived or is to be sent (never chunk-coded).
 
-    Attributes:
+    Each parameter is kept as the attribute of its name.
+
+    Parameters:
         body (bytes): the bytes of the piece
     """
 
@@ -79,7 +85,9 @@ class BodyData:
 class EndOfMessage:
     """The message ended: its body is whole.
 
-    Attributes:
+    Each parameter is kept as the attribute of its name.
+
+    Parameters:
         trails (Hict | None): the trailer fields of a chunked body, None when it had none
     """
 
@@ -90,7 +98,9 @@ class EndOfMessage:
 class Fault:
     """The peer broke the protocol (a malformed message, or one cut short): the message ends here.
 
-    Attributes:
+    Each parameter is kept as the attribute of its name.
+
+    Parameters:
         error (str): what was wrong
         status (int): the status a server answers it with, e.g. 400
     """
