@@ -30,11 +30,12 @@ from hio.core.http.calling import (
     StateError,
 )
 from hio.core.http.clienting import Client, Requester, Respondent
-from hio.core.http.eventing import BodyData, Closed, EndOfMessage, Fault, RequestHead, ResponseHead
+from hio.core.http.eventing import BodyData, Closed, MessageEnd, ProtocolError, RequestHead, ResponseHead
 from hio.core.http.exchanging import Exchange
 from hio.help.hicting import Hict
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
+HOST = Hict([("Host", "a")])
 
 
 @pytest.fixture(params=["whole", "bytewise"])
@@ -172,7 +173,7 @@ def receive(made: Call, data: bytes, arrival: str, cutoff: bool = False) -> list
 
 def bodyOf(events: list) -> bytes:
     """The body bytes of the BodyData events, joined."""
-    return b"".join(event.body for event in events if isinstance(event, BodyData))
+    return b"".join(event.data for event in events if isinstance(event, BodyData))
 
 
 def kinds(events: list) -> list[type]:
@@ -187,12 +188,13 @@ def kinds(events: list) -> list[type]:
 def test_a_response_as_head_body_and_end(arrival):
     made = call()
     events = receive(made, OK, arrival)
-    assert kinds(events) == [ResponseHead, BodyData, EndOfMessage]
+    assert kinds(events) == [ResponseHead, BodyData, MessageEnd]
     head = events[0]
-    assert (head.status, head.reason, head.version, head.headers["content-length"]) == (200, "OK", 11, "5")
-    assert bodyOf(events) == b"hello" and events[-1] == EndOfMessage(None)
+    assert (head.status, head.reason, head.protocol, head.headers["content-length"]) == (200, "OK", "HTTP/1.1", "5")
+    assert (head.length, head.chunked, head.bodiless, head.persisted) == (5, False, False, True)
+    assert bodyOf(events) == b"hello" and not events[-1].trails
     if arrival == "bytewise":  # the body is handed out as it arrives, a byte at a time
-        assert [event.body for event in events if isinstance(event, BodyData)] == [b"h", b"e", b"l", b"l", b"o"]
+        assert [event.data for event in events if isinstance(event, BodyData)] == [b"h", b"e", b"l", b"l", b"o"]
     assert made.state == DONE and made.finish() and made.state == IDLE
     assert made.receive() == []  # nothing more until the next request
 
@@ -201,26 +203,26 @@ def test_a_chunked_response_gives_its_chunks_and_trailers(arrival):
     made = call()
     data = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\nX-Sum: 5\r\n\r\n"
     events = receive(made, data, arrival)
-    assert kinds(events) == [ResponseHead, BodyData, EndOfMessage]
+    assert kinds(events) == [ResponseHead, BodyData, MessageEnd]
     assert bodyOf(events) == b"abcde" and events[-1].trails["x-sum"] == "5"
     if arrival == "whole":
-        assert [event.body for event in events if isinstance(event, BodyData)] == [b"abcde"]
+        assert [event.data for event in events if isinstance(event, BodyData)] == [b"abcde"]
 
 
 def test_interim_responses_give_no_head_and_a_bodiless_one_ends_at_once(arrival):
     made = call()
     events = receive(made, b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n", arrival)
-    assert kinds(events) == [ResponseHead, EndOfMessage] and events[0].status == 204
+    assert kinds(events) == [ResponseHead, MessageEnd] and events[0].status == 204 and events[0].bodiless
 
 
 def test_a_malformed_response_gives_a_fault_with_its_status(arrival):
     made = call()
     events = receive(made, b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", arrival)
-    assert kinds(events) == [Fault] and events[0].status == 400 and "Content-Length" in events[0].error
+    assert kinds(events) == [ProtocolError] and events[0].status == 400 and "Content-Length" in events[0].detail
     assert made.state == ERROR and not made.finish() and made.state == ERROR
     made = call()
     events = receive(made, b"HTTP/2.0 200 OK\r\n\r\n", arrival)
-    assert kinds(events) == [Fault] and events[0].status == 505
+    assert kinds(events) == [ProtocolError] and events[0].status == 505
 
 
 def test_a_body_over_the_limit_faults_with_413():
@@ -228,25 +230,25 @@ def test_a_body_over_the_limit_faults_with_413():
     made.send(Requester(hostname="a", port=80).build())
     made.rxbs.extend(OK)  # its Content-Length says so: the head is refused
     events = made.receive()
-    assert kinds(events) == [Fault] and events[-1].status == 413 and made.state == ERROR
+    assert kinds(events) == [ProtocolError] and events[-1].status == 413 and made.state == ERROR
     made.send(Requester(hostname="a", port=80).build(), rxbs=bytearray())  # on a new connection
     made.rxbs.extend(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")
     events = made.receive()  # its chunks say so once they arrive, after those within the limit
-    assert kinds(events) == [ResponseHead, BodyData, Fault] and bodyOf(events) == b"abc"
+    assert kinds(events) == [ResponseHead, BodyData, ProtocolError] and bodyOf(events) == b"abc"
     assert events[-1].status == 413 and made.state == ERROR
 
 
 def test_a_response_cut_short_gives_its_body_so_far_a_fault_and_closed(arrival):
     made = call()
     events = receive(made, OK[:-2], arrival, cutoff=True)
-    assert kinds(events) == [ResponseHead, BodyData, Fault, Closed]
-    assert bodyOf(events) == b"hel" and "cut short" in events[-2].error and made.state == CLOSED
+    assert kinds(events) == [ResponseHead, BodyData, ProtocolError, Closed]
+    assert bodyOf(events) == b"hel" and "cut short" in events[-2].detail and made.state == CLOSED
 
 
 def test_a_body_until_close_ends_with_the_connection_as_events(arrival):
     made = call()
     events = receive(made, b"HTTP/1.1 200 OK\r\n\r\nall of it", arrival, cutoff=True)
-    assert kinds(events) == [ResponseHead, BodyData, EndOfMessage, Closed] and bodyOf(events) == b"all of it"
+    assert kinds(events) == [ResponseHead, BodyData, MessageEnd, Closed] and bodyOf(events) == b"all of it"
     assert made.state == CLOSED and not made.finish()
 
 
@@ -283,12 +285,12 @@ def test_advance_says_what_the_events_say(arrival, data, cutoff, reused):
     told, heard = call(reused=reused), call(reused=reused)
     outcomes = [outcome for outcome in feed(told, data, arrival, cutoff=cutoff) if outcome is not None]
     events = receive(heard, data, arrival, cutoff=cutoff)
-    ends = [event for event in events if isinstance(event, (EndOfMessage, Fault, Closed))]
+    ends = [event for event in events if isinstance(event, (MessageEnd, ProtocolError, Closed))]
     if not ends:
         expected = None
-    elif isinstance(ends[0], EndOfMessage):
+    elif isinstance(ends[0], MessageEnd):
         expected = REDIRECT if heard.respondent.redirected else RESPONSE
-    elif isinstance(ends[0], Fault):
+    elif isinstance(ends[0], ProtocolError):
         expected = FAILED
     else:
         expected = SUSPEND if heard.respondent.evented else RETRY
@@ -301,47 +303,48 @@ def test_advance_says_what_the_events_say(arrival, data, cutoff, reused):
 
 def test_a_request_written_as_events_is_what_a_server_reads():
     made = Call(Respondent())
-    head = RequestHead("POST", "/echo?x=1", [("Host", "a"), ("Content-Length", "5")])
-    wrote = made.write(head) + made.write(BodyData(b"he")) + made.write(BodyData(b"llo")) + made.write(EndOfMessage())
+    head = RequestHead("POST", "/echo?x=1", "HTTP/1.1", Hict([("Host", "a"), ("Content-Length", "5")]))
+    wrote = made.write(head) + made.write(BodyData(b"he")) + made.write(BodyData(b"llo")) + made.write(MessageEnd())
     assert made.state == AWAITING and bytes(made.txbs) == wrote
     assert wrote == b"POST /echo?x=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello"
     exchange = Exchange(bytearray(wrote))
     requestant = exchange.advance()
     assert requestant is not None and (requestant.method, requestant.body) == ("POST", b"hello")
     made.rxbs.extend(OK)
-    assert kinds(made.receive()) == [ResponseHead, BodyData, EndOfMessage]
+    assert kinds(made.receive()) == [ResponseHead, BodyData, MessageEnd]
 
 
 def test_a_chunked_request_written_as_events():
     made = Call(Respondent())
-    made.write(RequestHead("PUT", "/f", {"Host": "a", "Transfer-Encoding": "chunked"}))
+    made.write(RequestHead("PUT", "/f", "HTTP/1.1", Hict([("Host", "a"), ("Transfer-Encoding", "chunked")])))
     assert made.write(BodyData(b"abc")) == b"3\r\nabc\r\n"
     assert made.write(BodyData(b"")) == b""  # an empty piece is not the last chunk
-    assert made.write(EndOfMessage(Hict([("X-Sum", "3")]))) == b"0\r\nX-Sum: 3\r\n\r\n"
+    assert made.write(MessageEnd(Hict([("X-Sum", "3")]))) == b"0\r\nX-Sum: 3\r\n\r\n"
     requestant = Exchange(bytearray(made.txbs)).advance()
     assert requestant is not None and requestant.body == b"abc" and requestant.trails["x-sum"] == "3"
 
 
 def test_a_request_without_framing_has_no_body_and_a_head_request_no_response_body():
     made = Call(Respondent())
-    made.write(RequestHead("HEAD", "/", {"Host": "a"}))
+    made.write(RequestHead("HEAD", "/", "HTTP/1.1", HOST))
     with pytest.raises(ValueError, match="Content-Length"):
         made.write(BodyData(b"x"))
-    made.write(EndOfMessage())
+    made.write(MessageEnd())
     made.rxbs.extend(b"HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n")
-    assert kinds(made.receive()) == [ResponseHead, EndOfMessage]
+    assert kinds(made.receive()) == [ResponseHead, MessageEnd]
 
 
 @pytest.mark.parametrize(
     "head",
     [
-        RequestHead("GE T", "/", {"Host": "a"}),
-        RequestHead("GET", "/ HTTP/1.1\r\nX: y", {"Host": "a"}),
-        RequestHead("GET", "/", {"Host": "a\r\nX-Injected: 1"}),
-        RequestHead("GET", "/", {"Bad Name": "a"}),
-        RequestHead("POST", "/", [("Content-Length", "1"), ("Content-Length", "2")]),
-        RequestHead("POST", "/", [("Transfer-Encoding", "gzip")]),
-        RequestHead("GET", "/", {"Host": "a"}, version=20),
+        RequestHead("GE T", "/", "HTTP/1.1", HOST),
+        RequestHead("GET", "/ HTTP/1.1\r\nX: y", "HTTP/1.1", HOST),
+        RequestHead("GET", "/", "HTTP/1.1", Hict([("Host", "a\r\nX-Injected: 1")])),
+        RequestHead("GET", "/", "HTTP/1.1", Hict([("Bad Name", "a")])),
+        RequestHead("POST", "/", "HTTP/1.1", Hict([("Content-Length", "1"), ("Content-Length", "2")])),
+        RequestHead("POST", "/", "HTTP/1.1", Hict([("Transfer-Encoding", "gzip")])),
+        RequestHead("POST", "/", "HTTP/1.0", Hict([("Transfer-Encoding", "chunked")])),
+        RequestHead("GET", "/", "HTTP/2.0", HOST),
     ],
 )
 def test_a_bad_request_head_is_refused_and_nothing_written(head):
@@ -353,13 +356,13 @@ def test_a_bad_request_head_is_refused_and_nothing_written(head):
 
 def test_a_request_body_must_match_its_content_length():
     made = Call(Respondent())
-    made.write(RequestHead("POST", "/", {"Content-Length": "3"}))
+    made.write(RequestHead("POST", "/", "HTTP/1.1", Hict([("Content-Length", "3")])))
     with pytest.raises(ValueError, match="short"):
-        made.write(EndOfMessage())
+        made.write(MessageEnd())
     with pytest.raises(ValueError, match="left"):
         made.write(BodyData(b"abcd"))
     made.write(BodyData(b"abc"))
-    made.write(EndOfMessage())
+    made.write(MessageEnd())
     assert made.txbs.endswith(b"\r\n\r\nabc")
 
 
@@ -392,9 +395,9 @@ def test_a_move_outside_the_table_raises(start, end):
 def test_a_request_goes_through_the_states_in_order():
     made = Call(Respondent())
     seen = [made.state]
-    made.write(RequestHead("GET", "/", {"Host": "a"}))
+    made.write(RequestHead("GET", "/", "HTTP/1.1", HOST))
     seen.append(made.state)
-    made.write(EndOfMessage())
+    made.write(MessageEnd())
     seen.append(made.state)
     made.rxbs.extend(OK[:-1])
     made.receive()
@@ -416,11 +419,11 @@ def test_what_the_state_does_not_allow_raises_a_state_error():
     made = Call(Respondent())
     with pytest.raises(StateError, match="BodyData while 'idle'"):
         made.write(BodyData(b"x"))
-    with pytest.raises(StateError, match="EndOfMessage while 'idle'"):
-        made.write(EndOfMessage())
+    with pytest.raises(StateError, match="MessageEnd while 'idle'"):
+        made.write(MessageEnd())
     made.send(Requester(hostname="a", port=80).build())
     with pytest.raises(StateError, match="request head while 'awaiting response'"):
-        made.write(RequestHead("GET", "/", {"Host": "a"}))
+        made.write(RequestHead("GET", "/", "HTTP/1.1", HOST))
     with pytest.raises(StateError, match="from 'awaiting response' to 'awaiting response'"):
         made.send(b"GET / HTTP/1.1\r\n\r\n", reused=True)  # a kept-alive connection carries one request at a time
     with pytest.raises(TypeError):

@@ -16,7 +16,7 @@ protocol decides is decided here:
   pieces (chunk-coded when the head says chunked, counted against its
   Content-Length otherwise), then its end;
 - the response as events as its bytes arrive: its head, its body in the
-  pieces it arrived in, its end, or the fault that ended it;
+  pieces it arrived in, its end, or the protocol error that ended it;
 - what became of the request in progress (`Call.advance`): a response, a
   redirect to follow, a failure, an event stream cut off (to resume), or a
   request to send again on a new connection because the server closed a
@@ -33,18 +33,18 @@ Usage, whole requests and outcomes (what the Client does)::
 
 Usage, events::
 
-    call.write(RequestHead("GET", "/", {"Host": "example.com"}))
-    call.write(EndOfMessage())              # the request's bytes are in call.txbs
+    call.write(RequestHead("GET", "/", "HTTP/1.1", Hict([("Host", "example.com")])))
+    call.write(MessageEnd())                # the request's bytes are in call.txbs
     for event in call.receive():            # after bytes arrived in call.rxbs
-        ...                                 # ResponseHead, BodyData, EndOfMessage, Fault, Closed
+        ...                                 # ResponseHead, BodyData, MessageEnd, ProtocolError, Closed
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from hio.core.http.eventing import BodyData, Closed, EndOfMessage, Event, Fault, RequestHead, ResponseHead
-from hio.core.http.framing import bodyFraming
+from hio.core.http.eventing import BodyData, Closed, Event, MessageEnd, ProtocolError, RequestHead, ResponseHead
+from hio.core.http.framing import bodiless, bodyFraming
 from hio.core.http.grammaring import CRLF, TARGET_BAD_TEXT, TOKEN_TEXT
 from hio.core.http.httping import HTTPException, packChunk, packHeader
 from hio.help.hicting import Hict
@@ -66,6 +66,9 @@ SUSPEND = "suspend"
 
 IDEMPOTENT_METHODS = ("GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE")
 """Methods whose requests may be sent again when a kept-alive connection closed under them."""
+
+VERSIONS = {"HTTP/1.1": 11, "HTTP/1.0": 10}
+"""The protocols a request may be written in, and their versions as a Parsent numbers them."""
 
 IDLE = "idle"
 """The connection is open (or about to be) and carries no request: the next may go."""
@@ -152,6 +155,8 @@ class _Parser(Protocol):
     status: int | None
     reason: str | None
     headers: Hict | None
+    length: int | None
+    chunked: bool
     trails: Hict | None
     version: int | None
     body: bytearray
@@ -277,13 +282,15 @@ class Call:
         self._start(AWAITING, method, redirectable, reused)
         self.txbs.extend(msg)
 
-    def write(self, event: RequestHead | BodyData | EndOfMessage, reused: bool = True) -> bytes:
+    def write(self, event: RequestHead | BodyData | MessageEnd, reused: bool = True) -> bytes:
         """Queue the bytes of one event of a request in .txbs and return them.
 
-        A RequestHead starts a request (the connection must be IDLE) and says
-        how its body is framed: chunked by ``Transfer-Encoding: chunked``,
-        else by its Content-Length, else none. BodyData is a piece of that
-        body (chunk-coded when chunked); EndOfMessage ends the request (the
+        A RequestHead starts a request (the connection must be IDLE): its
+        method, target, protocol and headers are written; how its body is
+        framed is read from the headers (its length, chunked and persisted
+        are not used): chunked by ``Transfer-Encoding: chunked``, else by its
+        Content-Length, else none. BodyData is a piece of that
+        body (chunk-coded when chunked); MessageEnd ends the request (the
         last chunk with any trailer fields, when chunked).
 
         Parameters:
@@ -302,12 +309,12 @@ class Call:
                 raise StateError(f"a call cannot write a request head while {self.state!r}")
             data = self._head(event)
             self._start(SENDING, event.method, None, reused)
-        elif not isinstance(event, (BodyData, EndOfMessage)):
+        elif not isinstance(event, (BodyData, MessageEnd)):
             raise TypeError(f"a call writes request events, not {type(event).__name__}")
         elif self.state != SENDING:
             raise StateError(f"a call cannot write {type(event).__name__} while {self.state!r}")
         elif isinstance(event, BodyData):
-            data = self._body(event.body)
+            data = self._body(event.data)
         else:
             data = self._end(event.trails)
             self._to(AWAITING)
@@ -320,16 +327,17 @@ class Call:
             raise ValueError(f"invalid method {head.method!r}")
         if not head.target.isascii() or TARGET_BAD_TEXT.search(head.target):
             raise ValueError(f"invalid request target {head.target!r}")
-        if head.version not in (10, 11):
-            raise ValueError(f"unsupported HTTP version {head.version!r}")
+        version = VERSIONS.get(head.protocol)
+        if version is None:
+            raise ValueError(f"unsupported protocol {head.protocol!r}")
         fields = head.headers.items() if isinstance(head.headers, (Hict, dict)) else head.headers
         headers = Hict()
-        lines = [f"{head.method} {head.target} HTTP/{head.version // 10}.{head.version % 10}".encode("ascii")]
+        lines = [f"{head.method} {head.target} {head.protocol}".encode("ascii")]
         for name, value in fields:
             lines.append(packHeader(name, value))
             headers.add(name, value)
         try:
-            length, chunked, _ = bodyFraming(headers, request=True, version=head.version)
+            length, chunked, _ = bodyFraming(headers, request=True, version=version)
         except HTTPException as ex:
             raise ValueError(f"bad request framing: {ex}") from None
         self._left = None if chunked else (length or 0)
@@ -362,7 +370,7 @@ class Call:
         The events come in order: ResponseHead (of the final response;
         interim ones are skipped), BodyData for each piece of body that
         arrived (of an event stream too, whose events also go to the
-        respondent's .events), then EndOfMessage, or a Fault that ends the
+        respondent's .events), then MessageEnd, or a ProtocolError that ends the
         response; Closed when cutoff ends the connection. A Closed with no
         end before it is an event stream cut off, or a request to send
         again (.retried: nothing of the response arrived on a kept-alive
@@ -382,6 +390,22 @@ class Call:
             self._events = None
             respondent.tap = None
         return events
+
+    def _responseHead(self) -> ResponseHead:
+        """The ResponseHead event of the head the respondent parsed."""
+        respondent = self.respondent
+        status = respondent.status or 0
+        return ResponseHead(
+            b"",
+            respondent.length,
+            respondent.chunked,
+            bodiless(status, self.method),
+            respondent.persisted,
+            status=status,
+            reason=respondent.reason or "",
+            protocol="HTTP/1.0" if respondent.version == 10 else "HTTP/1.1",
+            headers=respondent.headers if respondent.headers is not None else Hict(),
+        )
 
     def advance(self, cutoff: bool = False) -> str | None:
         """Parse what has arrived for the request in progress; say what became of it.
@@ -441,16 +465,14 @@ class Call:
         appending the events of it to ._events unless None.
 
         Parameters:
-            status: the status of a fault found
+            status: the status of a protocol error found
         """
         respondent = self.respondent
         events = self._events
         state = self.state
         if state != RECEIVING and state in RESPONDING and respondent.headed:
             if events is not None:
-                headers = respondent.headers if respondent.headers is not None else Hict()
-                status_, reason, version = respondent.status or 0, respondent.reason or "", respondent.version or 11
-                events.append(ResponseHead(status_, reason, headers, version))
+                events.append(self._responseHead())
             self._to(state := RECEIVING)
         if state == RECEIVING:
             if events is not None:
@@ -464,12 +486,12 @@ class Call:
                     tap.clear()
             if respondent.ended:
                 if events is not None:
-                    events.append(EndOfMessage(respondent.trails))
+                    events.append(MessageEnd(respondent.trails))
                 self._to(DONE)
                 return
         if respondent.errored and state in RESPONDING:
             if events is not None:
-                events.append(Fault(respondent.error or "malformed response", status))
+                events.append(ProtocolError(status, respondent.error or "malformed response"))
             self._to(ERROR)
 
     def finish(self, cutoff: bool = False) -> bool:

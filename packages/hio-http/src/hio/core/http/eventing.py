@@ -1,118 +1,221 @@
 """hio.core.http.eventing module
 
-The events of an HTTP/1.1 message, what a protocol core apart from I/O
-takes and gives: a message is its head (`RequestHead` or `ResponseHead`),
-then its body as `BodyData` in the pieces it arrived or is sent in, then
-`EndOfMessage`. A `Fault` says the peer broke the protocol, with the status
-a server answers that with; `Closed` says the connection ended.
+The events of the connection cores, apart from any I/O: what their input
+side makes of the bytes received, and what their output side takes to make
+the bytes to send. The server's core is hio.core.http.exchanging.Exchange,
+the client's hio.core.http.calling.Call.
 
-The client side of a connection (hio.core.http.calling.Call) takes a
-request as these events and gives its bytes, and takes the bytes of the
-response and gives these events.
+In, from the bytes received (Exchange.nextEvent):
 
-Usage::
+- `RequestHead`: the head of a request, parsed and checked;
+- `BodyData`: the next part of its body, as it arrives;
+- `MessageEnd`: the end of the request (with the trailer fields of a chunked body);
+- `ProtocolError`: a bad request, with the status it is answered with (the
+  core has queued that answer and closes the connection after it).
 
-    call.write(RequestHead("POST", "/echo", [("Host", "a"), ("Content-Length", "2")]))
-    call.write(BodyData(b"hi"))
-    call.write(EndOfMessage())
-    for event in call.receive():    # after bytes arrived in call.rxbs
-        if isinstance(event, BodyData): ...
+Out, to the bytes to send (Exchange.send):
+
+- `ResponseHead`: the head of the response, with the framing it announces;
+- `BodyData`: the next part of its body;
+- `MessageEnd`: the end of the response (the core then keeps the connection
+  for the next request or closes it).
+
+The client's core (Call.write and Call.receive) takes and gives the same
+events the other way round: out, a `RequestHead` (its request line and
+header fields), `BodyData` and `MessageEnd`; in, from the bytes of the
+response, a `ResponseHead` with its status line and header fields parsed,
+`BodyData` as the body arrives, `MessageEnd`, a `ProtocolError` that ends
+it, and `Closed` when the server closed the connection.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-
 from hio.help.hicting import Hict
 
-Fields = Hict | Iterable[tuple[str, str]] | dict
-"""Header fields: a Hict, a dict, or (name, value) pairs in order."""
 
-
-@dataclass(slots=True)
 class RequestHead:
-    """The head of a request: its request line and header fields.
+    """The head of a request, parsed and checked.
 
-    Each parameter is kept as the attribute of its name.
-
-    Parameters:
-        method (str): the method, e.g. GET
-        target (str): the request target, e.g. /path?query
-        headers (Fields): the header fields
-        version (int): HTTP version, 11 or 10
+    Attributes:
+        method (str): request method, e.g. "GET"
+        target (str): request target as sent, e.g. "/a%20b?x=1"
+        protocol (str): HTTP version string, e.g. "HTTP/1.1"
+        headers (Hict): header fields
+        length (int | None): body length, 0 for a request without a body, None when chunked
+        chunked (bool): True when the body comes in chunked transfer coding
+        persisted (bool): True when the request keeps the connection open
     """
 
-    method: str
-    target: str
-    headers: Fields = field(default_factory=Hict)
-    version: int = 11
+    __slots__ = ("chunked", "headers", "length", "method", "persisted", "protocol", "target")
+
+    def __init__(
+        self,
+        method: str,
+        target: str,
+        protocol: str,
+        headers: Hict,
+        length: int | None = None,
+        chunked: bool = False,
+        persisted: bool = True,
+    ) -> None:
+        """
+        Parameters:
+            method (str): request method
+            target (str): request target as sent
+            protocol (str): HTTP version string
+            headers (Hict): header fields
+            length (int | None): body length, 0 without a body, None when chunked
+            chunked (bool): True when the body is chunked
+            persisted (bool): True when the request keeps the connection open
+        """
+        self.method = method
+        self.target = target
+        self.protocol = protocol
+        self.headers = headers
+        self.length = length
+        self.chunked = chunked
+        self.persisted = persisted
+
+    def __repr__(self) -> str:
+        return f"RequestHead({self.method!r}, {self.target!r}, {self.protocol!r})"
 
 
-@dataclass(slots=True)
-class ResponseHead:
-    """The head of a final (not interim) response: its status line and header fields.
-
-    Each parameter is kept as the attribute of its name.
-
-    Parameters:
-        status (int): the status code, e.g. 200
-        reason (str): the reason phrase
-        headers (Hict): the header fields
-        version (int): HTTP version, 11 or 10
-    """
-
-    status: int
-    reason: str
-    headers: Hict
-    version: int = 11
-
-
-@dataclass(slots=True)
 class BodyData:
-    """A piece of a message's body, as it arrived or is to be sent (never chunk-coded).
+    """The next part of a message body.
 
-    Each parameter is kept as the attribute of its name.
-
-    Parameters:
-        body (bytes): the bytes of the piece
+    Attributes:
+        data (bytes): the bytes of the part
     """
 
-    body: bytes
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        """
+        Parameters:
+            data (bytes): the bytes of the part
+        """
+        self.data = data
+
+    def __repr__(self) -> str:
+        return f"BodyData({self.data!r})"
 
 
-@dataclass(slots=True)
-class EndOfMessage:
-    """The message ended: its body is whole.
+class MessageEnd:
+    """The end of a message.
 
-    Each parameter is kept as the attribute of its name.
-
-    Parameters:
-        trails (Hict | None): the trailer fields of a chunked body, None when it had none
+    Attributes:
+        trails (Hict): trailer fields of a chunked body, empty when there are none
     """
 
-    trails: Hict | None = None
+    __slots__ = ("trails",)
+
+    def __init__(self, trails: Hict | None = None) -> None:
+        """
+        Parameters:
+            trails (Hict | None): trailer fields, None means none
+        """
+        self.trails = trails if trails is not None else Hict()
+
+    def __repr__(self) -> str:
+        return "MessageEnd()"
 
 
-@dataclass(slots=True)
-class Fault:
-    """The peer broke the protocol (a malformed message, or one cut short): the message ends here.
+class ProtocolError:
+    """A bad request, with the status it is answered with.
 
-    Each parameter is kept as the attribute of its name.
-
-    Parameters:
-        error (str): what was wrong
-        status (int): the status a server answers it with, e.g. 400
+    Attributes:
+        status (int): the status of the answer, e.g. 400, 413, 431
+        detail (str): what was wrong
     """
 
-    error: str
-    status: int = 400
+    __slots__ = ("detail", "status")
+
+    def __init__(self, status: int, detail: str = "") -> None:
+        """
+        Parameters:
+            status (int): the status of the answer
+            detail (str): what was wrong
+        """
+        self.status = status
+        self.detail = detail
+
+    def __repr__(self) -> str:
+        return f"ProtocolError({self.status}, {self.detail!r})"
 
 
-@dataclass(slots=True)
+class ResponseHead:
+    """The head of a response, as bytes, with the framing it announces.
+
+    A client that parsed the head gives its fields too: status, reason,
+    protocol and headers (and an empty .head, the bytes being parsed away).
+
+    Attributes:
+        head (bytes): status line and header fields with the empty line that ends them
+        length (int | None): body length the head announces in Content-Length
+        chunked (bool): True when it announces chunked transfer coding
+        bodiless (bool): True when the response carries no body (HEAD, 1xx, 204, 304)
+        persisted (bool): False when the response closes the connection
+        status (int | None): status code, when parsed
+        reason (str | None): reason phrase, when parsed
+        protocol (str | None): HTTP version string, e.g. "HTTP/1.1", when parsed
+        headers (Hict | None): header fields, when parsed
+    """
+
+    __slots__ = ("bodiless", "chunked", "head", "headers", "length", "persisted", "protocol", "reason", "status")
+
+    def __init__(
+        self,
+        head: bytes,
+        length: int | None = None,
+        chunked: bool = False,
+        bodiless: bool = False,
+        persisted: bool = True,
+        *,
+        status: int | None = None,
+        reason: str | None = None,
+        protocol: str | None = None,
+        headers: Hict | None = None,
+    ) -> None:
+        """
+        Parameters:
+            head (bytes): status line and header fields with the empty line that ends them
+            length (int | None): body length announced, None when none is
+            chunked (bool): True when chunked transfer coding is announced
+            bodiless (bool): True when the response carries no body
+            persisted (bool): False when the response closes the connection
+            status (int | None): status code of a parsed head
+            reason (str | None): reason phrase of a parsed head
+            protocol (str | None): HTTP version string of a parsed head
+            headers (Hict | None): header fields of a parsed head
+        """
+        self.head = head
+        self.length = length
+        self.chunked = chunked
+        self.bodiless = bodiless
+        self.persisted = persisted
+        self.status = status
+        self.reason = reason
+        self.protocol = protocol
+        self.headers = headers
+
+    def __repr__(self) -> str:
+        return f"ResponseHead({self.head[:40]!r}...)"
+
+
 class Closed:
-    """The connection ended: nothing more arrives on it."""
+    """The connection ended: the peer closed it, nothing more arrives on it."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Closed)
+
+    def __hash__(self) -> int:
+        return hash(Closed)
+
+    def __repr__(self) -> str:
+        return "Closed()"
 
 
-Event = RequestHead | ResponseHead | BodyData | EndOfMessage | Fault | Closed
-"""Any event of a message or its connection."""
+Event = RequestHead | BodyData | MessageEnd | ProtocolError | ResponseHead | Closed
+"""Any event of a connection core."""
