@@ -180,6 +180,22 @@ def test_pack_header_and_chunk():
     assert httping.packChunk(b"") == b"0\r\n\r\n"
 
 
+def test_pack_request_line():
+    assert httping.packRequestLine("GET", "/a?b=1") == b"GET /a?b=1 HTTP/1.1"
+    assert httping.packRequestLine("OPTIONS", "*", "HTTP/1.0") == b"OPTIONS * HTTP/1.0"
+    for method, target, protocol in (
+        ("G T", "/", "HTTP/1.1"),
+        ("GET\r\nX: 1", "/", "HTTP/1.1"),
+        ("GET", "/a b", "HTTP/1.1"),
+        ("GET", "/\r\nX-Injected: 1", "HTTP/1.1"),
+        ("GET", "/caf\u00e9", "HTTP/1.1"),
+        ("GET", "/", "HTTP/1.1\r\nX: 1"),
+        ("GET", "/", "HTTP/one"),
+    ):
+        with pytest.raises(ValueError):
+            httping.packRequestLine(method, target, protocol)
+
+
 # ---------------------------------------------------------------- parseLine
 
 

@@ -45,8 +45,8 @@ from typing import Protocol
 
 from hio.core.http.eventing import BodyData, Closed, Event, MessageEnd, ProtocolError, RequestHead, ResponseHead
 from hio.core.http.framing import bodiless, bodyFraming
-from hio.core.http.grammaring import CRLF, TARGET_BAD_TEXT, TOKEN_TEXT
-from hio.core.http.httping import HTTPException, packChunk, packHeader
+from hio.core.http.grammaring import CRLF
+from hio.core.http.httping import HTTPException, packChunk, packHeader, packRequestLine
 from hio.help.hicting import Hict
 
 RESPONSE = "response"
@@ -323,16 +323,12 @@ class Call:
 
     def _head(self, head: RequestHead) -> bytes:
         """Return the bytes of a request head and take the framing of its body."""
-        if not TOKEN_TEXT.match(head.method):
-            raise ValueError(f"invalid method {head.method!r}")
-        if not head.target.isascii() or TARGET_BAD_TEXT.search(head.target):
-            raise ValueError(f"invalid request target {head.target!r}")
         version = VERSIONS.get(head.protocol)
         if version is None:
             raise ValueError(f"unsupported protocol {head.protocol!r}")
         fields = head.headers.items() if isinstance(head.headers, (Hict, dict)) else head.headers
         headers = Hict()
-        lines = [f"{head.method} {head.target} {head.protocol}".encode("ascii")]
+        lines = [packRequestLine(head.method, head.target, head.protocol)]
         for name, value in fields:
             lines.append(packHeader(name, value))
             headers.add(name, value)

@@ -34,7 +34,6 @@ from hio.core.http.framing import bodiless
 from hio.core.http.grammaring import CR as CR
 from hio.core.http.grammaring import CRLF as CRLF
 from hio.core.http.grammaring import LF as LF
-from hio.core.http.grammaring import TARGET_BAD_TEXT, TOKEN_TEXT
 from hio.core.http.httping import HTTPException, PrematureClosure
 from hio.core.tcp import clienting as tcpclienting
 from hio.help.hicting import Hict
@@ -295,16 +294,12 @@ class Requester:
                 inject another line
         """
         method = self.method
-        if not TOKEN_TEXT.match(method):
-            raise ValueError(f"invalid method {method!r}")
-        target = self.target()
-        if not target.isascii() or TARGET_BAD_TEXT.search(target):
-            raise ValueError(f"invalid request target {target!r}")
+        line = httping.packRequestLine(method, self.target(), self.HttpVersionString)
         headers = self.headers
         if self._typed is not None and headers.get("content-type") == self._typed:
             headers.popall("content-type")  # added by the last build: this body's type may differ
         self._typed = None
-        lines = [f"{method} {target} {self.HttpVersionString}".encode("iso-8859-1")]
+        lines = [line]
         if "host" not in headers:  # Host first, as RFC 9110 7.2 recommends
             host = f"[{self.hostname}]" if ":" in self.hostname else self.hostname
             if not (self.portOptional and self.port == self.defaultPort()):

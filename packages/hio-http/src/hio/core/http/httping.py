@@ -46,7 +46,9 @@ from hio.core.http.grammaring import (
     DIGITS_TEXT,
     HTTP_VERSION_TEXT,
     STATUS_CODE_TEXT,
+    TARGET_BAD_TEXT,
     TOKEN,
+    TOKEN_TEXT,
     chunkSize,
     fieldLine,
     requestLine,
@@ -453,6 +455,30 @@ def packHeader(name: str | bytes, *values: object) -> bytes:
             raise ValueError(f"invalid header value {value!r}")
         vals.append(value)
     return name + b": " + b", ".join(vals)
+
+
+def packRequestLine(method: str, target: str, protocol: str = HTTP_11_VERSION_STRING) -> bytes:
+    """Return the request line of method, target and protocol, without its line ending.
+
+    Parameters:
+        method: the method, a token
+        target: the request target, ASCII without spaces or controls
+        protocol: the HTTP version, e.g. ``HTTP/1.1``
+
+    Example:
+        >>> packRequestLine('GET', '/a?b=1')
+        b'GET /a?b=1 HTTP/1.1'
+
+    Raises:
+        ValueError: one of them holds characters that would break the line or inject another
+    """
+    if not TOKEN_TEXT.match(method):
+        raise ValueError(f"invalid method {method!r}")
+    if not target.isascii() or TARGET_BAD_TEXT.search(target):
+        raise ValueError(f"invalid request target {target!r}")
+    if not HTTP_VERSION_TEXT.match(protocol):
+        raise ValueError(f"invalid protocol {protocol!r}")
+    return f"{method} {target} {protocol}".encode("ascii")
 
 
 def packChunk(msg: bytes) -> bytes:
