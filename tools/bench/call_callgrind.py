@@ -1,7 +1,8 @@
 """Instructions per request of the client's protocol core, counted by callgrind.
 
-Usage: ``python call_callgrind.py [REQUESTS [PYTHON]]`` (default 3000 and
-this interpreter). Runs ``call_load.py`` under ``valgrind --tool=callgrind``
+Usage: ``python call_callgrind.py [REQUESTS [PYTHON [MODE]]]`` (default 3000,
+this interpreter and ``outcomes``; ``events`` counts the event interface
+instead, see call_load.py). Runs ``call_load.py`` under ``valgrind --tool=callgrind``
 twice, with REQUESTS and with twice as many requests passed through one
 ``hio.core.http.calling.Call`` on bytes alone (no socket): the request
 queued, a keep-alive response fed in, its outcome read, the connection
@@ -24,12 +25,12 @@ HERE = Path(__file__).resolve().parent
 LOAD = str(HERE / "call_load.py")
 
 
-def instructions(python: str, n: int) -> int:
-    """Instructions of one whole run of call_load.py N under callgrind."""
+def instructions(python: str, n: int, mode: str = "outcomes") -> int:
+    """Instructions of one whole run of call_load.py N 1 MODE under callgrind."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "callgrind.out")
         subprocess.run(
-            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", python, LOAD, str(n)],
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", python, LOAD, str(n), "1", mode],
             check=True,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -41,10 +42,11 @@ def instructions(python: str, n: int) -> int:
     raise RuntimeError("callgrind wrote no total")
 
 
-def main(n: int, python: str) -> dict:
-    one, two = instructions(python, n), instructions(python, 2 * n)
-    timed = subprocess.run([python, LOAD, str(2 * n), "3"], check=True, capture_output=True, text=True)
+def main(n: int, python: str, mode: str = "outcomes") -> dict:
+    one, two = instructions(python, n, mode), instructions(python, 2 * n, mode)
+    timed = subprocess.run([python, LOAD, str(2 * n), "3", mode], check=True, capture_output=True, text=True)
     return {
+        "mode": mode,
         "requests": n,
         "instructions_per_request": round((two - one) / n),
         "seconds_per_request": float(timed.stdout.split()[-1]),
@@ -53,4 +55,5 @@ def main(n: int, python: str) -> dict:
 
 if __name__ == "__main__":
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
-    print(json.dumps(main(count, sys.argv[2] if len(sys.argv) > 2 else sys.executable)))
+    python = sys.argv[2] if len(sys.argv) > 2 else sys.executable
+    print(json.dumps(main(count, python, sys.argv[3] if len(sys.argv) > 3 else "outcomes")))
