@@ -1,0 +1,147 @@
+"""hio.core.http.eventing module
+
+The events of the server's connection core (hio.core.http.exchanging.Exchange),
+apart from any I/O: what its input side makes of the bytes received, and
+what its output side takes to make the bytes to send.
+
+In, from the bytes received (Exchange.nextEvent):
+
+- `RequestHead`: the head of a request, parsed and checked;
+- `BodyData`: the next part of its body, as it arrives;
+- `MessageEnd`: the end of the request (with the trailer fields of a chunked body);
+- `ProtocolError`: a bad request, with the status it is answered with (the
+  core has queued that answer and closes the connection after it).
+
+Out, to the bytes to send (Exchange.send):
+
+- `ResponseHead`: the head of the response, with the framing it announces;
+- `BodyData`: the next part of its body;
+- `MessageEnd`: the end of the response (the core then keeps the connection
+  for the next request or closes it).
+"""
+
+from __future__ import annotations
+
+from hio.help.hicting import Hict
+
+
+class RequestHead:
+    """The head of a request, parsed and checked.
+
+    Attributes:
+        method (str): request method, e.g. "GET"
+        target (str): request target as sent, e.g. "/a%20b?x=1"
+        protocol (str): HTTP version string, e.g. "HTTP/1.1"
+        headers (Hict): header fields
+        length (int | None): body length given by Content-Length, None when there is none
+        chunked (bool): True when the body comes in chunked transfer coding
+        persisted (bool): True when the request keeps the connection open
+    """
+
+    __slots__ = ("chunked", "headers", "length", "method", "persisted", "protocol", "target")
+
+    def __init__(
+        self,
+        method: str,
+        target: str,
+        protocol: str,
+        headers: Hict,
+        length: int | None = None,
+        chunked: bool = False,
+        persisted: bool = True,
+    ) -> None:
+        self.method = method
+        self.target = target
+        self.protocol = protocol
+        self.headers = headers
+        self.length = length
+        self.chunked = chunked
+        self.persisted = persisted
+
+    def __repr__(self) -> str:
+        return f"RequestHead({self.method!r}, {self.target!r}, {self.protocol!r})"
+
+
+class BodyData:
+    """The next part of a message body.
+
+    Attributes:
+        data (bytes): the bytes of the part
+    """
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def __repr__(self) -> str:
+        return f"BodyData({self.data!r})"
+
+
+class MessageEnd:
+    """The end of a message.
+
+    Attributes:
+        trails (Hict): trailer fields of a chunked body, empty when there are none
+    """
+
+    __slots__ = ("trails",)
+
+    def __init__(self, trails: Hict | None = None) -> None:
+        self.trails = trails if trails is not None else Hict()
+
+    def __repr__(self) -> str:
+        return "MessageEnd()"
+
+
+class ProtocolError:
+    """A bad request, with the status it is answered with.
+
+    Attributes:
+        status (int): the status of the answer, e.g. 400, 413, 431
+        detail (str): what was wrong
+    """
+
+    __slots__ = ("detail", "status")
+
+    def __init__(self, status: int, detail: str = "") -> None:
+        self.status = status
+        self.detail = detail
+
+    def __repr__(self) -> str:
+        return f"ProtocolError({self.status}, {self.detail!r})"
+
+
+class ResponseHead:
+    """The head of a response, as bytes, with the framing it announces.
+
+    Attributes:
+        head (bytes): status line and header fields with the empty line that ends them
+        length (int | None): body length the head announces in Content-Length
+        chunked (bool): True when it announces chunked transfer coding
+        bodiless (bool): True when the response carries no body (HEAD, 1xx, 204, 304)
+        persisted (bool): False when the response closes the connection
+    """
+
+    __slots__ = ("bodiless", "chunked", "head", "length", "persisted")
+
+    def __init__(
+        self,
+        head: bytes,
+        length: int | None = None,
+        chunked: bool = False,
+        bodiless: bool = False,
+        persisted: bool = True,
+    ) -> None:
+        self.head = head
+        self.length = length
+        self.chunked = chunked
+        self.bodiless = bodiless
+        self.persisted = persisted
+
+    def __repr__(self) -> str:
+        return f"ResponseHead({self.head[:40]!r}...)"
+
+
+Event = RequestHead | BodyData | MessageEnd | ProtocolError | ResponseHead
+"""Any event of the connection core."""
