@@ -33,7 +33,7 @@ class RequestHead:
         target (str): request target as sent, e.g. "/a%20b?x=1"
         protocol (str): HTTP version string, e.g. "HTTP/1.1"
         headers (Hict): header fields
-        length (int | None): body length given by Content-Length, None when there is none
+        length (int | None): body length, 0 for a request without a body, None when chunked
         chunked (bool): True when the body comes in chunked transfer coding
         persisted (bool): True when the request keeps the connection open
     """

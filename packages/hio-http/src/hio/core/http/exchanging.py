@@ -191,11 +191,11 @@ class Exchange:
             if not requestant.again():  # a keep-alive repeat of the bodiless head just answered is parsed already
                 requestant.reinit()
             if requestant.ended:
-                self.state = move(state, ANSWERING)
+                self.state = ANSWERING  # the table allows it from IDLE, HEAD and BODY, the states taken here
                 return requestant
         if requestant.parser is None and not requestant.errored:
             if requestant.parseWhole():  # the usual case: a whole request at once
-                self.state = move(state, ANSWERING)
+                self.state = ANSWERING  # as above
                 return requestant
             if not requestant.errored:  # a bad whole head is answered below, at once
                 if not rxbs and not self.cutoff and not requestant.headed:
@@ -347,10 +347,12 @@ class Exchange:
             bool: True when the connection is kept (both the request and the
                 response persist, state IDLE), False when it is closing (MUST_CLOSE)
         """
+        if self.state is not ANSWERING:  # the one state that moves to IDLE and MUST_CLOSE
+            self._to(IDLE)  # refused, naming the state
         if persisted and self.requestant.persisted:
-            self.state = move(self.state, IDLE)
+            self.state = IDLE
             return True
-        self.state = move(self.state, MUST_CLOSE)
+        self.state = MUST_CLOSE
         return False
 
     def refuse(self, status: int, detail: str = "", head: bool = False) -> None:

@@ -131,9 +131,7 @@ class Sender:
             msg (bytes): the response
             persisted (bool): False when the response closes the connection
         """
-        self.length = None
-        self.chunked = False
-        self.bodiless = False
+        self.bodiless = True  # it has all its body: data for it is dropped
         self.persisted = persisted
         self.ended = True
         self.tx(msg)
