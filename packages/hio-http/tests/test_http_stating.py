@@ -29,7 +29,7 @@ POST = b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello"
 def test_the_table_names_every_state_and_only_states():
     assert set(TRANSITIONS) == set(STATES)
     assert all(targets <= set(STATES) for targets in TRANSITIONS.values())
-    assert RECEIVING == {HEAD, BODY} and CLOSING == {MUST_CLOSE, ERROR}
+    assert {HEAD, BODY} == RECEIVING and {MUST_CLOSE, ERROR} == CLOSING
 
 
 @pytest.mark.parametrize(
