@@ -50,6 +50,16 @@ class RequestHead:
         chunked: bool = False,
         persisted: bool = True,
     ) -> None:
+        """
+        Parameters:
+            method (str): request method
+            target (str): request target as sent
+            protocol (str): HTTP version string
+            headers (Hict): header fields
+            length (int | None): body length, 0 without a body, None when chunked
+            chunked (bool): True when the body is chunked
+            persisted (bool): True when the request keeps the connection open
+        """
         self.method = method
         self.target = target
         self.protocol = protocol
@@ -72,6 +82,10 @@ class BodyData:
     __slots__ = ("data",)
 
     def __init__(self, data: bytes) -> None:
+        """
+        Parameters:
+            data (bytes): the bytes of the part
+        """
         self.data = data
 
     def __repr__(self) -> str:
@@ -88,6 +102,10 @@ class MessageEnd:
     __slots__ = ("trails",)
 
     def __init__(self, trails: Hict | None = None) -> None:
+        """
+        Parameters:
+            trails (Hict | None): trailer fields, None means none
+        """
         self.trails = trails if trails is not None else Hict()
 
     def __repr__(self) -> str:
@@ -105,6 +123,11 @@ class ProtocolError:
     __slots__ = ("detail", "status")
 
     def __init__(self, status: int, detail: str = "") -> None:
+        """
+        Parameters:
+            status (int): the status of the answer
+            detail (str): what was wrong
+        """
         self.status = status
         self.detail = detail
 
@@ -133,6 +156,14 @@ class ResponseHead:
         bodiless: bool = False,
         persisted: bool = True,
     ) -> None:
+        """
+        Parameters:
+            head (bytes): status line and header fields with the empty line that ends them
+            length (int | None): body length announced, None when none is
+            chunked (bool): True when chunked transfer coding is announced
+            bodiless (bool): True when the response carries no body
+            persisted (bool): False when the response closes the connection
+        """
         self.head = head
         self.length = length
         self.chunked = chunked
