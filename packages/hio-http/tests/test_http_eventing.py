@@ -265,7 +265,7 @@ def test_nothing_begins_while_too_many_answer_bytes_wait():
 def test_a_sender_of_its_own_writes_through_what_it_is_given():
     out = bytearray()
     sender = Sender(out.extend)
-    sender.head(b"HEAD\r\n\r\n", chunked=True)
+    sender.head(ResponseHead(b"HEAD\r\n\r\n", chunked=True))
     assert sender.data(memoryview(b"abc")) == 3 and sender.end() and sender.ended
     sender.whole(b"WHOLE", persisted=False)
     assert bytes(out) == b"HEAD\r\n\r\n3\r\nabc\r\n0\r\n\r\nWHOLE" and not sender.persisted

@@ -324,13 +324,7 @@ class Exchange:
         if isinstance(event, BodyData):
             sender.data(event.data)
         elif isinstance(event, ResponseHead):
-            sender.head(
-                event.head,
-                length=event.length,
-                chunked=event.chunked,
-                bodiless=event.bodiless,
-                persisted=event.persisted,
-            )
+            sender.head(event)
         elif isinstance(event, MessageEnd):
             self.finish(sender.end())
         else:

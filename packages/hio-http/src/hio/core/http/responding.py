@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
 from hio.core.http import httping
+from hio.core.http.eventing import ResponseHead
 from hio.core.http.framing import bodiless, keepAlive
 from hio.core.http.grammaring import CONTROL_TEXT, STATUS_TEXT, TOKEN_TEXT
 from hio.core.http.httping import HTTPError
@@ -531,9 +532,7 @@ class Responder:
         head = self.build()
         self.headed = True
         self._sent = head
-        self.sender.head(
-            head, length=self.length, chunked=self.chunked, bodiless=self.bodiless, persisted=self.persisted
-        )
+        self.sender.head(ResponseHead(head, self.length, self.chunked, self.bodiless, self.persisted))
 
     def write(self, msg: bytes | bytearray | memoryview) -> None:
         """WSGI write callback This writes out the headers the first time its
@@ -708,7 +707,7 @@ class Responder:
         self.headed = True
         self._sent = head
         sender = self.sender
-        sender.head(head, length=self.length, chunked=self.chunked, bodiless=self.bodiless, persisted=self.persisted)
+        sender.head(ResponseHead(head, self.length, self.chunked, self.bodiless, self.persisted))
         self.size = sender.data(body)
         self.persisted = sender.end()
         self.ended = True

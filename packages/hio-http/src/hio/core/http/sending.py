@@ -17,6 +17,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from hio.core.http.eventing import ResponseHead
+
 logger = logging.getLogger(__name__)
 
 LAST_CHUNK = b"0\r\n\r\n"
@@ -52,32 +54,21 @@ class Sender:
         self.size = 0
         self.ended = False
 
-    def head(
-        self,
-        head: bytes,
-        *,
-        length: int | None = None,
-        chunked: bool = False,
-        bodiless: bool = False,
-        persisted: bool = True,
-    ) -> None:
-        """Queue the head of a response and take its framing for the body that follows.
+    def head(self, event: ResponseHead) -> None:
+        """Queue the head of a response and take the framing it announces for the body that follows.
 
         Parameters:
-            head (bytes): status line and header fields with the empty line that ends them
-            length (int | None): body length the head announces, None when it announces none
-            chunked (bool): True when the head announces chunked transfer coding
-            bodiless (bool): True when the response carries no body
-            persisted (bool): False when the response closes the connection
-                (e.g. it says ``Connection: close``, or its body ends with the connection)
+            event (ResponseHead): the head, as bytes, with its length, chunked,
+                bodiless and persisted (False when the response closes the
+                connection: it says ``Connection: close``, or its body ends with it)
         """
-        self.length = length
-        self.chunked = chunked
-        self.bodiless = bodiless
-        self.persisted = persisted
+        self.length = event.length
+        self.chunked = event.chunked
+        self.bodiless = event.bodiless
+        self.persisted = event.persisted
         self.size = 0
         self.ended = False
-        self.tx(head)
+        self.tx(event.head)
 
     def data(self, data: bytes | bytearray | memoryview) -> int:
         """Queue body data, framed as the head said.

@@ -32,6 +32,7 @@ from urllib.parse import unquote_to_bytes
 from hio.base.servicing import Alias, ServiceDoer
 from hio.core.http import httping
 from hio.core.http.conducting import Conductor, Connection, _Field
+from hio.core.http.eventing import ResponseHead
 from hio.core.http.grammaring import CR, CRLF, LF
 from hio.core.http.memoing import ENVIRON_KEYS_SIZE, Memo
 from hio.core.http.requesting import (
@@ -507,7 +508,7 @@ class Steward:
         at = msg.find(b"\r\n\r\n") + 4  # the head ends at the first empty line
         body = memoryview(msg)[at:]
         sender = self.sender
-        sender.head(msg[:at], length=len(body))
+        sender.head(ResponseHead(msg[:at], length=len(body)))
         sent = 0
         while sent < len(body):
             room = HIGH_WATER - len(self.remoter.txbs)
