@@ -354,12 +354,15 @@ class Responder:
         self.iterable: Any = None  # what the WSGI application returned: any iterable of bytes
         self.reset(environ)
 
-    def reset(self, environ: dict[str, Any], chunkable: bool | None = None) -> None:
+    def reset(self, environ: dict[str, Any], chunkable: bool | None = None, persisted: bool | None = None) -> None:
         """Reset attributes for another request-response
 
         Parameters:
             environ (dict): WSGI environment of the next request
             chunkable (bool | None): new chunkable, None keeps it
+            persisted (bool | None): whether the request keeps the connection
+                (a server knows it from parsing it), None finds it in environ
+                (persistedBy)
         """
         if self.iterable is not None and not self.closed:
             self._closeIterable()
@@ -376,9 +379,7 @@ class Responder:
         self.chunked = False
         self.length: int | None = None
         self.size = 0
-        self.persisted = keepAlive(
-            11 if environ.get("SERVER_PROTOCOL") == "HTTP/1.1" else 10, environ.get("HTTP_CONNECTION")
-        )
+        self.persisted = persistedBy(environ) if persisted is None else persisted
         self.method = environ.get("REQUEST_METHOD", "GET")
         self.head = self.method == "HEAD"
         self.ended = False

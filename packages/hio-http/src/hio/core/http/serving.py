@@ -350,7 +350,7 @@ class Server(Conductor):
         responder = conn.responder
         if responder is not None and responder.app is self.app:
             responder.delay = self.delay
-            responder.reset(environ, chunkable=requestant.version == 11)
+            responder.reset(environ, chunkable=requestant.version == 11, persisted=requestant.persisted)
         else:
             responder = conn.responder = Responder(
                 incomer=conn.exchange,  # what the response writes goes to the core, which holds the remoter's .txbs
