@@ -89,7 +89,10 @@ class Exchange:
         requestant (Requestant): parser of the requests; holds the request
             answered last until the next one begins
         sender (Sender): the output side: writes the responses into .txbs
-        cutoff (bool): True once the input ended (the client closed its sending side)
+        cutoff (bool): True once the input ended (the client closed its sending
+            side); not a state of its own, since a response may still be sent
+            after it: the next move reads it (CLOSED between requests, ERROR
+            within one)
         fault (HTTPError | None): the error answered, when one was
         maxUnsent (int): most bytes in .txbs before the next request waits
         memo (Memo): what the connections of one server remember of heads
