@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import os
 import re
+import resource
 import signal
 import socket
 import ssl
@@ -57,7 +58,13 @@ class Serving:
         urls (list[str]): the URLs it printed first, one per bind
     """
 
-    def __init__(self, cwd, *args: str, binds: int = 1, env: dict | None = None, module: str = "hio") -> None:
+    def __init__(
+        self, cwd, *args: str, binds: int = 1, env: dict | None = None, module: str = "hio", nofile: int = 0
+    ) -> None:
+        def limit() -> None:  # in the child: at most nofile descriptors, for it and the workers it forks
+            if nofile:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+
         self.proc = subprocess.Popen(
             [sys.executable, "-m", module, *(("serve",) if module == "hio" else ()), *args],
             cwd=cwd,
@@ -66,6 +73,7 @@ class Serving:
             stdin=subprocess.DEVNULL,
             text=True,
             env={**os.environ, **(env or {})},
+            preexec_fn=limit if nofile else None,
         )
         self.urls = [self.proc.stdout.readline().strip() for _ in range(binds)]
         if not all(self.urls):
@@ -281,6 +289,49 @@ def test_a_killed_worker_is_replaced(serving):
     assert second != first
     assert server.logged(f"worker {first} died (killed by SIGKILL): starting another")
     assert server.stop()[0] == 0
+
+
+def cpuSeconds(pid: int) -> float:
+    """User plus system CPU seconds of process pid, from /proc."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def connectAlive(port: int) -> socket.socket:
+    """A connection to 127.0.0.1:port; a refusal or reset of a loopback crowded with connections is tried again."""
+    for _ in range(8):
+        try:
+            return socket.create_connection(("127.0.0.1", port), timeout=LIMIT)
+        except (ConnectionRefusedError, ConnectionResetError):
+            time.sleep(0.02)
+    return socket.create_connection(("127.0.0.1", port), timeout=LIMIT)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads the worker's descriptors and CPU time from /proc")
+def test_a_worker_out_of_descriptors_backs_off_then_serves_again(serving):
+    """A worker limited to 64 descriptors, with 150 connections held open, logs once that it cannot
+    accept, stays under a tenth of a core while starved, and answers again once they close."""
+    server = serving("web:app", "--port", "0", "-w", "1", nofile=64)
+    server.ready()
+    (worker,) = server.workers()
+    held = [connectAlive(server.port) for _ in range(150)]
+    try:
+        server.logged("cannot accept on 127.0.0.1:")
+        start, cpu = time.monotonic(), cpuSeconds(worker)
+        time.sleep(1.5)
+        fraction = (cpuSeconds(worker) - cpu) / (time.monotonic() - start)
+        assert fraction < 0.10, fraction
+        assert len(os.listdir(f"/proc/{worker}/fd")) >= 60  # still holding what it took
+    finally:
+        for sock in held:
+            sock.close()
+    status, text = server.request()
+    assert status == 200 and int(text.split()[0]) == worker  # the same worker, not a replacement
+    server.logged("accepts again on 127.0.0.1:")
+    code, err = server.stop()
+    assert code == 0, err
+    assert 1 <= err.count("cannot accept on 127.0.0.1:") <= 3, err  # once an episode, not once a pass
 
 
 def test_sigterm_lets_a_response_in_process_finish(serving, project):

@@ -85,8 +85,8 @@ class ServiceDoer(Doer):
         if wind is not None:
             wind(tymth)
         waker = wakerOf(tymth)
-        if waker is not None and isinstance(servant, Watcher):
-            servant.waker = waker
+        if waker is not None and isinstance(servant, Watcher) and servant.waker is not waker:
+            servant.waker = waker  # a wound Watcher took it already
 
     def wind(self, tymth: Callable[[], float] | None) -> None:
         """Injects a new tymth into this doer and into its servant, changing their tyme base.

@@ -80,9 +80,6 @@ class _Selected:
         except KeyError:
             self._selector.modify(fd, self._mask(events))
 
-    def modify(self, fd: int, events: int) -> None:
-        self._selector.modify(fd, self._mask(events))
-
     def unregister(self, fd: int) -> None:
         self._selector.unregister(fd)
 

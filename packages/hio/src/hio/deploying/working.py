@@ -42,6 +42,7 @@ from typing import Any
 
 from hio.base import doing
 from hio.base.waking import Waker, wakerOf
+from hio.core import coring
 from hio.core.http import serving
 from hio.core.tcp import serving as tcpServing
 from hio.deploying import binding
@@ -72,12 +73,27 @@ PARENT_CHECK = 0.25
 class Listener:
     """A listening socket inherited from the supervisor, and the HTTP server its connections go to.
 
+    When an accept fails for lack of descriptors or memory (coring.EXHAUSTED)
+    the listener is starved: it logs that once, takes its socket off the
+    waker and tries again only after a pause that doubles up to
+    ``BackoffMax`` seconds, so that a worker out of descriptors neither spins
+    on the waiting connection nor logs every pass; the connection waits in
+    the queue (another worker may take it). The first accept that succeeds
+    again logs that once.
+
     Attributes:
         sock (socket.socket | None): the listening socket, None once closed here
         server (serving.Server): the WSGI server that serves what it accepts
         unix (bool): True for a Unix socket, whose connections get addresses
             ("localhost", N) with N counting them, as their peers have none
+        watched (bool): True while sock is watched on the worker's waker
     """
+
+    Backoff = 0.01
+    """Seconds of the first pause after an accept failed for lack of resources."""
+
+    BackoffMax = 0.25
+    """Most seconds between two tries while starved."""
 
     def __init__(self, sock: socket.socket, server: serving.Server) -> None:
         """
@@ -88,7 +104,34 @@ class Listener:
         self.sock: socket.socket | None = sock
         self.server = server
         self.unix = sock.family == getattr(socket, "AF_UNIX", None)
+        self.watched = False
         self._count = 0
+        self._starvation = coring.Starvation(self.Backoff, self.BackoffMax)
+
+    @property
+    def starved(self) -> bool:
+        """True from an accept that failed for lack of resources until one succeeds."""
+        return self._starvation.starved
+
+    @property
+    def resting(self) -> bool:
+        """True while starved and the pause before the next try is not over."""
+        return not self._starvation.due()
+
+    def watch(self, waker: Waker | None, on: bool = True) -> None:
+        """Puts sock on the waker (on) or takes it off, once either way.
+
+        Parameters:
+            waker: the worker's waker, None when it has none
+            on: True watches, False unwatches
+        """
+        if self.sock is None or waker is None or self.watched == on:
+            return
+        if on:
+            waker.watch(self.sock)
+        else:
+            waker.unwatch(self.sock)
+        self.watched = on
 
     def accept(self, most: int = ACCEPTS) -> int:
         """Accepts up to most waiting connections into the server's accepted ones; returns how many.
@@ -108,9 +151,20 @@ class Listener:
                 break
             except ConnectionAbortedError:
                 continue
-            except OSError as ex:  # out of descriptors, for one: the connection waits in the queue
-                logger.error("[%d] accepting on %s failed: %s", os.getpid(), self.server.eha, ex)
+            except OSError as ex:
+                if ex.errno in coring.EXHAUSTED:  # the connection waits in the queue
+                    if self._starvation.failed():
+                        logger.error(
+                            "[%d] cannot accept on %s: %s; backing off until resources free up",
+                            os.getpid(),
+                            coring.placeOf(self.server.eha),
+                            ex,
+                        )
+                else:  # that connection failed before it was accepted
+                    logger.debug("[%d] accepting on %s failed: %s", os.getpid(), coring.placeOf(self.server.eha), ex)
                 break
+            if self._starvation.fed():
+                logger.info("[%d] accepts again on %s", os.getpid(), coring.placeOf(self.server.eha))
             if self.unix:
                 self._count += 1
                 ca = ("localhost", self._count)
@@ -125,8 +179,7 @@ class Listener:
             waker: the waker it is watched on, if any
         """
         if self.sock is not None:
-            if waker is not None:
-                waker.unwatch(self.sock)
+            self.watch(waker, on=False)
             self.sock.close()
             self.sock = None
 
@@ -187,7 +240,6 @@ class WorkerDoer(doing.Doer):
         self.slot = slot
         self._held = 0  # connections it holds, as last written in loads
         self._waiting: float | None = None  # since when a connection waits that it leaves to the others
-        self._unwatched = False  # True while its listening sockets are off the waker (see _accept)
 
     def wind(self, tymth: Callable[[], float] | None) -> None:
         """Winds this doer and its servers to tymth.
@@ -228,8 +280,7 @@ class WorkerDoer(doing.Doer):
             self._poll = select.poll()
         for listener in self.listeners:
             assert listener.sock is not None
-            if self.waker is not None:
-                self.waker.watch(listener.sock)  # a real-time Doist wakes when a connection waits
+            listener.watch(self.waker)  # a real-time Doist wakes when a connection waits
             if self._poll is not None:
                 self._poll.register(listener.sock.fileno(), select.POLLIN)
             logger.info(
@@ -279,14 +330,12 @@ class WorkerDoer(doing.Doer):
         its waker, so that it does not spin on them while the others take it.
         So a burst of connections is spread evenly over the workers, and a
         worker busy in the application (which takes nothing) holds up a
-        connection PATIENCE at most.
+        connection PATIENCE at most. A starved listener (see Listener) stays
+        off the waker and untried until its pause is over.
         """
         waker = self.waker
-        if self._unwatched:
-            self._unwatched = False
-            for listener in self.listeners:
-                if listener.sock is not None and waker is not None:
-                    waker.watch(listener.sock)
+        for listener in self.listeners:
+            listener.watch(waker, on=not listener.resting)
         if self._poll is None:
             ready = self.listeners
         else:
@@ -296,20 +345,23 @@ class WorkerDoer(doing.Doer):
                 return
             fds = {fd for fd, _ in events}
             ready = [one for one in self.listeners if one.sock is not None and one.sock.fileno() in fds]
+        ready = [one for one in ready if not one.resting]
+        if not ready:
+            return
         if self.loads is not None and self._held > self.loads.least():
             now = time.monotonic()
             if self._waiting is None:
                 self._waiting = now
             if now - self._waiting < PATIENCE:
-                self._unwatched = True
                 for listener in self.listeners:
-                    if listener.sock is not None and waker is not None:
-                        waker.unwatch(listener.sock)
+                    listener.watch(waker, on=False)  # back on at the next pass
                 return
         self._waiting = None
         taken = 0
         for listener in ready:
             taken += listener.accept()
+            if listener.resting:
+                listener.watch(waker, on=False)
         if taken and self.loads is not None:
             self._held += taken
             self.loads.hold(self.slot, self._held)

@@ -1000,7 +1000,7 @@ class ServerTls(ServedTls, Server):
                     tries.append(cx)  # type: ignore[arg-type]  # a handshaking remoter is a RemoterTls
             # and those done or closed by a direct call, which the poller does not report
             tries.extend(cx for cx in cxes.values() if cx._linked or not cx.opened)
-        for cx in tries:
+        for cx in dict.fromkeys(tries):  # each once, though accepted anew and polled ready too
             if cxes.get(cx.ca) is cx and cx._shaking:
                 self._shake(cx, handshakeds)
         if self.tymeout > 0.0 and self.tymth is not None:
