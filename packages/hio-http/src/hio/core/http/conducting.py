@@ -491,7 +491,9 @@ class Conductor:
         conn = self.connections.get(ca)
         if conn is None:
             return
-        conn.exchange.refuse(status, detail, head=head)
+        exchange = conn.exchange
+        if not exchange.closing and not exchange.closed:  # one closing has its last answer queued already
+            exchange.refuse(status, detail, head=head)
         self._closeAfterSend(conn)
 
     def _closeAfterSend(self, conn: Connection) -> None:
