@@ -6,21 +6,9 @@ from __future__ import annotations
 import pytest
 
 from hio.core.http.exchanging import Exchange
-from hio.core.http.stating import (
-    ANSWERING,
-    BODY,
-    CLOSED,
-    CLOSING,
-    ERROR,
-    HEAD,
-    IDLE,
-    MUST_CLOSE,
-    RECEIVING,
-    STATES,
-    TRANSITIONS,
-    TransitionError,
-    move,
-)
+from hio.core.http.stating import CLOSING, RECEIVING, STATES, TRANSITIONS, TransitionError, move
+
+IDLE, HEAD, BODY, ANSWERING, MUST_CLOSE, ERROR, CLOSED = STATES  # in the order a connection goes through them
 
 GET = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"
 POST = b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello"
