@@ -157,3 +157,18 @@ def test_a_server_memo_is_its_own_and_resettable(tymist):
     finally:
         one.close()
         other.close()
+
+
+def test_refusing_a_connection_answers_once_and_closes_it(server, tymist):
+    sock = connect(server)
+    passes(server, tymist, 2)
+    ((ca, conn),) = server.connections.items()
+    server.refuse(ca, 503, "busy")
+    assert conn.exchange.state == "error" and conn.closing
+    queued = bytes(conn.ix.txbs)
+    server.refuse(ca, 500)  # closing already: nothing more is answered
+    assert bytes(conn.ix.txbs) == queued
+    passes(server, tymist, 5)
+    data = received(sock)
+    assert data.startswith(b"HTTP/1.1 503 ") and data.count(b"HTTP/1.1 ") == 1
+    sock.close()

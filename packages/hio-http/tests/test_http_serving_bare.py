@@ -171,3 +171,34 @@ def test_server_doer_is_a_service_doer_of_its_server(tymist):
     doer = ServerDoer(server=server, tymth=tymist.tymen())
     assert isinstance(doer, ServiceDoer) and doer.server is server is doer.servant
     assert server.tymth is not None and server.tymth() == tymist.tyme
+
+
+def test_a_steward_pours_its_answer_through_the_core_as_room_allows():
+    """No socket: a Steward on a connection core answers a whole request, its
+    head first and its body as the transmit buffer has room (HIGH_WATER)."""
+    from hio.core.http.exchanging import Exchange
+    from hio.core.http.responding import HIGH_WATER
+
+    class BigSteward(Steward):
+        def respond(self):
+            self.responder.reinit(status=200, headers={"Content-Type": "text/plain"}, body=b"x" * (2 * HIGH_WATER))
+            self.waited = True
+
+    exchange = Exchange()
+    steward = BigSteward(remoter=exchange, requestant=exchange.requestant)
+    steward.sender = exchange.sender  # as BareServer gives it
+    exchange.rxbs.extend(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert exchange.advance() is steward.requestant
+    steward.respond()
+    sent = bytearray()
+    passes = 0
+    while not steward.pour():
+        passes += 1
+        assert len(exchange.txbs) <= HIGH_WATER + 200  # the head and at most the room of one pass
+        sent += exchange.txbs
+        exchange.txbs.clear()  # the client reads
+    sent += exchange.txbs
+    head, _, body = bytes(sent).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK") and b"Content-Length: %d" % (2 * HIGH_WATER) in head
+    assert body == b"x" * (2 * HIGH_WATER) and passes >= 1
+    assert exchange.sender.ended and exchange.finish() and exchange.state == "idle"

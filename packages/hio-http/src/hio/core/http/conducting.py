@@ -474,9 +474,7 @@ class Conductor:
             return
         if conn.exchange.expire():  # a request part way in: answered 408
             logger.info("%s: closing %s: request not complete in time", self.name, ca)
-            self._forget(conn)
-            self._sending[ca] = conn
-            self.finish(ca)
+            self._closeAfterSend(conn)
             conn.tymer.start()
         else:
             self.closeConnection(ca)
@@ -493,10 +491,17 @@ class Conductor:
         conn = self.connections.get(ca)
         if conn is None:
             return
+        exchange = conn.exchange
+        if not exchange.closing and not exchange.closed:  # one closing has its last answer queued already
+            exchange.refuse(status, detail, head=head)
+        self._closeAfterSend(conn)
+
+    def _closeAfterSend(self, conn: Connection) -> None:
+        """Let go of the server's part of connection conn (its answer is queued
+        in full), send what it queued, then close it gracefully (finish)."""
         self._forget(conn)
-        conn.exchange.refuse(status, detail, head=head)
-        self._sending[ca] = conn
-        self.finish(ca)
+        self._sending[conn.ca] = conn
+        self.finish(conn.ca)
 
     def finish(self, ca: tuple[Any, ...]) -> None:
         """Close connection ca once its queued bytes are sent (graceful close).
@@ -703,9 +708,7 @@ class Conductor:
             fault = exchange.fault
             if fault is not None:
                 logger.info("%s: refusing request from %s: %s %s", self.name, conn.ca, fault.status, fault.detail)
-            self._forget(conn)
-            self._sending[conn.ca] = conn
-            self.finish(conn.ca)
+            self._closeAfterSend(conn)
         elif exchange.closed:
             self.closeConnection(conn.ca)
         elif exchange.txbs:  # 100 Continue

@@ -39,9 +39,9 @@ class Memo:
         framings (dict): (block, version) -> (length, chunked, expecting, persisted)
         heads (dict): whole head of a request without body -> all it parsed into
             (see Requestant._quickHead)
-        names (set): header field names found to be tokens
+        names (set): header field names found to be tokens, of requests and
+            of responses alike (at most FIELD_NAMES_SIZE)
         statusLines (dict): WSGI status string as given -> its validated status line
-        goodNames (set): response header field names found to be tokens
         checkedFields (set): tuples of response header fields found good as they are
         responseHeads (dict): what makes a whole response's head -> its parts
             around the Date and Server lines, the length and persistence it
@@ -67,7 +67,6 @@ class Memo:
         self.heads: dict[bytes, tuple[Any, ...]] = {}
         self.names: set[str] = set()
         self.statusLines: dict[Any, str] = {}
-        self.goodNames: set[str] = set()
         self.checkedFields: set[tuple[Any, ...]] = set()
         self.responseHeads: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self.environKeys: dict[str, str] = {}

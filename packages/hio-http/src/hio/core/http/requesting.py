@@ -18,6 +18,7 @@ rules and come to the same request or error.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Generator, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -34,7 +35,7 @@ from hio.core.http.erroring import (
     TooManyHeaders,
     UnknownProtocol,
 )
-from hio.core.http.framing import bodyFraming
+from hio.core.http.framing import bodyFraming, keepAlive
 from hio.core.http.grammaring import (
     CONTROL,
     CR,
@@ -47,7 +48,7 @@ from hio.core.http.grammaring import (
     fieldLine,
     requestLine,
 )
-from hio.core.http.httping import HTTPError, Parsent
+from hio.core.http.httping import HTTPError
 from hio.core.http.memoing import FIELD_NAMES_SIZE, KEPT_BLOCK, Memo
 from hio.help.hicting import Hict
 
@@ -77,7 +78,7 @@ SERVED_METHODS = tuple(m for m in httping.METHODS if m != "CONNECT")
 CONNECT is left out because a WSGI application cannot run a tunnel."""
 
 
-class Requestant(Parsent):
+class Requestant:
     """Nonblocking HTTP Server Requestant class Parses request msg
 
     Parses one request at a time from ``.msg``, consuming the bytes it parses
@@ -102,6 +103,10 @@ class Requestant(Parsent):
         expecting (bool): True when the client sent ``Expect: 100-continue``
         body (bytearray): request body
         data (dict | list | None): body deserialized from JSON when applicable
+        dictable (bool): True means deserialize a body into .data whatever its Content-Type
+        jsoned (bool): True when the Content-Type says JSON
+        parser (Generator | None): the parser of the request in process (makeParser)
+        closed (bool): True once the input ended (close)
         persisted (bool): True when the connection stays open after the response
         started (bool): True once any byte of the request has been consumed
         headed (bool): True once the head (request line and headers) is parsed
@@ -120,10 +125,19 @@ class Requestant(Parsent):
         maxHeaderBytes (int): most bytes in header lines, more gets 431
         maxBodySize (int): largest body in bytes, larger gets 413
         methods (tuple[str, ...]): methods served, others get 501
+        maxLineSize (int): the .maxRequestLine
+        maxLeaderSize (int): the .maxHeaderBytes
     """
 
+    msg: bytearray
+    dictable: bool
     trails: Hict
-    maxBodySize: int
+    parser: Generator[bool | None, None, None] | None
+    version: int | None
+    length: int | None
+    error: str | None
+    data: Any
+    parms: dict[str, str | None] | None
     _hict: Hict | None = None  # .headers once made
     _pairs: tuple[tuple[str, str], ...] = ()  # the header fields parsed, until .headers makes them a Hict
     kept: bytes | None = None  # the whole head as sent, when it is among those its memo keeps
@@ -132,19 +146,25 @@ class Requestant(Parsent):
         self,
         remoter: Remoter | None = None,
         *,
+        msg: bytearray | None = None,
+        dictable: bool | None = None,
+        method: str = "GET",
         maxRequestLine: int | None = None,
         maxHeaders: int | None = None,
         maxHeaderBytes: int | None = None,
         maxBodySize: int | None = None,
         methods: Iterable[str] | None = None,
         memo: Memo | None = None,
-        **kwa: Any,
     ) -> None:
         """Initialize instance.
 
         Parameters:
             remoter (Remoter | None): incoming connection; its .rxbs is parsed
                 unless msg is given
+            msg (bytearray | None): the bytes to parse, None means the
+                remoter's .rxbs (a new bytearray without a remoter)
+            dictable (bool | None): True means deserialize JSON bodies into .data
+            method (str): ignored, the request line gives the method
             maxRequestLine (int | None): longest request line, None means MAX_REQUEST_LINE
             maxHeaders (int | None): most header fields, None means MAX_HEADERS
             maxHeaderBytes (int | None): most header bytes, None means MAX_HEADER_BYTES
@@ -152,21 +172,31 @@ class Requestant(Parsent):
             methods (Iterable[str] | None): methods served, None means SERVED_METHODS
             memo (Memo | None): memo shared with the other requestants of a
                 server, None makes one of its own
-            kwa (dict): msg, dictable and method for Parsent
         """
         self.remoter = remoter
         self.memo = memo if memo is not None else Memo()
-        if kwa.get("msg") is None and remoter is not None:
-            kwa["msg"] = remoter.rxbs
-        super().__init__(**kwa)
+        if msg is None and remoter is not None:
+            msg = remoter.rxbs
+        self.msg = msg if msg is not None else bytearray()
+        self.dictable = bool(dictable)
+        self.parser = None
         self.maxRequestLine = MAX_REQUEST_LINE if maxRequestLine is None else int(maxRequestLine)
         self.maxHeaders = MAX_HEADERS if maxHeaders is None else int(maxHeaders)
         self.maxHeaderBytes = MAX_HEADER_BYTES if maxHeaderBytes is None else int(maxHeaderBytes)
         self.maxBodySize = MAX_BODY_SIZE if maxBodySize is None else int(maxBodySize)
         self.methods = tuple(SERVED_METHODS if methods is None else methods)
         self._serve()  # ._served: method names by their bytes, made from ._servedFrom, the .methods
-        self.maxLineSize = self.maxRequestLine
-        self.maxLeaderSize = self.maxHeaderBytes
+        self._reset()
+
+    @property
+    def maxLineSize(self) -> int:
+        """Longest start line in bytes: the .maxRequestLine."""
+        return self.maxRequestLine
+
+    @property
+    def maxLeaderSize(self) -> int:
+        """Most bytes of header lines: the .maxHeaderBytes."""
+        return self.maxHeaderBytes
 
     def reinit(self, msg: bytearray | None = None, dictable: bool | None = None, method: str = "GET") -> None:
         """Reinitialize for the next request on the same connection.
@@ -182,8 +212,6 @@ class Requestant(Parsent):
             self.msg = msg
         if dictable is not None:
             self.dictable = bool(dictable)
-        elif not hasattr(self, "dictable"):
-            self.dictable = False
         self._reset()
 
     def again(self) -> bool:
@@ -210,8 +238,6 @@ class Requestant(Parsent):
 
     def _reset(self) -> None:
         """Clear the attributes of one request."""
-        if getattr(self, "msg", None) is None:
-            self.msg = bytearray()
         self.parms = None
         self.method = ""
         self.target = ""
@@ -266,6 +292,43 @@ class Requestant(Parsent):
     def pending(self) -> bool:
         """True when part of a request has arrived but not the whole of it."""
         return not self.ended and not self.errored and (self.started or bool(self.msg))
+
+    def makeParser(self, msg: bytearray | None = None) -> None:
+        """Make the parser of the next request (.parseMessage) and assign it to .parser.
+
+        Parameters:
+            msg (bytearray | None): new bytes to parse, None keeps .msg
+        """
+        if msg is not None:
+            self.msg = msg
+        if self.parser is not None:
+            self.parser.close()
+        self.parser = self.parseMessage()
+
+    def checkPersisted(self) -> bool:
+        """Checks headers to determine if connection should be kept open until
+        client closes it Sets the .persisted flag
+
+        HTTP/1.1 persists unless ``Connection: close``; HTTP/1.0 only with
+        ``Connection: keep-alive`` (hio.core.http.framing.keepAlive).
+
+        Returns:
+            bool: .persisted
+        """
+        self.persisted = keepAlive(self.version, self.headers.getall("connection", ()))
+        return self.persisted
+
+    def dictify(self) -> None:
+        """Deserialize a JSON body into .data: when the Content-Type is JSON
+        (then .jsoned) or the requestant is .dictable; .data stays None when
+        the body is not JSON."""
+        mime = self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        self.jsoned = mime == "application/json" or mime.endswith("+json")
+        if (self.jsoned or self.dictable) and self.body:
+            try:
+                self.data = json.loads(bytes(self.body).decode("utf-8"))
+            except (ValueError, UnicodeDecodeError):
+                self.data = None
 
     def parseMessage(self, msg: bytearray | None = None) -> Generator[bool | None, None, None]:
         """Generator to parse one request out of .msg.
@@ -663,14 +726,20 @@ class Requestant(Parsent):
             count -= len(part)
 
     def _chunks(self) -> Generator[None, None, None]:
-        """Generator that reads a chunked body into .body and trailers into .trails."""
+        """Generator that reads a chunked body into .body and trailers into .trails.
+
+        The size limit counts every chunk read, also those a reader took out
+        of .body meanwhile (the connection core hands a body out as it arrives).
+        """
+        total = 0
         while True:
             line = yield from self._line(limit=MAX_CHUNK_LINE, status=httping.BAD_REQUEST, kind="chunk size line")
             field, _, exts = line.partition(b";")
             size = chunkSize(field.rstrip(b" \t"))
             if size is None or CONTROL.search(exts):
                 raise BadChunk(f"invalid chunk size line {line[:64]!r}")
-            if len(self.body) + size > self.maxBodySize:
+            total += size
+            if total > self.maxBodySize:
                 raise BodyTooLarge(f"body larger than {self.maxBodySize} bytes")
             if size == 0:
                 yield from self._fields(self.trails, "trailer")

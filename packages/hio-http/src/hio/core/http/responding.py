@@ -16,10 +16,12 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
 from hio.core.http import httping
+from hio.core.http.eventing import ResponseHead
 from hio.core.http.framing import bodiless, keepAlive
 from hio.core.http.grammaring import CONTROL_TEXT, STATUS_TEXT, TOKEN_TEXT
 from hio.core.http.httping import HTTPError
-from hio.core.http.memoing import Memo
+from hio.core.http.memoing import FIELD_NAMES_SIZE, Memo
+from hio.core.http.sending import Sender
 from hio.help.hicting import Hict
 
 logger = logging.getLogger(__name__)
@@ -128,11 +130,11 @@ def checkHeader(name: str | bytes, value: object, memo: Memo | None = None) -> t
         name = name.decode("latin-1")
     if not isinstance(value, str):
         value = value.decode("latin-1") if isinstance(value, bytes) else str(value)
-    if not isinstance(name, str) or memo is None or name not in memo.goodNames:
+    if not isinstance(name, str) or memo is None or name not in memo.names:
         if not isinstance(name, str) or not TOKEN_TEXT.match(name):
             raise ValueError(f"invalid header field name {name!r}")
-        if memo is not None and len(memo.goodNames) < memo.size:
-            memo.goodNames.add(name)
+        if memo is not None and len(memo.names) < FIELD_NAMES_SIZE:
+            memo.names.add(name)
     if not value.isprintable() and CONTROL_TEXT.search(value):  # printable holds no control byte
         raise ValueError(f"invalid header field value for {name}")
     return name, value
@@ -174,6 +176,18 @@ def errorMessage(
     lines = [f"{Responder.HttpVersionString} {line}"] + [f"{n}: {v}" for n, v in fields]
     msg = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
     return msg if head else msg + body
+
+
+def senderOf(outlet: Any) -> Sender:
+    """Return the Sender a response to outlet is written through: the one of
+    a connection core (hio.core.http.exchanging.Exchange), or for anything
+    else with a .tx (a tcp Remoter) a Sender of its own that queues with it.
+
+    Parameters:
+        outlet: the connection core, or a tcp Remoter
+    """
+    sender = getattr(outlet, "sender", None)
+    return sender if isinstance(sender, Sender) else Sender(outlet.tx)
 
 
 class _Outlet(Protocol):
@@ -273,6 +287,8 @@ class Responder:
 
     Attributes:
         incomer (Remoter): incoming connection, whose .tx queues bytes
+        sender (Sender): what the response is written through: the Sender of
+            the connection core, or one of its own over incomer.tx
         app (callable): WSGI application
         environ (dict): WSGI environment of the request
         chunkable (bool): True means chunked transfer coding may be used
@@ -331,18 +347,22 @@ class Responder:
         """
         self.memo = memo if memo is not None else Memo()
         self.incomer = incomer
+        self.sender = senderOf(incomer)
         self.app = app
         self.delay = float(delay) if delay is not None else self.Delay
         self.chunkable = bool(chunkable)
         self.iterable: Any = None  # what the WSGI application returned: any iterable of bytes
         self.reset(environ)
 
-    def reset(self, environ: dict[str, Any], chunkable: bool | None = None) -> None:
+    def reset(self, environ: dict[str, Any], chunkable: bool | None = None, persisted: bool | None = None) -> None:
         """Reset attributes for another request-response
 
         Parameters:
             environ (dict): WSGI environment of the next request
             chunkable (bool | None): new chunkable, None keeps it
+            persisted (bool | None): whether the request keeps the connection
+                (a server knows it from parsing it), None finds it in environ
+                (persistedBy)
         """
         if self.iterable is not None and not self.closed:
             self._closeIterable()
@@ -359,9 +379,7 @@ class Responder:
         self.chunked = False
         self.length: int | None = None
         self.size = 0
-        self.persisted = keepAlive(
-            11 if environ.get("SERVER_PROTOCOL") == "HTTP/1.1" else 10, environ.get("HTTP_CONNECTION")
-        )
+        self.persisted = persistedBy(environ) if persisted is None else persisted
         self.method = environ.get("REQUEST_METHOD", "GET")
         self.head = self.method == "HEAD"
         self.ended = False
@@ -515,7 +533,7 @@ class Responder:
         head = self.build()
         self.headed = True
         self._sent = head
-        self.incomer.tx(head)
+        self.sender.head(ResponseHead(head, self.length, self.chunked, self.bodiless, self.persisted))
 
     def write(self, msg: bytes | bytearray | memoryview) -> None:
         """WSGI write callback This writes out the headers the first time its
@@ -532,20 +550,7 @@ class Responder:
         if not isinstance(msg, (bytes, bytearray, memoryview)):
             raise TypeError(f"WSGI body chunk must be bytes, not {type(msg).__name__}")
         self._sendHead()
-        if self.bodiless or not msg:
-            return
-        if self.length is not None:
-            room = self.length - self.size
-            if len(msg) > room:
-                logger.warning("WSGI body longer than its Content-Length %s: cut", self.length)
-                msg = msg[:room]
-                if not msg:
-                    return
-        self.size += len(msg)
-        if self.chunked:
-            self.incomer.tx(b"%x\r\n%b\r\n" % (len(msg), msg))  # type: ignore[str-format]  # %b takes any bytes-like
-        else:
-            self.incomer.tx(msg if type(msg) is bytes else bytes(msg))
+        self.size += self.sender.data(msg)  # framed by the sender: chunked, cut at the length, or dropped
 
     def start(
         self, status: str | int, response_headers: Iterable[Any], exc_info: tuple[Any, Any, Any] | None = None
@@ -594,7 +599,7 @@ class Responder:
             good = True
             checked = []
             for name, value in fields:
-                if type(name) is str and type(value) is str and name in memo.goodNames and value.isprintable():
+                if type(name) is str and type(value) is str and name in memo.names and value.isprintable():
                     checked.append((name, value))  # checked before, and printable holds no control byte
                 else:
                     checked.append(checkHeader(name, value, memo))
@@ -687,7 +692,7 @@ class Responder:
                 self._sent = head
                 self.size = len(body)
                 self.ended = True
-                self.incomer.tx(head + body)
+                self.sender.whole(head + body, self.persisted)
                 self.iterable = None  # a plain list or tuple has nothing to close
                 self.closed = True
                 return True
@@ -702,19 +707,11 @@ class Responder:
         head = self._wholeHead(parts, body)
         self.headed = True
         self._sent = head
-        length = self.length
-        if self.bodiless:
-            body = b""
-        elif length is not None and len(body) != length:
-            if len(body) > length:
-                logger.warning("WSGI body longer than its Content-Length %s: cut", length)
-                body = body[:length]
-            else:
-                logger.warning("WSGI body shorter than its Content-Length %s", length)
-                self.persisted = False
-        self.size = len(body)
+        sender = self.sender
+        sender.head(ResponseHead(head, self.length, self.chunked, self.bodiless, self.persisted))
+        self.size = sender.data(body)
+        self.persisted = sender.end()
         self.ended = True
-        self.incomer.tx(head + body if body else head)
         self.iterable = None  # a plain list or tuple has nothing to close
         self.closed = True
         return True
@@ -763,11 +760,7 @@ class Responder:
             raise RuntimeError("WSGI application returned without calling start_response")
         self.ended = True
         self._sendHead()
-        if self.chunked:
-            self.incomer.tx(b"0\r\n\r\n")
-        elif self.length is not None and self.size < self.length and not self.bodiless:
-            logger.warning("WSGI body shorter than its Content-Length %s", self.length)
-            self.persisted = False
+        self.persisted = self.sender.end()
         self.close()
 
     def _fail(self, ex: Exception) -> None:
@@ -795,7 +788,7 @@ class Responder:
             msg = errorMessage(httping.INTERNAL_SERVER_ERROR, close=not self.persisted, head=self.head, memo=self.memo)
         self.headed = True
         self._sent = msg
-        self.incomer.tx(msg)
+        self.sender.whole(msg, self.persisted)
 
 
 class CustomResponder:

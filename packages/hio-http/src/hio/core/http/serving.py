@@ -32,6 +32,7 @@ from urllib.parse import unquote_to_bytes
 from hio.base.servicing import Alias, ServiceDoer
 from hio.core.http import httping
 from hio.core.http.conducting import Conductor, Connection, _Field
+from hio.core.http.eventing import ResponseHead
 from hio.core.http.grammaring import CR, CRLF, LF
 from hio.core.http.memoing import ENVIRON_KEYS_SIZE, Memo
 from hio.core.http.requesting import (
@@ -42,6 +43,7 @@ from hio.core.http.requesting import (
     Requestant,
 )
 from hio.core.http.responding import HIGH_WATER, SERVER_SOFTWARE, CustomResponder, FileWrapper, Responder
+from hio.core.http.sending import Sender
 from hio.core.http.staticing import StaticSink
 from hio.core.tcp import serving as tcpServing
 
@@ -348,7 +350,7 @@ class Server(Conductor):
         responder = conn.responder
         if responder is not None and responder.app is self.app:
             responder.delay = self.delay
-            responder.reset(environ, chunkable=requestant.version == 11)
+            responder.reset(environ, chunkable=requestant.version == 11, persisted=requestant.persisted)
         else:
             responder = conn.responder = Responder(
                 incomer=conn.exchange,  # what the response writes goes to the core, which holds the remoter's .txbs
@@ -428,6 +430,8 @@ class Steward:
 
     Attributes:
         remoter (Remoter): incoming connection
+        sender (Sender): what its responses are written through (the
+            Sender of the connection's core, hio.core.http.sending)
         requestant (Requestant): parser of its requests
         responder (CustomResponder): builder of its responses
         waited (bool): True while a response is being poured
@@ -450,6 +454,7 @@ class Steward:
             dictable (bool): True means deserialize JSON request bodies
         """
         self.remoter = remoter
+        self.sender = Sender(remoter.tx)  # a server gives the Sender of the connection's core
         self.requestant = requestant if requestant is not None else Requestant(remoter=remoter, dictable=dictable)
         self.responder = responder if responder is not None else CustomResponder(steward=self)
         self.waited = False
@@ -497,16 +502,22 @@ class Steward:
         return False
 
     def _pouring(self) -> Generator[None, None, None]:
-        """Generator that queues the built response as the transmit buffer has room."""
+        """Generator that writes the built response through .sender, its body
+        as the transmit buffer has room."""
         msg = bytes(self.responder.build())
+        at = msg.find(b"\r\n\r\n") + 4  # the head ends at the first empty line
+        body = memoryview(msg)[at:]
+        sender = self.sender
+        sender.head(ResponseHead(msg[:at], length=len(body)))
         sent = 0
-        while sent < len(msg):
+        while sent < len(body):
             room = HIGH_WATER - len(self.remoter.txbs)
             if room > 0:
-                self.remoter.tx(msg[sent : sent + room])
+                sender.data(body[sent : sent + room])
                 sent += room
-            if sent < len(msg):
+            if sent < len(body):
                 yield None
+        sender.end()
 
 
 class BareServer(Conductor):
@@ -578,8 +589,10 @@ class BareServer(Conductor):
         return _Field(self.connections, lambda conn: conn.steward)
 
     def _admit(self, conn: Connection) -> None:
-        """Make the Steward of new connection conn, with the requestant of its core."""
-        conn.steward = self.steward(remoter=conn.ix, requestant=conn.exchange.requestant, dictable=self.dictable)
+        """Make the Steward of new connection conn, with the requestant and the sender of its core."""
+        steward = self.steward(remoter=conn.ix, requestant=conn.exchange.requestant, dictable=self.dictable)
+        steward.sender = conn.exchange.sender  # its responses are written through the core
+        conn.steward = steward
 
     def _forget(self, conn: Connection) -> None:
         """Drop the Steward of conn."""
