@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from hio.base import doing
 from hio.core.http import clienting, serving
 
@@ -128,3 +130,36 @@ def test_bottle_event_stream_paced_by_tyme():
     # each pass while the tymer of 1.0 runs (seven passes more), then the end
     assert datas == [str(n) for n in range(7)] + ["END"]
     assert client.respondent.retry == 1000 and client.respondent.leid == "6"
+
+
+def test_waited_set_false_gives_up_the_request_in_progress():
+    """Setting .waited False, as code written for the published client may, abandons the
+    request sent: the next request gets its own answer on a new connection, never the old one's."""
+    doist = doing.Doist(real=False, tock=0.03125)
+    server = serving.Server(app=app, host="127.0.0.1", port=0, tymth=doist.tymen())
+    server.reopen()
+    port = server.servant.ss.getsockname()[1]
+    client = clienting.Client(hostname="127.0.0.1", port=port)
+    doist.doers = [serving.ServerDoer(server=server), clienting.ClientDoer(client=client)]
+    doist.enter()
+    try:
+        client.request(method="GET", path="/nothing")
+        for _ in range(100):
+            doist.recur()
+            if client.waited:
+                break
+        assert client.waited  # sent, its answer not read yet
+        first = client.connector
+        client.waited = False
+        assert not client.waited and client.pending is None and not first.opened
+        with pytest.raises(ValueError, match="no request in progress"):
+            client.waited = True
+        client.request(method="POST", path="/echo", body=b"second")
+        for _ in range(200):
+            doist.recur()
+            if client.responses:
+                break
+        (response,) = client.responses
+        assert response["status"] == 200 and b'"body": "second"' in response["body"]
+    finally:
+        doist.exit()

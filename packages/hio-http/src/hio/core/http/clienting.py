@@ -783,6 +783,28 @@ class Client:
         """True while a request is in progress (sent, or an event stream to resume) and its response pending."""
         return self.pending is not None
 
+    @waited.setter
+    def waited(self, waited: bool) -> None:
+        """False gives up the request in progress: no response is recorded for
+        it, and its connection is closed, so that an answer still on its way is
+        never read as the next request's. True only confirms a request in
+        progress: sending one (transmit) is what begins a wait.
+
+        Raises:
+            ValueError: waited set True with no request in progress
+        """
+        if waited:
+            if self.pending is None:
+                raise ValueError("waited: no request in progress; sending one (transmit) begins a wait")
+            return
+        if self.pending is not None:
+            self.connector.close()
+            self.call.close()
+            self.pending = None
+            self._resumeAt = None
+            self._redirectCount = 0
+            self._redirectMark = len(self.redirects)
+
     def _makeConnector(
         self, scheme: str, hostname: str, port: int, rxbs: bytearray | None = None
     ) -> tcpclienting.Client:
