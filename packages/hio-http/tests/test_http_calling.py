@@ -27,11 +27,11 @@ from hio.core.http.calling import (
     SUSPEND,
     TRANSITIONS,
     Call,
-    StateError,
 )
 from hio.core.http.clienting import Client, Requester, Respondent
 from hio.core.http.eventing import BodyData, Closed, MessageEnd, ProtocolError, RequestHead, ResponseHead
 from hio.core.http.exchanging import Exchange
+from hio.core.http.stating import TransitionError
 from hio.help.hicting import Hict
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
@@ -387,7 +387,7 @@ def test_a_move_outside_the_table_raises(start, end):
         made._to(end)
         assert made.state == end
     else:
-        with pytest.raises(StateError, match=f"from {start!r} to {end!r}"):
+        with pytest.raises(TransitionError, match=f"from {start!r} to {end!r}"):
             made._to(end)
         assert made.state == start
 
@@ -417,14 +417,14 @@ def test_a_request_goes_through_the_states_in_order():
 
 def test_what_the_state_does_not_allow_raises_a_state_error():
     made = Call(Respondent())
-    with pytest.raises(StateError, match="BodyData while 'idle'"):
+    with pytest.raises(TransitionError, match="BodyData while 'idle'"):
         made.write(BodyData(b"x"))
-    with pytest.raises(StateError, match="MessageEnd while 'idle'"):
+    with pytest.raises(TransitionError, match="MessageEnd while 'idle'"):
         made.write(MessageEnd())
     made.send(Requester(hostname="a", port=80).build())
-    with pytest.raises(StateError, match="request head while 'awaiting response'"):
+    with pytest.raises(TransitionError, match="request head while 'awaiting response'"):
         made.write(RequestHead("GET", "/", "HTTP/1.1", HOST))
-    with pytest.raises(StateError, match="from 'awaiting response' to 'awaiting response'"):
+    with pytest.raises(TransitionError, match="from 'awaiting response' to 'awaiting response'"):
         made.send(b"GET / HTTP/1.1\r\n\r\n", reused=True)  # a kept-alive connection carries one request at a time
     with pytest.raises(TypeError):
         made.write(Closed())  # type: ignore[arg-type]

@@ -11,7 +11,7 @@ resumes event streams on its tymer and queues the responses; what the
 protocol decides is decided here:
 
 - where the connection stands, one state of `STATES`, moved only along
-  `TRANSITIONS` (any other move raises `StateError`);
+  `TRANSITIONS` (any other move raises `TransitionError`);
 - the bytes of a request written as events: its head, then its body in
   pieces (chunk-coded when the head says chunked, counted against its
   Content-Length otherwise), then its end;
@@ -47,6 +47,7 @@ from hio.core.http.eventing import BodyData, Closed, Event, MessageEnd, Protocol
 from hio.core.http.framing import bodiless, bodyFraming
 from hio.core.http.grammaring import CRLF
 from hio.core.http.httping import HTTPException, packChunk, packHeader, packRequestLine
+from hio.core.http.stating import TransitionError
 from hio.help.hicting import Hict
 
 RESPONSE = "response"
@@ -107,14 +108,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     CLOSED: frozenset((IDLE,)),  # a new connection
     ERROR: frozenset((CLOSED,)),
 }
-"""The moves allowed from each state; every other move is a StateError."""
+"""The moves allowed from each state; every other move is a TransitionError."""
 
 RESPONDING = frozenset((SENDING, AWAITING, RECEIVING))
 """The states in which a response is awaited or arriving."""
-
-
-class StateError(RuntimeError):
-    """A Call was asked to do what its state does not allow (a move outside TRANSITIONS)."""
 
 
 class _Parser(Protocol):
@@ -217,10 +214,10 @@ class Call:
         """Move to state along TRANSITIONS.
 
         Raises:
-            StateError: the move is not allowed from the current state
+            TransitionError: the move is not allowed from the current state
         """
         if state not in TRANSITIONS[self.state]:
-            raise StateError(f"a call cannot go from {self.state!r} to {state!r}")
+            raise TransitionError(f"a call cannot go from {self.state!r} to {state!r}")
         self.state = state
 
     def close(self) -> None:
@@ -273,7 +270,7 @@ class Call:
                 (which must be IDLE), False on a new one
 
         Raises:
-            StateError: reused while the connection is not IDLE
+            TransitionError: reused while the connection is not IDLE
         """
         if rxbs is not None:
             self.rxbs = rxbs
@@ -299,20 +296,20 @@ class Call:
                 connection (whatever became of the last one)
 
         Raises:
-            StateError: the event does not fit the state (a head while a
+            TransitionError: the event does not fit the state (a head while a
                 request is in progress, a body or end without a head)
             ValueError: a head that would inject a line or whose framing is
                 bad, body bytes beyond its Content-Length, an end before them
         """
         if isinstance(event, RequestHead):
             if reused and self.state != IDLE:
-                raise StateError(f"a call cannot write a request head while {self.state!r}")
+                raise TransitionError(f"a call cannot write a request head while {self.state!r}")
             data = self._head(event)
             self._start(SENDING, event.method, None, reused)
         elif not isinstance(event, (BodyData, MessageEnd)):
             raise TypeError(f"a call writes request events, not {type(event).__name__}")
         elif self.state != SENDING:
-            raise StateError(f"a call cannot write {type(event).__name__} while {self.state!r}")
+            raise TransitionError(f"a call cannot write {type(event).__name__} while {self.state!r}")
         elif isinstance(event, BodyData):
             data = self._body(event.data)
         else:

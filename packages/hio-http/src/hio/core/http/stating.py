@@ -55,7 +55,8 @@ CLOSING = frozenset((MUST_CLOSE, ERROR))
 
 
 class TransitionError(RuntimeError):
-    """A move between two states that TRANSITIONS does not allow."""
+    """A move between two states that a connection core's table does not allow: this
+    module's TRANSITIONS (the server side) or hio.core.http.calling.TRANSITIONS (the client side)."""
 
 
 def move(state: str, to: str) -> str:
