@@ -15,6 +15,7 @@ from hio.core.http.eventing import BodyData, MessageEnd, ProtocolError, RequestH
 from hio.core.http.exchanging import CONTINUE, Exchange
 from hio.core.http.sending import Sender
 from hio.core.http.stating import ANSWERING, BODY, CLOSED, ERROR, IDLE, MUST_CLOSE, TransitionError
+from hio.help.hicting import Hict
 
 GET = b"GET /hello?x=1 HTTP/1.1\r\nHost: a\r\n\r\n"
 POST = b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello"
@@ -269,3 +270,68 @@ def test_a_sender_of_its_own_writes_through_what_it_is_given():
     assert sender.data(memoryview(b"abc")) == 3 and sender.end() and sender.ended
     sender.whole(b"WHOLE", persisted=False)
     assert bytes(out) == b"HEAD\r\n\r\n3\r\nabc\r\n0\r\n\r\nWHOLE" and not sender.persisted
+
+
+def answered(request: bytes, *events) -> tuple[bytes, Exchange]:
+    """The bytes an Exchange sends for events answering request, and the Exchange."""
+    exchange = Exchange()
+    exchange.rxbs.extend(request)
+    while exchange.nextEvent() is not None:
+        pass
+    for event in events:
+        exchange.send(event)
+    return bytes(exchange.txbs), exchange
+
+
+def test_a_head_given_by_its_fields_is_written_and_frames_its_body():
+    sent, exchange = answered(
+        GET,
+        ResponseHead(status=200, headers=Hict([("Content-Type", "text/plain"), ("Content-Length", "5")])),
+        BodyData(b"hello, and more"),  # past its Content-Length: cut
+        MessageEnd(),
+    )
+    assert sent == b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello"
+    assert exchange.state == IDLE
+
+
+def test_a_head_given_by_its_fields_chunked_bodiless_or_closing():
+    chunked, _ = answered(
+        GET,
+        ResponseHead(status=201, reason="Made", headers=Hict([("Transfer-Encoding", "chunked")])),
+        BodyData(b"abc"),
+        MessageEnd(),
+    )
+    assert chunked == b"HTTP/1.1 201 Made\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
+    head, exchange = answered(
+        GET.replace(b"GET", b"HEAD"),
+        ResponseHead(status=200, headers=Hict([("Content-Length", "9")])),
+        BodyData(b"not sent!"),
+        MessageEnd(),
+    )
+    assert head == b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n" and exchange.state == IDLE
+    unframed, exchange = answered(GET, ResponseHead(status=200), BodyData(b"until close"), MessageEnd())
+    assert unframed == b"HTTP/1.1 200 OK\r\n\r\nuntil close" and exchange.state == MUST_CLOSE
+    closing, exchange = answered(GET, ResponseHead(status=204, headers=Hict([("Connection", "close")])), MessageEnd())
+    assert closing == b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n" and exchange.state == MUST_CLOSE
+
+
+@pytest.mark.parametrize(
+    "head, wrong",
+    [
+        (ResponseHead(status=200, headers=Hict([("X-Bad", "a\r\nSet-Cookie: b")])), "invalid header value"),
+        (ResponseHead(status=200, headers=Hict([("Bad Name", "a")])), "invalid header name"),
+        (ResponseHead(status=200, reason="OK\r\nX: y"), "invalid reason phrase"),
+        (ResponseHead(status=42), "invalid status"),
+        (ResponseHead(status=200, protocol="HTTP/2"), "invalid protocol"),
+        (ResponseHead(status=200, headers=Hict([("Content-Length", "ten")])), "response head"),
+        (ResponseHead(), "needs its bytes or its status"),
+    ],
+)
+def test_a_head_given_by_fields_that_would_break_it_is_refused(head, wrong):
+    exchange = Exchange()
+    exchange.rxbs.extend(GET)
+    while exchange.nextEvent() is not None:
+        pass
+    with pytest.raises(ValueError, match=wrong):
+        exchange.send(head)
+    assert exchange.txbs == b"" and exchange.state == ANSWERING  # nothing sent, the answer can still be given

@@ -196,6 +196,23 @@ def test_pack_request_line():
             httping.packRequestLine(method, target, protocol)
 
 
+def test_pack_status_line():
+    assert httping.packStatusLine(404) == b"HTTP/1.1 404 Not Found"
+    assert httping.packStatusLine(299, "Odd", "HTTP/1.0") == b"HTTP/1.0 299 Odd"
+    assert httping.packStatusLine(599) == b"HTTP/1.1 599 "  # no standard reason: an empty phrase
+    for status, reason, protocol in (
+        (99, None, "HTTP/1.1"),
+        (1000, None, "HTTP/1.1"),
+        (True, None, "HTTP/1.1"),
+        ("200", None, "HTTP/1.1"),
+        (200, "OK\r\nX: 1", "HTTP/1.1"),
+        (200, "\u2603", "HTTP/1.1"),
+        (200, None, "HTTP/1.1\r\nX: 1"),
+    ):
+        with pytest.raises(ValueError):
+            httping.packStatusLine(status, reason, protocol)
+
+
 # ---------------------------------------------------------------- parseLine
 
 

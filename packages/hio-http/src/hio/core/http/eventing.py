@@ -144,10 +144,14 @@ class ProtocolError:
 
 
 class ResponseHead:
-    """The head of a response, as bytes, with the framing it announces.
+    """The head of a response: as bytes with the framing it announces, or by its fields.
 
-    A client that parsed the head gives its fields too: status, reason,
-    protocol and headers (and an empty .head, the bytes being parsed away).
+    A server's application may give either: the bytes it built (and their
+    framing), or only status and headers (reason and protocol optional),
+    from which the server's core writes the bytes and reads the framing
+    (sending.packHead). A client that parsed the head gives its fields too:
+    status, reason, protocol and headers (and an empty .head, the bytes
+    being parsed away).
 
     Attributes:
         head (bytes): status line and header fields with the empty line that ends them
@@ -155,17 +159,17 @@ class ResponseHead:
         chunked (bool): True when it announces chunked transfer coding
         bodiless (bool): True when the response carries no body (HEAD, 1xx, 204, 304)
         persisted (bool): False when the response closes the connection
-        status (int | None): status code, when parsed
-        reason (str | None): reason phrase, when parsed
-        protocol (str | None): HTTP version string, e.g. "HTTP/1.1", when parsed
-        headers (Hict | None): header fields, when parsed
+        status (int | None): status code, when given by its fields or parsed
+        reason (str | None): reason phrase, when given or parsed
+        protocol (str | None): HTTP version string, e.g. "HTTP/1.1", when given or parsed
+        headers (Hict | None): header fields, when given or parsed
     """
 
     __slots__ = ("bodiless", "chunked", "head", "headers", "length", "persisted", "protocol", "reason", "status")
 
     def __init__(
         self,
-        head: bytes,
+        head: bytes = b"",
         length: int | None = None,
         chunked: bool = False,
         bodiless: bool = False,
@@ -178,15 +182,16 @@ class ResponseHead:
     ) -> None:
         """
         Parameters:
-            head (bytes): status line and header fields with the empty line that ends them
+            head (bytes): status line and header fields with the empty line
+                that ends them, empty when the head is given by its fields
             length (int | None): body length announced, None when none is
             chunked (bool): True when chunked transfer coding is announced
             bodiless (bool): True when the response carries no body
             persisted (bool): False when the response closes the connection
-            status (int | None): status code of a parsed head
-            reason (str | None): reason phrase of a parsed head
-            protocol (str | None): HTTP version string of a parsed head
-            headers (Hict | None): header fields of a parsed head
+            status (int | None): status code of a head given by its fields, or parsed
+            reason (str | None): reason phrase, None for the standard one of status
+            protocol (str | None): HTTP version string, None for HTTP/1.1
+            headers (Hict | None): header fields of a head given by its fields, or parsed
         """
         self.head = head
         self.length = length

@@ -54,7 +54,7 @@ from hio.core.http.eventing import BodyData, Event, MessageEnd, ProtocolError, R
 from hio.core.http.memoing import Memo
 from hio.core.http.requesting import Requestant
 from hio.core.http.responding import errorMessage
-from hio.core.http.sending import Sender
+from hio.core.http.sending import Sender, packHead
 from hio.core.http.stating import (
     ANSWERING,
     BODY,
@@ -327,7 +327,7 @@ class Exchange:
         if isinstance(event, BodyData):
             sender.data(event.data)
         elif isinstance(event, ResponseHead):
-            sender.head(event)
+            sender.head(event if event.head else packHead(event, self.requestant.method))
         elif isinstance(event, MessageEnd):
             self.finish(sender.end())
         else:

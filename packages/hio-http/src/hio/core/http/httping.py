@@ -481,6 +481,32 @@ def packRequestLine(method: str, target: str, protocol: str = HTTP_11_VERSION_ST
     return f"{method} {target} {protocol}".encode("ascii")
 
 
+def packStatusLine(status: int, reason: str | None = None, protocol: str = HTTP_11_VERSION_STRING) -> bytes:
+    """Return the status line of a response, without its line ending.
+
+    Parameters:
+        status: the status code, 100 to 999
+        reason: the reason phrase, None for the standard one of status
+        protocol: the HTTP version, e.g. ``HTTP/1.1``
+
+    Example:
+        >>> packStatusLine(404)
+        b'HTTP/1.1 404 Not Found'
+
+    Raises:
+        ValueError: a status out of range, or a reason or protocol that would break the line
+    """
+    if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 999:
+        raise ValueError(f"invalid status {status!r}")
+    if reason is None:
+        reason = STATUS_DESCRIPTIONS.get(status, "")
+    if CONTROL_TEXT.search(reason):
+        raise ValueError(f"invalid reason phrase {reason!r}")
+    if not HTTP_VERSION_TEXT.match(protocol):
+        raise ValueError(f"invalid protocol {protocol!r}")
+    return f"{protocol} {status} {reason}".encode("latin-1")
+
+
 def packChunk(msg: bytes) -> bytes:
     """Return msg bytes in a chunk of chunked transfer coding.
 

@@ -18,11 +18,61 @@ import logging
 from collections.abc import Callable
 
 from hio.core.http.eventing import ResponseHead
+from hio.core.http.framing import bodiless, bodyFraming, keepAlive
+from hio.core.http.grammaring import CRLF
+from hio.core.http.httping import HTTP_11_VERSION_STRING, HTTPException, packHeader, packStatusLine
+from hio.help.hicting import Hict
 
 logger = logging.getLogger(__name__)
 
 LAST_CHUNK = b"0\r\n\r\n"
 """The last chunk of a chunked body, with an empty trailer section."""
+
+
+def packHead(event: ResponseHead, method: str = "GET") -> ResponseHead:
+    """Return the head given by its fields (status, headers, reason, protocol) as
+    bytes, with the framing those fields announce to a request of method.
+
+    The body is framed as RFC 9112 frames a response's: chunked when
+    Transfer-Encoding says so, else by Content-Length, else it runs until
+    the connection closes; none at all for a bodiless response (any to HEAD,
+    1xx, 204, 304). The connection persists after it when the version and
+    Connection field keep it and the body does not end with the connection.
+
+    Parameters:
+        event (ResponseHead): a head with .status and .headers, no bytes
+        method (str): the method of the request it answers
+
+    Raises:
+        ValueError: a status, reason, protocol, field name or value that would break the head
+    """
+    if event.status is None:
+        raise ValueError("a response head needs its bytes or its status")
+    headers = event.headers if event.headers is not None else Hict()
+    protocol = event.protocol or HTTP_11_VERSION_STRING
+    version = 10 if protocol == "HTTP/1.0" else 11
+    lines = [packStatusLine(event.status, event.reason, protocol)]
+    lines.extend(packHeader(name, value) for name, value in headers.items())
+    head = CRLF.join(lines) + CRLF + CRLF
+    if bodiless(event.status, method):
+        length, chunked, closes = None, False, False
+    else:
+        try:
+            length, chunked, closes = bodyFraming(headers, request=False, version=version)
+        except HTTPException as ex:  # e.g. a Content-Length that is no number
+            raise ValueError(f"response head: {ex}") from ex
+    persisted = keepAlive(version, headers.getall("connection", None)) and not closes
+    return ResponseHead(
+        head,
+        length=length,
+        chunked=chunked,
+        bodiless=bodiless(event.status, method),
+        persisted=persisted,
+        status=event.status,
+        reason=event.reason,
+        protocol=protocol,
+        headers=headers,
+    )
 
 
 class Sender:
