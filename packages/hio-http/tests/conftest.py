@@ -34,6 +34,25 @@ class ServingHarness:
         self.server.reopen()
         self.port = self.server.servant.ss.getsockname()[1]
 
+    @staticmethod
+    def recvAvailable(sock: socket.socket) -> tuple[bytes, bool]:
+        """Return (the bytes waiting on sock, True when the peer closed or reset); sock is made nonblocking."""
+        sock.setblocking(False)
+        chunks, closed = [], False
+        while True:
+            try:
+                data = sock.recv(65536)
+            except BlockingIOError:
+                break
+            except ConnectionResetError:
+                closed = True
+                break
+            if not data:
+                closed = True
+                break
+            chunks.append(data)
+        return b"".join(chunks), closed
+
     def passes(self, count: int, pause: float = 0.0):
         """Service the server count passes, ticking tyme each pass."""
         for _ in range(count):

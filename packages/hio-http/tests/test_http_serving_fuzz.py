@@ -33,24 +33,6 @@ SEEDS = [
 TOKENS = [b"\r\n", b"\n", b"\r", b" ", b":", b"\x00", b"0", b"chunked", b"Content-Length: 9\r\n", b"%2e", b"\xff"]
 
 
-def recvSome(sock: socket.socket) -> tuple[bytes, bool]:
-    """Bytes waiting on sock and whether the peer closed."""
-    chunks, closed = [], False
-    while True:
-        try:
-            data = sock.recv(65536)
-        except BlockingIOError:
-            break
-        except ConnectionResetError:
-            closed = True
-            break
-        if not data:
-            closed = True
-            break
-        chunks.append(data)
-    return b"".join(chunks), closed
-
-
 @st.composite
 def requests(draw):
     """Mutated pipelines of valid requests, or plain arbitrary bytes."""
@@ -91,10 +73,10 @@ def test_live_server_answers_or_closes_cleanly(serve, caplog, data, splits, shut
             pass
     good.send(b"GET /good HTTP/1.1\r\nHost: h\r\n\r\n")
     harness.passes(5)
-    answer, closed = recvSome(good)
+    answer, closed = harness.recvAvailable(good)
     assert answer.startswith(b"HTTP/1.1 200 OK\r\n") and answer.endswith(b"\r\n\r\nok") and not closed
     harness.passes(150)  # past tymeout and lingering: every fuzz connection is finished
-    received, closed = recvSome(fuzz)
+    received, closed = harness.recvAvailable(fuzz)
     assert closed  # answered and closed, timed out, or closed by its client
     if received:
         statuses = []
@@ -171,11 +153,11 @@ def test_every_malformed_request_answered_4xx_at_once(serve, valid, kinds, split
         sock.send(data[a:b])
         harness.passes(1)
     harness.passes(2)
-    received, _ = recvSome(sock)
+    received, _ = harness.recvAvailable(sock)
     assert received[:9] == b"HTTP/1.1 " and received[9:10] == b"4", (kinds, data, received[:80])
     assert b"\r\nConnection: close\r\n" in received.partition(b"\r\n\r\n")[0] + b"\r\n"
     harness.passes(40)  # lingering of delay
-    more, closed = recvSome(sock)
+    more, closed = harness.recvAvailable(sock)
     assert closed and b"HTTP/1.1 " not in more
     sock.close()
     harness.server.close()
@@ -224,7 +206,7 @@ def test_any_request_the_parser_refuses_is_answered_with_its_status(serve, data)
     received = b""
     for _ in range(2 + len(judged)):  # one response a pass
         harness.passes(1)
-        received += recvSome(sock)[0]
+        received += harness.recvAvailable(sock)[0]
     statuses = [int(status) for status in re.findall(rb"HTTP/1\.1 ([0-9]{3}) ", received)]
     assert statuses[-1:] == judged[-1:], (data, judged, received[:200])
     sock.close()

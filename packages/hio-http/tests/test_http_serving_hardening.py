@@ -26,26 +26,6 @@ def app(environ, start_response):
     return [data]
 
 
-def recvAvailable(sock: socket.socket) -> tuple[bytes, bool]:
-    """Return (bytes waiting on sock, True when the peer closed or reset)."""
-    sock.setblocking(False)
-    chunks = []
-    closed = False
-    while True:
-        try:
-            data = sock.recv(65536)
-        except BlockingIOError:
-            break
-        except ConnectionResetError:
-            closed = True
-            break
-        if not data:
-            closed = True
-            break
-        chunks.append(data)
-    return b"".join(chunks), closed
-
-
 def statusOf(data: bytes) -> int:
     """Status code of the first response in data."""
     assert data.startswith(b"HTTP/1.1 "), data[:80]
@@ -94,19 +74,19 @@ def test_malformed_request_gets_status_and_close_while_others_served(serve, watc
     bad.sendall(payload + b"GET /after HTTP/1.1\r\nHost: a\r\n\r\n")
     good.sendall(b"GET /good HTTP/1.1\r\nHost: a\r\n\r\n")
     harness.passes(20)
-    data, closed = recvAvailable(bad)
+    data, closed = harness.recvAvailable(bad)
     harness.passes(1200)  # lingering close ends within Responder.Delay tyme
-    more, closed = recvAvailable(bad)
+    more, closed = harness.recvAvailable(bad)
     data += more
     assert statusOf(data) == status
     assert data.count(b"HTTP/1.1 ") == 1 and b"/after" not in data
     assert b"Connection: close" in data
     assert closed
-    answer, _ = recvAvailable(good)
+    answer, _ = harness.recvAvailable(good)
     assert statusOf(answer) == 200 and b'"/good"' in answer
     good.sendall(b"GET /again HTTP/1.1\r\nHost: a\r\n\r\n")  # and the good one goes on
     harness.passes(5)
-    answer, closed = recvAvailable(good)
+    answer, closed = harness.recvAvailable(good)
     assert statusOf(answer) == 200 and b'"/again"' in answer and not closed
     good.close()
     bad.close()
@@ -203,18 +183,18 @@ def test_slow_and_idle_clients_closed_after_tymeout_without_delaying_others(serv
             sock.send(request[step : step + 1])
         good.sendall(b"GET /good%d HTTP/1.1\r\nHost: a\r\n\r\n" % step)
         harness.passes(10)
-        answer, closed = recvAvailable(good)
+        answer, closed = harness.recvAvailable(good)
         assert statusOf(answer) == 200 and b"/good%d" % step in answer and not closed
     harness.passes(60)  # now past the tymeout
     for sock in slows:
-        data, _ = recvAvailable(sock)
+        data, _ = harness.recvAvailable(sock)
         assert statusOf(data) == 408
     harness.passes(1100)  # lingering ends
     for sock in idles:
-        data, closed = recvAvailable(sock)
+        data, closed = harness.recvAvailable(sock)
         assert data == b"" and closed
     for sock in slows:
-        _, closed = recvAvailable(sock)
+        _, closed = harness.recvAvailable(sock)
         assert closed
     assert not harness.server.servant.ixes  # the good one too, idle by now
     for sock in idles + slows + [good]:
@@ -226,10 +206,10 @@ def test_idle_keep_alive_connection_closed_after_tymeout(serve, watched):
     sock = harness.connect()
     sock.sendall(b"GET /one HTTP/1.1\r\nHost: a\r\n\r\n")
     harness.passes(150)
-    data, closed = recvAvailable(sock)
+    data, closed = harness.recvAvailable(sock)
     assert statusOf(data) == 200 and not closed  # tymer restarted when the response went out
     harness.passes(100)
-    data, closed = recvAvailable(sock)
+    data, closed = harness.recvAvailable(sock)
     assert data == b"" and closed
     sock.close()
 
@@ -265,7 +245,7 @@ def test_deferring_app_not_timed_out(serve, watched):
     sock = harness.connect()
     sock.sendall(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
     harness.passes(700)
-    data, _ = recvAvailable(sock)
+    data, _ = harness.recvAvailable(sock)
     assert statusOf(data) == 200 and data.endswith(b"0\r\n\r\n") and b"done" in data
     sock.close()
 

@@ -28,25 +28,6 @@ def hello(environ, start_response):
     return [HELLO]
 
 
-def recvAvailable(sock: socket.socket) -> tuple[bytes, bool]:
-    """Return (bytes waiting on sock, True when the peer closed or reset)."""
-    sock.setblocking(False)
-    chunks, closed = [], False
-    while True:
-        try:
-            data = sock.recv(65536)
-        except BlockingIOError:
-            break
-        except ConnectionResetError:
-            closed = True
-            break
-        if not data:
-            closed = True
-            break
-        chunks.append(data)
-    return b"".join(chunks), closed
-
-
 def neverReader(port: int) -> socket.socket:
     """A nonblocking client socket with a small receive buffer that is never read."""
     sock = socket.socket()
@@ -71,7 +52,7 @@ def askGood(harness, sock: socket.socket, passes: int = 5) -> bytes:
     answer = b""
     for _ in range(passes):
         harness.passes(1)
-        answer += recvAvailable(sock)[0]
+        answer += harness.recvAvailable(sock)[0]
         if len(answer) >= len(HELLO) and answer.endswith(HELLO):
             break
     return answer
@@ -153,7 +134,7 @@ def test_client_that_reads_again_gets_every_response_in_order(serve):
             except BlockingIOError:
                 pass
         harness.passes(1)
-        received += recvAvailable(sock)[0]
+        received += harness.recvAvailable(sock)[0]
         if received.count(b"HTTP/1.1 200 OK") == count and received.endswith(HELLO):
             break
     responses = harness.parseResponses(received)
@@ -215,11 +196,11 @@ def test_malformed_request_alone_answered_400_at_once(serve, payload):
     sock = harness.connect()
     sock.sendall(payload)
     harness.passes(2)
-    data, _ = recvAvailable(sock)
+    data, _ = harness.recvAvailable(sock)
     assert data.startswith(b"HTTP/1.1 400 Bad Request\r\n"), data[:60]
     assert b"Connection: close" in data
     harness.passes(1100)  # lingering close, Responder.Delay of tyme
-    _, closed = recvAvailable(sock)
+    _, closed = harness.recvAvailable(sock)
     assert closed
     sock.close()
 
