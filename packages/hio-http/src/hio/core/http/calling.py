@@ -45,7 +45,7 @@ from typing import Protocol
 
 from hio.core.http.eventing import BodyData, Closed, Event, MessageEnd, ProtocolError, RequestHead, ResponseHead
 from hio.core.http.framing import bodiless, bodyFraming
-from hio.core.http.grammaring import CRLF
+from hio.core.http.grammaring import CRLF, VERSIONS
 from hio.core.http.httping import HTTPException, packChunk, packHeader, packRequestLine
 from hio.core.http.stating import TransitionError
 from hio.help.hicting import Hict
@@ -67,9 +67,6 @@ SUSPEND = "suspend"
 
 IDEMPOTENT_METHODS = ("GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE")
 """Methods whose requests may be sent again when a kept-alive connection closed under them."""
-
-VERSIONS = {"HTTP/1.1": 11, "HTTP/1.0": 10}
-"""The protocols a request may be written in, and their versions as a Parsent numbers them."""
 
 IDLE = "idle"
 """The connection is open (or about to be) and carries no request: the next may go."""

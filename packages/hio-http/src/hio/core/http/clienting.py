@@ -34,6 +34,7 @@ from hio.core.http.framing import bodiless
 from hio.core.http.grammaring import CR as CR
 from hio.core.http.grammaring import CRLF as CRLF
 from hio.core.http.grammaring import LF as LF
+from hio.core.http.grammaring import VERSIONS
 from hio.core.http.httping import HTTPException, PrematureClosure
 from hio.core.tcp import clienting as tcpclienting
 from hio.help.hicting import Hict
@@ -495,7 +496,7 @@ class Respondent(httping.Parsent):
         while True:
             line = yield from self.parseStartLine("status line")
             version, status, reason = httping.parseStatusLine(line)
-            self.version = 10 if version == "HTTP/1.0" else 11
+            self.version = VERSIONS.get(version, 11)  # another HTTP/1.x reads as 1.1
             yield from self.parseHeaders()
             if 100 <= status < 200 and status != httping.SWITCHING_PROTOCOLS:
                 continue  # interim response, the final one follows

@@ -33,6 +33,15 @@ def bodiless(status: int, method: str = "GET") -> bool:
     return method == "HEAD" or status < 200 or status in NO_BODY_STATUSES or (method == "CONNECT" and status < 300)
 
 
+def lengthless(status: int) -> bool:
+    """True when a response with status announces no Content-Length: a 1xx or 204 (RFC 9110 8.6).
+
+    Parameters:
+        status (int): the response's status code
+    """
+    return status < 200 or status == 204
+
+
 def keepAlive(version: int | None, connection: Iterable[str] | str | None = None) -> bool:
     """True when the connection persists after a message of HTTP version with Connection field values.
 

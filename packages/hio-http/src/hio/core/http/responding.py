@@ -17,8 +17,8 @@ from typing import Any, Protocol
 
 from hio.core.http import httping
 from hio.core.http.eventing import ResponseHead
-from hio.core.http.framing import bodiless, keepAlive
-from hio.core.http.grammaring import CONTROL_TEXT, STATUS_TEXT, TOKEN_TEXT
+from hio.core.http.framing import bodiless, keepAlive, lengthless
+from hio.core.http.grammaring import CONTROL_TEXT, DIGITS_TEXT, MAX_LENGTH_DIGITS, STATUS_TEXT, TOKEN_TEXT
 from hio.core.http.httping import HTTPError
 from hio.core.http.memoing import FIELD_NAMES_SIZE, Memo
 from hio.core.http.sending import Sender
@@ -477,13 +477,13 @@ class Responder:
             elif lower == "server":
                 served = True
                 lines.append(f"{name}: {value}")
-            elif lower == "connection" and "close" in value.lower():  # other hop by hop fields are dropped
+            elif lower == "connection" and not keepAlive(11, value):  # other hop by hop fields are dropped
                 self.persisted = False
         length = self.length
         if length is None and lengths:
             values = {v.strip() for v in lengths}
             value = values.pop()
-            if values or not (len(value) <= 18 and value.isascii() and value.isdigit()):  # as DIGITS
+            if values or not DIGITS_TEXT.match(value) or len(value) > MAX_LENGTH_DIGITS:
                 raise ValueError("invalid Content-Length from application")
             length = int(value)
         if length is None and not self.headed and isinstance(self.iterable, (list, tuple)):
@@ -492,15 +492,15 @@ class Responder:
             except TypeError:
                 length = None
         code = int(status[:3])
-        if code < 200 or code == 204:
+        if lengthless(code):
             length = None
         elif length is not None:
             lines.append(f"Content-Length: {length}")
         elif self.ended:
             length = self.size
-            if code != 304:
+            if code != httping.NOT_MODIFIED:  # a 304's length would be that of what was not sent
                 lines.append(f"Content-Length: {length}")
-        elif not (self.head or code == 304):  # a body of unknown length follows
+        elif not self.bodiless:  # a body of unknown length follows
             if self.chunkable:
                 self.chunked = True
                 lines.append("Transfer-Encoding: chunked")

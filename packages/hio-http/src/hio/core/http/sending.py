@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from hio.core.http.eventing import ResponseHead
 from hio.core.http.framing import bodiless, bodyFraming, keepAlive
-from hio.core.http.grammaring import CRLF
+from hio.core.http.grammaring import CRLF, VERSIONS
 from hio.core.http.httping import HTTP_11_VERSION_STRING, HTTPException, packHeader, packStatusLine
 from hio.help.hicting import Hict
 
@@ -50,7 +50,7 @@ def packHead(event: ResponseHead, method: str = "GET") -> ResponseHead:
         raise ValueError("a response head needs its bytes or its status")
     headers = event.headers if event.headers is not None else Hict()
     protocol = event.protocol or HTTP_11_VERSION_STRING
-    version = 10 if protocol == "HTTP/1.0" else 11
+    version = VERSIONS.get(protocol, 11)  # as a server answers in: 1.0 or else 1.1
     lines = [packStatusLine(event.status, event.reason, protocol)]
     lines.extend(packHeader(name, value) for name, value in headers.items())
     head = CRLF.join(lines) + CRLF + CRLF
