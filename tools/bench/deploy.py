@@ -20,7 +20,9 @@ Each takes load from ``http_load.py`` (wrk when installed) with 10 and then
 each counts (noise from elsewhere on the machine only slows). Nothing is pinned: the
 servers' workers and the load generator share the machine's cores, as they
 would on a small host. Prints the table (requests/s, p50 and p99 latency in
-ms) and the targets, and writes ``deploy.md``, ``deploy.json`` and
+ms, and the CPU time a request took in the server's processes and in the
+load generator's), the targets, and what the cores allow ``-w 2`` over
+``-w 1`` at most (see ceilings), and writes ``deploy.md``, ``deploy.json`` and
 ``deploy.png`` into ``--out`` (default ``bench-results/``).
 """
 
@@ -30,6 +32,7 @@ import argparse
 import json
 import os
 import pathlib
+import resource
 import shutil
 import signal
 import socket
@@ -91,7 +94,25 @@ def wait_answering(port: int, proc: subprocess.Popen, seconds: float = 30.0) -> 
     raise TimeoutError(f"nothing answers on {port}")
 
 
-def load(port: int, connections: int, seconds: float) -> dict:
+def cpuOf(pid: int) -> float:
+    """CPU seconds (user and system) of process pid and its children alive now, from /proc; 0.0 without /proc."""
+    total = 0.0
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            kids = [int(kid) for kid in children.read().split()]
+        for one in (pid, *kids):
+            with open(f"/proc/{one}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError):
+        return 0.0
+    return total
+
+
+def load(port: int, connections: int, seconds: float, server: int) -> dict:
+    """Loads the server (pid server) and adds the CPU microseconds per request of the server's
+    processes and of the load generator (its processes, wrk included, once they ended)."""
+    before, generated = cpuOf(server), resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
         [PY, str(HERE / "http_load.py"), str(port), str(connections), str(seconds)],
         capture_output=True,
@@ -99,7 +120,13 @@ def load(port: int, connections: int, seconds: float) -> dict:
         check=True,
         timeout=seconds + 120,
     ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    served, after = cpuOf(server) - before, resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = json.loads(out.strip().splitlines()[-1])
+    requests = max(1, result.get("requests") or round(result["rps"] * seconds))
+    generator = (after.ru_utime - generated.ru_utime) + (after.ru_stime - generated.ru_stime)
+    result["server_us"] = served * 1e6 / requests
+    result["load_us"] = generator * 1e6 / requests
+    return result
 
 
 def measure(name: str, argv: list[str], seconds: float) -> list[dict]:
@@ -116,12 +143,13 @@ def measure(name: str, argv: list[str], seconds: float) -> list[dict]:
         wait_answering(port, proc)
         results = []
         for connections in CONNECTIONS:
-            result = load(port, connections, seconds)
+            result = load(port, connections, seconds, proc.pid)
             result["engine"] = name
             results.append(result)
             print(
                 f"{name:24} {connections:4} conns {result['rps']:10,.0f} req/s  p50 {result['p50_ms']:7.2f} ms  "
-                f"p99 {result['p99_ms']:7.2f} ms  errors {result['errors']}",
+                f"p99 {result['p99_ms']:7.2f} ms  errors {result['errors']}  "
+                f"CPU/req server {result['server_us']:6.1f} us, load {result['load_us']:5.1f} us",
                 flush=True,
             )
         return results
@@ -152,23 +180,49 @@ def targets(results: list[dict]) -> list[tuple[str, float, float, bool]]:
     return found
 
 
+def ceilings(results: list[dict]) -> list[str]:
+    """What the cores allow -w 2 over -w 1, from the CPU each request of -w 1 took.
+
+    -w 1 is bound by its one worker's core: 1/h requests a second, h the
+    worker's CPU seconds a request. Two workers and the load generator (g a
+    request) share all the cores, so -w 2 makes at most cores/(h + g), even
+    were a second worker to cost nothing more: at most cores*h/(h + g)
+    times -w 1 (capped at 2, the workers).
+    """
+    lines = []
+    cores = os.cpu_count() or 1
+    for r in results:
+        if r["engine"] == "hio serve -w 1" and r.get("server_us") and r.get("load_us"):
+            h, g = r["server_us"], r["load_us"]
+            ceiling = min(2.0, cores * h / (h + g))
+            lines.append(
+                f"{r['connections']} conns: -w 1 took {h:.1f} us of worker CPU and {g:.1f} us of load generator "
+                f"CPU a request; on {cores} cores -w 2 can make at most {ceiling:.2f}x -w 1"
+            )
+    return lines
+
+
 def report(results: list[dict], out: pathlib.Path, tool: str) -> str:
     lines = [
         "### hio serve, gunicorn and waitress: one falcon app, workers and load sharing the cores",
         "",
         f"load: {tool}, keep-alive connections; {os.cpu_count()} cores; Python {sys.version.split()[0]}",
         "",
-        "| server | conns | req/s | p50 ms | p99 ms | errors |",
-        "|---|---|---|---|---|---|",
+        "| server | conns | req/s | p50 ms | p99 ms | errors | server CPU us/req | load CPU us/req |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
             f"| {r['engine']} | {r['connections']} | {r['rps']:,.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} "
-            f"| {r['errors']} |"
+            f"| {r['errors']} | {r.get('server_us', 0.0):.1f} | {r.get('load_us', 0.0):.1f} |"
         )
     lines += ["", "| target | ratio | goal | met |", "|---|---|---|---|"]
     for what, ratio, goal, met in targets(results):
         lines.append(f"| {what} | {ratio:.2f}x | {goal}x | {'yes' if met else 'NO'} |")
+    found = ceilings(results)
+    if found:
+        lines += ["", "What the cores allow -w 2 over -w 1 (the load generator shares them):", ""]
+        lines += [f"- {line}" for line in found]
     text = "\n".join(lines) + "\n"
     (out / "deploy.md").write_text(text)
     (out / "deploy.json").write_text(json.dumps(results, indent=1))
