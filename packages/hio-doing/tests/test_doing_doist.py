@@ -6,6 +6,7 @@ asserted at once. Everything runs on artificial tyme except one short,
 bounded real-time run.
 """
 
+import socket
 import time
 from collections import deque
 
@@ -645,3 +646,40 @@ def test_doist_dropped_without_exit_frees_its_doers_at_once():
     finally:
         if enabled:
             gc.enable()
+
+
+def test_a_real_time_wait_tells_the_cycle_after_it_what_it_found_readable():
+    """Waker.ready holds what the wait before a cycle found readable, for that cycle only:
+    None for a cycle no wait came before, [] after a wait that timed out, the readable
+    descriptor after one that woke early; None again once the run is over."""
+    a, b = socket.socketpair()
+    a.setblocking(False)
+    seen: list = []
+
+    class Looker(Doer):
+        def enter(self, *, temp=None):
+            doist.waker.watch(a)
+
+        def recur(self, tyme):
+            seen.append(doist.waker.ready)
+            if len(seen) == 2:
+                b.send(b"x")  # readable for the next wait
+            elif len(seen) == 3:
+                a.recv(1)
+            return len(seen) >= 5
+
+        def exit(self):
+            doist.waker.unwatch(a)
+
+    doist = Doist(real=True, tock=0.05, limit=2.0, doers=[Looker()])  # a tock no cycle here overruns
+    fd = a.fileno()
+    try:
+        doist.do()
+    finally:
+        a.close()
+        b.close()
+    assert seen[0] is None  # the first cycle: no wait before it
+    assert seen[1] == []  # a wait to the tock boundary, nothing readable
+    assert [found for found, _ in seen[2]] == [fd]  # woke early: the cycle reads it
+    assert seen[3] == [] and seen[4] == []  # waits to the boundary again
+    assert doist.waker.ready is None

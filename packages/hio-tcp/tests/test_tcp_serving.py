@@ -492,6 +492,9 @@ class CountingPoll:
     def __getattr__(self, name):
         return getattr(self.inner, name)
 
+    def __contains__(self, fd):
+        return fd in self.inner
+
 
 def test_echo_server_doer_polls_once_a_pass_for_connections_and_bytes(pump):
     """The listen socket shares the remoters' readiness poller: one poll a pass accepts and reads alike."""
@@ -598,3 +601,53 @@ def test_listen_socket_on_the_poller_across_reopen_and_apart_from_ready_ixes(pum
             pump(doist.recur, until=echoed, limit=5000)
     finally:
         doist.exit()
+
+
+def test_a_pass_after_the_doists_wait_takes_what_it_found_instead_of_polling(pump):
+    """After the Doist's wait found descriptors readable, the echo server's pass reads and accepts
+    from them without a poll of its own; a pass that no wait came before polls, as before.
+    Another transport's descriptor among them is left alone."""
+    from hio.base import doing
+
+    server = serving.Server(ha=(LOOPBACK, 0))
+    doist = doing.Doist(tock=0.0, real=False)
+    doist.doers = [serving.EchoServerDoer(server=server, tymth=doist.tymen())]
+    doist.enter()
+    other, otherPeer = socket.socketpair()
+    try:
+        shared = CountingPoll(server._poller)
+        server._poller = shared
+        doist.waker.watch(other)  # another transport's, readable all along
+        otherPeer.send(b"not the server's")
+        peer = socket.create_connection(server.ha)
+        peer.sendall(b"hello")
+        peer.setblocking(False)
+        got = bytearray()
+
+        def echoed():
+            try:
+                got.extend(peer.recv(64))
+            except BlockingIOError:
+                pass
+            return got == b"hello"
+
+        waited = 0
+
+        def step():  # as a real-time Doist: wait for readiness, then the cycle after it
+            nonlocal waited
+            assert doist.waker.wait(0.5)  # something is always readable here: the other socket
+            waited += 1
+            assert doist.waker.ready is not None
+            doist.recur()
+            assert doist.waker.ready is None  # stale once the cycle ran
+
+        pump(step, until=echoed, limit=200)
+        assert waited >= 1 and shared.polls == 0  # accepted, read and echoed on the waits' findings alone
+        assert other.fileno() in doist.waker.poller and other.fileno() not in server._polled
+        doist.recur()  # no wait before it: the server polls for itself
+        assert shared.polls == 1
+        peer.close()
+    finally:
+        doist.exit()
+        other.close()
+        otherPeer.close()

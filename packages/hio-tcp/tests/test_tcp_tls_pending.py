@@ -156,3 +156,27 @@ def test_held_handshakes_cost_next_to_no_cpu(certs):
             sock.close()
         child.kill()
         child.communicate(timeout=10)
+
+
+def test_a_tls_server_polls_for_itself_while_a_handshake_is_under_way(certs, pump):
+    """The waker watches for reading only, so while a handshake may wait to write, the server
+    does not take the Doist's wait for its own poll; with none under way it does."""
+    from hio.base import doing
+
+    doist = doing.Doist(tock=0.03125, real=False)
+    server = serving.ServerTls(
+        host=LOOPBACK, port=0, certpath=certs.server, keypath=certs.serverKey, tymeout=1.0, tymth=doist.tymen()
+    )
+    server.reopen()
+    try:
+        assert server.waker is doist.waker
+        doist.waker.ready = []  # as after a wait that found nothing
+        assert server._woken() == []
+        doist.waker.ready = None  # as once that cycle ran: the server polls for itself
+        with socket.create_connection(server.eha):  # says nothing: its handshake stays under way
+            pump(server.service, until=lambda: len(server.cxes) == 1)
+            doist.waker.ready = []
+            assert server._woken() is None
+    finally:
+        doist.waker.ready = None
+        server.close()

@@ -385,6 +385,7 @@ class Doist(_Scheduler, Tymist):
         stop = self._tyme + self.limit if self.limit else None  # a falsy limit, 0 or 0.0, means none
         timer.start(duration=self._tock)
         real = self.real
+        waker = self.waker
         # .recur runs each cycle; when it is this class's own, the cycle is run here directly
         cycle = self._cycle if getattr(self.recur, "__func__", None) is Doist.recur else None
         while True:
@@ -393,6 +394,7 @@ class Doist(_Scheduler, Tymist):
             else:
                 self._prior = tyme = self._tyme
                 cycle(self._deeds, tyme)
+                waker.ready = None  # as recur does: stale once this cycle ran
                 self._tyme = tyme + self._tock
             if not self._deeds:
                 self.done = True
@@ -487,7 +489,10 @@ class Doist(_Scheduler, Tymist):
             deeds: the deeds to run, default .deeds
         """
         self._prior = tyme = self._tyme
-        self._cycle(self._deeds if deeds is None else deeds, tyme)
+        try:
+            self._cycle(self._deeds if deeds is None else deeds, tyme)
+        finally:
+            self.waker.ready = None  # what the last wait found is stale once this cycle ran
         self._tyme = tyme + self._tock
 
     def _recycle(self) -> bool:
@@ -501,6 +506,7 @@ class Doist(_Scheduler, Tymist):
             self._cycle(self._deeds, self._prior)
         finally:
             self._tyme = now
+            self.waker.ready = None
         return bool(self._deeds)
 
     def wait(self) -> None:

@@ -262,11 +262,24 @@ class Waker:
     nothing watched (see release), so a waker with nothing to watch holds no
     descriptor. Where there is no descriptor left to make it, watching does
     nothing and a real-time Doist sleeps to its tock boundaries.
+
+    A wait keeps what it found readable in ``.ready`` for the one cycle that
+    follows it, so that a transport serviced in that cycle can take its
+    readable descriptors from there instead of polling them again; the
+    Doist sets ``.ready`` back to None after every cycle, and None means not
+    known: poll.
+
+    Attributes:
+        ready (list[tuple[int, int]] | None): (fd, events) duples the last
+            wait found readable, while the cycle after it runs; else None
     """
 
     def __init__(self) -> None:
         self._poller: Poller | None = None
         self._lock = threading.Lock()
+        # (fd, events) duples of the watched descriptors the last wait found readable, for the one
+        # cycle that follows it (the Doist sets it back to None after each cycle); None when that is not known
+        self.ready: list[tuple[int, int]] | None = None
         self._loops: dict[Any, _Looped] = {}  # asyncio event loops attached by Doist.ado()
 
     @property
@@ -383,11 +396,13 @@ class Waker:
     def wait(self, timeout: float) -> bool:
         """Waits up to ``timeout`` seconds; returns True when a watched descriptor became readable first.
 
-        With nothing watched this is a plain sleep.
+        With nothing watched this is a plain sleep. What the wait found
+        readable is kept in .ready for the cycle that follows it (see there).
 
         Parameters:
             timeout: most seconds to wait
         """
+        self.ready = None
         if timeout <= 0.0:
             return False
         poller = self._poller
@@ -395,9 +410,10 @@ class Waker:
             time.sleep(timeout)
             return False
         try:
-            return bool(poller.wait(timeout))
+            self.ready = ready = poller.wait(timeout)
         except OSError:  # a descriptor closed while waited on: treat as a wake-up
             return True
+        return bool(ready)
 
 
 def wakerOf(tymth: Any) -> Waker | None:

@@ -339,7 +339,11 @@ class WorkerDoer(doing.Doer):
         if self._poll is None:
             ready = self.listeners
         else:
-            events = self._poll.poll(0)
+            # what the Doist's wait found stands for a poll, but not while a connection is left
+            # to the others: the listening sockets were off the waker then (see below)
+            events = waker.ready if waker is not None and self._waiting is None else None
+            if events is None:
+                events = self._poll.poll(0)
             if not events:
                 self._waiting = None
                 return

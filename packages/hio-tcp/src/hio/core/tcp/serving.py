@@ -676,7 +676,9 @@ class Server(Acceptor):
         poller = self._poller
         if ssfd is None or poller is None:
             return False
-        events = poller.poll(0)
+        events = self._woken()
+        if events is None:
+            events = poller.poll(0)
         acceptable = False
         for fd, _ in events:
             if fd == ssfd:
@@ -686,8 +688,16 @@ class Server(Acceptor):
         self._events = events
         return True
 
+    def _woken(self) -> list[tuple[int, int]] | None:
+        """What the Doist's last wait found readable, when it stands for a poll of this server's
+        own descriptors in this pass (its waker's .ready, see Waker), else None: poll them."""
+        waker = self._waker
+        return waker.ready if waker is not None else None
+
     def _readyIxes(self, events: list[tuple[int, int]] | None) -> list[tuple[tuple, Remoter]]:
-        """readyIxes, given the events of the poll of this pass (None: polls here)."""
+        """readyIxes, given the events of the poll of this pass (None: the wait's, or polls here)."""
+        if events is None and self._poller is not None:
+            events = self._woken()
         if events is not None and not events and not (self._parked or self._fresh or self._carry):
             return []  # nothing came, nothing waits: the common pass of a busy server's idle moments
         ixes = self.ixes
@@ -713,7 +723,9 @@ class Server(Acceptor):
             for fd, _ in self._poller.poll(0) if events is None else events:
                 found = polled.get(fd)
                 if found is None:
-                    if fd != self._ssfd:  # the listen socket is serviceAccepts' own
+                    # the listen socket is serviceAccepts' own; a descriptor on no poller of
+                    # this server is another's, which the wait's events hold too
+                    if fd != self._ssfd and fd in self._poller:
                         self._unregisterFd(fd)
                     continue
                 ix = found
@@ -927,6 +939,11 @@ class ServerTls(ServedTls, Server):
     def _unpolled(self) -> list[Remoter]:
         """The open remoters and handshakes that belong on the poller and are not on it."""
         return [*super()._unpolled(), *(cx for cx in self.cxes.values() if cx.opened and cx._polled is None)]
+
+    def _woken(self) -> list[tuple[int, int]] | None:
+        """As Server's, but None while handshakes are under way: one may wait to write, which
+        the waker does not watch for."""
+        return None if self.cxes else super()._woken()
 
     def wind(self, tymth: Callable[[], float] | None) -> None:
         """Inject new tymist.tymth as new ._tymth. Updates winds remoters.
