@@ -15,11 +15,11 @@ outside callgrind (best of three).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
+
+from callgrinding import total
 
 HERE = Path(__file__).resolve().parent
 LOAD = str(HERE / "call_load.py")
@@ -27,19 +27,7 @@ LOAD = str(HERE / "call_load.py")
 
 def instructions(python: str, n: int, mode: str = "outcomes") -> int:
     """Instructions of one whole run of call_load.py N 1 MODE under callgrind."""
-    with tempfile.TemporaryDirectory() as tmp:
-        out = os.path.join(tmp, "callgrind.out")
-        subprocess.run(
-            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", python, LOAD, str(n), "1", mode],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        with open(out) as f:
-            for line in f:
-                if line.startswith(("summary:", "totals:")):
-                    return int(line.split()[1])
-    raise RuntimeError("callgrind wrote no total")
+    return total([python, LOAD, str(n), "1", mode])
 
 
 def main(n: int, python: str, mode: str = "outcomes") -> dict:

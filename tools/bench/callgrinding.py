@@ -1,22 +1,43 @@
-"""The callgrind harness shared by http_callgrind.py and tcp_callgrind.py.
+"""The callgrind harness shared by the *_callgrind.py benchmarks.
 
 A benchmark server runs under ``valgrind --tool=callgrind`` with counting
 off; a load, warmed up first, runs while counting is on (or the server idles
 for a second), and the instructions counted and the calls of each function
-are read back from the callgrind output.
+are read back from the callgrind output (``measure``, for
+http_callgrind.py and tcp_callgrind.py). A whole program counted from start
+to end is ``total`` (call_callgrind.py, sched_callgrind.py).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import subprocess
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
 
 Load = tuple[Callable[[int], None], Callable[[], None]]
 """(run(n): make n exchanges with the server, close(): close the load's connections)."""
+
+
+def total(argv: list[str]) -> int:
+    """Instructions of one whole run of argv (a program and its arguments) under callgrind."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "callgrind.out")
+        subprocess.run(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *argv],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        with open(out) as f:
+            for line in f:
+                if line.startswith(("summary:", "totals:")):
+                    return int(line.split()[1])
+    raise RuntimeError("callgrind wrote no total")
 
 
 def calls(out: str) -> Counter:

@@ -16,11 +16,10 @@ engine and N.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
+
+from callgrinding import total
 
 HERE = Path(__file__).resolve().parent
 ENGINES = ("hio-doify", "hio-doer", "hio-dodoer")
@@ -30,20 +29,7 @@ RUNS = 4  # sched.py runs the load four times: a warm-up, then the best of three
 
 def instructions(python: str, engine: str, n: int, m: int) -> int:
     """Instructions of one whole run of sched.py ENGINE N M under callgrind."""
-    with tempfile.TemporaryDirectory() as tmp:
-        out = os.path.join(tmp, "callgrind.out")
-        script = str(HERE / "sched.py")
-        subprocess.run(
-            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", python, script, engine, str(n), str(m)],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        with open(out) as f:
-            for line in f:
-                if line.startswith(("summary:", "totals:")):
-                    return int(line.split()[1])
-    raise RuntimeError("callgrind wrote no total")
+    return total([python, str(HERE / "sched.py"), engine, str(n), str(m)])
 
 
 def main(python: str, switches: int, engines: tuple = ENGINES, sizes: tuple = SIZES) -> dict:

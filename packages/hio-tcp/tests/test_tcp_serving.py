@@ -478,6 +478,20 @@ def test_echo_server_doer_removes_connections_whose_clients_left(pump):
         server.close()
 
 
+def echoedTo(peer: socket.socket, message: bytes):
+    """A check for pump: True once nonblocking peer has received message back."""
+    got = bytearray()
+
+    def echoed() -> bool:
+        try:
+            got.extend(peer.recv(64))
+        except BlockingIOError:
+            pass
+        return got == message
+
+    return echoed
+
+
 class CountingPoll:
     """Stands in for a readiness poll object, counting its polls."""
 
@@ -520,16 +534,7 @@ def test_echo_server_doer_polls_once_a_pass_for_connections_and_bytes(pump):
             peers.append(peer)
             peer.sendall(message)  # waits in the socket before it is accepted
             peer.setblocking(False)
-            got = bytearray()
-
-            def echoed(peer=peer, got=got, message=message):
-                try:
-                    got.extend(peer.recv(64))
-                except BlockingIOError:
-                    pass
-                return got == message
-
-            pump(step, until=echoed, limit=5000)
+            pump(step, until=echoedTo(peer, message), limit=5000)
         assert len(server.ixes) == 2
         assert shared.polls == passes  # one readiness poll a pass
         assert own.polls == 0  # the listen socket was never polled apart
@@ -589,16 +594,7 @@ def test_listen_socket_on_the_poller_across_reopen_and_apart_from_ready_ixes(pum
         with socket.create_connection(server.ha) as peer:
             peer.sendall(b"again")
             peer.setblocking(False)
-            got = bytearray()
-
-            def echoed():
-                try:
-                    got.extend(peer.recv(64))
-                except BlockingIOError:
-                    pass
-                return got == b"again"
-
-            pump(doist.recur, until=echoed, limit=5000)
+            pump(doist.recur, until=echoedTo(peer, b"again"), limit=5000)
     finally:
         doist.exit()
 
@@ -622,15 +618,6 @@ def test_a_pass_after_the_doists_wait_takes_what_it_found_instead_of_polling(pum
         peer = socket.create_connection(server.ha)
         peer.sendall(b"hello")
         peer.setblocking(False)
-        got = bytearray()
-
-        def echoed():
-            try:
-                got.extend(peer.recv(64))
-            except BlockingIOError:
-                pass
-            return got == b"hello"
-
         waited = 0
 
         def step():  # as a real-time Doist: wait for readiness, then the cycle after it
@@ -641,7 +628,7 @@ def test_a_pass_after_the_doists_wait_takes_what_it_found_instead_of_polling(pum
             doist.recur()
             assert doist.waker.ready is None  # stale once the cycle ran
 
-        pump(step, until=echoed, limit=200)
+        pump(step, until=echoedTo(peer, b"hello"), limit=200)
         assert waited >= 1 and shared.polls == 0  # accepted, read and echoed on the waits' findings alone
         assert other.fileno() in doist.waker.poller and other.fileno() not in server._polled
         doist.recur()  # no wait before it: the server polls for itself

@@ -801,10 +801,7 @@ class Client:
         if self.pending is not None:
             self.connector.close()
             self.call.close()
-            self.pending = None
-            self._resumeAt = None
-            self._redirectCount = 0
-            self._redirectMark = len(self.redirects)
+            self._forget()
 
     def _makeConnector(
         self, scheme: str, hostname: str, port: int, rxbs: bytearray | None = None
@@ -1168,6 +1165,10 @@ class Client:
             logger.info("HTTP client %s request failed: %s", self.name, response["error"])
             self.connector.close()
             self.call.close()
+        self._forget()
+
+    def _forget(self) -> None:
+        """No request in progress any more: the next one starts afresh, its redirects counted anew."""
         self.pending = None
         self._resumeAt = None
         self._redirectCount = 0
