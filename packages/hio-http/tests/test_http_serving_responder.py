@@ -385,3 +385,33 @@ def test_response_fields_checked_once_and_still_refused_when_bad(incomer):
     for n in range(KEPT_SIZE + 5):
         Responder(incomer, None, environ(), chunkable=True, memo=memo).start("200 OK", [("X-N", str(n))])
     assert len(memo.checkedFields) == KEPT_SIZE
+
+
+@pytest.mark.parametrize(
+    "fields, length, persisted",
+    [
+        ([("Content-Length", "5")], 5, True),
+        ([("Content-Length", "5, 5")], 5, True),  # a list of one length, as a request's may be
+        ([("Content-Length", "5"), ("Connection", "Keep-Alive, Close")], 5, False),
+        ([("Content-Length", "5"), ("Connection", "closed")], 5, True),  # not the close token
+    ],
+)
+def test_application_framing_fields_read_by_the_shared_rules(incomer, fields, length, persisted):
+    def app(environ, start_response):
+        start_response("200 OK", fields)
+        return iter([b"hello"])
+
+    responder = serviceAll(Responder(incomer, app, environ()))
+    lines, body = split(incomer.txbs)
+    assert responder.length == length and f"Content-Length: {length}" in lines and body == b"hello"
+    assert responder.persisted is persisted and ("Connection: close" in lines) is not persisted
+
+
+@pytest.mark.parametrize("value", ["5, 6", "five", "-5", "1" * 19])
+def test_application_content_length_that_frames_nothing_is_a_500(incomer, value):
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Length", value)])
+        return iter([b"hello"])
+
+    responder = serviceAll(Responder(incomer, app, environ()))
+    assert responder.errored and incomer.txbs.startswith(b"HTTP/1.1 500 Internal Server Error\r\n")

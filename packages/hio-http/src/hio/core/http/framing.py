@@ -60,6 +60,34 @@ def keepAlive(version: int | None, connection: Iterable[str] | str | None = None
     return version != 10 or "keep-alive" in tokens
 
 
+def contentLength(lengths: list[str], maxBodySize: int | None = None) -> int:
+    """Return the body length that a message's Content-Length field values say.
+
+    Each value may be a list (``5, 5``); all must be the same digits, at
+    most MAX_LENGTH_DIGITS of them.
+
+    Parameters:
+        lengths (list[str]): the values of the Content-Length field lines, at least one
+        maxBodySize (int | None): largest body allowed, None means no limit
+
+    Raises:
+        BadFraming: a value that is no number, values that differ, or too many digits
+        BodyTooLarge: a length above maxBodySize
+    """
+    values = {part.strip(OWS) for value in lengths for part in value.split(",")}
+    value = values.pop()
+    if values or not DIGITS_TEXT.match(value):
+        raise BadFraming(f"invalid or conflicting Content-Length {', '.join(lengths)!r}")
+    if len(value) > MAX_LENGTH_DIGITS:
+        if maxBodySize is None:
+            raise BadFraming(f"Content-Length {value[:32]!r} too long")
+        raise BodyTooLarge(f"body larger than maxBodySize, {maxBodySize} bytes")
+    length = int(value)
+    if maxBodySize is not None and length > maxBodySize:
+        raise BodyTooLarge(f"body of {length} bytes is larger than maxBodySize, {maxBodySize} bytes")
+    return length
+
+
 def bodyFraming(
     fields: Hict,
     *,
@@ -110,18 +138,7 @@ def bodyFraming(
             return (None, True, bool(lengths))
         return (None, False, True)  # until close
     if lengths:
-        values = {part.strip(OWS) for value in lengths for part in value.split(",")}
-        value = values.pop()
-        if values or not DIGITS_TEXT.match(value):
-            raise BadFraming(f"invalid or conflicting Content-Length {', '.join(lengths)!r}")
-        if len(value) > MAX_LENGTH_DIGITS:
-            if maxBodySize is None:
-                raise BadFraming(f"Content-Length {value[:32]!r} too long")
-            raise BodyTooLarge(f"body larger than maxBodySize, {maxBodySize} bytes")
-        length = int(value)
-        if maxBodySize is not None and length > maxBodySize:
-            raise BodyTooLarge(f"body of {length} bytes is larger than maxBodySize, {maxBodySize} bytes")
-        return (length, False, False)
+        return (contentLength(lengths, maxBodySize), False, False)
     if request:
         return (0, False, False)
     return (None, False, True)  # until close

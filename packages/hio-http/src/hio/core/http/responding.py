@@ -16,9 +16,10 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
 from hio.core.http import httping
+from hio.core.http.erroring import BadFraming
 from hio.core.http.eventing import ResponseHead
-from hio.core.http.framing import bodiless, keepAlive, lengthless
-from hio.core.http.grammaring import CONTROL_TEXT, DIGITS_TEXT, MAX_LENGTH_DIGITS, STATUS_TEXT, TOKEN_TEXT
+from hio.core.http.framing import bodiless, contentLength, keepAlive, lengthless
+from hio.core.http.grammaring import CONTROL_TEXT, STATUS_TEXT, TOKEN_TEXT
 from hio.core.http.httping import HTTPError
 from hio.core.http.memoing import FIELD_NAMES_SIZE, Memo
 from hio.core.http.sending import Sender
@@ -481,11 +482,10 @@ class Responder:
                 self.persisted = False
         length = self.length
         if length is None and lengths:
-            values = {v.strip() for v in lengths}
-            value = values.pop()
-            if values or not DIGITS_TEXT.match(value) or len(value) > MAX_LENGTH_DIGITS:
-                raise ValueError("invalid Content-Length from application")
-            length = int(value)
+            try:
+                length = contentLength(lengths)
+            except BadFraming as ex:
+                raise ValueError(f"invalid Content-Length from application: {ex}") from ex
         if length is None and not self.headed and isinstance(self.iterable, (list, tuple)):
             try:
                 length = sum(len(part) for part in self.iterable)
