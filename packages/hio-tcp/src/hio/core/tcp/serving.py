@@ -676,7 +676,8 @@ class Server(Acceptor):
         poller = self._poller
         if ssfd is None or poller is None:
             return False
-        events = self._woken()
+        waker = self._waker
+        events = self._woken() if waker is not None and waker.ready is not None else None
         if events is None:
             events = poller.poll(0)
         acceptable = False
@@ -696,8 +697,9 @@ class Server(Acceptor):
 
     def _readyIxes(self, events: list[tuple[int, int]] | None) -> list[tuple[tuple, Remoter]]:
         """readyIxes, given the events of the poll of this pass (None: the wait's, or polls here)."""
-        if events is None and self._poller is not None:
-            events = self._woken()
+        waker = self._waker
+        if events is None and waker is not None and waker.ready is not None and self._poller is not None:
+            events = self._woken()  # a wait came before this pass
         if events is not None and not events and not (self._parked or self._fresh or self._carry):
             return []  # nothing came, nothing waits: the common pass of a busy server's idle moments
         ixes = self.ixes
