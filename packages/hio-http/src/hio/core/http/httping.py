@@ -507,7 +507,7 @@ def packStatusLine(status: int, reason: str | None = None, protocol: str = HTTP_
     return f"{protocol} {status} {reason}".encode("latin-1")
 
 
-def packChunk(msg: bytes) -> bytes:
+def packChunk(msg: bytes | bytearray | memoryview) -> bytes:
     """Return msg bytes in a chunk of chunked transfer coding.
 
     An empty msg gives the last chunk ``b"0\\r\\n\\r\\n"``.

@@ -20,13 +20,10 @@ from collections.abc import Callable
 from hio.core.http.eventing import ResponseHead
 from hio.core.http.framing import bodiless, bodyFraming, keepAlive
 from hio.core.http.grammaring import CRLF, VERSIONS
-from hio.core.http.httping import HTTP_11_VERSION_STRING, HTTPException, packHeader, packStatusLine
+from hio.core.http.httping import HTTP_11_VERSION_STRING, HTTPException, packChunk, packHeader, packStatusLine
 from hio.help.hicting import Hict
 
 logger = logging.getLogger(__name__)
-
-LAST_CHUNK = b"0\r\n\r\n"
-"""The last chunk of a chunked body, with an empty trailer section."""
 
 
 def packHead(event: ResponseHead, method: str = "GET") -> ResponseHead:
@@ -145,7 +142,7 @@ class Sender:
         size = len(data)
         self.size += size
         if self.chunked:
-            self.tx(b"%x\r\n%b\r\n" % (size, data))  # type: ignore[str-format]  # %b takes any bytes-like
+            self.tx(packChunk(data))
         else:
             self.tx(data if type(data) is bytes else bytes(data))
         return size
@@ -158,7 +155,7 @@ class Sender:
             bool: True when the connection may carry the next message (.persisted)
         """
         if self.chunked:
-            self.tx(LAST_CHUNK)
+            self.tx(packChunk(b""))  # the last chunk, with no trailer fields
         elif self.length is not None and self.size < self.length and not self.bodiless:
             logger.warning("body shorter than its Content-Length %s", self.length)
             self.persisted = False
