@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import os
 import socket
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -61,6 +62,25 @@ def fds():
     if not os.path.isdir("/proc/self/fd"):
         pytest.skip("needs /proc/self/fd to count open file descriptors")
     return fdCount
+
+
+def cpuShare(pid: int, seconds: float) -> float:
+    """Share of a core process pid used (user plus system time, from /proc) over the next seconds."""
+
+    def cpu() -> float:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    start, used = time.monotonic(), cpu()
+    time.sleep(seconds)
+    return (cpu() - used) / (time.monotonic() - start)
+
+
+@pytest.fixture
+def cpushare():
+    """cpuShare(pid, seconds): share of a core process pid used over the next seconds (needs /proc)."""
+    return cpuShare
 
 
 @pytest.fixture(scope="session")

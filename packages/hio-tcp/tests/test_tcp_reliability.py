@@ -196,15 +196,8 @@ def untilStarved(child: subprocess.Popen, limit: int, within: float = 10.0) -> N
     time.sleep(0.1)  # the accept that fails, and the backing off, follow at once
 
 
-def cpuSeconds(pid: int) -> float:
-    """User plus system CPU seconds of process pid, from /proc."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 @pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads the server's CPU time from /proc")
-def test_server_at_descriptor_limit_backs_off_and_accepts_again():
+def test_server_at_descriptor_limit_backs_off_and_accepts_again(cpushare):
     """With 64 descriptors and 150 connections held open the server stays under
     a tenth of a core, logs the starvation once, and echoes again once the
     connections close."""
@@ -220,9 +213,7 @@ def test_server_at_descriptor_limit_backs_off_and_accepts_again():
             child.kill()
             raise AssertionError((ex, child.poll(), child.communicate(timeout=10)))
         untilStarved(child, 64)  # the server accepts what it can and starves
-        start, cpu = time.monotonic(), cpuSeconds(child.pid)
-        time.sleep(1.5)
-        fraction = (cpuSeconds(child.pid) - cpu) / (time.monotonic() - start)
+        fraction = cpushare(child.pid, 1.5)
         assert fraction < 0.10, fraction
         for sock in held:
             sock.close()
