@@ -51,7 +51,8 @@ def packHead(event: ResponseHead, method: str = "GET") -> ResponseHead:
     lines = [packStatusLine(event.status, event.reason, protocol)]
     lines.extend(packHeader(name, value) for name, value in headers.items())
     head = CRLF.join(lines) + CRLF + CRLF
-    if bodiless(event.status, method):
+    empty = bodiless(event.status, method)
+    if empty:
         length, chunked, closes = None, False, False
     else:
         try:
@@ -63,7 +64,7 @@ def packHead(event: ResponseHead, method: str = "GET") -> ResponseHead:
         head,
         length=length,
         chunked=chunked,
-        bodiless=bodiless(event.status, method),
+        bodiless=empty,
         persisted=persisted,
         status=event.status,
         reason=event.reason,
