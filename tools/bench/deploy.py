@@ -35,11 +35,12 @@ import pathlib
 import resource
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
+
+from run import free_port
 
 HERE = pathlib.Path(__file__).resolve().parent
 PY = sys.executable
@@ -70,12 +71,6 @@ def engines() -> dict[str, list[str]]:
             "http_server:app",
         ],
     }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_answering(port: int, proc: subprocess.Popen, seconds: float = 30.0) -> None:
