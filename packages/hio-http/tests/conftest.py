@@ -88,10 +88,36 @@ class ServingHarness:
             raise box["error"]
         return box["result"]
 
-    def connect(self, timeout: float = 5.0) -> socket.socket:
-        """Return a raw client socket connected to the server."""
-        sock = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
+    def connect(self, timeout: float = 5.0, rcvbuf: int | None = None) -> socket.socket:
+        """Return a raw client socket connected to the server and accepted by it.
+
+        Parameters:
+            timeout (float): socket timeout in seconds
+            rcvbuf (int | None): the socket's SO_RCVBUF, set before it connects
+        """
+        sock = socket.socket()
+        if rcvbuf is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        sock.settimeout(timeout)
+        sock.connect(("127.0.0.1", self.port))
+        self.accepted(sock, limit=timeout)
         return sock
+
+    def accepted(self, sock: socket.socket, limit: float = 5.0) -> None:
+        """Service the server, without ticking tyme, until it holds a remoter for sock.
+
+        connect() returns once the handshake is done on the client's side; the
+        server's side can be handed to accept() a moment later when the machine
+        is busy, so tests that go on to count passes wait for it here first.
+        Raises TimeoutError when it has not been accepted within limit seconds.
+        """
+        ca = sock.getsockname()
+        end = time.monotonic() + limit
+        while ca not in self.server.servant.ixes:
+            self.server.service()
+            if time.monotonic() > end:
+                raise TimeoutError(f"the server did not accept {ca} in {limit} s")
+            time.sleep(0.0005)
 
     def exchange(self, payload: bytes, shut: bool = False, timeout: float = 5.0, pace=None) -> bytes:
         """Send payload on a new raw connection and return all bytes received until close.

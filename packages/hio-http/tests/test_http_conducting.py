@@ -8,6 +8,7 @@ the server serviced pass by pass on artificial tyme: no thread, no sleep.
 from __future__ import annotations
 
 import socket
+import time
 
 import pytest
 
@@ -36,9 +37,16 @@ def server(tymist):
     server.close()
 
 
-def connect(server) -> socket.socket:
+def connect(server, limit: float = 5.0) -> socket.socket:
+    """A nonblocking client socket, returned once the server has accepted it
+    (serviced without ticking tyme: a busy machine can hand it over late)."""
     sock = socket.create_connection(server.servant.ss.getsockname())
     sock.setblocking(False)
+    ca, end = sock.getsockname(), time.monotonic() + limit
+    while ca not in server.servant.ixes:
+        assert time.monotonic() < end, f"the server did not accept {ca} in {limit} s"
+        server.service()
+        time.sleep(0.0005)
     return sock
 
 

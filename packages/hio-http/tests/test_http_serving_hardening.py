@@ -216,9 +216,7 @@ def test_idle_keep_alive_connection_closed_after_tymeout(serve, watched):
 
 def test_client_that_does_not_read_closed_after_tymeout(serve, watched):
     harness = serve(app, tymeout=0.3)
-    lazy = socket.socket()
-    lazy.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    lazy.connect(("127.0.0.1", harness.port))
+    lazy = harness.connect(rcvbuf=4096)
     lazy.sendall(b"GET /big HTTP/1.1\r\nHost: a\r\n\r\n")
     harness.passes(150)
     assert harness.server.reps  # streaming, then stuck on a full socket

@@ -28,11 +28,9 @@ def hello(environ, start_response):
     return [HELLO]
 
 
-def neverReader(port: int) -> socket.socket:
+def neverReader(harness) -> socket.socket:
     """A nonblocking client socket with a small receive buffer that is never read."""
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.connect(("127.0.0.1", port))
+    sock = harness.connect(rcvbuf=4096)
     sock.setblocking(False)
     return sock
 
@@ -41,7 +39,6 @@ def shrinkSendBuffers(harness, size: int = 4096):
     """Give every accepted connection a small socket send buffer, so that what the
     kernel holds for a client that does not read is small and the server's own
     bound shows at once (loopback buffers otherwise grow to megabytes)."""
-    harness.passes(2)
     for ix in harness.server.servant.ixes.values():
         ix.cs.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
 
@@ -77,7 +74,7 @@ def test_clients_that_never_read_cost_bounded_memory_while_others_served(serve, 
     good = harness.connect()
     assert askGood(harness, good).endswith(HELLO)  # warms the caches of the parser and the environ
     payload = PIPELINED * requests
-    clients = [neverReader(harness.port) for _ in range(count)]
+    clients = [neverReader(harness) for _ in range(count)]
     shrinkSendBuffers(harness)
     sent = [0] * count
     tracemalloc.start()
@@ -112,7 +109,7 @@ def test_clients_that_never_read_cost_bounded_memory_while_others_served(serve, 
 
 def test_client_that_reads_again_gets_every_response_in_order(serve):
     harness = serve(hello, maxUnsent=8 * 1024)
-    sock = neverReader(harness.port)
+    sock = neverReader(harness)
     shrinkSendBuffers(harness)
     count = 400
     payload = PIPELINED * count
@@ -147,7 +144,7 @@ def test_bare_server_client_that_never_reads_holds_a_bounded_queue(serve):
     from hio.core.http.serving import BareServer
 
     harness = serve(cls=BareServer, maxUnsent=8 * 1024)
-    sock = neverReader(harness.port)
+    sock = neverReader(harness)
     shrinkSendBuffers(harness)
     payload = PIPELINED * 2000
     sent = 0
@@ -218,26 +215,17 @@ CHILD = textwrap.dedent(
         return [b"x" * 1024]
 
     server = serving.Server(app=hello, host="127.0.0.1", port=0, tymeout=60.0, bl=256)
-    doer = serving.ServerDoer(server=server)
-    server.reopen()
-    print(server.servant.ha[1], flush=True)
-    doing.Doist(doers=[doer], tock=0.005, real=True).do()
+
+    class Announce(doing.Doer):
+        # tells the test the port once ServerDoer, entered first, has opened the listener:
+        # a connection made before that would wait on a socket that its enter replaces
+
+        def enter(self, *, temp=None):
+            print(server.servant.ha[1], flush=True)
+
+    doing.Doist(doers=[serving.ServerDoer(server=server), Announce()], tock=0.005, real=True).do()
     """
 )
-
-
-def connectAlive(child: subprocess.Popen, port: int) -> socket.socket:
-    """Connect to the server in child; a refusal or reset while it still runs is tried
-    again a few times (a busy loopback with thousands of connections in TIME-WAIT may
-    refuse or reset one now and then), one by a server that died is not."""
-    for _ in range(8):
-        try:
-            return socket.create_connection(("127.0.0.1", port))
-        except (ConnectionRefusedError, ConnectionResetError):
-            if child.poll() is not None:
-                raise
-            time.sleep(0.02)
-    return socket.create_connection(("127.0.0.1", port))
 
 
 def descriptorsOf(pid: int) -> int:
@@ -278,7 +266,7 @@ def test_server_at_descriptor_limit_stays_cheap_and_serves_again():
     try:
         port = int(child.stdout.readline())
         try:
-            held = [connectAlive(child, port) for _ in range(150)]
+            held = [socket.create_connection(("127.0.0.1", port)) for _ in range(150)]
         except OSError as ex:
             child.kill()
             raise AssertionError((ex, child.poll(), child.communicate(timeout=10)))

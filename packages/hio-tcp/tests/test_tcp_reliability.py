@@ -155,26 +155,17 @@ CHILD = textwrap.dedent(
     serving.logger.addHandler(handler)
     serving.logger.setLevel(logging.INFO)
     server = serving.Server(host="127.0.0.1", port=0, bl=256)
-    doer = serving.EchoServerDoer(server=server)
-    server.reopen()
-    print(server.ha[1], flush=True)
-    doing.Doist(doers=[doer], tock=0.005, real=True).do()
+
+    class Announce(doing.Doer):
+        # tells the test the port once EchoServerDoer, entered first, has opened the listener:
+        # a connection made before that would wait on a socket that its enter replaces
+
+        def enter(self, *, temp=None):
+            print(server.ha[1], flush=True)
+
+    doing.Doist(doers=[serving.EchoServerDoer(server=server), Announce()], tock=0.005, real=True).do()
     """
 )
-
-
-def connectAlive(child: subprocess.Popen, port: int) -> socket.socket:
-    """Connect to the server in child; a refusal or reset while it still runs is tried
-    again a few times (a busy loopback with thousands of connections in TIME-WAIT may
-    refuse or reset one now and then), one by a server that died is not."""
-    for _ in range(8):
-        try:
-            return socket.create_connection((LOOPBACK, port))
-        except (ConnectionRefusedError, ConnectionResetError):
-            if child.poll() is not None:
-                raise
-            time.sleep(0.02)
-    return socket.create_connection((LOOPBACK, port))
 
 
 def descriptorsOf(pid: int) -> int:
@@ -208,7 +199,7 @@ def test_server_at_descriptor_limit_backs_off_and_accepts_again(cpushare):
     try:
         port = int(child.stdout.readline())
         try:
-            held = [connectAlive(child, port) for _ in range(150)]
+            held = [socket.create_connection((LOOPBACK, port)) for _ in range(150)]
         except OSError as ex:
             child.kill()
             raise AssertionError((ex, child.poll(), child.communicate(timeout=10)))
@@ -220,7 +211,7 @@ def test_server_at_descriptor_limit_backs_off_and_accepts_again(cpushare):
         held = []
         deadline = time.monotonic() + 5.0
         echoed = b""
-        with connectAlive(child, port) as sock:
+        with socket.create_connection((LOOPBACK, port)) as sock:
             sock.settimeout(5.0)
             sock.sendall(b"still there?")
             while echoed != b"still there?" and time.monotonic() < deadline:

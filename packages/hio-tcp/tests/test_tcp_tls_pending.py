@@ -115,9 +115,15 @@ CHILD = textwrap.dedent(
     from hio.base import doing
     from hio.core.tcp import serving
     server = serving.ServerTls(host="127.0.0.1", port=0, certpath=sys.argv[1], keypath=sys.argv[2], tymeout=30.0)
-    server.reopen()
-    print(server.ha[1], flush=True)
-    doing.Doist(doers=[serving.EchoServerDoer(server=server)], tock=0.03125, real=True).do()
+
+    class Announce(doing.Doer):
+        # tells the test the port once EchoServerDoer, entered first, has opened the listener:
+        # a connection made before that would wait on a socket that its enter replaces
+
+        def enter(self, *, temp=None):
+            print(server.ha[1], flush=True)
+
+    doing.Doist(doers=[serving.EchoServerDoer(server=server), Announce()], tock=0.03125, real=True).do()
     """
 )
 
