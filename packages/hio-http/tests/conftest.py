@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import io
 import itertools
+import select
 import socket
 import threading
 import time
@@ -102,6 +103,22 @@ class ServingHarness:
         sock.connect(("127.0.0.1", self.port))
         self.accepted(sock, limit=timeout)
         return sock
+
+    def send(self, sock: socket.socket, data: bytes = b"", shut: bool = False, limit: float = 5.0) -> int:
+        """Send data on sock (then shut its sending side when shut) and return how much was sent,
+        once the server's end of the connection can read it.
+
+        A busy machine can hand bytes over loopback a moment after send returns;
+        a test that counts the passes within which the server answers waits here
+        (in real time, at the same tyme) so that it counts from their arrival.
+        """
+        sent = sock.send(data) if data else 0
+        if shut:
+            sock.shutdown(socket.SHUT_WR)
+        ix = self.server.servant.ixes.get(sock.getsockname())
+        if (sent or shut) and ix is not None and ix.opened:
+            select.select([ix.cs], [], [], limit)
+        return sent
 
     def accepted(self, sock: socket.socket, limit: float = 5.0) -> None:
         """Service the server, without ticking tyme, until it holds a remoter for sock.

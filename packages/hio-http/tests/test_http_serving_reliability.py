@@ -191,7 +191,7 @@ def test_malformed_request_alone_answered_400_at_once(serve, payload):
     """The bad request is all the client sends: it gets its 400 within two passes, then the close."""
     harness = serve(hello, tymeout=30.0)
     sock = harness.connect()
-    sock.sendall(payload)
+    assert harness.send(sock, payload) == len(payload)
     harness.passes(2)
     data, _ = harness.recvAvailable(sock)
     assert data.startswith(b"HTTP/1.1 400 Bad Request\r\n"), data[:60]
