@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 from hio.base import doing
 from hio.core.tcp import clienting, serving
 
@@ -118,3 +120,51 @@ def test_server_doer_run_keeps_connections_with_what_they_received(freeport):
     ((ca, ix),) = server.ixes.items()
     assert ca == client.ca and not ix.opened
     assert ix.rxbs == b"kept for after the run"
+
+
+def test_a_server_opened_before_its_doer_keeps_the_connections_waiting_for_it():
+    """An application opens its server first, to learn that the port is free, then
+    runs it under a ServerDoer, whose enter reopens it: reopen keeps the open
+    listener, so a client that connected in between is served, not reset."""
+    server = serving.Server(host=LOOPBACK, port=0)
+    assert server.reopen()
+    listener, ha = server.ss, server.ha
+    early = socket.create_connection(ha, timeout=5.0)  # waits in the backlog
+    try:
+        early.sendall(b"early bird")
+        doist = doing.Doist(real=False, tock=0.03125, doers=[serving.EchoServerDoer(server=server)])
+        doist.enter()
+        try:
+            assert server.ss is listener and server.ha == ha  # the same listener
+            early.setblocking(False)
+            echoed = bytearray()
+
+            def heard() -> bool:
+                try:
+                    echoed.extend(early.recv(64))
+                except BlockingIOError:
+                    pass
+                return echoed == b"early bird"
+
+            runUntil(doist, heard)
+        finally:
+            doist.exit()
+    finally:
+        early.close()
+
+
+def test_reopen_after_ha_changed_listens_on_the_new_address():
+    """reopen keeps an open listener only while .ha is the address it is bound to."""
+    server = serving.Server(host=LOOPBACK, port=0)
+    try:
+        assert server.reopen()
+        first = server.ss
+        assert server.reopen() and server.ss is first
+        server.ha = (LOOPBACK, 0)  # any free port, anew
+        assert server.reopen()
+        assert server.ss is not first and first.fileno() == -1  # the old one closed
+        assert server.ha == server.ss.getsockname()[:2] and server.ha[1] != 0
+        server.close()
+        assert server.reopen() and server.opened  # and a closed one opens again
+    finally:
+        server.close()

@@ -196,10 +196,26 @@ class Acceptor(Watcher, tyming.Tymee):
     def reopen(self, **kwa: Any) -> bool:
         """Idempotently opens listen socket. Returns True when opened.
 
+        A listen socket already open on .ha is kept, with the connections
+        waiting in its backlog: an application that opens its server to learn
+        early that the port is free, and then hands it to a ServerDoer (which
+        reopens it on enter), loses no connection made in between. Otherwise
+        (closed, or .ha changed since) it opens a new one, as open does.
+
         Parameters:
             kwa: ignored, for the parameters of subclasses' reopen
         """
+        if self.opened and self.ss is not None and self._bound() == self.ha:
+            return True
         return self.open()
+
+    def _bound(self) -> tuple[str, int] | None:
+        """The (host, port) the listen socket is bound to, None when it cannot tell."""
+        try:
+            host, port = self.ss.getsockname()[:2]  # type: ignore[union-attr]
+        except OSError:
+            return None
+        return (host, port)
 
     def close(self) -> None:
         """Closes listen socket."""
