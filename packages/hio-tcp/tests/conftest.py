@@ -44,6 +44,26 @@ def fdCount():
     return len(os.listdir("/proc/self/fd"))
 
 
+def echoedTo(peer: socket.socket, message: bytes):
+    """A check for pump: True once nonblocking peer has received message back."""
+    got = bytearray()
+
+    def echoed() -> bool:
+        try:
+            got.extend(peer.recv(64))
+        except BlockingIOError:
+            pass
+        return got == message
+
+    return echoed
+
+
+@pytest.fixture
+def echoed():
+    """echoedTo(peer, message): a check for pump, True once nonblocking peer has received message back."""
+    return echoedTo
+
+
 @pytest.fixture
 def pump():
     """serviceUntil(*services, until, limit): runs services until until() is true."""

@@ -122,7 +122,7 @@ def test_server_doer_run_keeps_connections_with_what_they_received(freeport):
     assert ix.rxbs == b"kept for after the run"
 
 
-def test_a_server_opened_before_its_doer_keeps_the_connections_waiting_for_it():
+def test_a_server_opened_before_its_doer_keeps_the_connections_waiting_for_it(echoed):
     """An application opens its server first, to learn that the port is free, then
     runs it under a ServerDoer, whose enter reopens it: reopen keeps the open
     listener, so a client that connected in between is served, not reset."""
@@ -137,16 +137,7 @@ def test_a_server_opened_before_its_doer_keeps_the_connections_waiting_for_it():
         try:
             assert server.ss is listener and server.ha == ha  # the same listener
             early.setblocking(False)
-            echoed = bytearray()
-
-            def heard() -> bool:
-                try:
-                    echoed.extend(early.recv(64))
-                except BlockingIOError:
-                    pass
-                return echoed == b"early bird"
-
-            runUntil(doist, heard)
+            runUntil(doist, echoed(early, b"early bird"))
         finally:
             doist.exit()
     finally:

@@ -478,20 +478,6 @@ def test_echo_server_doer_removes_connections_whose_clients_left(pump):
         server.close()
 
 
-def echoedTo(peer: socket.socket, message: bytes):
-    """A check for pump: True once nonblocking peer has received message back."""
-    got = bytearray()
-
-    def echoed() -> bool:
-        try:
-            got.extend(peer.recv(64))
-        except BlockingIOError:
-            pass
-        return got == message
-
-    return echoed
-
-
 class CountingPoll:
     """Stands in for a readiness poll object, counting its polls."""
 
@@ -510,7 +496,7 @@ class CountingPoll:
         return fd in self.inner
 
 
-def test_echo_server_doer_polls_once_a_pass_for_connections_and_bytes(pump):
+def test_echo_server_doer_polls_once_a_pass_for_connections_and_bytes(pump, echoed):
     """The listen socket shares the remoters' readiness poller: one poll a pass accepts and reads alike."""
     from hio.base import doing
 
@@ -534,7 +520,7 @@ def test_echo_server_doer_polls_once_a_pass_for_connections_and_bytes(pump):
             peers.append(peer)
             peer.sendall(message)  # waits in the socket before it is accepted
             peer.setblocking(False)
-            pump(step, until=echoedTo(peer, message), limit=5000)
+            pump(step, until=echoed(peer, message), limit=5000)
         assert len(server.ixes) == 2
         assert shared.polls == passes  # one readiness poll a pass
         assert own.polls == 0  # the listen socket was never polled apart
@@ -571,7 +557,7 @@ def test_server_service_polls_once_a_pass(pump):
             peer.close()
 
 
-def test_listen_socket_on_the_poller_across_reopen_and_apart_from_ready_ixes(pump):
+def test_listen_socket_on_the_poller_across_reopen_and_apart_from_ready_ixes(pump, echoed):
     """readyIxes passes over a waiting connection (serviceConnects takes it); a reopened listen
     socket goes on the poller in place of the old one."""
     from hio.base import doing
@@ -586,7 +572,10 @@ def test_listen_socket_on_the_poller_across_reopen_and_apart_from_ready_ixes(pum
     server.close()
     server.ha = (LOOPBACK, 0)
     server.reopen()
+    first = server.ss
+    server.ha = (LOOPBACK, 0)  # a new address: reopen replaces the listen socket on the same poller
     server.reopen()
+    assert server.ss is not first
     doist = doing.Doist(tock=0.0, real=False)
     doist.doers = [serving.EchoServerDoer(server=server)]
     doist.enter()
@@ -594,12 +583,12 @@ def test_listen_socket_on_the_poller_across_reopen_and_apart_from_ready_ixes(pum
         with socket.create_connection(server.ha) as peer:
             peer.sendall(b"again")
             peer.setblocking(False)
-            pump(doist.recur, until=echoedTo(peer, b"again"), limit=5000)
+            pump(doist.recur, until=echoed(peer, b"again"), limit=5000)
     finally:
         doist.exit()
 
 
-def test_a_pass_after_the_doists_wait_takes_what_it_found_instead_of_polling(pump):
+def test_a_pass_after_the_doists_wait_takes_what_it_found_instead_of_polling(pump, echoed):
     """After the Doist's wait found descriptors readable, the echo server's pass reads and accepts
     from them without a poll of its own; a pass that no wait came before polls, as before.
     Another transport's descriptor among them is left alone."""
@@ -628,7 +617,7 @@ def test_a_pass_after_the_doists_wait_takes_what_it_found_instead_of_polling(pum
             doist.recur()
             assert doist.waker.ready is None  # stale once the cycle ran
 
-        pump(step, until=echoedTo(peer, b"hello"), limit=200)
+        pump(step, until=echoed(peer, b"hello"), limit=200)
         assert waited >= 1 and shared.polls == 0  # accepted, read and echoed on the waits' findings alone
         assert other.fileno() in doist.waker.poller and other.fileno() not in server._polled
         doist.recur()  # no wait before it: the server polls for itself
